@@ -1,0 +1,51 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import type { AppConfig } from '#libs/config';
+import { Database } from '#libs/persistence';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { appConfigToken } from './app.tokens.js';
+import { HealthController } from './health/health.controller.js';
+import { DocsController } from './http/docs.controller.js';
+import { OpenApiDocument } from './http/openapi.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { ValidationInterceptor } from './http/validation.interceptor.js';
+import { AuthGuard } from './identity/auth.guard.js';
+import { CredentialResolver } from './identity/credential-resolver.js';
+import { MeController } from './identity/me.controller.js';
+import { OperatorKey } from './identity/operator-key.js';
+import { Metrics } from './metrics/metrics.js';
+import { TenantsController } from './tenants/tenants.controller.js';
+import { TenantsService } from './tenants/tenants.service.js';
+
+/** What the process builds before Nest starts: config, the open database, the operator key. */
+export interface BrokerFoundation {
+  config: AppConfig;
+  database: Database;
+  operatorKey: OperatorKey;
+  metrics: Metrics;
+}
+
+@Module({})
+export class AppModule {
+  static register(foundation: BrokerFoundation): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [DiscoveryModule],
+      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController],
+      providers: [
+        { provide: appConfigToken, useValue: foundation.config },
+        { provide: Database, useValue: foundation.database },
+        { provide: OperatorKey, useValue: foundation.operatorKey },
+        { provide: Metrics, useValue: foundation.metrics },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        CredentialResolver,
+        OpenApiDocument,
+        TenantsService,
+        ApiKeysService,
+      ],
+    };
+  }
+}

@@ -1,0 +1,117 @@
+import 'reflect-metadata';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { AppConfig } from '#libs/config';
+import { runWithRequestContext } from '#libs/request-context';
+import { AppModule } from './app.module.js';
+import { openDatabase, type OpenedDatabase } from './database/open-database.js';
+import { sendProblem, toAppError } from './http/problem-details.js';
+import { assignRequestId, requestIdOf } from './http/request-id.js';
+import { OperatorKey } from './identity/operator-key.js';
+import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
+import { Metrics, routeTemplate } from './metrics/metrics.js';
+
+export interface RunningBroker {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  app: NestExpressApplication;
+  database: OpenedDatabase;
+  /** The operator key generated on a fresh database when none was configured (shown once). */
+  generatedOperatorKey: string | undefined;
+  startedInMs: number;
+  /** Drains in-flight requests (up to the grace period), then closes the database. */
+  close(): Promise<void>;
+}
+
+/** Builds and starts one broker: database, migrations, operator key, HTTP. Used by main and by the tests. */
+export async function startBroker(config: AppConfig): Promise<RunningBroker> {
+  const started = performance.now();
+  configureLogger(config.logLevel);
+  const database = await openDatabase(config);
+  try {
+    if (database.appliedMigrations.length > 0) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
+    const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.dataSource, config.adminKey);
+    const metrics = new Metrics();
+    const app = await NestFactory.create<NestExpressApplication>(
+      AppModule.register({ config, database: database.database, operatorKey, metrics }),
+      { bodyParser: false, logger: new NestPinoLogger(), abortOnError: false },
+    );
+    installHttpPipeline(app, config, metrics);
+    await app.listen(config.http.port, config.http.host);
+    const server = app.getHttpServer() as Server;
+    const address = server.address() as AddressInfo;
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+    const startedInMs = Math.round(performance.now() - started);
+    logger.info(
+      { url: `http://${host}:${address.port}`, database: config.database.kind, startedInMs },
+      `Switchboard is listening on http://${host}:${address.port} (${config.database.kind} database)`,
+    );
+    return {
+      url: `http://${host}:${address.port}`,
+      app,
+      database,
+      generatedOperatorKey: generatedSecret,
+      startedInMs,
+      close: () => drainAndClose(app, server, database, config.http.shutdownGraceMs),
+    };
+  } catch (error) {
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Express middleware that runs before Nest's router: request id, metrics,
+ * JSON body parsing with the configured limit (its errors become problem+json
+ * here, before Nest), the request context, and the docs assets.
+ */
+function installHttpPipeline(app: NestExpressApplication, config: AppConfig, metrics: Metrics): void {
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(assignRequestId);
+  app.use(metrics.middleware);
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const began = process.hrtime.bigint();
+    response.once('finish', () =>
+      logger.info(
+        {
+          requestId: requestIdOf(request),
+          method: request.method,
+          route: routeTemplate(request),
+          status: response.statusCode,
+          durationMs: Number(process.hrtime.bigint() - began) / 1e6,
+        },
+        'request',
+      ),
+    );
+    next();
+  });
+  app.use(express.json({ limit: config.http.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] }));
+  app.use((error: unknown, request: Request, response: Response, _next: NextFunction) => {
+    sendProblem(response, toAppError(error), requestIdOf(request));
+  });
+  // After body parsing: body-parser's stream callbacks would otherwise lose the async context.
+  app.use((request: Request, _response: Response, next: NextFunction) => {
+    runWithRequestContext({ requestId: requestIdOf(request), principal: undefined }, next);
+  });
+  const swaggerUiDir = createRequire(import.meta.url)('swagger-ui-dist').getAbsoluteFSPath() as string;
+  app.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1h' }));
+}
+
+async function drainAndClose(app: NestExpressApplication, server: Server, database: OpenedDatabase, graceMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const deadline = setTimeout(() => {
+    logger.warn({ graceMs }, 'grace period over: closing the connections still open');
+    server.closeAllConnections();
+  }, graceMs);
+  await closed;
+  clearTimeout(deadline);
+  await app.close();
+  await database.close();
+}

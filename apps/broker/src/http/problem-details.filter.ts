@@ -1,0 +1,21 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { logger } from '../logging/logger.js';
+import { requestIdOf } from './request-id.js';
+import { sendProblem, toAppError } from './problem-details.js';
+
+/** The one place where errors become HTTP responses (API.md §2). */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const error = toAppError(exception);
+    const requestId = requestIdOf(request);
+    if (error.code === 'internal') {
+      logger.error({ err: exception, requestId, method: request.method, url: request.originalUrl }, 'unhandled error');
+    }
+    sendProblem(response, error, requestId);
+  }
+}

@@ -1,0 +1,56 @@
+import { applyDecorators, createParamDecorator, HttpCode, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import type { z } from 'zod';
+import type { TenantRole } from '#libs/request-context';
+
+/**
+ * Who may call a route.
+ * - `public`: no credential (health, metrics, docs).
+ * - `operator`: the platform operator key only.
+ * - `tenant`: a tenant credential with one of `roles`; `endUser` routes bind
+ *   the call to an end user (`X-End-User` for API keys, `sub` for JWTs).
+ * - `operator` may additionally be allowed on a tenant route with `operator: true`.
+ */
+export type RouteAccess =
+  | { kind: 'public' }
+  | { kind: 'operator' }
+  | { kind: 'tenant'; roles: readonly TenantRole[]; endUser?: boolean; operator?: boolean };
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+/**
+ * The one description of a route: who may call it, what it accepts and what
+ * it answers. The auth guard, the validation interceptor and the OpenAPI
+ * document all read it, so they cannot disagree.
+ */
+export interface RouteSpec {
+  operationId: string;
+  summary: string;
+  tag: string;
+  access: RouteAccess;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  /** Request headers the route reads, documented in OpenAPI. */
+  headers?: Record<string, { description: string; required: boolean }>;
+  responses: Record<number, RouteResponse>;
+}
+
+export const routeSpecKey = Symbol('switchboard:route-spec');
+
+export function Route(spec: RouteSpec): MethodDecorator {
+  const success = Object.keys(spec.responses)
+    .map(Number)
+    .find((status) => status >= 200 && status < 300);
+  return applyDecorators(SetMetadata(routeSpecKey, spec), HttpCode(success ?? 200));
+}
+
+/** The parsed and validated `params`, `query` or `body` of the current request. */
+export const Valid = createParamDecorator((part: 'params' | 'query' | 'body', context: ExecutionContext) => {
+  const request = context.switchToHttp().getRequest<{ validated?: Record<string, unknown> }>();
+  return request.validated?.[part];
+});

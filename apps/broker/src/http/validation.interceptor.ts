@@ -1,0 +1,54 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import type { z } from 'zod';
+import { invalidRequest, type FieldProblem } from '#libs/errors';
+import { routeSpecKey, type RouteSpec } from './route-spec.js';
+
+type ValidatedRequest = Request & { validated?: Record<string, unknown> };
+
+/**
+ * Validates params, query and body against the route's schemas, reporting
+ * every problem of all three at once, and stores the parsed values for
+ * `@Valid()`. Runs after the auth guard, so an anonymous caller learns nothing
+ * about a route's schema.
+ */
+@Injectable()
+export class ValidationInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(context: ExecutionContext, next: CallHandler) {
+    const spec = this.reflector.get<RouteSpec | undefined>(routeSpecKey, context.getHandler());
+    if (!spec) return next.handle();
+    const request = context.switchToHttp().getRequest<ValidatedRequest>();
+    const problems: FieldProblem[] = [];
+    const validated: Record<string, unknown> = {};
+    const parts: Array<['params' | 'query' | 'body', z.ZodType | undefined, unknown]> = [
+      ['params', spec.params, request.params],
+      ['query', spec.query, { ...(request.query as object) }],
+      ['body', spec.body, request.body],
+    ];
+    for (const [part, schema, value] of parts) {
+      if (!schema) continue;
+      const result = schema.safeParse(part === 'body' && value === undefined ? undefined : value);
+      if (result.success) {
+        validated[part] = result.data;
+      } else {
+        for (const issue of result.error.issues) {
+          const base = [part, ...issue.path.map(String)];
+          if (issue.code === 'unrecognized_keys') {
+            // One entry per unknown field, each at its own path.
+            for (const key of issue.keys) problems.push({ path: [...base, key].join('.'), message: 'unknown field' });
+          } else {
+            problems.push({ path: base.join('.'), message: issue.message });
+          }
+        }
+      }
+    }
+    if (problems.length > 0) {
+      throw invalidRequest(`the request has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
+    }
+    request.validated = validated;
+    return next.handle();
+  }
+}

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Parses sizes such as `1mb`, `512kb` or a plain byte count. */
+const byteSize = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, 'must be a byte count such as 1048576, 512kb or 1mb')
+  .transform((text) => {
+    const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i.exec(text)!;
+    const unit = (match[2] ?? 'b').toLowerCase();
+    const factor = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }[unit as 'b' | 'kb' | 'mb' | 'gb'];
+    return Math.floor(Number(match[1]) * factor);
+  });
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/**
+ * Every environment variable Switchboard reads, in one place. Nothing else in
+ * the code base reads `process.env` (see `loadConfig`).
+ */
+export const environmentSchema = z
+  .object({
+    PORT: port.default(3000),
+    HOST: z.string().trim().min(1).default('0.0.0.0'),
+    DATABASE_URL: optionalText.pipe(
+      z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+    ),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    SWITCHBOARD_DATA_DIR: z.string().trim().min(1).default('./.switchboard'),
+    SWITCHBOARD_EMBEDDED_DB_PORT: port.default(0),
+    SWITCHBOARD_ADMIN_KEY: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    OIDC_ISSUER: optionalText,
+    OIDC_AUDIENCE: optionalText,
+    OIDC_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    OIDC_TENANT_CLAIM: z.string().trim().min(1).default('tid'),
+    OIDC_ROLES_CLAIM: optionalText,
+    LOG_LEVEL: z.enum(logLevels).default('info'),
+    BODY_LIMIT: byteSize.default(1024 * 1024),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  })
+  .superRefine((env, context) => {
+    const oidc = { OIDC_ISSUER: env.OIDC_ISSUER, OIDC_AUDIENCE: env.OIDC_AUDIENCE, OIDC_JWKS_URL: env.OIDC_JWKS_URL };
+    const present = Object.values(oidc).filter((value) => value !== undefined).length;
+    if (present > 0 && present < 3) {
+      for (const [key, value] of Object.entries(oidc)) {
+        if (value === undefined) {
+          context.addIssue({ code: 'custom', path: [key], message: 'is required when any OIDC_* setting is given' });
+        }
+      }
+    }
+  });
+
+export type Environment = z.infer<typeof environmentSchema>;

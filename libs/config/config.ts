@@ -1,0 +1,58 @@
+import { environmentSchema, type Environment } from './config.schema.js';
+
+/** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
+export type DatabaseConfig =
+  | { kind: 'embedded'; dataDir: string; port: number }
+  | { kind: 'postgres'; url: string; poolSize: number };
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  tenantClaim: string;
+  rolesClaim: string | undefined;
+}
+
+/** The validated, typed configuration of one broker process. */
+export interface AppConfig {
+  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  database: DatabaseConfig;
+  adminKey: string | undefined;
+  oidc: OidcConfig | undefined;
+  logLevel: Environment['LOG_LEVEL'];
+}
+
+/** Raised at boot when the environment is invalid; lists every bad key at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+  const parsed = environmentSchema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const env = parsed.data;
+  return {
+    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
+    database: env.DATABASE_URL
+      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { kind: 'embedded', dataDir: env.SWITCHBOARD_DATA_DIR, port: env.SWITCHBOARD_EMBEDDED_DB_PORT },
+    adminKey: env.SWITCHBOARD_ADMIN_KEY,
+    oidc:
+      env.OIDC_ISSUER && env.OIDC_AUDIENCE && env.OIDC_JWKS_URL
+        ? {
+            issuer: env.OIDC_ISSUER,
+            audience: env.OIDC_AUDIENCE,
+            jwksUrl: env.OIDC_JWKS_URL,
+            tenantClaim: env.OIDC_TENANT_CLAIM,
+            rolesClaim: env.OIDC_ROLES_CLAIM,
+          }
+        : undefined,
+    logLevel: env.LOG_LEVEL,
+  };
+}

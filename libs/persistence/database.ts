@@ -1,0 +1,49 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * The database role every request transaction runs as. It is NOSUPERUSER and
+ * NOBYPASSRLS and owns nothing, so row-level security applies to it even when
+ * the connection itself logged in as a superuser (PGlite always does).
+ */
+export const applicationRole = 'switchboard_app';
+
+/**
+ * Runs work in transactions that the database itself confines to one tenant.
+ *
+ * Each transaction drops to {@link applicationRole} with `SET LOCAL ROLE` and
+ * sets `app.tenant_id` with `set_config(..., true)`; both reset at COMMIT, so
+ * nothing leaks to the next user of a pooled connection. The policies on every
+ * tenant-owned table compare `tenant_id` to that setting, so a query that
+ * forgets its tenant filter still sees only the tenant's rows.
+ *
+ * Always use the `EntityManager` passed to `work`: querying through another
+ * connection while a transaction is open deadlocks the embedded database
+ * (one backend session; see shared/notes/database.md P5).
+ */
+export class Database {
+  constructor(readonly dataSource: DataSource) {}
+
+  inTenant<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL ROLE ${applicationRole}`);
+      await manager.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.scope', 'tenant', true)`, [
+        tenantId,
+      ]);
+      return work(manager);
+    });
+  }
+
+  /**
+   * Platform scope sees every tenant's rows. It is for the few callers that
+   * act before or above a tenant: resolving a credential, the platform
+   * operator's routes, and background jobs. Request handlers of a tenant
+   * never use it.
+   */
+  inPlatform<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL ROLE ${applicationRole}`);
+      await manager.query(`SELECT set_config('app.tenant_id', '', true), set_config('app.scope', 'platform', true)`);
+      return work(manager);
+    });
+  }
+}

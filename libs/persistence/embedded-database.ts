@@ -1,0 +1,56 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { DataDirLock } from './data-dir-lock.js';
+
+/** A running embedded PostgreSQL (PGlite) reachable over TCP on loopback. */
+export interface EmbeddedDatabase {
+  host: string;
+  port: number;
+  /** Closes the socket server and then PGlite, which flushes its files. */
+  stop(): Promise<void>;
+}
+
+export const inMemoryDataDir = 'memory://';
+
+/**
+ * Starts PGlite and the pglite-socket server in this process, so the app's
+ * `pg` driver reaches it exactly as it reaches a PostgreSQL server.
+ *
+ * Why this option (measured in shared/notes/database.md): it is real
+ * PostgreSQL (RLS, plpgsql triggers, row locks), the app keeps one code path,
+ * and psql can attach on a fixed port. The socket server multiplexes every
+ * connection onto PGlite's single session, so the pool must be exactly 1
+ * (larger pools interleave large messages between connections).
+ */
+export async function startEmbeddedDatabase(options: { dataDir: string; port: number }): Promise<EmbeddedDatabase> {
+  const inMemory = options.dataDir === inMemoryDataDir;
+  const lock = inMemory ? undefined : DataDirLock.acquire(options.dataDir);
+  try {
+    const pgliteDir = inMemory ? inMemoryDataDir : path.join(options.dataDir, 'pgdata');
+    if (!inMemory) mkdirSync(path.dirname(pgliteDir), { recursive: true });
+    const pglite = await PGlite.create({ dataDir: pgliteDir });
+    const server = new PGLiteSocketServer({
+      db: pglite,
+      host: '127.0.0.1',
+      port: options.port,
+      // One for the app's pool, two spare for psql or a migration CLI.
+      maxConnections: 3,
+    });
+    await server.start();
+    const port = Number(server.getServerConn().split(':').pop());
+    return {
+      host: '127.0.0.1',
+      port,
+      async stop() {
+        await server.stop();
+        await pglite.close();
+        lock?.release();
+      },
+    };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}

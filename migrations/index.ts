@@ -1,0 +1,4 @@
+import { Foundation1763700000000 } from './1763700000000-Foundation.js';
+
+/** Every migration, in order. Never edit one that has landed; add a new one. */
+export const migrations = [Foundation1763700000000];
