@@ -45,17 +45,18 @@ export const environmentSchema = z
     LOG_LEVEL: z.enum(logLevels).default('info'),
     BODY_LIMIT: byteSize.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
-  })
-  .superRefine((env, context) => {
-    const oidc = { OIDC_ISSUER: env.OIDC_ISSUER, OIDC_AUDIENCE: env.OIDC_AUDIENCE, OIDC_JWKS_URL: env.OIDC_JWKS_URL };
-    const present = Object.values(oidc).filter((value) => value !== undefined).length;
-    if (present > 0 && present < 3) {
-      for (const [key, value] of Object.entries(oidc)) {
-        if (value === undefined) {
-          context.addIssue({ code: 'custom', path: [key], message: 'is required when any OIDC_* setting is given' });
-        }
-      }
-    }
   });
+
+/**
+ * Cross-field rules, checked on the raw environment so their problems are
+ * reported together with the per-key ones (zod skips object refinements when
+ * a member already failed).
+ */
+export function crossFieldProblems(source: Record<string, string | undefined>): string[] {
+  const oidcKeys = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'];
+  const given = oidcKeys.filter((key) => (source[key] ?? '').trim() !== '');
+  if (given.length === 0 || given.length === oidcKeys.length) return [];
+  return oidcKeys.filter((key) => !given.includes(key)).map((key) => `${key}: is required when any OIDC_* setting is given`);
+}
 
 export type Environment = z.infer<typeof environmentSchema>;

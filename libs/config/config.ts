@@ -1,4 +1,4 @@
-import { environmentSchema, type Environment } from './config.schema.js';
+import { crossFieldProblems, environmentSchema, type Environment } from './config.schema.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -32,10 +32,11 @@ export class ConfigError extends Error {
 
 export function loadConfig(source: Record<string, string | undefined>): AppConfig {
   const parsed = environmentSchema.safeParse(source);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`);
-    throw new ConfigError(problems);
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...crossFieldProblems(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
     http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },

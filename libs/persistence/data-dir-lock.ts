@@ -22,9 +22,9 @@ export class DataDirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         const holder = Number(readFileSync(lockPath, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
           throw new Error(
-            `The embedded database in ${path.resolve(dataDir)} is in use by process ${holder}. ` +
+            `The embedded database in ${path.resolve(dataDir)} is in use by ${holder === process.pid ? 'this process' : `process ${holder}`}. ` +
               'Only one broker process may open it: stop that process, or point SWITCHBOARD_DATA_DIR elsewhere, ' +
               'or set DATABASE_URL to use PostgreSQL for several replicas.',
           );

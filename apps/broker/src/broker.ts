@@ -42,7 +42,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
     );
     installHttpPipeline(app, config, metrics);
     await app.listen(config.http.port, config.http.host);
-    const server = app.getHttpServer() as Server;
+    const server = app.getHttpServer();
     const address = server.address() as AddressInfo;
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
     const startedInMs = Math.round(performance.now() - started);

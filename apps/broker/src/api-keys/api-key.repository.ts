@@ -39,38 +39,38 @@ export class ApiKeyRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async insert(key: { id: string; tenantId: string; name: string; role: TenantRole; keyHash: Buffer; keyPrefix: string }): Promise<ApiKey> {
-    const [row] = (await this.manager.query(
+    const [row] = await this.manager.query<ApiKeyRow[]>(
       `INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
       [key.id, key.tenantId, key.name, key.role, key.keyHash, key.keyPrefix],
-    )) as ApiKeyRow[];
+    );
     return toApiKey(row);
   }
 
   /** The key with this hash, revoked or not, with its stored hash for a constant-time comparison. */
   async findByHash(keyHash: Buffer): Promise<(ApiKey & { keyHash: Buffer }) | undefined> {
-    const rows = (await this.manager.query(`SELECT ${columns}, key_hash FROM api_keys WHERE key_hash = $1`, [keyHash])) as ApiKeyRow[];
+    const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns}, key_hash FROM api_keys WHERE key_hash = $1`, [keyHash]);
     return rows[0] && { ...toApiKey(rows[0]), keyHash: rows[0].key_hash! };
   }
 
   async findById(id: string): Promise<ApiKey | undefined> {
-    const rows = (await this.manager.query(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id])) as ApiKeyRow[];
+    const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
     return rows[0] && toApiKey(rows[0]);
   }
 
   /** Marks the key revoked (keeping the first revocation time) and returns it. */
   async markRevoked(id: string): Promise<ApiKey | undefined> {
-    const [rows] = (await this.manager.query(
+    const [rows] = await this.manager.query<[ApiKeyRow[], number]>(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${columns}`,
       [id],
-    )) as [ApiKeyRow[], number];
+    );
     return rows[0] && toApiKey(rows[0]);
   }
 
   async listAfter(afterId: string | null, limit: number): Promise<ApiKey[]> {
-    const rows = (await this.manager.query(
+    const rows = await this.manager.query<ApiKeyRow[]>(
       `SELECT ${columns} FROM api_keys WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
-    )) as ApiKeyRow[];
+    );
     return rows.map(toApiKey);
   }
 }

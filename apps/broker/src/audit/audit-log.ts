@@ -75,10 +75,10 @@ export async function appendAuditEvent(manager: EntityManager, tenantId: string,
     `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`,
     [tenantId, genesisHash],
   );
-  const [head] = (await manager.query(
+  const [head] = await manager.query<Array<{ last_seq: string; last_hash: string }>>(
     `SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
     [tenantId],
-  )) as Array<{ last_seq: string; last_hash: string }>;
+  );
   const context = currentRequestContext();
   const event: ChainedAuditEvent = {
     id: newId('aud'),

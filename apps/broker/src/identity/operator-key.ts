@@ -18,14 +18,14 @@ export class OperatorKey {
   /** Runs at boot, before any request, as the login role (platform_settings has no grant for the request role). */
   static async load(dataSource: DataSource, configured: string | undefined): Promise<{ key: OperatorKey; generatedSecret?: string }> {
     if (configured) return { key: new OperatorKey(hashApiKeySecret(configured)) };
-    const rows = (await dataSource.query(`SELECT value FROM platform_settings WHERE key = $1`, [settingKey])) as Array<{ value: string }>;
+    const rows = await dataSource.query<Array<{ value: string }>>(`SELECT value FROM platform_settings WHERE key = $1`, [settingKey]);
     if (rows.length > 0) return { key: new OperatorKey(Buffer.from(rows[0].value, 'hex')) };
     const secret = mintApiKeySecret();
     const hash = hashApiKeySecret(secret);
-    const inserted = (await dataSource.query(
+    const inserted = await dataSource.query<unknown[]>(
       `INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
       [settingKey, JSON.stringify(hash.toString('hex'))],
-    )) as unknown[];
+    );
     if (inserted.length === 0) return OperatorKey.load(dataSource, configured); // another replica won the race
     return { key: new OperatorKey(hash), generatedSecret: secret };
   }

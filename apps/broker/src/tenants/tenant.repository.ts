@@ -19,31 +19,31 @@ export class TenantRepository {
   constructor(private readonly manager: EntityManager) {}
 
   async insert(tenant: { id: string; name: string }): Promise<Tenant> {
-    const [row] = (await this.manager.query(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, [
+    const [row] = await this.manager.query<TenantRow[]>(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, [
       tenant.id,
       tenant.name,
-    ])) as TenantRow[];
+    ]);
     return toTenant(row);
   }
 
   async findById(id: string): Promise<Tenant | undefined> {
-    const rows = (await this.manager.query(`SELECT id, name, created_at FROM tenants WHERE id = $1`, [id])) as TenantRow[];
+    const rows = await this.manager.query<TenantRow[]>(`SELECT id, name, created_at FROM tenants WHERE id = $1`, [id]);
     return rows[0] && toTenant(rows[0]);
   }
 
   async findByIdOrName(value: string): Promise<Tenant | undefined> {
-    const rows = (await this.manager.query(`SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1`, [
+    const rows = await this.manager.query<TenantRow[]>(`SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1`, [
       value,
-    ])) as TenantRow[];
+    ]);
     return rows[0] && toTenant(rows[0]);
   }
 
   /** Up to `limit + 1` tenants after `afterId`, in id order (one extra to detect a next page). */
   async listAfter(afterId: string | null, limit: number): Promise<Tenant[]> {
-    const rows = (await this.manager.query(
+    const rows = await this.manager.query<TenantRow[]>(
       `SELECT id, name, created_at FROM tenants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
-    )) as TenantRow[];
+    );
     return rows.map(toTenant);
   }
 }

@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnBroker } from '../support/broker-process.js';
+
+export interface StartupFigures {
+  database: 'embedded' | 'postgres';
+  /** From spawning `node main.js` to the first 200 from /readyz. */
+  firstBootToReadyMs: number;
+  restartToReadyMs: number;
+  /** Resident memory of the broker process after it has idled. */
+  idleRssMiB: number;
+}
+
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+  return Math.round((kib / 1024) * 10) / 10;
+}
+
+async function bootToReady(env: Record<string, string>): Promise<{ ms: number; stop(): Promise<void>; pid: number }> {
+  const began = performance.now();
+  const broker = await spawnBroker(env);
+  for (;;) {
+    const response = await fetch(`${broker.url}/readyz`).catch(() => undefined);
+    if (response?.status === 200) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const ms = Math.round(performance.now() - began);
+  return {
+    ms,
+    pid: broker.child.pid!,
+    async stop() {
+      broker.child.kill('SIGTERM');
+      await broker.exited;
+    },
+  };
+}
+
+/** Startup time to ready and idle memory, on the embedded database (and on PostgreSQL when DATABASE_URL is set). */
+export async function benchStartup(databaseUrl: string | undefined): Promise<StartupFigures[]> {
+  const results: StartupFigures[] = [];
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
+  try {
+    const env = { SWITCHBOARD_DATA_DIR: dataDir, LOG_LEVEL: 'info', SWITCHBOARD_ADMIN_KEY: 'bench-operator-key-0123456789abcdef' };
+    const first = await bootToReady(env);
+    await first.stop();
+    const second = await bootToReady(env);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = rssMiB(second.pid);
+    await second.stop();
+    results.push({ database: 'embedded', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  if (databaseUrl) {
+    const env = { DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', SWITCHBOARD_ADMIN_KEY: 'bench-operator-key-0123456789abcdef' };
+    const first = await bootToReady(env);
+    await first.stop();
+    const second = await bootToReady(env);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = rssMiB(second.pid);
+    await second.stop();
+    results.push({ database: 'postgres', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
+  }
+  return results;
+}
