@@ -1,4 +1,5 @@
 import { Foundation1763700000000 } from './1763700000000-Foundation.js';
+import { Turns1763700100000 } from './1763700100000-Turns.js';
 
 /** Every migration, in order. Never edit one that has landed; add a new one. */
-export const migrations = [Foundation1763700000000];
+export const migrations = [Foundation1763700000000, Turns1763700100000];

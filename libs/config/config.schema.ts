@@ -45,6 +45,16 @@ export const environmentSchema = z
     LOG_LEVEL: z.enum(logLevels).default('info'),
     BODY_LIMIT: byteSize.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
+    SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
+    ANTHROPIC_API_KEY: optionalText,
+    ANTHROPIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
+    PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+    PROVIDER_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(250),
+    DEFAULT_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(900),
+    DEFAULT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
   });
 
 /**

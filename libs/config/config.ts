@@ -20,6 +20,22 @@ export interface AppConfig {
   adminKey: string | undefined;
   oidc: OidcConfig | undefined;
   logLevel: Environment['LOG_LEVEL'];
+  runtimes: RuntimesConfig;
+  sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
+  /** Seed a demo tenant, keys and agent on a fresh embedded database. */
+  seedDemo: boolean;
+}
+
+/** How the broker reaches each runtime, and how patiently. */
+export interface RuntimesConfig {
+  /** `auto`: a runtime without credentials runs against its in-process emulator. `off`: it is not registered. */
+  emulators: 'auto' | 'off';
+  claude: { apiKey: string; baseUrl: string | undefined } | undefined;
+  turnTimeoutMs: number;
+  /** Timeout of one non-turn provider call (open, stop, status). */
+  callTimeoutMs: number;
+  /** Broker-side retries of a throttled or unavailable call that the provider did not accept. */
+  retry: { maxRetries: number; baseDelayMs: number };
 }
 
 /** Raised at boot when the environment is invalid; lists every bad key at once. */
@@ -55,5 +71,14 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
           }
         : undefined,
     logLevel: env.LOG_LEVEL,
+    runtimes: {
+      emulators: env.SWITCHBOARD_EMULATORS,
+      claude: env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL } : undefined,
+      turnTimeoutMs: env.TURN_TIMEOUT_MS,
+      callTimeoutMs: env.PROVIDER_CALL_TIMEOUT_MS,
+      retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
+    },
+    sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
+    seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
   };
 }

@@ -23,6 +23,8 @@ describe('the embedded database across process restarts', () => {
     assert.equal((await json(`${first.url}/readyz`)).status, 200);
     const operatorKey = /SWITCHBOARD_ADMIN_KEY=(sbk_\S+)/.exec(first.output())?.[1];
     assert.ok(operatorKey, 'the generated operator key is printed');
+    const demoAppKey = /APP_KEY=(sbk_\S+)/.exec(first.output())?.[1];
+    assert.ok(demoAppKey, 'the demo tenant keys are printed');
     const auth = { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' };
     const tenant = await json(`${first.url}/v1/tenants`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'persisted' }) });
     assert.equal(tenant.status, 201);
@@ -36,9 +38,11 @@ describe('the embedded database across process restarts', () => {
 
     const second = await spawnBroker({ SWITCHBOARD_DATA_DIR: dataDir });
     try {
-      assert.doesNotMatch(second.output(), /SWITCHBOARD_ADMIN_KEY=/, 'the key is shown only once');
+      assert.doesNotMatch(second.output(), /SWITCHBOARD_ADMIN_KEY=|APP_KEY=/, 'keys are shown only once');
       const tenants = await json(`${second.url}/v1/tenants`, { headers: auth });
-      assert.deepEqual((tenants.body.data as { name: string }[]).map((t) => t.name), ['persisted']);
+      assert.deepEqual((tenants.body.data as { name: string }[]).map((t) => t.name).sort(), ['demo', 'persisted']);
+      const demo = await json(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${demoAppKey}`, 'x-end-user': 'u-1' } });
+      assert.equal(demo.status, 200);
       const me = await json(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${String(key.body.key)}` } });
       assert.equal(me.status, 200);
       assert.equal(me.body.role, 'admin');
@@ -54,7 +58,7 @@ describe('the embedded database across process restarts', () => {
 
   test('Ctrl-C during writes loses no acknowledged write and corrupts nothing', async () => {
     const operatorKey = 'sbk_ctrl_c_test_operator_key_0123456789';
-    const env = { SWITCHBOARD_DATA_DIR: path.join(dataDir, 'ctrl-c'), SWITCHBOARD_ADMIN_KEY: operatorKey };
+    const env = { SWITCHBOARD_DATA_DIR: path.join(dataDir, 'ctrl-c'), SWITCHBOARD_ADMIN_KEY: operatorKey, SWITCHBOARD_SEED_DEMO: 'off' };
     const auth = { authorization: `Bearer ${operatorKey}`, 'content-type': 'application/json' };
     const broker = await spawnBroker(env);
     const acknowledged: string[] = [];

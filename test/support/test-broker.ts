@@ -31,6 +31,7 @@ export async function startTestBroker(env: Record<string, string> = {}): Promise
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SWITCHBOARD_SEED_DEMO: 'off',
     SWITCHBOARD_ADMIN_KEY: operatorKey,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
     ...env,

@@ -17,6 +17,16 @@ import { OperatorKey } from './identity/operator-key.js';
 import { Metrics } from './metrics/metrics.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
+import { AgentsController } from './agents/agents.controller.js';
+import { AgentsService } from './agents/agents.service.js';
+import { ProviderCalls } from './runtimes/provider-calls.js';
+import { ProvidersController } from './runtimes/providers.controller.js';
+import { RuntimeMetrics } from './runtimes/runtime-metrics.js';
+import { RuntimeRegistry } from './runtimes/runtime-registry.js';
+import { SessionTerminator } from './sessions/session-terminator.js';
+import { SessionsController } from './sessions/sessions.controller.js';
+import { SessionsService } from './sessions/sessions.service.js';
+import { TurnsService } from './sessions/turns.service.js';
 
 /** What the process builds before Nest starts: config, the open database, the operator key. */
 export interface BrokerFoundation {
@@ -24,6 +34,7 @@ export interface BrokerFoundation {
   database: Database;
   operatorKey: OperatorKey;
   metrics: Metrics;
+  runtimes: RuntimeRegistry;
 }
 
 @Module({})
@@ -32,12 +43,13 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
         { provide: OperatorKey, useValue: foundation.operatorKey },
         { provide: Metrics, useValue: foundation.metrics },
+        { provide: RuntimeRegistry, useValue: foundation.runtimes },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
@@ -45,6 +57,12 @@ export class AppModule {
         OpenApiDocument,
         TenantsService,
         ApiKeysService,
+        AgentsService,
+        RuntimeMetrics,
+        ProviderCalls,
+        SessionTerminator,
+        SessionsService,
+        TurnsService,
       ],
     };
   }

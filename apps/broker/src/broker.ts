@@ -14,14 +14,19 @@ import { assignRequestId, requestIdOf } from './http/request-id.js';
 import { OperatorKey } from './identity/operator-key.js';
 import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
 import { Metrics, routeTemplate } from './metrics/metrics.js';
+import { RuntimeRegistry } from './runtimes/runtime-registry.js';
+import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
 
 export interface RunningBroker {
   /** `http://127.0.0.1:<port>` */
   url: string;
   app: NestExpressApplication;
   database: OpenedDatabase;
+  runtimes: RuntimeRegistry;
   /** The operator key generated on a fresh database when none was configured (shown once). */
   generatedOperatorKey: string | undefined;
+  /** The demo tenant's keys, seeded on a fresh embedded database (shown once). */
+  demo: DemoSeed | undefined;
   startedInMs: number;
   /** Drains in-flight requests (up to the grace period), then closes the database. */
   close(): Promise<void>;
@@ -32,12 +37,15 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
   const started = performance.now();
   configureLogger(config.logLevel);
   const database = await openDatabase(config);
+  let runtimes: RuntimeRegistry | undefined;
   try {
     if (database.appliedMigrations.length > 0) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
     const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.dataSource, config.adminKey);
     const metrics = new Metrics();
+    runtimes = await RuntimeRegistry.start(config);
+    const demo = config.seedDemo ? await seedDemo(database.database, runtimes) : undefined;
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register({ config, database: database.database, operatorKey, metrics }),
+      AppModule.register({ config, database: database.database, operatorKey, metrics, runtimes }),
       { bodyParser: false, logger: new NestPinoLogger(), abortOnError: false },
     );
     installHttpPipeline(app, config, metrics);
@@ -55,10 +63,13 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       app,
       database,
       generatedOperatorKey: generatedSecret,
+      demo,
       startedInMs,
-      close: () => drainAndClose(app, server, database, config.http.shutdownGraceMs),
+      runtimes,
+      close: () => drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs),
     };
   } catch (error) {
+    await runtimes?.close();
     await database.close().catch(() => undefined);
     throw error;
   }
@@ -103,7 +114,13 @@ function installHttpPipeline(app: NestExpressApplication, config: AppConfig, met
   app.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1h' }));
 }
 
-async function drainAndClose(app: NestExpressApplication, server: Server, database: OpenedDatabase, graceMs: number): Promise<void> {
+async function drainAndClose(
+  app: NestExpressApplication,
+  server: Server,
+  database: OpenedDatabase,
+  runtimes: RuntimeRegistry,
+  graceMs: number,
+): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const deadline = setTimeout(() => {
@@ -113,5 +130,6 @@ async function drainAndClose(app: NestExpressApplication, server: Server, databa
   await closed;
   clearTimeout(deadline);
   await app.close();
+  await runtimes.close();
   await database.close();
 }

@@ -27,6 +27,19 @@ try {
       ].join('\n'),
     );
   }
+  if (broker.demo) {
+    process.stdout.write(
+      [
+        `  A demo tenant was created (shown once): agent "${broker.demo.agentName}" on ${broker.demo.providers.join(', ')}.`,
+        '',
+        `    export SB=${broker.url}`,
+        `    export APP_KEY=${broker.demo.appKey}`,
+        `    export ADMIN_KEY=${broker.demo.adminKey}`,
+        '',
+        '',
+      ].join('\n'),
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { providerIds } from '#libs/runtime-spec';
+import { claudeTargetSchema } from '#providers/claude';
+import { pageOf, pageQuery } from '../http/pagination.js';
+import { idParam } from '../http/id-param.js';
+
+export const agentName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, dot, underscore and hyphen, starting with a letter or digit');
+
+/**
+ * One target per runtime, each validated by its provider module's own schema
+ * (ARN formats, resource names, ids). Vendor fields stay under their
+ * provider's key.
+ */
+export const agentTargets = z.strictObject({
+  claude: claudeTargetSchema.optional(),
+});
+export type AgentTargets = z.infer<typeof agentTargets>;
+
+const agentFields = {
+  name: agentName,
+  description: z.string().max(2000).nullable().optional(),
+  instructions: z.string().max(100_000).nullable().optional(),
+  defaultProvider: z.enum(providerIds),
+  targets: agentTargets,
+};
+
+const defaultProviderHasTarget = (agent: { defaultProvider?: string; targets?: Record<string, unknown> }) =>
+  agent.defaultProvider === undefined || agent.targets === undefined || agent.targets[agent.defaultProvider] !== undefined;
+const defaultProviderProblem = { message: 'the default provider needs a target', path: ['defaultProvider'] };
+
+export const createAgentBody = z.strictObject(agentFields).refine(defaultProviderHasTarget, defaultProviderProblem);
+export type CreateAgentBody = z.infer<typeof createAgentBody>;
+
+export const updateAgentBody = z
+  .strictObject({ ...agentFields, name: agentName.optional(), defaultProvider: agentFields.defaultProvider.optional(), targets: agentTargets.optional() })
+  .refine(defaultProviderHasTarget, defaultProviderProblem);
+export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
+
+export const agentView = z.object({
+  id: z.string(),
+  name: z.string(),
+  description: z.string().nullable(),
+  instructions: z.string().nullable(),
+  defaultProvider: z.enum(providerIds),
+  targets: agentTargets,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type AgentView = z.infer<typeof agentView>;
+
+export const agentIdParams = z.strictObject({ id: idParam('agt') });
+export const listAgentsQuery = z.strictObject({ ...pageQuery });
+export const agentPage = pageOf(agentView);

@@ -1,0 +1,126 @@
+import { Injectable } from '@nestjs/common';
+import { conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
+import { newId } from '#libs/ids';
+import { Database } from '#libs/persistence';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { isUniqueViolation } from '../database/sql-errors.js';
+import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
+import { currentTenantPrincipal } from '../identity/principal.js';
+import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { AgentRepository, type Agent } from './agent.repository.js';
+import type { AgentTargets, AgentView, CreateAgentBody, UpdateAgentBody } from './agent.schemas.js';
+
+export const toAgentView = (agent: Agent): AgentView => ({
+  id: agent.id,
+  name: agent.name,
+  description: agent.description,
+  instructions: agent.instructions,
+  defaultProvider: agent.defaultProvider,
+  targets: agent.targets as AgentTargets,
+  createdAt: agent.createdAt.toISOString(),
+  updatedAt: agent.updatedAt.toISOString(),
+});
+
+/** Portable agent definitions of the caller's tenant (API.md §3). */
+@Injectable()
+export class AgentsService {
+  constructor(
+    private readonly database: Database,
+    private readonly registry: RuntimeRegistry,
+  ) {}
+
+  async create(body: CreateAgentBody): Promise<AgentView> {
+    this.checkTargets(body.targets);
+    const { tenantId } = currentTenantPrincipal();
+    return this.writing(body.name, () =>
+      this.database.inTenant(tenantId, async (manager) => {
+        const agent = await new AgentRepository(manager).insert({
+          id: newId('agt'),
+          tenantId,
+          name: body.name,
+          description: body.description ?? null,
+          instructions: body.instructions ?? null,
+          defaultProvider: body.defaultProvider,
+          targets: body.targets,
+        });
+        await appendAuditEvent(manager, tenantId, { type: 'agent.changed', detail: { action: 'created', agentId: agent.id, name: agent.name } });
+        return toAgentView(agent);
+      }),
+    );
+  }
+
+  async list(limit: number, cursor: string | undefined): Promise<Page<AgentView>> {
+    const { tenantId } = currentTenantPrincipal();
+    const rows = await this.database.inTenant(tenantId, (manager) => new AgentRepository(manager).listAfter(decodeCursor(cursor), limit));
+    const page = pageFromRows(rows, limit);
+    return { data: page.data.map(toAgentView), nextCursor: page.nextCursor };
+  }
+
+  async get(id: string): Promise<AgentView> {
+    const { tenantId } = currentTenantPrincipal();
+    const agent = await this.database.inTenant(tenantId, (manager) => new AgentRepository(manager).findById(id));
+    if (!agent) throw notFound('agent');
+    return toAgentView(agent);
+  }
+
+  async update(id: string, body: UpdateAgentBody): Promise<AgentView> {
+    if (body.targets) this.checkTargets(body.targets);
+    const { tenantId } = currentTenantPrincipal();
+    return this.writing(body.name ?? '', () =>
+      this.database.inTenant(tenantId, async (manager) => {
+        const agents = new AgentRepository(manager);
+        const current = await agents.findById(id);
+        if (!current) throw notFound('agent');
+        const next: Agent = {
+          ...current,
+          name: body.name ?? current.name,
+          description: body.description === undefined ? current.description : body.description,
+          instructions: body.instructions === undefined ? current.instructions : body.instructions,
+          defaultProvider: body.defaultProvider ?? current.defaultProvider,
+          targets: body.targets ?? current.targets,
+        };
+        if (!next.targets[next.defaultProvider]) {
+          throw invalidRequest('the default provider needs a target', [{ path: 'body.defaultProvider', message: 'the default provider needs a target' }]);
+        }
+        const updated = await agents.update(next);
+        await appendAuditEvent(manager, tenantId, {
+          type: 'agent.changed',
+          detail: { action: 'updated', agentId: id, name: updated.name, fields: Object.keys(body).sort() },
+        });
+        return toAgentView(updated);
+      }),
+    );
+  }
+
+  /** 409 while the agent has live sessions; ended sessions keep their history. */
+  async remove(id: string): Promise<void> {
+    const { tenantId } = currentTenantPrincipal();
+    await this.database.inTenant(tenantId, async (manager) => {
+      const agents = new AgentRepository(manager);
+      const agent = await agents.findById(id);
+      if (!agent) throw notFound('agent');
+      await agents.lock(id);
+      const live = await agents.countLiveSessions(id);
+      if (live > 0) throw conflict('agent_in_use', `the agent has ${live} live session${live === 1 ? '' : 's'}`);
+      await agents.markDeleted(id);
+      await appendAuditEvent(manager, tenantId, { type: 'agent.changed', detail: { action: 'deleted', agentId: id, name: agent.name } });
+    });
+  }
+
+  /** Every target must be for a runtime this broker has registered. */
+  private checkTargets(targets: AgentTargets): void {
+    const problems: FieldProblem[] = Object.keys(targets)
+      .filter((provider) => !this.registry.get(provider))
+      .map((provider) => ({ path: `body.targets.${provider}`, message: `the ${provider} runtime is not registered on this broker` }));
+    if (problems.length > 0) throw invalidRequest('unknown runtime', problems);
+  }
+
+  private async writing<T>(name: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('name_taken', `an agent named "${name}" already exists`);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { Database } from '#libs/persistence';
+import { Metrics } from '../metrics/metrics.js';
+
+/** Prometheus metrics about sessions, turns and providers. */
+@Injectable()
+export class RuntimeMetrics {
+  readonly providerErrors: Counter<'provider' | 'code'>;
+  readonly turnDuration: Histogram<'provider' | 'outcome'>;
+  readonly timeToFirstEvent: Histogram<'provider'>;
+
+  constructor(metrics: Metrics, database: Database) {
+    const registers = [metrics.registry];
+    const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+    this.providerErrors = new Counter({
+      name: 'switchboard_provider_errors_total',
+      help: 'Failed provider calls by provider and error kind',
+      labelNames: ['provider', 'code'],
+      registers,
+    });
+    this.turnDuration = new Histogram({
+      name: 'switchboard_turn_duration_seconds',
+      help: 'Turn latency from request to its last event, by provider and outcome',
+      labelNames: ['provider', 'outcome'],
+      buckets,
+      registers,
+    });
+    this.timeToFirstEvent = new Histogram({
+      name: 'switchboard_turn_time_to_first_event_seconds',
+      help: "Time from a turn's request to the provider's first event",
+      labelNames: ['provider'],
+      buckets,
+      registers,
+    });
+    new Gauge({
+      name: 'switchboard_live_sessions',
+      help: 'Sessions not yet terminated, by provider and state (read from the database at scrape time)',
+      labelNames: ['provider', 'status'],
+      registers,
+      async collect() {
+        const rows = await database.inPlatform((manager) =>
+          manager.query<{ provider: string; status: string; count: string }[]>(
+            `SELECT provider, status, count(*) AS count FROM sessions WHERE status <> 'terminated' GROUP BY provider, status`,
+          ),
+        );
+        this.reset();
+        for (const row of rows) this.set({ provider: row.provider, status: row.status }, Number(row.count));
+      },
+    });
+  }
+}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { Database } from '#libs/persistence';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { logger } from '../logging/logger.js';
+import { ProviderCalls } from '../runtimes/provider-calls.js';
+import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { SessionRepository, type Session } from './session.repository.js';
+import type { TerminationReason } from './session.schemas.js';
+import { handleOf } from './session-binding.js';
+
+/**
+ * Ends sessions: the database first (the binding ends the moment the broker
+ * says so, with its audit record), then the provider session. A provider that
+ * fails to stop leaves `provider_stopped_at` empty for the reaper to retry.
+ */
+@Injectable()
+export class SessionTerminator {
+  /** Turns running in this process, so a termination can abort them at once. */
+  private readonly runningTurns = new Map<string, AbortController>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly registry: RuntimeRegistry,
+    private readonly calls: ProviderCalls,
+  ) {}
+
+  trackTurn(sessionId: string, controller: AbortController): () => void {
+    this.runningTurns.set(sessionId, controller);
+    return () => {
+      if (this.runningTurns.get(sessionId) === controller) this.runningTurns.delete(sessionId);
+    };
+  }
+
+  /**
+   * Marks the session terminated (if it is not already) and stops it at the
+   * provider. Returns the session as stored afterwards.
+   */
+  async terminate(tenantId: string, sessionId: string, reason: TerminationReason, detail: Record<string, unknown> = {}): Promise<Session> {
+    const { session, ended } = await this.database.inTenant(tenantId, async (manager) => {
+      const sessions = new SessionRepository(manager);
+      const ended = await sessions.markTerminated(sessionId, reason);
+      const current = (await sessions.findById(sessionId))!;
+      if (ended) {
+        await appendAuditEvent(manager, tenantId, {
+          type: 'session.terminated',
+          user: current.userId,
+          session: current.id,
+          provider: current.provider,
+          providerSession: current.providerSessionId,
+          detail: { reason, ...detail },
+        });
+      }
+      return { session: current, ended };
+    });
+    if (ended) {
+      this.runningTurns.get(sessionId)?.abort(new Error(`session terminated: ${reason}`));
+      // The provider already lost it: nothing to stop there.
+      if (reason === 'provider') await this.recordProviderStopped(tenantId, sessionId);
+      else await this.stopAtProvider(session);
+    }
+    return session;
+  }
+
+  async stopAtProvider(session: Session): Promise<void> {
+    const adapter = this.registry.get(session.provider);
+    if (!session.providerSessionId || !adapter) return;
+    const handle = handleOf(session);
+    try {
+      await this.calls.call(
+        'provider.stopSession',
+        { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.provider_session': session.providerSessionId },
+        () => adapter.stopSession(handle),
+      );
+      await this.recordProviderStopped(session.tenantId, session.id);
+    } catch (error) {
+      logger.warn({ err: error, sessionId: session.id, provider: session.provider }, 'could not stop the provider session; the reaper will retry');
+    }
+  }
+
+  private recordProviderStopped(tenantId: string, sessionId: string): Promise<void> {
+    return this.database.inTenant(tenantId, (manager) => new SessionRepository(manager).markProviderStopped(sessionId));
+  }
+}

@@ -1,0 +1,238 @@
+import type { EntityManager } from 'typeorm';
+import type { ProviderId } from '#libs/runtime-spec';
+import type { SessionStatus, TerminationReason } from './session.schemas.js';
+
+export interface Session {
+  id: string;
+  tenantId: string;
+  userId: string;
+  agentId: string;
+  agentName: string;
+  agentInstructions: string | null;
+  /** The agent's target for this provider, as it was when the session was created. */
+  target: unknown;
+  provider: ProviderId;
+  providerSessionId: string | null;
+  providerState: Record<string, unknown>;
+  status: SessionStatus;
+  terminationReason: TerminationReason | null;
+  metadata: Record<string, unknown>;
+  idleTimeoutSeconds: number;
+  maxLifetimeSeconds: number;
+  createdAt: Date;
+  lastActivityAt: Date;
+  idleExpiresAt: Date | null;
+  expiresAt: Date | null;
+  endedAt: Date | null;
+  currentTurnId: string | null;
+  turnStartedAt: Date | null;
+  nextEventSeq: number;
+  turnCount: number;
+  inputTokens: number;
+  outputTokens: number;
+  activeSeconds: number;
+  costUsd: string;
+  providerStoppedAt: Date | null;
+}
+
+interface SessionRow {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  agent_id: string;
+  agent_name: string;
+  agent_instructions: string | null;
+  target: unknown;
+  provider: ProviderId;
+  provider_session_id: string | null;
+  provider_state: Record<string, unknown>;
+  status: SessionStatus;
+  termination_reason: TerminationReason | null;
+  metadata: Record<string, unknown>;
+  idle_timeout_seconds: number;
+  max_lifetime_seconds: number;
+  created_at: Date;
+  last_activity_at: Date;
+  idle_expires_at: Date | null;
+  expires_at: Date | null;
+  ended_at: Date | null;
+  current_turn_id: string | null;
+  turn_started_at: Date | null;
+  next_event_seq: string;
+  turn_count: number;
+  input_tokens: string;
+  output_tokens: string;
+  active_seconds: string;
+  cost_usd: string;
+  provider_stopped_at: Date | null;
+}
+
+const select = `SELECT s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name, a.instructions AS agent_instructions, s.target, s.provider, s.provider_session_id,
+  s.provider_state, s.status, s.termination_reason, s.metadata, s.idle_timeout_seconds, s.max_lifetime_seconds,
+  s.created_at, s.last_activity_at, s.idle_expires_at, s.expires_at, s.ended_at, s.current_turn_id, s.turn_started_at,
+  s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at
+  FROM sessions s JOIN agents a ON a.id = s.agent_id`;
+
+const toSession = (row: SessionRow): Session => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  userId: row.user_id,
+  agentId: row.agent_id,
+  agentName: row.agent_name,
+  agentInstructions: row.agent_instructions,
+  target: row.target,
+  provider: row.provider,
+  providerSessionId: row.provider_session_id,
+  providerState: row.provider_state,
+  status: row.status,
+  terminationReason: row.termination_reason,
+  metadata: row.metadata,
+  idleTimeoutSeconds: row.idle_timeout_seconds,
+  maxLifetimeSeconds: row.max_lifetime_seconds,
+  createdAt: row.created_at,
+  lastActivityAt: row.last_activity_at,
+  idleExpiresAt: row.idle_expires_at,
+  expiresAt: row.expires_at,
+  endedAt: row.ended_at,
+  currentTurnId: row.current_turn_id,
+  turnStartedAt: row.turn_started_at,
+  nextEventSeq: Number(row.next_event_seq),
+  turnCount: row.turn_count,
+  inputTokens: Number(row.input_tokens),
+  outputTokens: Number(row.output_tokens),
+  activeSeconds: Number(row.active_seconds),
+  costUsd: row.cost_usd,
+  providerStoppedAt: row.provider_stopped_at,
+});
+
+export interface SessionListFilter {
+  userId: string;
+  status?: SessionStatus;
+  agent?: string;
+  provider?: ProviderId;
+  afterId: string | null;
+  limit: number;
+}
+
+/** Sessions of the transaction's tenant (RLS). Reads for a user always name the user. */
+export class SessionRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async insertProvisioning(session: {
+    id: string;
+    tenantId: string;
+    userId: string;
+    agentId: string;
+    provider: ProviderId;
+    target: unknown;
+    metadata: Record<string, unknown>;
+    idleTimeoutSeconds: number;
+    maxLifetimeSeconds: number;
+  }): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO sessions (id, tenant_id, user_id, agent_id, provider, target, status, metadata, idle_timeout_seconds,
+         max_lifetime_seconds, expires_at, idle_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7, $8::integer, $9::integer, now() + make_interval(secs => $9::integer),
+         now() + make_interval(secs => $8::integer))`,
+      [session.id, session.tenantId, session.userId, session.agentId, session.provider, JSON.stringify(session.target ?? {}),
+        JSON.stringify(session.metadata), session.idleTimeoutSeconds, session.maxLifetimeSeconds],
+    );
+  }
+
+  /** The user's session, or undefined when it does not exist for this user (other users' sessions included). */
+  async findForUser(id: string, userId: string, options: { lock?: boolean } = {}): Promise<Session | undefined> {
+    const rows = await this.manager.query<SessionRow[]>(
+      `${select} WHERE s.id = $1 AND s.user_id = $2${options.lock ? ' FOR UPDATE OF s' : ''}`,
+      [id, userId],
+    );
+    return rows[0] && toSession(rows[0]);
+  }
+
+  async findById(id: string, options: { lock?: boolean } = {}): Promise<Session | undefined> {
+    const rows = await this.manager.query<SessionRow[]>(`${select} WHERE s.id = $1${options.lock ? ' FOR UPDATE OF s' : ''}`, [id]);
+    return rows[0] && toSession(rows[0]);
+  }
+
+  async listForUser(filter: SessionListFilter): Promise<Session[]> {
+    const rows = await this.manager.query<SessionRow[]>(
+      `${select} WHERE s.user_id = $1 AND ($2::text IS NULL OR s.status = $2) AND ($3::text IS NULL OR s.agent_id = $3 OR a.name = $3)
+         AND ($4::text IS NULL OR s.provider = $4) AND ($5::text IS NULL OR s.id < $5)
+       ORDER BY s.id DESC LIMIT $6`,
+      [filter.userId, filter.status ?? null, filter.agent ?? null, filter.provider ?? null, filter.afterId, filter.limit + 1],
+    );
+    return rows.map(toSession);
+  }
+
+  async markReady(id: string, providerSessionId: string, providerState: Record<string, unknown>): Promise<void> {
+    await this.manager.query(
+      `UPDATE sessions SET status = 'idle', provider_session_id = $2, provider_state = $3, last_activity_at = now(),
+         idle_expires_at = now() + make_interval(secs => idle_timeout_seconds)
+       WHERE id = $1 AND status = 'provisioning'`,
+      [id, providerSessionId, JSON.stringify(providerState)],
+    );
+  }
+
+  /** Ends the session (first termination wins) and releases any turn claim. Returns whether this call ended it. */
+  async markTerminated(id: string, reason: TerminationReason): Promise<boolean> {
+    const [, count] = await this.manager.query<[unknown[], number]>(
+      `UPDATE sessions SET status = 'terminated', termination_reason = $2, ended_at = now(), current_turn_id = NULL, turn_started_at = NULL
+       WHERE id = $1 AND status <> 'terminated'`,
+      [id, reason],
+    );
+    return count > 0;
+  }
+
+  async markProviderStopped(id: string): Promise<void> {
+    await this.manager.query(`UPDATE sessions SET provider_stopped_at = now() WHERE id = $1`, [id]);
+  }
+
+  /**
+   * Claims the session for one turn, atomically: at most one turn runs per
+   * session across every replica. A claim older than `staleAfterMs` is from
+   * a replica that died mid-turn and may be taken over. Returns the next
+   * event seq, or undefined when another turn holds the session.
+   */
+  async claimTurn(id: string, turnId: string, staleAfterMs: number): Promise<number | undefined> {
+    const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
+      `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active'
+       WHERE id = $1 AND status IN ('idle', 'active')
+         AND (current_turn_id IS NULL OR turn_started_at < now() - make_interval(secs => $3::double precision / 1000))
+       RETURNING next_event_seq`,
+      [id, turnId, staleAfterMs],
+    );
+    return rows[0] ? Number(rows[0].next_event_seq) : undefined;
+  }
+
+  /**
+   * Ends a turn: adds its usage, releases the claim (if still ours), and
+   * moves the idle deadline. A session terminated meanwhile stays terminated.
+   */
+  async finishTurn(finish: {
+    id: string;
+    turnId: string;
+    inputTokens: number;
+    outputTokens: number;
+    activeSeconds: number;
+    providerActiveSeconds: number;
+    providerState: Record<string, unknown> | undefined;
+  }): Promise<void> {
+    await this.manager.query(
+      `UPDATE sessions SET
+         turn_count = turn_count + 1, input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
+         active_seconds = active_seconds + $5, provider_active_seconds = provider_active_seconds + $6,
+         provider_state = coalesce($7::jsonb, provider_state), last_activity_at = now(),
+         idle_expires_at = now() + make_interval(secs => idle_timeout_seconds),
+         status = CASE WHEN status = 'terminated' THEN status ELSE 'idle' END,
+         current_turn_id = CASE WHEN current_turn_id = $2 THEN NULL ELSE current_turn_id END,
+         turn_started_at = CASE WHEN current_turn_id = $2 THEN NULL ELSE turn_started_at END
+       WHERE id = $1`,
+      [finish.id, finish.turnId, finish.inputTokens, finish.outputTokens, finish.activeSeconds, finish.providerActiveSeconds,
+        finish.providerState === undefined ? null : JSON.stringify(finish.providerState)],
+    );
+  }
+
+  /** Moves the next free event seq past `next` (never backwards). */
+  async advanceEventSeq(id: string, next: number): Promise<void> {
+    await this.manager.query(`UPDATE sessions SET next_event_seq = greatest(next_event_seq, $2) WHERE id = $1`, [id, next]);
+  }
+}

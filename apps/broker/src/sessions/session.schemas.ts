@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { providerIds } from '#libs/runtime-spec';
+import { idParam } from '../http/id-param.js';
+import { pageOf, pageQuery } from '../http/pagination.js';
+
+export const sessionStatuses = ['provisioning', 'idle', 'active', 'terminated'] as const;
+export type SessionStatus = (typeof sessionStatuses)[number];
+export const terminationReasons = ['client', 'idle_timeout', 'max_lifetime', 'provider', 'budget', 'admin', 'error'] as const;
+export type TerminationReason = (typeof terminationReasons)[number];
+
+export const createSessionBody = z.strictObject({
+  agent: z.string().min(1).max(100).describe('An agent id or name'),
+  provider: z.enum(providerIds).optional().describe("Defaults to the agent's defaultProvider"),
+  metadata: z
+    .record(z.string().max(64), z.unknown())
+    .refine((value) => JSON.stringify(value).length <= 16_384, 'must serialise to at most 16 KiB')
+    .optional(),
+  idleTimeoutSeconds: z.number().int().min(60).max(2_592_000).optional(),
+  maxLifetimeSeconds: z.number().int().min(60).max(2_592_000).optional(),
+});
+export type CreateSessionBody = z.infer<typeof createSessionBody>;
+
+export const usageView = z.object({
+  turns: z.number().int(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  activeSeconds: z.number(),
+  costUsd: z.string(),
+});
+
+export const sessionView = z.object({
+  id: z.string(),
+  agent: z.object({ id: z.string(), name: z.string() }),
+  provider: z.enum(providerIds),
+  user: z.string(),
+  status: z.enum(sessionStatuses),
+  terminationReason: z.enum(terminationReasons).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  lastActivityAt: z.string(),
+  idleExpiresAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  idleTimeoutSeconds: z.number().int(),
+  maxLifetimeSeconds: z.number().int(),
+  providerSession: z.object({ id: z.string() }).nullable(),
+  usage: usageView,
+});
+export type SessionView = z.infer<typeof sessionView>;
+
+export const sessionIdParams = z.strictObject({ id: idParam('ses') });
+
+export const listSessionsQuery = z.strictObject({
+  status: z.enum(sessionStatuses).optional(),
+  agent: z.string().max(100).optional(),
+  provider: z.enum(providerIds).optional(),
+  ...pageQuery,
+});
+export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
+export const sessionPage = pageOf(sessionView);
+
+const textPart = z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(200_000) });
+export const turnBody = z.strictObject({
+  input: z.union([z.string().min(1).max(200_000), z.array(textPart).min(1).max(100)]),
+});
+export type TurnBody = z.infer<typeof turnBody>;
+
+export const eventTypes = [
+  'turn.started',
+  'message.delta',
+  'message.completed',
+  'tool.call',
+  'tool.result',
+  'turn.completed',
+  'turn.failed',
+] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const sessionEventView = z.object({
+  id: z.string(),
+  sessionId: z.string(),
+  turnId: z.string().nullable(),
+  seq: z.number().int(),
+  type: z.enum(eventTypes),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type SessionEventView = z.infer<typeof sessionEventView>;
+
+export const listEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+export const eventPage = z.object({ data: z.array(sessionEventView), nextAfter: z.number().int().nullable() });
+
+export const turnView = z.object({
+  turn: z.object({
+    id: z.string(),
+    status: z.enum(['completed', 'failed']),
+    output: z.array(z.object({ type: z.literal('text'), text: z.string() })),
+    usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), activeSeconds: z.number() }),
+    durationMs: z.number().int(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+});
+export type TurnView = z.infer<typeof turnView>;

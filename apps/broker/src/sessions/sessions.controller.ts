@@ -1,0 +1,135 @@
+import { Controller, Delete, Get, Headers, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { invalidRequest } from '#libs/errors';
+import { problemResponses } from '../http/problem-responses.js';
+import { Route, Valid, type RouteSpec } from '../http/route-spec.js';
+import {
+  createSessionBody,
+  eventPage,
+  listEventsQuery,
+  listSessionsQuery,
+  sessionEventView,
+  sessionIdParams,
+  sessionPage,
+  sessionView,
+  turnBody,
+  turnView,
+  type CreateSessionBody,
+  type ListSessionsQuery,
+  type TurnBody,
+} from './session.schemas.js';
+import { SessionsService } from './sessions.service.js';
+import { TurnsService } from './turns.service.js';
+
+const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
+const endUserHeader: RouteSpec['headers'] = {
+  'X-End-User': { description: 'The end user this call acts for (API keys); not with a JWT', required: false },
+};
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+@Controller('v1/sessions')
+export class SessionsController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly turns: TurnsService,
+  ) {}
+
+  @Post()
+  @Route({
+    operationId: 'createSession',
+    summary: 'Create a session bound to the calling end user',
+    tag: 'Sessions',
+    access: app,
+    body: createSessionBody,
+    headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false } },
+    responses: { 201: { description: 'The session', schema: sessionView }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+  })
+  async create(
+    @Valid('body') body: CreateSessionBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ) {
+    if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
+      throw invalidRequest('Idempotency-Key is malformed', [{ path: 'headers.idempotency-key', message: 'must be 1-255 printable characters' }]);
+    }
+    const { session, replayed } = await this.sessions.create(body, idempotencyKey);
+    if (replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return session;
+  }
+
+  @Get()
+  @Route({
+    operationId: 'listSessions',
+    summary: "The calling user's sessions, newest first",
+    tag: 'Sessions',
+    access: app,
+    query: listSessionsQuery,
+    headers: endUserHeader,
+    responses: { 200: { description: 'A page of sessions', schema: sessionPage }, ...problemResponses(400, 401, 403) },
+  })
+  list(@Valid('query') query: ListSessionsQuery) {
+    return this.sessions.list(query);
+  }
+
+  @Get(':id')
+  @Route({
+    operationId: 'getSession',
+    summary: 'One session',
+    tag: 'Sessions',
+    access: app,
+    params: sessionIdParams,
+    headers: endUserHeader,
+    responses: { 200: { description: 'The session', schema: sessionView }, ...problemResponses(400, 401, 403, 404) },
+  })
+  get(@Valid('params') params: { id: string }) {
+    return this.sessions.get(params.id);
+  }
+
+  @Post(':id/turns')
+  @Route({
+    operationId: 'runTurn',
+    summary: 'Run one turn: Server-Sent Events with Accept: text/event-stream, else JSON',
+    tag: 'Sessions',
+    access: app,
+    params: sessionIdParams,
+    body: turnBody,
+    headers: { ...endUserHeader, Accept: { description: 'text/event-stream for a stream of events', required: false } },
+    responses: {
+      200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView },
+      ...problemResponses(400, 401, 403, 404, 409, 410, 429, 502, 503, 504),
+    },
+  })
+  turn(@Valid('params') params: { id: string }, @Valid('body') body: TurnBody, @Req() request: Request, @Res() response: Response) {
+    return this.turns.run(params.id, body, request, response);
+  }
+
+  @Get(':id/events')
+  @Route({
+    operationId: 'listSessionEvents',
+    summary: 'The stored transcript (every event type except message.delta), in seq order',
+    tag: 'Sessions',
+    access: app,
+    params: sessionIdParams,
+    query: listEventsQuery,
+    headers: endUserHeader,
+    responses: { 200: { description: 'Events after `after`', schema: eventPage.extend({ data: z.array(sessionEventView) }) }, ...problemResponses(400, 401, 403, 404) },
+  })
+  events(@Valid('params') params: { id: string }, @Valid('query') query: { after: number; limit: number }) {
+    return this.sessions.events(params.id, query.after, query.limit);
+  }
+
+  @Delete(':id')
+  @Route({
+    operationId: 'terminateSession',
+    summary: 'Terminate the session (idempotent); the provider session is stopped',
+    tag: 'Sessions',
+    access: app,
+    params: sessionIdParams,
+    headers: endUserHeader,
+    responses: { 200: { description: 'The terminated session', schema: sessionView }, ...problemResponses(400, 401, 403, 404) },
+  })
+  terminate(@Valid('params') params: { id: string }) {
+    return this.sessions.terminate(params.id);
+  }
+}

@@ -1,0 +1,223 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '#libs/config';
+import { AppError, conflict, invalidRequest, notFound } from '#libs/errors';
+import { newId } from '#libs/ids';
+import { Database } from '#libs/persistence';
+import type { Principal, TenantRole } from '#libs/request-context';
+import { AgentRepository } from '../agents/agent.repository.js';
+import { appConfigToken } from '../app.tokens.js';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { canonicalJson } from '../audit/canonical-json.js';
+import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
+import { currentTenantPrincipal } from '../identity/principal.js';
+import { ProviderCalls } from '../runtimes/provider-calls.js';
+import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { findOwnSession } from './session-access.js';
+import { bindingOf } from './session-binding.js';
+import { SessionEventRepository } from './session-event.repository.js';
+import { SessionTerminator } from './session-terminator.js';
+import { expiryReason, toSessionView } from './session-view.js';
+import { SessionRepository, type Session } from './session.repository.js';
+import type { CreateSessionBody, ListSessionsQuery, SessionEventView, SessionView } from './session.schemas.js';
+
+/** The caller of a session route: an app principal bound to one end user. */
+export type SessionCaller = { tenantId: string; userId: string; role: TenantRole };
+
+export function sessionCaller(principal: Principal = currentTenantPrincipal()): SessionCaller {
+  if (principal.kind !== 'tenant' || principal.userId === undefined) throw new AppError('internal', 'session routes need an end user');
+  return { tenantId: principal.tenantId, userId: principal.userId, role: principal.role };
+}
+
+type CreateOutcome =
+  | { kind: 'created'; session: Session }
+  | { kind: 'replayed'; sessionId: string }
+  | { kind: 'raced' }
+  | { kind: 'agent_missing' };
+
+/** Sessions of the calling end user (API.md §4): create, list, get, terminate, transcript. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly database: Database,
+    private readonly registry: RuntimeRegistry,
+    private readonly calls: ProviderCalls,
+    private readonly terminator: SessionTerminator,
+    @Inject(appConfigToken) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Binds a new session to (tenant, user) in the database — status
+   * `provisioning`, with its audit record — before the provider is called, so
+   * no provider session ever exists without an owner. If the provider call
+   * fails, the session ends `terminated`/`error`.
+   */
+  async create(body: CreateSessionBody, idempotencyKey: string | undefined): Promise<{ session: SessionView; replayed: boolean }> {
+    const caller = sessionCaller();
+    const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+    const outcome = await this.database.inTenant(caller.tenantId, async (manager): Promise<CreateOutcome> => {
+      const keys = new IdempotencyRepository(manager);
+      if (idempotencyKey) {
+        const existing = await keys.find(caller.userId, idempotencyKey);
+        if (existing && existing.requestHash !== requestHash) {
+          throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+        }
+        if (existing) return { kind: 'replayed', sessionId: existing.sessionId };
+      }
+      const agents = new AgentRepository(manager);
+      const agent = await agents.findByReference(body.agent);
+      if (!agent) {
+        await appendAuditEvent(manager, caller.tenantId, {
+          type: 'access.denied',
+          user: caller.userId,
+          detail: { resource: 'agent', reference: body.agent, action: 'create_session' },
+        });
+        return { kind: 'agent_missing' };
+      }
+      // Holds off a concurrent delete of the agent until this session is recorded.
+      await manager.query(`SELECT id FROM agents WHERE id = $1 FOR SHARE`, [agent.id]);
+      const provider = body.provider ?? agent.defaultProvider;
+      const adapter = this.registry.get(provider);
+      if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);
+      const target = agent.targets[provider];
+      if (!target) throw invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]);
+      const ceilings = adapter.ceilings(target);
+      const sessionId = newId('ses');
+      await new SessionRepository(manager).insertProvisioning({
+        id: sessionId,
+        tenantId: caller.tenantId,
+        userId: caller.userId,
+        agentId: agent.id,
+        provider,
+        target,
+        metadata: body.metadata ?? {},
+        idleTimeoutSeconds: Math.min(body.idleTimeoutSeconds ?? this.config.sessions.defaultIdleTimeoutSeconds, ceilings.idleTimeoutMaxSeconds),
+        maxLifetimeSeconds: Math.min(body.maxLifetimeSeconds ?? this.config.sessions.defaultMaxLifetimeSeconds, ceilings.maxLifetimeSeconds),
+      });
+      if (idempotencyKey) {
+        const recorded = await keys.insert({ tenantId: caller.tenantId, userId: caller.userId, key: idempotencyKey, requestHash, sessionId });
+        // A concurrent request with the same key won; this transaction must leave nothing behind.
+        if (!recorded) throw new RacedIdempotentCreate();
+      }
+      await appendAuditEvent(manager, caller.tenantId, {
+        type: 'session.bound',
+        user: caller.userId,
+        session: sessionId,
+        provider,
+        detail: { agentId: agent.id, agentName: agent.name },
+      });
+      return { kind: 'created', session: (await new SessionRepository(manager).findById(sessionId))! };
+    }).catch((error: unknown) => {
+      if (error instanceof RacedIdempotentCreate) return { kind: 'raced' } as const;
+      throw error;
+    });
+
+    switch (outcome.kind) {
+      case 'agent_missing':
+        throw notFound('agent');
+      case 'replayed':
+        return { session: await this.waitUntilProvisioned(caller, outcome.sessionId), replayed: true };
+      case 'raced': {
+        return this.create(body, idempotencyKey);
+      }
+      case 'created':
+        return { session: toSessionView(await this.provision(outcome.session)), replayed: false };
+    }
+  }
+
+  private async provision(session: Session): Promise<Session> {
+    const adapter = this.registry.get(session.provider)!;
+    try {
+      const opened = await this.calls.call(
+        'provider.openSession',
+        { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.tenant': session.tenantId },
+        (signal) => adapter.openSession(bindingOf(session), signal),
+      );
+      return await this.database.inTenant(session.tenantId, async (manager) => {
+        const sessions = new SessionRepository(manager);
+        await sessions.markReady(session.id, opened.providerSessionId, opened.state);
+        await appendAuditEvent(manager, session.tenantId, {
+          type: 'session.accessed',
+          user: session.userId,
+          session: session.id,
+          provider: session.provider,
+          providerSession: opened.providerSessionId,
+          detail: { action: 'provisioned' },
+        });
+        return (await sessions.findById(session.id))!;
+      });
+    } catch (error) {
+      await this.terminator.terminate(session.tenantId, session.id, 'error', { stage: 'provisioning', code: (error as AppError).code });
+      throw error;
+    }
+  }
+
+  /** A replayed create answers with the session once it left `provisioning` (bounded wait). */
+  private async waitUntilProvisioned(caller: SessionCaller, sessionId: string): Promise<SessionView> {
+    const deadline = Date.now() + this.config.runtimes.callTimeoutMs;
+    for (;;) {
+      const session = await this.database.inTenant(caller.tenantId, (manager) => new SessionRepository(manager).findById(sessionId));
+      if (!session) throw notFound('session');
+      if (session.status !== 'provisioning' || Date.now() > deadline) return toSessionView(session);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async list(query: ListSessionsQuery): Promise<Page<SessionView>> {
+    const caller = sessionCaller();
+    const rows = await this.database.inTenant(caller.tenantId, (manager) =>
+      new SessionRepository(manager).listForUser({ ...query, userId: caller.userId, afterId: decodeCursor(query.cursor) }),
+    );
+    const page = pageFromRows(rows, query.limit);
+    return { data: page.data.map(toSessionView), nextCursor: page.nextCursor };
+  }
+
+  async get(sessionId: string): Promise<SessionView> {
+    return toSessionView(await this.loadCurrent(sessionId, 'get'));
+  }
+
+  /** Client termination: idempotent, 200 with the terminated session. */
+  async terminate(sessionId: string): Promise<SessionView> {
+    const caller = sessionCaller();
+    const session = await this.loadCurrent(sessionId, 'terminate');
+    if (session.status === 'terminated') return toSessionView(session);
+    await this.database.inTenant(caller.tenantId, (manager) =>
+      appendAuditEvent(manager, caller.tenantId, {
+        type: 'session.accessed',
+        user: caller.userId,
+        session: sessionId,
+        provider: session.provider,
+        providerSession: session.providerSessionId,
+        detail: { action: 'terminate' },
+      }),
+    );
+    return toSessionView(await this.terminator.terminate(caller.tenantId, sessionId, 'client'));
+  }
+
+  async events(sessionId: string, after: number, limit: number): Promise<{ data: SessionEventView[]; nextAfter: number | null }> {
+    const caller = sessionCaller();
+    const events = await this.database.inTenant(caller.tenantId, async (manager) => {
+      const session = await findOwnSession(manager, caller, sessionId, 'events');
+      return session && new SessionEventRepository(manager).listAfter(sessionId, after, limit);
+    });
+    if (!events) throw notFound('session');
+    return { data: events, nextAfter: events.length === limit ? events[events.length - 1].seq : null };
+  }
+
+  /**
+   * The caller's session, 404 (audited) if it is not theirs. A session past
+   * its deadline by the broker's clock is terminated now, so nobody sees a
+   * live session that the provider has already reaped.
+   */
+  async loadCurrent(sessionId: string, action: string): Promise<Session> {
+    const caller = sessionCaller();
+    const session = await this.database.inTenant(caller.tenantId, (manager) => findOwnSession(manager, caller, sessionId, action));
+    if (!session) throw notFound('session');
+    const reason = expiryReason(session);
+    return reason ? this.terminator.terminate(caller.tenantId, session.id, reason) : session;
+  }
+}
+
+/** Internal signal: another request with the same Idempotency-Key committed first. */
+class RacedIdempotentCreate extends Error {}

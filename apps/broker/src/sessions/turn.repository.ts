@@ -1,0 +1,34 @@
+import type { EntityManager } from 'typeorm';
+import type { InputPart, TurnUsage } from '#libs/runtime-spec';
+
+/** Turns of the transaction's tenant: one row per turn, written at its start and its end. */
+export class TurnRepository {
+  constructor(private readonly manager: EntityManager) {}
+
+  async insertRunning(turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[] }): Promise<void> {
+    await this.manager.query(
+      `INSERT INTO turns (id, tenant_id, session_id, user_id, status, input) VALUES ($1, $2, $3, $4, 'running', $5)`,
+      [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input)],
+    );
+  }
+
+  async finish(turn: {
+    id: string;
+    status: 'completed' | 'failed';
+    output: Array<{ type: 'text'; text: string }>;
+    error: { code: string; message: string } | null;
+    durationMs: number;
+    activeSeconds: number;
+    usage: TurnUsage;
+  }): Promise<void> {
+    await this.manager.query(
+      `UPDATE turns SET status = $2, output = $3, error = $4, ended_at = now(), duration_ms = $5, active_seconds = $6,
+         input_tokens = $7, output_tokens = $8, provider_active_seconds = $9, vcpu_seconds = $10, gib_seconds = $11,
+         compute_estimated = $12
+       WHERE id = $1`,
+      [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
+        turn.usage.inputTokens, turn.usage.outputTokens, turn.usage.providerActiveSeconds ?? null, turn.usage.vcpuSeconds ?? null,
+        turn.usage.gibSeconds ?? null, turn.usage.computeEstimated ?? false],
+    );
+  }
+}

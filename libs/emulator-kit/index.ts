@@ -1,0 +1,17 @@
+export { EmulatorClock } from './emulator-clock.js';
+export { EmulatorStats } from './emulator-stats.js';
+export { FaultPlan, faultSchema } from './fault-plan.js';
+export type { Fault, FaultInput } from './fault-plan.js';
+export { controlPrefix, handleControlRequest } from './control-routes.js';
+export type { ControlContext } from './control-routes.js';
+export {
+  defaultBodyLimitBytes,
+  openEventStream,
+  readJsonBody,
+  RequestBodyError,
+  sendJson,
+  untilClosed,
+  writeEvent,
+} from './http-helpers.js';
+export type { EmulatorLogger } from './emulator-logger.js';
+export { silentLogger } from './emulator-logger.js';

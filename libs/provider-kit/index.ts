@@ -1,0 +1,5 @@
+/** Plumbing shared by provider adapters (never provider-specific). */
+export { parseTargetWith } from './parse-target.js';
+export type { TargetParseResult } from './parse-target.js';
+export { silentLog } from './debug-log.js';
+export type { AdapterLog } from './debug-log.js';

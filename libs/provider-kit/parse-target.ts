@@ -1,0 +1,17 @@
+import type { z } from 'zod';
+
+export type TargetParseResult<T> = { ok: true; target: T } | { ok: false; problems: Array<{ path: string; message: string }> };
+
+/** Validates an agent target with a provider's schema, as the runtime contract's `parseTarget` wants it. */
+export function parseTargetWith<T>(schema: z.ZodType<T>, raw: unknown): TargetParseResult<T> {
+  const result = schema.safeParse(raw);
+  if (result.success) return { ok: true, target: result.data };
+  return {
+    ok: false,
+    problems: result.error.issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: [...issue.path.map(String), key].join('.'), message: 'unknown field' }))
+        : [{ path: issue.path.map(String).join('.'), message: issue.message }],
+    ),
+  };
+}

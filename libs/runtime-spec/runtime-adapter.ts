@@ -1,0 +1,117 @@
+import type { RuntimeEvent } from './runtime-events.js';
+import type { ProviderId, RuntimeDescriptor, SessionCeilings } from './runtime-descriptor.js';
+
+/**
+ * The runtime contract, version 1. Every provider adapter implements
+ * {@link RuntimeAdapter}; the broker depends on nothing else of a provider.
+ * A change here is a breaking change for every adapter: make it on purpose.
+ */
+
+/** Who and what a session is for. Persisted by the broker before any provider call. */
+export interface SessionBinding {
+  /** The broker's session id (`ses_…`): stable, unique, safe to derive provider ids and idempotency keys from. */
+  sessionId: string;
+  tenantId: string;
+  /** The end user, exactly as the caller gave it. Tenant-qualify it before sending it anywhere shared. */
+  userId: string;
+  agent: { id: string; name: string; instructions: string | null };
+  /** The agent's target for this provider, already accepted by {@link RuntimeAdapter.parseTarget}. */
+  target: unknown;
+  metadata: Record<string, unknown>;
+  idleTimeoutSeconds: number;
+  maxLifetimeSeconds: number;
+}
+
+/**
+ * Adapter-owned, JSON-serialisable state of one provider session (ids of
+ * conversations, cumulative counters...). The broker stores it verbatim and
+ * hands it back on every later call; it never reads inside it.
+ */
+export type ProviderSessionState = Record<string, unknown>;
+
+export interface OpenedSession {
+  /** The provider's own id for the session, shown to clients as `providerSession.id`. */
+  providerSessionId: string;
+  state: ProviderSessionState;
+}
+
+/** A bound session as the broker hands it back to the adapter. */
+export interface SessionHandle {
+  binding: SessionBinding;
+  providerSessionId: string;
+  state: ProviderSessionState;
+}
+
+export type InputPart = { type: 'text'; text: string };
+
+export interface TurnRequest {
+  session: SessionHandle;
+  /** The broker's turn id (`trn_…`), usable as an idempotency key where the provider has one. */
+  turnId: string;
+  input: InputPart[];
+  /**
+   * Aborted when the client's turn timeout fires or the broker shuts down.
+   * The adapter must then stop reading, release its connection, and end the
+   * iteration promptly (throwing or returning; the broker records the turn as
+   * failed either way).
+   */
+  signal: AbortSignal;
+}
+
+/** What a turn may tell about the provider session's liveness. */
+export type ProviderSessionStatus = 'live' | 'gone';
+
+/**
+ * A runtime adapter.
+ *
+ * Errors: every method throws only {@link RuntimeError} for provider
+ * problems (anything else is treated as a bug in the adapter and reported as
+ * `provider_error`). Adapters never retry a call that could run a turn twice:
+ * SDK retries are off for turn submission, and throttling before the turn
+ * was accepted is reported with `turnAccepted: false` so the broker may retry.
+ */
+export interface RuntimeAdapter {
+  readonly id: ProviderId;
+  readonly descriptor: RuntimeDescriptor;
+
+  /**
+   * Validates an agent's target for this provider (ARN, resource names,
+   * ids). Pure; no network. Problems name paths relative to the target.
+   */
+  parseTarget(raw: unknown): { ok: true; target: unknown } | { ok: false; problems: Array<{ path: string; message: string }> };
+
+  /** Idle-timeout and lifetime ceilings the provider imposes for this target. */
+  ceilings(target: unknown): SessionCeilings;
+
+  /**
+   * Creates (or, for providers without a session resource, reserves) the
+   * provider session for a binding the broker has already persisted.
+   *
+   * Must be idempotent per `binding.sessionId`: a retry after a lost response
+   * must not leave two provider sessions. If it fails after creating
+   * something at the provider, it must remove it before throwing, so a failed
+   * open leaves nothing running.
+   */
+  openSession(binding: SessionBinding, signal: AbortSignal): Promise<OpenedSession>;
+
+  /**
+   * Runs one turn. Yields normalized events as they arrive, and exactly one
+   * `turn.end` when the provider signalled the end of the turn. The broker
+   * treats an iteration that finishes without `turn.end` as a truncated
+   * stream (`provider_stream_truncated`), and stops iterating on `turn.end`.
+   * Never buffers: each event is yielded as soon as it is decoded.
+   */
+  runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent>;
+
+  /**
+   * Ends the provider session. Idempotent: a session the provider no longer
+   * knows counts as stopped (no error).
+   */
+  stopSession(session: SessionHandle): Promise<void>;
+
+  /**
+   * Optional: asks the provider whether the session still exists. Providers
+   * without a status call omit it; the broker's own clock is then the truth.
+   */
+  getSessionStatus?(session: SessionHandle): Promise<ProviderSessionStatus>;
+}

@@ -1,0 +1,198 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import {
+  RuntimeError,
+  type OpenedSession,
+  type ProviderSessionStatus,
+  type RuntimeAdapter,
+  type RuntimeDescriptor,
+  type RuntimeEvent,
+  type SessionBinding,
+  type SessionCeilings,
+  type SessionHandle,
+  type TurnRequest,
+} from '#libs/runtime-spec';
+import { toRuntimeError } from './claude-errors.js';
+import { mapClaudeEvent } from './claude-event-mapper.js';
+import { claudeTargetSchema, type ClaudeTarget } from './claude-target.js';
+import { claudeSessionSchema, type ClaudeSessionUsage } from './claude-wire.js';
+
+export interface ClaudeAdapterOptions {
+  apiKey: string;
+  /** The emulator's URL, or undefined for api.anthropic.com. */
+  baseUrl: string | undefined;
+  mode: 'live' | 'emulated';
+  /** Timeout of one non-turn call (create, archive, retrieve). */
+  callTimeoutMs: number;
+  log?: AdapterLog;
+}
+
+/**
+ * Claude has no documented idle timeout or lifetime cap: idle sessions persist
+ * until archived (idle time is not billed). Broker policy decides; these are
+ * only upper bounds for it.
+ */
+const thirtyDays = 30 * 24 * 3600;
+const ceilings: SessionCeilings = { idleTimeoutMaxSeconds: thirtyDays, maxLifetimeSeconds: thirtyDays };
+
+/** Cumulative session usage at the end of the last turn: the baseline for the next turn's delta. */
+interface ClaudeSessionState extends Record<string, unknown> {
+  usage: { input_tokens: number; output_tokens: number; active_seconds: number };
+}
+
+const zeroUsage = { input_tokens: 0, output_tokens: 0, active_seconds: 0 };
+
+/**
+ * Claude Managed Agents through `client.beta.sessions.*` of @anthropic-ai/sdk.
+ * https://platform.claude.com/docs/en/managed-agents/overview
+ */
+export class ClaudeAdapter implements RuntimeAdapter {
+  readonly id = 'claude' as const;
+  readonly descriptor: RuntimeDescriptor;
+  private readonly client: Anthropic;
+  private readonly log: AdapterLog;
+
+  constructor(private readonly options: ClaudeAdapterOptions) {
+    this.descriptor = { id: 'claude', isolation: 'sandbox', mode: options.mode, ...ceilings };
+    // Retries are chosen per call below: reads and the stream GET may be
+    // retried by the SDK; a call that could start work (create, send) never is.
+    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseUrl ?? null, maxRetries: 0 });
+    this.log = options.log ?? silentLog;
+  }
+
+  parseTarget(raw: unknown) {
+    return parseTargetWith(claudeTargetSchema, raw);
+  }
+
+  ceilings(): SessionCeilings {
+    return ceilings;
+  }
+
+  async openSession(binding: SessionBinding, signal: AbortSignal): Promise<OpenedSession> {
+    const target = binding.target as ClaudeTarget;
+    try {
+      const created = await this.client.beta.sessions.create(
+        {
+          agent: target.agentVersion ? { type: 'agent', id: target.agentId, version: target.agentVersion } : target.agentId,
+          environment_id: target.environmentId,
+          metadata: { switchboard_session: binding.sessionId, switchboard_tenant: binding.tenantId, switchboard_user: binding.userId.slice(0, 512) },
+        },
+        { signal, timeout: this.options.callTimeoutMs, maxRetries: 0 },
+      );
+      const session = claudeSessionSchema.parse(created);
+      return { providerSessionId: session.id, state: { usage: { ...zeroUsage } } satisfies ClaudeSessionState };
+    } catch (error) {
+      const runtimeError = toRuntimeError(error, { turnAccepted: true });
+      // Claude has no idempotency key: if the answer was lost, a session may
+      // exist anyway. Find it by its metadata and archive it, so a failed open
+      // leaves nothing running.
+      if (runtimeError.turnAccepted) await this.archiveOrphan(binding, target);
+      throw runtimeError;
+    }
+  }
+
+  async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
+    const sessionId = request.session.providerSessionId;
+    const baseline = (request.session.state as ClaudeSessionState).usage ?? zeroUsage;
+    const options = { signal: request.signal };
+    // The stream has no replay: open it before sending the message.
+    let stream;
+    try {
+      stream = await this.client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] }, { ...options, maxRetries: 2 });
+    } catch (error) {
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+    try {
+      await this.client.beta.sessions.events.send(
+        sessionId,
+        { events: [{ type: 'user.message', content: request.input.map((part) => ({ type: 'text' as const, text: part.text })) }] },
+        { ...options, maxRetries: 0 },
+      );
+    } catch (error) {
+      stream.controller.abort();
+      // Only a response that says the message was refused proves it was not queued.
+      throw toRuntimeError(error, { turnAccepted: !(error instanceof Anthropic.APIError && error.status !== undefined && error.status < 500) });
+    }
+    let usage: ClaudeSessionUsage = { ...baseline };
+    try {
+      for await (const raw of stream) {
+        const step = mapClaudeEvent(raw);
+        switch (step.kind) {
+          case 'emit':
+            yield step.event;
+            break;
+          case 'usage':
+            usage = step.usage;
+            break;
+          case 'failed':
+            yield { type: 'turn.error', code: step.code, message: step.message };
+            return;
+          case 'gone':
+            throw new RuntimeError('not_found', 'the Claude session was terminated or deleted', { turnAccepted: true });
+          case 'idle':
+            yield {
+              type: 'turn.end',
+              usage: {
+                inputTokens: Math.max(0, usage.input_tokens - baseline.input_tokens),
+                outputTokens: Math.max(0, usage.output_tokens - baseline.output_tokens),
+                providerActiveSeconds:
+                  usage.active_seconds === undefined ? undefined : Math.max(0, usage.active_seconds - baseline.active_seconds),
+              },
+              state: {
+                usage: { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, active_seconds: usage.active_seconds ?? baseline.active_seconds },
+              } satisfies ClaudeSessionState,
+            };
+            return;
+          case 'ignore':
+            this.log.debug({ provider: 'claude', eventType: step.type }, 'event not in the portable stream');
+        }
+      }
+    } catch (error) {
+      if (error instanceof RuntimeError) throw error;
+      throw toRuntimeError(error, { turnAccepted: true });
+    } finally {
+      // Leaving the loop early must close the SSE request.
+      stream.controller.abort();
+    }
+  }
+
+  async stopSession(session: SessionHandle): Promise<void> {
+    const target = session.binding.target as ClaudeTarget;
+    const options = { timeout: this.options.callTimeoutMs, maxRetries: 2 };
+    try {
+      if (target.deleteOnTerminate) await this.client.beta.sessions.delete(session.providerSessionId, {}, options);
+      else await this.client.beta.sessions.archive(session.providerSessionId, {}, options);
+    } catch (error) {
+      const runtimeError = toRuntimeError(error, { turnAccepted: false });
+      if (runtimeError.kind === 'not_found') return; // already gone (404) or already archived (409)
+      throw runtimeError;
+    }
+  }
+
+  async getSessionStatus(session: SessionHandle): Promise<ProviderSessionStatus> {
+    try {
+      const raw = await this.client.beta.sessions.retrieve(session.providerSessionId, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      const current = claudeSessionSchema.parse(raw);
+      return current.status === 'terminated' || current.archived_at ? 'gone' : 'live';
+    } catch (error) {
+      const runtimeError = toRuntimeError(error, { turnAccepted: false });
+      if (runtimeError.kind === 'not_found') return 'gone';
+      throw runtimeError;
+    }
+  }
+
+  private async archiveOrphan(binding: SessionBinding, target: ClaudeTarget): Promise<void> {
+    try {
+      const page = await this.client.beta.sessions.list({ agent_id: target.agentId, limit: 50 }, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      for (const candidate of page.data) {
+        const metadata = (candidate as { metadata?: Record<string, unknown> }).metadata;
+        if (metadata?.switchboard_session === binding.sessionId) {
+          await this.client.beta.sessions.archive(candidate.id, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+          this.log.warn({ provider: 'claude', providerSessionId: candidate.id, sessionId: binding.sessionId }, 'archived a session whose creation failed');
+        }
+      }
+    } catch (error) {
+      this.log.warn({ provider: 'claude', sessionId: binding.sessionId, err: error }, 'could not check for an orphaned session');
+    }
+  }
+}

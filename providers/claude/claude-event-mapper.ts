@@ -1,0 +1,64 @@
+import type { RuntimeEvent } from '#libs/runtime-spec';
+import { streamEventSchema, type ClaudeSessionUsage } from './claude-wire.js';
+
+/** What one Claude stream event means for the turn in progress. */
+export type ClaudeStep =
+  | { kind: 'emit'; event: RuntimeEvent }
+  | { kind: 'usage'; usage: ClaudeSessionUsage }
+  /** The turn is over (`session.status_idle` with a stop reason other than `requires_action`). */
+  | { kind: 'idle'; stopReason: string }
+  | { kind: 'failed'; code: string; message: string }
+  | { kind: 'gone' }
+  | { kind: 'ignore'; type: string };
+
+/**
+ * Pure mapping of one raw stream event (as the SDK yields it) onto the
+ * normalized vocabulary. Turn-end rule from the SDK's own SessionToolRunner:
+ * idle with a stop reason other than `requires_action`.
+ */
+export function mapClaudeEvent(raw: unknown): ClaudeStep {
+  const parsed = streamEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const type = (raw as { type?: unknown } | null)?.type;
+    return { kind: 'ignore', type: typeof type === 'string' ? type : 'unknown' };
+  }
+  const event = parsed.data;
+  switch (event.type) {
+    case 'event_delta':
+      return event.delta.content?.type === 'text' && event.delta.content.text
+        ? { kind: 'emit', event: { type: 'message.delta', text: event.delta.content.text } }
+        : { kind: 'ignore', type: event.type };
+    case 'agent.message': {
+      const content = event.content.flatMap((block) => (block.type === 'text' && 'text' in block ? [{ type: 'text' as const, text: String(block.text) }] : []));
+      return { kind: 'emit', event: { type: 'message.completed', content } };
+    }
+    case 'agent.tool_use':
+    case 'agent.mcp_tool_use':
+    case 'agent.custom_tool_use':
+      return { kind: 'emit', event: { type: 'tool.call', id: event.id, name: event.name, input: event.input ?? null } };
+    case 'agent.tool_result':
+      return { kind: 'emit', event: { type: 'tool.result', id: event.tool_use_id, output: event.content ?? null, isError: event.is_error ?? false } };
+    case 'agent.mcp_tool_result':
+      return { kind: 'emit', event: { type: 'tool.result', id: event.mcp_tool_use_id, output: event.content ?? null, isError: event.is_error ?? false } };
+    case 'session.usage':
+      return { kind: 'usage', usage: event.usage };
+    case 'session.status_idle': {
+      const stopReason = event.stop_reason?.type ?? 'end_turn';
+      if (stopReason === 'requires_action') {
+        return { kind: 'failed', code: 'provider_requires_action', message: 'the agent is waiting for a tool confirmation or custom tool result, which the portable API cannot send' };
+      }
+      if (stopReason === 'retries_exhausted' || stopReason === 'budget_reached' || stopReason === 'refusal') {
+        return { kind: 'failed', code: `provider_${stopReason}`, message: `the turn stopped: ${stopReason}` };
+      }
+      return { kind: 'idle', stopReason };
+    }
+    case 'session.error': {
+      const retry = event.error.retry_status?.type;
+      if (retry === 'retrying') return { kind: 'ignore', type: 'session.error (retrying)' };
+      return { kind: 'failed', code: `provider_${event.error.type}`, message: event.error.message ?? event.error.type };
+    }
+    case 'session.status_terminated':
+    case 'session.deleted':
+      return { kind: 'gone' };
+  }
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/**
+ * Minimal schemas for the parts of Claude Managed Agents payloads the adapter
+ * reads; unknown fields are tolerated. The SDK yields stream events without
+ * validating them, so the adapter does.
+ * Event reference: https://platform.claude.com/docs/en/managed-agents/events-and-streaming
+ */
+const text = z.object({ type: z.literal('text'), text: z.string() });
+const contentBlock = z.union([text, z.looseObject({ type: z.string() })]);
+
+export const sessionUsageSchema = z.looseObject({
+  input_tokens: z.number().nonnegative().default(0),
+  output_tokens: z.number().nonnegative().default(0),
+  active_seconds: z.number().nonnegative().optional(),
+});
+export type ClaudeSessionUsage = z.infer<typeof sessionUsageSchema>;
+
+export const claudeSessionSchema = z.looseObject({
+  id: z.string(),
+  status: z.string(),
+  archived_at: z.string().nullable().optional(),
+  usage: sessionUsageSchema.optional(),
+  stats: z.looseObject({ active_seconds: z.number().optional() }).optional(),
+});
+
+export const streamEventSchema = z.discriminatedUnion('type', [
+  z.looseObject({
+    type: z.literal('event_delta'),
+    delta: z.looseObject({ content: z.looseObject({ type: z.string(), text: z.string().optional() }).optional() }),
+  }),
+  z.looseObject({ type: z.literal('agent.message'), content: z.array(contentBlock) }),
+  z.looseObject({ type: z.enum(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use']), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.looseObject({ type: z.literal('agent.tool_result'), tool_use_id: z.string(), content: z.unknown().optional(), is_error: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('agent.mcp_tool_result'), mcp_tool_use_id: z.string(), content: z.unknown().optional(), is_error: z.boolean().nullish() }),
+  z.looseObject({ type: z.literal('session.usage'), usage: sessionUsageSchema }),
+  z.looseObject({
+    type: z.literal('session.status_idle'),
+    stop_reason: z.looseObject({ type: z.string() }).nullish(),
+  }),
+  z.looseObject({
+    type: z.literal('session.error'),
+    error: z.looseObject({
+      type: z.string(),
+      message: z.string().optional(),
+      retry_status: z.looseObject({ type: z.string() }).optional(),
+    }),
+  }),
+  z.looseObject({ type: z.enum(['session.status_terminated', 'session.deleted']) }),
+]);
+export type ClaudeStreamEvent = z.infer<typeof streamEventSchema>;

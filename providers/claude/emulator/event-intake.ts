@@ -1,0 +1,24 @@
+import type { SendableEvent } from './wire-schemas.js';
+import type { SessionEvent, SessionRecord, SessionStore } from './session-store.js';
+import type { TurnRunner } from './turn-runner.js';
+
+/**
+ * Takes events a client sent (or a session's `initial_events`) in order:
+ * each `user.message` queues a turn, `user.interrupt` jumps the queue and
+ * stops the running turn, anything else is logged as processed and has no
+ * effect on the emulated agent. Returns the events as the send call echoes
+ * them, with their ids and `processed_at: null` while still queued.
+ */
+export function submitEvents(store: SessionStore, runner: TurnRunner, session: SessionRecord, events: readonly SendableEvent[]): SessionEvent[] {
+  const accepted = events.map((event) => store.enqueue(session, event));
+  for (const event of accepted) {
+    if (event.type === 'user.message') {
+      runner.enqueue(session, event);
+      continue;
+    }
+    store.markProcessed(session, event);
+    if (event.type === 'user.interrupt') runner.interrupt(session);
+  }
+  // Copies: the queued originals get their processed_at later, the echo must not.
+  return accepted.map((event) => ({ ...event }));
+}

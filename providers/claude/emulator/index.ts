@@ -1,0 +1,3 @@
+export { startClaudeEmulator } from './claude-emulator.js';
+export type { ClaudeEmulator, ClaudeEmulatorOptions } from './claude-emulator.js';
+export { managedAgentsBeta } from './claude-router.js';
