@@ -44,6 +44,8 @@ export class Turns1763700100000 implements MigrationInterface {
     await db.query(`CREATE INDEX turns_session_idx ON turns (session_id, started_at)`);
     await db.query(`CREATE INDEX sessions_deadlines_idx ON sessions (idle_expires_at, expires_at) WHERE status <> 'terminated'`);
     await db.query(`GRANT SELECT, INSERT, UPDATE ON turns TO switchboard_app`);
+    // An expired Idempotency-Key is reused in place.
+    await db.query(`GRANT UPDATE ON idempotency_keys TO switchboard_app`);
     await db.query(`ALTER TABLE turns ENABLE ROW LEVEL SECURITY`);
     await db.query(`
       CREATE POLICY tenant_isolation ON turns

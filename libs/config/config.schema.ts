@@ -22,6 +22,9 @@ const optionalText = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** `auto`: live with credentials, else emulated (when emulators are allowed). */
+const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
+
 /**
  * Every environment variable Switchboard reads, in one place. Nothing else in
  * the code base reads `process.env` (see `loadConfig`).
@@ -47,7 +50,20 @@ export const environmentSchema = z
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
+    SWITCHBOARD_CLAUDE_MODE: runtimeMode,
+    SWITCHBOARD_AGENTCORE_MODE: runtimeMode,
+    SWITCHBOARD_FOUNDRY_MODE: runtimeMode,
+    SWITCHBOARD_VERTEX_MODE: runtimeMode,
     ANTHROPIC_API_KEY: optionalText,
+    AWS_REGION: z.string().trim().min(1).default('us-east-1'),
+    AWS_ACCESS_KEY_ID: optionalText,
+    AWS_PROFILE: optionalText,
+    AWS_WEB_IDENTITY_TOKEN_FILE: optionalText,
+    AZURE_CLIENT_ID: optionalText,
+    AZURE_TENANT_ID: optionalText,
+    AZURE_FEDERATED_TOKEN_FILE: optionalText,
+    GOOGLE_APPLICATION_CREDENTIALS: optionalText,
+    GOOGLE_CLOUD_PROJECT: optionalText,
     ANTHROPIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
     PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),

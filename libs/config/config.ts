@@ -26,11 +26,19 @@ export interface AppConfig {
   seedDemo: boolean;
 }
 
+export type RuntimeMode = 'auto' | 'live' | 'emulated' | 'off';
+
 /** How the broker reaches each runtime, and how patiently. */
 export interface RuntimesConfig {
   /** `auto`: a runtime without credentials runs against its in-process emulator. `off`: it is not registered. */
   emulators: 'auto' | 'off';
-  claude: { apiKey: string; baseUrl: string | undefined } | undefined;
+  claude: { mode: RuntimeMode; apiKey: string | undefined; baseUrl: string | undefined };
+  /** Live credentials come from the AWS default provider chain; their presence is only sniffed here. */
+  agentcore: { mode: RuntimeMode; region: string; hasCredentials: boolean };
+  /** Live credentials come from DefaultAzureCredential. */
+  foundry: { mode: RuntimeMode; hasCredentials: boolean };
+  /** Live credentials come from Application Default Credentials. */
+  vertex: { mode: RuntimeMode; hasCredentials: boolean; project: string | undefined };
   turnTimeoutMs: number;
   /** Timeout of one non-turn provider call (open, stop, status). */
   callTimeoutMs: number;
@@ -73,7 +81,21 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     logLevel: env.LOG_LEVEL,
     runtimes: {
       emulators: env.SWITCHBOARD_EMULATORS,
-      claude: env.ANTHROPIC_API_KEY ? { apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL } : undefined,
+      claude: { mode: env.SWITCHBOARD_CLAUDE_MODE, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL },
+      agentcore: {
+        mode: env.SWITCHBOARD_AGENTCORE_MODE,
+        region: env.AWS_REGION,
+        hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE),
+      },
+      foundry: {
+        mode: env.SWITCHBOARD_FOUNDRY_MODE,
+        hasCredentials: Boolean(env.AZURE_CLIENT_ID || env.AZURE_FEDERATED_TOKEN_FILE || env.AZURE_TENANT_ID),
+      },
+      vertex: {
+        mode: env.SWITCHBOARD_VERTEX_MODE,
+        hasCredentials: Boolean(env.GOOGLE_APPLICATION_CREDENTIALS),
+        project: env.GOOGLE_CLOUD_PROJECT,
+      },
       turnTimeoutMs: env.TURN_TIMEOUT_MS,
       callTimeoutMs: env.PROVIDER_CALL_TIMEOUT_MS,
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },

@@ -1,2 +1,2 @@
 export { loadConfig, ConfigError } from './config.js';
-export type { AppConfig, DatabaseConfig, OidcConfig, RuntimesConfig } from './config.js';
+export type { AppConfig, DatabaseConfig, OidcConfig, RuntimesConfig, RuntimeMode } from './config.js';

@@ -3,3 +3,5 @@ export { parseTargetWith } from './parse-target.js';
 export type { TargetParseResult } from './parse-target.js';
 export { silentLog } from './debug-log.js';
 export type { AdapterLog } from './debug-log.js';
+export { resolveRuntimeMode } from './runtime-module.js';
+export type { RuntimeModule, StartedRuntime } from './runtime-module.js';

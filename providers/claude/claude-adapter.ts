@@ -102,8 +102,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
     } catch (error) {
       throw toRuntimeError(error, { turnAccepted: false });
     }
+    let sent;
     try {
-      await this.client.beta.sessions.events.send(
+      sent = await this.client.beta.sessions.events.send(
         sessionId,
         { events: [{ type: 'user.message', content: request.input.map((part) => ({ type: 'text' as const, text: part.text })) }] },
         { ...options, maxRetries: 0 },
@@ -113,9 +114,19 @@ export class ClaudeAdapter implements RuntimeAdapter {
       // Only a response that says the message was refused proves it was not queued.
       throw toRuntimeError(error, { turnAccepted: !(error instanceof Anthropic.APIError && error.status !== undefined && error.status < 500) });
     }
+    // Events before the echo of our own message belong to an earlier turn
+    // that is still draining (one that timed out, say): skip them.
+    const ourMessageIds = new Set((sent?.data ?? []).map((event) => event.id).filter(Boolean));
+    let reachedOurMessage = false;
     let usage: ClaudeSessionUsage = { ...baseline };
     try {
       for await (const raw of stream) {
+        if (!reachedOurMessage) {
+          const { type, id } = raw as { type?: string; id?: string };
+          reachedOurMessage = type === 'user.message' && (ourMessageIds.size === 0 || ourMessageIds.has(String(id)));
+          if (!reachedOurMessage) this.log.debug({ provider: 'claude', eventType: type }, 'skipped an event of an earlier turn');
+          continue;
+        }
         const step = mapClaudeEvent(raw);
         switch (step.kind) {
           case 'emit':
@@ -149,10 +160,27 @@ export class ClaudeAdapter implements RuntimeAdapter {
       }
     } catch (error) {
       if (error instanceof RuntimeError) throw error;
-      throw toRuntimeError(error, { turnAccepted: true });
+      if (request.signal.aborted) throw toRuntimeError(error, { turnAccepted: true });
+      // Anything that breaks the body after it started (a reset socket surfaces
+      // as undici's "TypeError: terminated", a mid-stream `event: error` as an
+      // APIError without status) is a truncated stream.
+      throw new RuntimeError('stream_truncated', `the Claude event stream broke: ${(error as Error)?.message ?? 'unknown'}`, {
+        turnAccepted: true,
+        cause: error,
+      });
     } finally {
       // Leaving the loop early must close the SSE request.
       stream.controller.abort();
+      // A turn we gave up on keeps running (and billing) at Claude: interrupt it.
+      if (request.signal.aborted) await this.interrupt(sessionId);
+    }
+  }
+
+  private async interrupt(sessionId: string): Promise<void> {
+    try {
+      await this.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] }, { timeout: 5_000, maxRetries: 1 });
+    } catch (error) {
+      this.log.warn({ provider: 'claude', providerSessionId: sessionId, err: error }, 'could not interrupt an abandoned turn');
     }
   }
 

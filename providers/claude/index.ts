@@ -1,4 +1,5 @@
-/** Claude Managed Agents: the runtime adapter and its local emulator. */
+/** Claude Managed Agents: the runtime module, its adapter and its local emulator. */
+export { claudeRuntime } from './claude-runtime.js';
 export { ClaudeAdapter } from './claude-adapter.js';
 export type { ClaudeAdapterOptions } from './claude-adapter.js';
 export { claudeTargetSchema } from './claude-target.js';

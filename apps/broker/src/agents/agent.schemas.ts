@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { providerIds } from '#libs/runtime-spec';
-import { claudeTargetSchema } from '#providers/claude';
+import { providerIds, type ProviderId } from '#libs/runtime-spec';
+import { runtimeModules } from '../runtimes/runtime-modules.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
 import { idParam } from '../http/id-param.js';
 
@@ -15,10 +15,8 @@ export const agentName = z
  * (ARN formats, resource names, ids). Vendor fields stay under their
  * provider's key.
  */
-export const agentTargets = z.strictObject({
-  claude: claudeTargetSchema.optional(),
-});
-export type AgentTargets = z.infer<typeof agentTargets>;
+export const agentTargets = z.strictObject(Object.fromEntries(runtimeModules.map((module) => [module.id, module.targetSchema.optional()])));
+export type AgentTargets = Partial<Record<ProviderId, unknown>>;
 
 const agentFields = {
   name: agentName,

@@ -1,77 +1,54 @@
 import type { AppConfig } from '#libs/config';
+import type { StartedRuntime } from '#libs/provider-kit';
 import type { ProviderId, RuntimeAdapter, RuntimeDescriptor } from '#libs/runtime-spec';
-import { ClaudeAdapter, startClaudeEmulator } from '#providers/claude';
 import { logger } from '../logging/logger.js';
-
-/** A registered runtime and what must be closed with it (its emulator). */
-interface Registration {
-  adapter: RuntimeAdapter;
-  close(): Promise<void>;
-  /** The emulator's control handle, when emulated (tests drive faults through it). */
-  emulator?: unknown;
-  /** A target that works out of the box (the emulator's ready-made agent), for the demo seed and tests. */
-  demoTarget?: unknown;
-}
+import { runtimeModules } from './runtime-modules.js';
 
 /**
- * The runtimes this broker can bind sessions to, registered in one place
- * from the validated config: live when the provider's credentials are
- * configured, else (with SWITCHBOARD_EMULATORS=auto) against the provider's
- * emulator started in-process on loopback.
+ * The runtimes this broker can bind sessions to, started from the validated
+ * config: each live when its credentials are configured, else (with
+ * SWITCHBOARD_EMULATORS=auto) against its emulator on loopback.
  */
 export class RuntimeRegistry {
-  private constructor(private readonly registrations: Map<ProviderId, Registration>) {}
+  private constructor(private readonly started: Map<ProviderId, StartedRuntime>) {}
 
   static async start(config: AppConfig): Promise<RuntimeRegistry> {
-    const registrations = new Map<ProviderId, Registration>();
-    const log = logger.child({ component: 'runtime' });
-    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
+    const started = new Map<ProviderId, StartedRuntime>();
     try {
-      if (config.runtimes.claude) {
-        registrations.set('claude', {
-          adapter: new ClaudeAdapter({ ...common, apiKey: config.runtimes.claude.apiKey, baseUrl: config.runtimes.claude.baseUrl, mode: 'live' }),
-          close: async () => undefined,
-        });
-      } else if (config.runtimes.emulators === 'auto') {
-        const emulator = await startClaudeEmulator({});
-        registrations.set('claude', {
-          adapter: new ClaudeAdapter({ ...common, apiKey: 'sk-ant-emulated', baseUrl: emulator.url, mode: 'emulated' }),
-          close: () => emulator.stop(),
-          emulator,
-          demoTarget: emulator.demoTarget,
-        });
-        logger.info({ provider: 'claude', url: emulator.url }, `Claude Managed Agents is emulated at ${emulator.url} (no ANTHROPIC_API_KEY)`);
+      for (const module of runtimeModules) {
+        const runtime = await module.start({ config, log: logger.child({ component: 'runtime', provider: module.id }) });
+        if (runtime) started.set(module.id, runtime);
       }
-      return new RuntimeRegistry(registrations);
+      return new RuntimeRegistry(started);
     } catch (error) {
-      await Promise.allSettled([...registrations.values()].map((registration) => registration.close()));
+      await Promise.allSettled([...started.values()].map((runtime) => runtime.close()));
       throw error;
     }
   }
 
   get(id: string): RuntimeAdapter | undefined {
-    return this.registrations.get(id as ProviderId)?.adapter;
+    return this.started.get(id as ProviderId)?.adapter;
   }
 
   ids(): ProviderId[] {
-    return [...this.registrations.keys()];
+    return [...this.started.keys()];
   }
 
   descriptors(): RuntimeDescriptor[] {
-    return [...this.registrations.values()].map((registration) => registration.adapter.descriptor);
+    return [...this.started.values()].map((runtime) => runtime.adapter.descriptor);
   }
 
   /** Ready-made targets of the emulated runtimes, keyed by provider. */
   demoTargets(): Partial<Record<ProviderId, unknown>> {
-    return Object.fromEntries([...this.registrations].filter(([, registration]) => registration.demoTarget).map(([id, registration]) => [id, registration.demoTarget]));
+    return Object.fromEntries([...this.started].filter(([, runtime]) => runtime.demoTarget).map(([id, runtime]) => [id, runtime.demoTarget]));
   }
 
   /** The in-process emulator behind a runtime, if it is emulated. */
   emulator<T>(id: ProviderId): T | undefined {
-    return this.registrations.get(id)?.emulator as T | undefined;
+    return this.started.get(id)?.emulator as T | undefined;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.registrations.values()].map((registration) => registration.close()));
+    await Promise.allSettled([...this.started.values()].map((runtime) => runtime.close()));
   }
 }

@@ -77,7 +77,7 @@ export class TurnRecorder {
   /** Waits until every recorded event is stored; throws if a write failed. */
   async settle(): Promise<void> {
     await this.writing;
-    if (this.failure) throw this.failure instanceof Error ? this.failure : new Error(String(this.failure));
+    if (this.failure) throw this.failure instanceof Error ? this.failure : new Error('could not store turn events', { cause: this.failure });
   }
 
   private async flush(): Promise<void> {

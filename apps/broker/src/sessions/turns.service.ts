@@ -178,6 +178,8 @@ export class TurnsService {
               if (event.type === 'message.completed') output.push(...event.content);
               recorder.record(event.type, eventData(event));
             }
+            // An aborted stream may just end: the abort's reason (timeout, termination) is the real outcome.
+            if (!ended && controller.signal.aborted) throw controller.signal.reason;
             if (!ended) failure = { code: 'provider_stream_truncated', message: 'the provider stream ended before the turn did' };
             return;
           } catch (error) {

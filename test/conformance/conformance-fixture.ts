@@ -1,0 +1,30 @@
+import type { ProviderId } from '#libs/runtime-spec';
+
+/**
+ * What a provider contributes to the conformance suite: how to drive faults
+ * on its emulator (the one the broker under test started in-process).
+ *
+ * Every emulator's deterministic agent follows two conventions the suite
+ * relies on: a reply to turn N contains turn N−1's user text verbatim (state
+ * continuity), and a message containing the word "tool" makes the agent call
+ * a tool (tool.call then tool.result).
+ */
+export interface ConformanceFixture {
+  provider: ProviderId;
+  /** Extra broker environment for this provider (mode overrides and the like). */
+  env?: Record<string, string>;
+  controls(emulator: unknown): EmulatorControls;
+}
+
+export interface EmulatorControls {
+  /** The provider refuses the next `times` turn submissions as throttled (429-like), before accepting them. */
+  throttleTurns(times: number): void;
+  /** The next turn's response stream breaks after `afterEvents` provider events, without its terminator. */
+  cutNextTurn(afterEvents: number): void;
+  /** The next turn's first event is held back for `ms`. */
+  delayNextTurn(ms: number): void;
+  /** The provider loses the session (expired, deleted, reaped). */
+  loseSession(providerSessionId: string): void;
+  /** How many turns the emulated agent actually ran. */
+  turnsRun(): number;
+}

@@ -1,0 +1,207 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import type { HttpClient, TestResponse } from '../support/http-client.js';
+import { parseSse, type ReceivedEvent } from '../support/sse.js';
+import type { ConformanceFixture, EmulatorControls } from './conformance-fixture.js';
+
+/** Turn timeout of the broker under test: short, so the slow-provider scenario is quick. */
+const turnTimeoutMs = 2500;
+
+/**
+ * The scenarios every runtime must pass, each a real HTTP request through the
+ * broker to the provider's emulator via the provider's real SDK.
+ */
+export function runConformanceSuite(fixture: ConformanceFixture): void {
+  describe(`conformance: ${fixture.provider}`, () => {
+    let sb: TestBroker;
+    let controls: EmulatorControls;
+    let app: HttpClient;
+    let agentName: string;
+
+    before(async () => {
+      sb = await startTestBroker({
+        TURN_TIMEOUT_MS: String(turnTimeoutMs),
+        PROVIDER_RETRY_BASE_MS: '10',
+        PROVIDER_MAX_RETRIES: '2',
+        ...fixture.env,
+      });
+      controls = fixture.controls(sb.broker.runtimes.emulator(fixture.provider));
+      const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
+      agentName = uniqueName('agent');
+      const target = sb.broker.runtimes.demoTargets()[fixture.provider];
+      assert.ok(target, `the ${fixture.provider} runtime has a demo target`);
+      const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', {
+        name: agentName,
+        defaultProvider: fixture.provider,
+        targets: { [fixture.provider]: target },
+      });
+      assert.equal(agent.status, 201, agent.text);
+      app = sb.as(tenant.keys.app.key, { 'x-end-user': 'conformance-user' });
+    });
+    after(() => sb.close());
+
+    const createSession = async (headers: Record<string, string> = {}) => {
+      const created = await app.post('/v1/sessions', { agent: agentName, provider: fixture.provider, metadata: { suite: 'conformance' } }, headers);
+      assert.equal(created.status, 201, created.text);
+      return created;
+    };
+    const streamTurn = async (sessionId: string, input: string): Promise<{ response: TestResponse; events: ReceivedEvent[] }> => {
+      const response = await app.post(`/v1/sessions/${sessionId}/turns`, { input }, { accept: 'text/event-stream' });
+      return { response, events: response.status === 200 ? parseSse(response.text) : [] };
+    };
+    const jsonTurn = (sessionId: string, input: string) => app.post(`/v1/sessions/${sessionId}/turns`, { input });
+
+    test('create → streamed turn → second turn remembers the first → transcript → terminate → 410', async () => {
+      const session = (await createSession()).json;
+      assert.equal(session.status, 'idle');
+      assert.equal(session.provider, fixture.provider);
+      assert.equal(session.user, 'conformance-user');
+      assert.ok(session.providerSession?.id, 'the provider session id is exposed');
+
+      const first = await streamTurn(session.id, 'My order number is 4471');
+      assert.equal(first.response.status, 200, first.response.text);
+      assert.match(first.response.headers.get('content-type') ?? '', /^text\/event-stream/);
+      const types = first.events.map((event) => event.event);
+      assert.equal(types[0], 'turn.started');
+      assert.equal(types.at(-1), 'turn.completed');
+      assert.ok(types.includes('message.completed'), `events: ${types.join(', ')}`);
+      assert.ok(first.events.every((event) => event.data.type === event.event && event.data.sessionId === session.id));
+      assert.equal(new Set(first.events.map((event) => event.data.turnId)).size, 1, 'one turn id');
+      const seqs = first.events.map((event) => event.data.seq as number);
+      assert.deepEqual([...seqs].sort((a, b) => a - b), seqs, 'seq increases');
+      assert.equal(new Set(seqs).size, seqs.length);
+      const usage = first.events.at(-1)!.data.data.usage;
+      assert.ok(usage.inputTokens > 0 && usage.outputTokens > 0, 'usage is reported');
+
+      const second = await jsonTurn(session.id, 'What was my order number?');
+      assert.equal(second.status, 200, second.text);
+      assert.equal(second.json.turn.status, 'completed');
+      const reply = second.json.turn.output.map((part: { text: string }) => part.text).join('');
+      assert.match(reply, /My order number is 4471/, 'the second turn sees the first');
+
+      const transcript = await app.get(`/v1/sessions/${session.id}/events`);
+      assert.equal(transcript.status, 200);
+      const stored = transcript.json.data as Array<{ type: string; seq: number; turnId: string }>;
+      assert.ok(stored.every((event) => event.type !== 'message.delta'), 'no deltas in the transcript');
+      assert.deepEqual(
+        stored.filter((event) => event.type === 'turn.started' || event.type === 'turn.completed').map((event) => event.type),
+        ['turn.started', 'turn.completed', 'turn.started', 'turn.completed'],
+      );
+      assert.ok(stored.every((event, index) => index === 0 || event.seq > stored[index - 1].seq));
+      const afterFirst = await app.get(`/v1/sessions/${session.id}/events?after=${stored[1].seq}`);
+      assert.equal(afterFirst.json.data[0].seq, stored[2].seq, 'after= pages the transcript');
+
+      const current = await app.get(`/v1/sessions/${session.id}`);
+      assert.equal(current.json.usage.turns, 2);
+      assert.ok(current.json.usage.activeSeconds > 0);
+
+      const ended = await app.delete(`/v1/sessions/${session.id}`);
+      assert.equal(ended.status, 200);
+      assert.equal(ended.json.status, 'terminated');
+      assert.equal(ended.json.terminationReason, 'client');
+      assert.equal((await app.delete(`/v1/sessions/${session.id}`)).status, 200, 'terminate is idempotent');
+      const late = await jsonTurn(session.id, 'still there?');
+      assert.equal(late.status, 410);
+      assert.equal(late.json.code, 'session_terminated');
+      assert.equal(late.json.terminationReason, 'client');
+    });
+
+    test('a tool call is streamed as tool.call then tool.result', async () => {
+      const session = (await createSession()).json;
+      const turn = await streamTurn(session.id, 'please use a tool to list files');
+      const types = turn.events.map((event) => event.event);
+      const call = types.indexOf('tool.call');
+      assert.ok(call >= 0, `events: ${types.join(', ')}`);
+      assert.ok(types.indexOf('tool.result') > call);
+      const callEvent = turn.events[call].data.data;
+      assert.equal(typeof callEvent.name, 'string');
+      assert.equal(turn.events.find((event) => event.event === 'tool.result')!.data.data.id, callEvent.id);
+    });
+
+    test('Idempotency-Key: same body returns the same session, another body is 409', async () => {
+      const key = uniqueName('idem');
+      const first = await createSession({ 'idempotency-key': key });
+      const again = await createSession({ 'idempotency-key': key });
+      assert.equal(again.json.id, first.json.id);
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      const other = await app.post('/v1/sessions', { agent: agentName, provider: fixture.provider, metadata: { other: true } }, { 'idempotency-key': key });
+      assert.equal(other.status, 409);
+      assert.equal(other.json.reason, 'idempotency_key_reused');
+    });
+
+    test('throttling before the turn is accepted is retried; the agent runs the turn once', async () => {
+      const session = (await createSession()).json;
+      const before = controls.turnsRun();
+      controls.throttleTurns(1);
+      const turn = await jsonTurn(session.id, 'hello after a 429');
+      assert.equal(turn.status, 200, turn.text);
+      assert.equal(controls.turnsRun() - before, 1);
+    });
+
+    test('throttling past the retries is 503 with Retry-After, and nothing ran', async () => {
+      const session = (await createSession()).json;
+      const before = controls.turnsRun();
+      controls.throttleTurns(3);
+      const turn = await jsonTurn(session.id, 'hello');
+      assert.equal(turn.status, 503, turn.text);
+      assert.equal(turn.json.code, 'provider_unavailable');
+      assert.ok(Number(turn.headers.get('retry-after')) > 0);
+      assert.equal(controls.turnsRun(), before);
+      assert.equal((await jsonTurn(session.id, 'and now?')).status, 200, 'the session is usable afterwards');
+    });
+
+    test('a session the provider lost is terminated with reason provider', async () => {
+      const session = (await createSession()).json;
+      controls.loseSession(session.providerSession.id);
+      const turn = await jsonTurn(session.id, 'anyone there?');
+      assert.equal(turn.status, 410, turn.text);
+      assert.equal(turn.json.terminationReason, 'provider');
+      const current = await app.get(`/v1/sessions/${session.id}`);
+      assert.equal(current.json.status, 'terminated');
+      assert.equal(current.json.terminationReason, 'provider');
+    });
+
+    test('a stream cut mid-turn is turn.failed provider_stream_truncated; the session goes on', async () => {
+      const session = (await createSession()).json;
+      assert.equal((await jsonTurn(session.id, 'warm up')).status, 200);
+      controls.cutNextTurn(2);
+      const cut = await streamTurn(session.id, 'this stream will break');
+      assert.equal(cut.response.status, 200);
+      const last = cut.events.at(-1)!;
+      assert.equal(last.event, 'turn.failed');
+      assert.equal(last.data.data.error.code, 'provider_stream_truncated');
+      const next = await jsonTurn(session.id, 'are we fine?');
+      assert.equal(next.status, 200, next.text);
+      assert.equal(next.json.turn.status, 'completed');
+    });
+
+    test('a provider slower than the turn timeout is 504', async () => {
+      const session = (await createSession()).json;
+      controls.delayNextTurn(turnTimeoutMs + 2000);
+      const turn = await jsonTurn(session.id, 'slow one');
+      assert.equal(turn.status, 504, turn.text);
+      assert.equal(turn.json.code, 'provider_timeout');
+      const events = (await app.get(`/v1/sessions/${session.id}/events`)).json.data as Array<{ type: string; data: { error?: { code: string } } }>;
+      assert.equal(events.at(-1)?.type, 'turn.failed');
+      assert.equal(events.at(-1)?.data.error?.code, 'provider_timeout');
+      const next = await jsonTurn(session.id, 'the next question');
+      assert.equal(next.status, 200, next.text);
+      const reply = next.json.turn.output.map((part: { text: string }) => part.text).join('');
+      assert.match(reply, /the next question/, 'the next turn answers its own input, not the abandoned one');
+    });
+
+    test('20 concurrent turns on one session: one runs, 19 get 409, the transcript does not interleave', async () => {
+      const session = (await createSession()).json;
+      controls.delayNextTurn(800);
+      const results = await Promise.all(Array.from({ length: 20 }, (_, index) => jsonTurn(session.id, `concurrent ${index}`)));
+      const statuses = results.map((result) => result.status).sort();
+      assert.deepEqual(statuses, [200, ...Array<number>(19).fill(409)]);
+      assert.ok(results.filter((result) => result.status === 409).every((result) => result.json.reason === 'turn_in_progress'));
+      const events = (await app.get(`/v1/sessions/${session.id}/events`)).json.data as Array<{ turnId: string; type: string }>;
+      assert.equal(new Set(events.map((event) => event.turnId)).size, 1);
+      assert.equal(events[0].type, 'turn.started');
+      assert.equal(events.at(-1)?.type, 'turn.completed');
+    });
+  });
+}
