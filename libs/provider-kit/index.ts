@@ -4,4 +4,4 @@ export type { TargetParseResult } from './parse-target.js';
 export { silentLog } from './debug-log.js';
 export type { AdapterLog } from './debug-log.js';
 export { resolveRuntimeMode } from './runtime-module.js';
-export type { RuntimeModule, StartedRuntime } from './runtime-module.js';
+export type { RuntimeModule, StartedRuntime, StandaloneEmulator } from './runtime-module.js';

@@ -25,6 +25,15 @@ export interface RuntimeModule {
   targetSchema: z.ZodType;
   /** Starts the runtime, or returns undefined when the config leaves it off. */
   start(context: { config: AppConfig; log: AdapterLog }): Promise<StartedRuntime | undefined>;
+  /** Starts the provider's emulator on its own (`npm run emulator -- <id>`). */
+  startEmulator(options: { host?: string; port?: number }): Promise<StandaloneEmulator>;
+}
+
+export interface StandaloneEmulator {
+  url: string;
+  /** A target that works against this emulator, to paste into an agent. */
+  demoTarget: unknown;
+  stop(): Promise<void>;
 }
 
 /**

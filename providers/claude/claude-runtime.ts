@@ -31,4 +31,5 @@ export const claudeRuntime: RuntimeModule = {
       demoTarget: emulator.demoTarget,
     };
   },
+  startEmulator: (options) => startClaudeEmulator({ ...options, pacingMs: 40 }),
 };

@@ -1,4 +1,5 @@
-import type { ClaudeEmulator } from '#providers/claude';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ClaudeEmulator, ClaudeTarget } from '#providers/claude';
 import type { ConformanceFixture } from './conformance-fixture.js';
 
 export const claudeFixture: ConformanceFixture = {
@@ -12,6 +13,27 @@ export const claudeFixture: ConformanceFixture = {
       delayNextTurn: (ms) => claude.faults.add('events.stream', { kind: 'delay', ms }),
       loseSession: (id) => claude.expireSession(id),
       turnsRun: () => claude.stats.get('turns.run'),
+    };
+  },
+  async direct(emulator, target) {
+    const { agentId, environmentId } = target as ClaudeTarget;
+    const client = new Anthropic({ apiKey: 'sk-ant-bench', baseURL: (emulator as ClaudeEmulator).url, maxRetries: 0 });
+    const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
+    return {
+      async turn(input) {
+        const stream = await client.beta.sessions.events.stream(session.id, { event_deltas: ['agent.message'] });
+        const sent = performance.now();
+        await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: input }] }] });
+        let firstEventMs = -1;
+        for await (const event of stream) {
+          if (firstEventMs < 0 && event.type !== 'user.message') firstEventMs = performance.now() - sent;
+          if (event.type === 'session.status_idle') break;
+        }
+        return { firstEventMs };
+      },
+      close: async () => {
+        await client.beta.sessions.archive(session.id);
+      },
     };
   },
 };

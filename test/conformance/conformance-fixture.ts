@@ -14,6 +14,17 @@ export interface ConformanceFixture {
   /** Extra broker environment for this provider (mode overrides and the like). */
   env?: Record<string, string>;
   controls(emulator: unknown): EmulatorControls;
+  /**
+   * The bench baseline: the same session and turn run straight from the
+   * provider's SDK to the emulator, without the broker.
+   */
+  direct(emulator: unknown, target: unknown): Promise<DirectSession>;
+}
+
+export interface DirectSession {
+  /** Runs one turn to its end; resolves with the ms from submission to the first streamed agent event. */
+  turn(input: string): Promise<{ firstEventMs: number }>;
+  close(): Promise<void>;
 }
 
 export interface EmulatorControls {

@@ -5,4 +5,6 @@ import { claudeRuntime } from '#providers/claude';
  * Every runtime the broker knows, registered in this one place (no
  * auto-discovery). Adding a provider = one import and one entry here.
  */
-export const runtimeModules: readonly RuntimeModule[] = [claudeRuntime];
+export const runtimeModules: readonly RuntimeModule[] = [
+  claudeRuntime,
+];

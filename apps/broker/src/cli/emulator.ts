@@ -1,0 +1,21 @@
+import { runtimeModules } from '../runtimes/runtime-modules.js';
+
+/**
+ * `npm run emulator -- <provider> [port]`: runs one provider's emulator on
+ * its own, on loopback, until Ctrl-C. Point the provider's SDK (or a broker
+ * in live mode) at the printed URL.
+ */
+const [providerId, portText] = process.argv.slice(2);
+const module = runtimeModules.find((candidate) => candidate.id === providerId);
+if (!module) {
+  console.error(`usage: npm run emulator -- <${runtimeModules.map((candidate) => candidate.id).join('|')}> [port]`);
+  process.exit(2);
+}
+const emulator = await module.startEmulator({ port: portText ? Number(portText) : 0 });
+console.log(`${module.id} emulator listening on ${emulator.url}`);
+console.log(`a target that works against it: ${JSON.stringify(emulator.demoTarget)}`);
+const stop = () => {
+  void emulator.stop().then(() => process.exit(0));
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
