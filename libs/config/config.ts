@@ -22,6 +22,8 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   runtimes: RuntimesConfig;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
+  /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
+  tracing: { exporter: 'otlp' | 'console'; endpoint: string | undefined; serviceName: string } | undefined;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
 }
@@ -102,5 +104,20 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     },
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
     seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
+    tracing: tracingConfig(env),
   };
+}
+
+/**
+ * Tracing is on when an OTLP endpoint or an exporter is named, and
+ * OTEL_SDK_DISABLED is not true (the variables of the OpenTelemetry spec).
+ */
+function tracingConfig(env: Environment): AppConfig['tracing'] {
+  if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
+  const endpoint =
+    env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (env.OTEL_EXPORTER_OTLP_ENDPOINT ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces` : undefined);
+  if (env.OTEL_TRACES_EXPORTER === 'console') return { exporter: 'console', endpoint: undefined, serviceName: env.OTEL_SERVICE_NAME };
+  if (env.OTEL_TRACES_EXPORTER === 'otlp' || endpoint) return { exporter: 'otlp', endpoint, serviceName: env.OTEL_SERVICE_NAME };
+  return undefined;
 }

@@ -25,10 +25,11 @@ export class Database {
 
   inTenant<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL ROLE ${applicationRole}`);
-      await manager.query(`SELECT set_config('app.tenant_id', $1, true), set_config('app.scope', 'tenant', true)`, [
-        tenantId,
-      ]);
+      // One round trip: `set_config('role', …, true)` is `SET LOCAL ROLE`.
+      await manager.query(
+        `SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', $1, true), set_config('app.scope', 'tenant', true)`,
+        [tenantId],
+      );
       return work(manager);
     });
   }
@@ -41,9 +42,20 @@ export class Database {
    */
   inPlatform<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL ROLE ${applicationRole}`);
-      await manager.query(`SELECT set_config('app.tenant_id', '', true), set_config('app.scope', 'platform', true)`);
+      await manager.query(
+        `SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'platform', true)`,
+      );
       return work(manager);
     });
+  }
+
+  /**
+   * One read-only statement outside any transaction, as the connection's
+   * login role (the schema owner, which RLS does not restrict). Only for
+   * resolving a credential before the tenant is known, where a transaction's
+   * four round trips would be paid by every request.
+   */
+  platformRead<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return this.dataSource.query<T[]>(sql, parameters);
   }
 }

@@ -1,28 +1,49 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { claudeFixture } from '../conformance/claude.fixture.js';
 import { benchStartup } from './startup.bench.js';
+import { benchTurnOverhead } from './turn-overhead.bench.js';
 
 /**
  * `npm run bench`: measures, then writes bench-results/latest.json and a
  * Markdown summary. Figures are only ever checked here, never by timed
- * assertions in tests. Set DATABASE_URL to include PostgreSQL.
+ * assertions in tests. Set DATABASE_URL (or BENCH_DATABASE_URL) to run on
+ * PostgreSQL; `npm run bench -- startup` or `-- turns` runs one part.
  */
-const startup = await benchStartup(process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL);
+const parts = new Set(process.argv.slice(2));
+const wants = (part: string) => parts.size === 0 || parts.has(part);
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
+if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
+
+const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture], [1, 64], (c) => (c === 1 ? 300 : 1280)) : [];
+
 const report = {
   measuredAt: new Date().toISOString(),
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
+  database: databaseUrl ? 'postgres' : 'embedded',
   startup,
+  turnOverhead,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
 const lines = [
-  `# Benchmarks (${report.measuredAt}, ${report.machine.cpus} CPUs, Node ${report.machine.node})`,
+  `# Benchmarks (${report.measuredAt}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.database} database for turns)`,
   '',
   '## Startup and idle memory',
   '',
   '| database | first boot → ready (ms) | restart → ready (ms) | idle RSS (MiB) |',
   '|---|---|---|---|',
   ...startup.map((row) => `| ${row.database} | ${row.firstBootToReadyMs} | ${row.restartToReadyMs} | ${row.idleRssMiB} |`),
+  '',
+  '## Broker overhead per turn (streamed turn, client side)',
+  '',
+  '| provider | concurrency | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) |',
+  '|---|---|---|---|---|---|---|',
+  ...turnOverhead.map(
+    (row) =>
+      `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} |`,
+  ),
   '',
 ];
 writeFileSync('bench-results/latest.md', lines.join('\n'));

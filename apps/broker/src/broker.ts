@@ -16,6 +16,7 @@ import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
 import { Metrics, routeTemplate } from './metrics/metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
+import { startTracing } from './tracing/tracing.js';
 
 export interface RunningBroker {
   /** `http://127.0.0.1:<port>` */
@@ -36,6 +37,7 @@ export interface RunningBroker {
 export async function startBroker(config: AppConfig): Promise<RunningBroker> {
   const started = performance.now();
   configureLogger(config.logLevel);
+  const stopTracing = startTracing(config.tracing);
   const database = await openDatabase(config);
   let runtimes: RuntimeRegistry | undefined;
   try {
@@ -66,11 +68,15 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       demo,
       startedInMs,
       runtimes,
-      close: () => drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs),
+      close: async () => {
+        await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
+        await stopTracing();
+      },
     };
   } catch (error) {
     await runtimes?.close();
     await database.close().catch(() => undefined);
+    await stopTracing();
     throw error;
   }
 }

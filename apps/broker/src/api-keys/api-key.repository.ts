@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import type { Database } from '#libs/persistence';
 import type { TenantRole } from '#libs/request-context';
 
 export interface ApiKey {
@@ -46,11 +47,6 @@ export class ApiKeyRepository {
     return toApiKey(row);
   }
 
-  /** The key with this hash, revoked or not, with its stored hash for a constant-time comparison. */
-  async findByHash(keyHash: Buffer): Promise<(ApiKey & { keyHash: Buffer }) | undefined> {
-    const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns}, key_hash FROM api_keys WHERE key_hash = $1`, [keyHash]);
-    return rows[0] && { ...toApiKey(rows[0]), keyHash: rows[0].key_hash! };
-  }
 
   async findById(id: string): Promise<ApiKey | undefined> {
     const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
@@ -73,4 +69,13 @@ export class ApiKeyRepository {
     );
     return rows.map(toApiKey);
   }
+}
+
+/**
+ * The key with this hash, revoked or not, with its stored hash for a
+ * constant-time comparison. Runs before the tenant is known (authentication).
+ */
+export async function findApiKeyByHash(database: Database, keyHash: Buffer): Promise<(ApiKey & { keyHash: Buffer }) | undefined> {
+  const rows = await database.platformRead<ApiKeyRow>(`SELECT ${columns}, key_hash FROM api_keys WHERE key_hash = $1`, [keyHash]);
+  return rows[0] && { ...toApiKey(rows[0]), keyHash: rows[0].key_hash! };
 }

@@ -71,13 +71,13 @@ function actorFromContext(): AuditActor {
  * `seq` gap-free and the chain linear.
  */
 export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
-  await manager.query(
-    `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2) ON CONFLICT (tenant_id) DO NOTHING`,
-    [tenantId, genesisHash],
-  );
+  // Creates the head on a tenant's first event, else locks it (the no-op
+  // update takes the row lock) and reads it: one round trip either way.
   const [head] = await manager.query<Array<{ last_seq: string; last_hash: string }>>(
-    `SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1 FOR UPDATE`,
-    [tenantId],
+    `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2)
+     ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
+     RETURNING last_seq, last_hash`,
+    [tenantId, genesisHash],
   );
   const context = currentRequestContext();
   const event: ChainedAuditEvent = {
@@ -97,12 +97,14 @@ export async function appendAuditEvent(manager: EntityManager, tenantId: string,
   };
   const hash = chainHash(event);
   await manager.query(
-    `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
-       provider_session_id, request_id, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+    `WITH appended AS (
+       INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
+         provider_session_id, request_id, detail, prev_hash, hash)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     )
+     UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15 WHERE tenant_id = $1`,
     [tenantId, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
       event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, hash],
   );
-  await manager.query(`UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3 WHERE tenant_id = $1`, [tenantId, event.seq, hash]);
   return { ...event, hash };
 }

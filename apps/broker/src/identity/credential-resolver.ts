@@ -3,7 +3,7 @@ import type { AppConfig } from '#libs/config';
 import { AppError, forbidden, invalidRequest, unauthenticated } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import { tenantRoles, type Principal, type TenantRole } from '#libs/request-context';
-import { ApiKeyRepository } from '../api-keys/api-key.repository.js';
+import { findApiKeyByHash } from '../api-keys/api-key.repository.js';
 import { appConfigToken } from '../app.tokens.js';
 import type { RouteAccess } from '../http/route-spec.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
@@ -62,7 +62,7 @@ export class CredentialResolver {
 
   private async fromApiKey(secret: string, endUser: string | undefined): Promise<Principal & { kind: 'tenant' }> {
     const hash = hashApiKeySecret(secret);
-    const key = await this.database.inPlatform((manager) => new ApiKeyRepository(manager).findByHash(hash));
+    const key = await findApiKeyByHash(this.database, hash);
     if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) throw unauthenticated('unknown or revoked API key');
     if (endUser !== undefined && !endUserPattern.test(endUser)) {
       throw invalidRequest('X-End-User is malformed', [{ path: 'headers.x-end-user', message: 'must be 1-256 printable characters' }]);

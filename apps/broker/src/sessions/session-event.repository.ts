@@ -26,7 +26,11 @@ interface EventRow {
 export class SessionEventRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async insertMany(events: StoredEvent[]): Promise<void> {
+  /**
+   * Stores events and moves the session's next free seq past `nextSeq`, in
+   * one statement.
+   */
+  async insertMany(events: StoredEvent[], nextSeq: number): Promise<void> {
     if (events.length === 0) return;
     const values: unknown[] = [];
     const tuples = events.map((event, index) => {
@@ -34,8 +38,13 @@ export class SessionEventRepository {
       const base = index * 8;
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8})`;
     });
+    values.push(events[0].sessionId, nextSeq);
+    const sessionParameter = values.length - 1;
     await this.manager.query(
-      `INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data) VALUES ${tuples.join(', ')}`,
+      `WITH stored AS (
+         INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data) VALUES ${tuples.join(', ')}
+       )
+       UPDATE sessions SET next_event_seq = greatest(next_event_seq, $${sessionParameter + 1}) WHERE id = $${sessionParameter}`,
       values,
     );
   }

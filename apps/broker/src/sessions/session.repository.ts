@@ -189,15 +189,16 @@ export class SessionRepository {
   /**
    * Claims the session for one turn, atomically: at most one turn runs per
    * session across every replica. A claim older than `staleAfterMs` is from
-   * a replica that died mid-turn and may be taken over. Returns the next
-   * event seq, or undefined when another turn holds the session.
+   * a replica that died mid-turn and may be taken over. Reserves and returns
+   * the seq of the turn's first event, or undefined when another turn holds
+   * the session.
    */
   async claimTurn(id: string, turnId: string, staleAfterMs: number): Promise<number | undefined> {
     const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
-      `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active'
+      `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1
        WHERE id = $1 AND status IN ('idle', 'active')
          AND (current_turn_id IS NULL OR turn_started_at < now() - make_interval(secs => $3::double precision / 1000))
-       RETURNING next_event_seq`,
+       RETURNING next_event_seq - 1 AS next_event_seq`,
       [id, turnId, staleAfterMs],
     );
     return rows[0] ? Number(rows[0].next_event_seq) : undefined;
@@ -229,10 +230,5 @@ export class SessionRepository {
       [finish.id, finish.turnId, finish.inputTokens, finish.outputTokens, finish.activeSeconds, finish.providerActiveSeconds,
         finish.providerState === undefined ? null : JSON.stringify(finish.providerState)],
     );
-  }
-
-  /** Moves the next free event seq past `next` (never backwards). */
-  async advanceEventSeq(id: string, next: number): Promise<void> {
-    await this.manager.query(`UPDATE sessions SET next_event_seq = greatest(next_event_seq, $2) WHERE id = $1`, [id, next]);
   }
 }

@@ -3,19 +3,25 @@ import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import { logger } from '../logging/logger.js';
 import { SessionEventRepository, type StoredEvent } from './session-event.repository.js';
-import { SessionRepository } from './session.repository.js';
 import type { EventType, SessionEventView } from './session.schemas.js';
 
+/** Intermediate events are written at the latest after this many, or this long, whichever comes first. */
+const flushAfterEvents = 32;
+const flushAfterMs = 2000;
+
 /**
- * Numbers a turn's events (`seq`, per session, monotonic), hands each to the
- * live listener at once, and persists every type but `message.delta` in
- * order, batching whatever arrived while the previous write was in flight.
- * Writes never hold up the stream; {@link settle} waits for them.
+ * Numbers a turn's events (`seq`, per session, monotonic) and hands each to
+ * the live listener at once. Every type but `message.delta` is stored: the
+ * turn's events go to the database with its terminal event in one
+ * transaction (a typical turn costs no extra round trip), and long turns
+ * are flushed every {@link flushAfterEvents} events or {@link flushAfterMs}
+ * so a crash loses little. Writes never hold up the stream.
  */
 export class TurnRecorder {
   private nextSeq: number;
   private pending: StoredEvent[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private flushTimer: NodeJS.Timeout | undefined;
   private failure: unknown;
 
   constructor(
@@ -27,8 +33,9 @@ export class TurnRecorder {
     this.nextSeq = firstSeq;
   }
 
-  record(type: EventType, data: Record<string, unknown>): SessionEventView {
-    const event: SessionEventView = {
+  /** The next event, numbered but not recorded (the caller stores it itself, e.g. `turn.started` with the claim). */
+  allocate(type: EventType, data: Record<string, unknown>): SessionEventView {
+    return {
       id: newId('evt'),
       sessionId: this.ids.sessionId,
       turnId: this.ids.turnId,
@@ -37,17 +44,27 @@ export class TurnRecorder {
       at: new Date().toISOString(),
       data,
     };
+  }
+
+  /** Sends an already-stored event to the listener. */
+  announce(event: SessionEventView): void {
+    this.listener(event);
+  }
+
+  record(type: EventType, data: Record<string, unknown>): SessionEventView {
+    const event = this.allocate(type, data);
     this.listener(event);
     if (type !== 'message.delta') {
       this.pending.push({ ...event, tenantId: this.ids.tenantId });
-      this.writing = this.writing.then(() => this.flush());
+      if (this.pending.length >= flushAfterEvents) this.scheduleFlush(0);
+      else if (!this.flushTimer) this.scheduleFlush(flushAfterMs);
     }
     return event;
   }
 
   /**
-   * Records the turn's terminal event in the same transaction as `work` (the
-   * turn's accounting), after every earlier event is stored; only then does
+   * Records the turn's terminal event, with every event not yet stored, in
+   * the same transaction as `work` (the turn's accounting); only then does
    * the listener see it. A client that saw `turn.completed` can rely on it.
    */
   async finish(
@@ -55,29 +72,31 @@ export class TurnRecorder {
     data: Record<string, unknown>,
     work: (manager: EntityManager) => Promise<void>,
   ): Promise<SessionEventView> {
-    await this.settle().catch(() => undefined); // a lost intermediate event must not lose the accounting
-    const event: SessionEventView = {
-      id: newId('evt'),
-      sessionId: this.ids.sessionId,
-      turnId: this.ids.turnId,
-      seq: this.nextSeq++,
-      type,
-      at: new Date().toISOString(),
-      data,
-    };
+    this.cancelFlush();
+    await this.writing;
+    const event = this.allocate(type, data);
+    const batch = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
+    this.pending = [];
     await this.database.inTenant(this.ids.tenantId, async (manager) => {
-      await new SessionEventRepository(manager).insertMany([{ ...event, tenantId: this.ids.tenantId }]);
-      await new SessionRepository(manager).advanceEventSeq(this.ids.sessionId, this.nextSeq);
+      await new SessionEventRepository(manager).insertMany(batch, this.nextSeq);
       await work(manager);
     });
     this.listener(event);
     return event;
   }
 
-  /** Waits until every recorded event is stored; throws if a write failed. */
-  async settle(): Promise<void> {
-    await this.writing;
-    if (this.failure) throw this.failure instanceof Error ? this.failure : new Error('could not store turn events', { cause: this.failure });
+  private scheduleFlush(delayMs: number): void {
+    this.cancelFlush();
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.writing = this.writing.then(() => this.flush());
+    }, delayMs);
+    this.flushTimer.unref();
+  }
+
+  private cancelFlush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
   }
 
   private async flush(): Promise<void> {
@@ -85,12 +104,11 @@ export class TurnRecorder {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.database.inTenant(this.ids.tenantId, async (manager) => {
-        await new SessionEventRepository(manager).insertMany(batch);
-        await new SessionRepository(manager).advanceEventSeq(this.ids.sessionId, this.nextSeq);
-      });
+      await this.database.inTenant(this.ids.tenantId, (manager) => new SessionEventRepository(manager).insertMany(batch, this.nextSeq));
     } catch (error) {
-      logger.error({ err: error, sessionId: this.ids.sessionId, turnId: this.ids.turnId }, 'could not store turn events');
+      // Keep the events for the final transaction, which retries them once.
+      logger.error({ err: error, sessionId: this.ids.sessionId, turnId: this.ids.turnId }, 'could not store turn events yet');
+      this.pending = [...batch, ...this.pending];
       this.failure = error;
     }
   }

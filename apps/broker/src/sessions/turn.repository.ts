@@ -5,10 +5,18 @@ import type { InputPart, TurnUsage } from '#libs/runtime-spec';
 export class TurnRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async insertRunning(turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[] }): Promise<void> {
+  /** The turn's row and its `turn.started` event (whose seq the claim reserved), in one statement. */
+  async insertRunning(
+    turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[] },
+    started: { id: string; seq: number; at: string; data: Record<string, unknown> },
+  ): Promise<void> {
     await this.manager.query(
-      `INSERT INTO turns (id, tenant_id, session_id, user_id, status, input) VALUES ($1, $2, $3, $4, 'running', $5)`,
-      [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input)],
+      `WITH turn AS (
+         INSERT INTO turns (id, tenant_id, session_id, user_id, status, input) VALUES ($1, $2, $3, $4, 'running', $5)
+       )
+       INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
+       VALUES ($2, $3, $6, $7, $1, 'turn.started', $8, $9)`,
+      [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data)],
     );
   }
 

@@ -62,14 +62,14 @@ export class TurnsService {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
     const turnId = newId('trn');
-    const { session, firstSeq } = await this.claim(caller, sessionId, turnId, input);
+    const { session, started } = await this.claim(caller, sessionId, turnId, input);
     const delivery: Delivery = (request.header('accept') ?? '').includes('text/event-stream')
       ? { kind: 'sse', writer: new SseWriter(response) }
       : { kind: 'json' };
-    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId }, firstSeq, (event) => {
+    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId }, started.seq + 1, (event) => {
       if (delivery.kind === 'sse') delivery.writer.send(event);
     });
-    const outcome = await this.execute(session, turnId, input, recorder, delivery);
+    const outcome = await this.execute(session, started, input, recorder, delivery);
     if (delivery.kind === 'sse') {
       if (outcome.httpError && !delivery.writer.isOpen) throw outcome.httpError;
       delivery.writer.end();
@@ -108,7 +108,17 @@ export class TurnsService {
       if (session.status === 'provisioning') return { kind: 'busy' as const };
       const firstSeq = await new SessionRepository(manager).claimTurn(sessionId, turnId, this.config.runtimes.turnTimeoutMs + 60_000);
       if (firstSeq === undefined) return { kind: 'busy' as const };
-      await new TurnRepository(manager).insertRunning({ id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input });
+      // The transcript shows the turn began even if this replica dies during it.
+      const started: SessionEventView = {
+        id: newId('evt'),
+        sessionId,
+        turnId,
+        seq: firstSeq,
+        type: 'turn.started',
+        at: new Date().toISOString(),
+        data: { input },
+      };
+      await new TurnRepository(manager).insertRunning({ id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input }, started);
       await appendAuditEvent(manager, caller.tenantId, {
         type: 'session.accessed',
         user: caller.userId,
@@ -117,7 +127,7 @@ export class TurnsService {
         providerSession: session.providerSessionId,
         detail: { action: 'turn', turnId },
       });
-      return { kind: 'claimed' as const, session, firstSeq };
+      return { kind: 'claimed' as const, session, started };
     });
     switch (result.kind) {
       case 'missing':
@@ -135,9 +145,10 @@ export class TurnsService {
     }
   }
 
-  private async execute(session: Session, turnId: string, input: InputPart[], recorder: TurnRecorder, delivery: Delivery): Promise<TurnOutcome> {
+  private async execute(session: Session, started: SessionEventView, input: InputPart[], recorder: TurnRecorder, delivery: Delivery): Promise<TurnOutcome> {
+    const turnId = started.turnId!;
     const adapter = this.registry.get(session.provider);
-    const started = performance.now();
+    const startedAt = performance.now();
     const controller = new AbortController();
     const timeout = setTimeout(() => controller.abort(new RuntimeError('timeout', 'the turn timed out')), this.config.runtimes.turnTimeoutMs);
     const untrack = this.terminator.trackTurn(session.id, controller);
@@ -155,9 +166,9 @@ export class TurnsService {
         const accept = () => {
           if (accepted) return;
           accepted = true;
-          this.metrics.timeToFirstEvent.observe({ provider: session.provider }, (performance.now() - started) / 1000);
+          this.metrics.timeToFirstEvent.observe({ provider: session.provider }, (performance.now() - startedAt) / 1000);
           if (delivery.kind === 'sse') delivery.writer.open();
-          recorder.record('turn.started', { input });
+          recorder.announce(started);
         };
         for (let attempt = 0; ; attempt++) {
           try {
@@ -200,7 +211,7 @@ export class TurnsService {
       clearTimeout(timeout);
       untrack();
     }
-    const durationMs = Math.round(performance.now() - started);
+    const durationMs = Math.round(performance.now() - startedAt);
     const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError, durationMs };
     await this.record(session, turnId, outcome, recorder, state);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: outcome.status }, durationMs / 1000);

@@ -1,0 +1,106 @@
+import type { ConformanceFixture, DirectSession } from '../conformance/conformance-fixture.js';
+import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { percentile, runConcurrently } from './stats.js';
+
+export interface OverheadFigures {
+  provider: string;
+  concurrency: number;
+  turns: number;
+  /** Whole turn, client side: request sent → last event received. */
+  brokerP50Ms: number;
+  brokerP99Ms: number;
+  directP50Ms: number;
+  directP99Ms: number;
+  overheadP50Ms: number;
+  overheadP99Ms: number;
+  /** Request sent → first agent event (a delta or message) received. */
+  brokerFirstEventP50Ms: number;
+  directFirstEventP50Ms: number;
+}
+
+interface Timed {
+  totalMs: number;
+  firstEventMs: number;
+}
+
+/** One streamed turn through the broker, timed from the client. */
+async function brokerTurn(url: string, headers: Record<string, string>, sessionId: string, input: string): Promise<Timed> {
+  const started = performance.now();
+  const response = await fetch(`${url}/v1/sessions/${sessionId}/turns`, {
+    method: 'POST',
+    headers: { ...headers, accept: 'text/event-stream', 'content-type': 'application/json' },
+    body: JSON.stringify({ input }),
+  });
+  if (response.status !== 200 || !response.body) throw new Error(`turn answered ${response.status}: ${await response.text()}`);
+  let firstEventMs = -1;
+  let buffered = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) {
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (firstEventMs < 0 && /event: message\.(delta|completed)/.test(buffered)) firstEventMs = performance.now() - started;
+    if (buffered.includes('event: turn.completed') || buffered.includes('event: turn.failed')) {
+      if (buffered.includes('event: turn.failed')) throw new Error(`turn failed: ${buffered.slice(-400)}`);
+    }
+  }
+  return { totalMs: performance.now() - started, firstEventMs };
+}
+
+/**
+ * Broker overhead per turn: the same turn through the broker (HTTP + SSE,
+ * auth, database claim, audit, event persistence) and straight from the
+ * provider's SDK to the same emulator, at each concurrency. Broker,
+ * emulator and client share this process, so both paths pay the same
+ * client and emulator costs; the difference is the broker's.
+ */
+export async function benchTurnOverhead(fixtures: ConformanceFixture[], concurrencies: number[], turnsPerConcurrency: (c: number) => number): Promise<OverheadFigures[]> {
+  const results: OverheadFigures[] = [];
+  for (const fixture of fixtures) {
+    const sb: TestBroker = await startTestBroker({ LOG_LEVEL: 'silent', ...fixture.env });
+    try {
+      const target = sb.broker.runtimes.demoTargets()[fixture.provider];
+      const emulator = sb.broker.runtimes.emulator(fixture.provider);
+      const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
+      const agentName = uniqueName('bench');
+      await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
+      for (const concurrency of concurrencies) {
+        const perWorker = Math.max(1, Math.ceil(turnsPerConcurrency(concurrency) / concurrency));
+        const headers = (worker: number) => ({ authorization: `Bearer ${tenant.keys.app.key}`, 'x-end-user': `bench-user-${worker}` });
+        const sessions = await Promise.all(
+          Array.from({ length: concurrency }, async (_, worker) => {
+            const created = await sb.as(tenant.keys.app.key, headers(worker)).post('/v1/sessions', { agent: agentName });
+            if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
+            return created.json.id as string;
+          }),
+        );
+        const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct(emulator, target)));
+        // Warm up both paths (JIT, connection pools, prepared plans).
+        await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(sb.url, headers(worker), sessions[worker], `warm ${index}`));
+        await runConcurrently(concurrency, 3, (worker, index) => directs[worker].turn(`warm ${index}`));
+        const direct = await runConcurrently(concurrency, perWorker, async (worker, index) => {
+          const started = performance.now();
+          const { firstEventMs } = await directs[worker].turn(`question ${index}`);
+          return { totalMs: performance.now() - started, firstEventMs };
+        });
+        const broker = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(sb.url, headers(worker), sessions[worker], `question ${index}`));
+        await Promise.all(directs.map((session) => session.close()));
+        const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
+        results.push({
+          provider: fixture.provider,
+          concurrency,
+          turns: broker.length,
+          brokerP50Ms: p(broker, 'totalMs', 50),
+          brokerP99Ms: p(broker, 'totalMs', 99),
+          directP50Ms: p(direct, 'totalMs', 50),
+          directP99Ms: p(direct, 'totalMs', 99),
+          overheadP50Ms: Math.round((p(broker, 'totalMs', 50) - p(direct, 'totalMs', 50)) * 100) / 100,
+          overheadP99Ms: Math.round((p(broker, 'totalMs', 99) - p(direct, 'totalMs', 99)) * 100) / 100,
+          brokerFirstEventP50Ms: p(broker, 'firstEventMs', 50),
+          directFirstEventP50Ms: p(direct, 'firstEventMs', 50),
+        });
+      }
+    } finally {
+      await sb.close();
+    }
+  }
+  return results;
+}
