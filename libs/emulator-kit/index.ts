@@ -3,6 +3,8 @@ export { EmulatorStats } from './emulator-stats.js';
 export { FaultPlan, faultSchema } from './fault-plan.js';
 export type { Fault, FaultInput } from './fault-plan.js';
 export { controlPrefix, handleControlRequest } from './control-routes.js';
+export { routeMatcher } from './route-matcher.js';
+export type { RouteMatch, RouteSpec } from './route-matcher.js';
 export type { ControlContext } from './control-routes.js';
 export {
   defaultBodyLimitBytes,
@@ -15,3 +17,4 @@ export {
 } from './http-helpers.js';
 export type { EmulatorLogger } from './emulator-logger.js';
 export { silentLogger } from './emulator-logger.js';
+export { countWords, splitIntoChunks } from './text-chunks.js';

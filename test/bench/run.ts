@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { claudeFixture } from '../conformance/claude.fixture.js';
+import { benchAudit } from './audit.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
 
@@ -17,6 +18,8 @@ if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
 const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture], [1, 64], (c) => (c === 1 ? 300 : 1280)) : [];
+// Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
+const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -24,6 +27,7 @@ const report = {
   database: databaseUrl ? 'postgres' : 'embedded',
   startup,
   turnOverhead,
+  audit,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -45,6 +49,18 @@ const lines = [
       `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} |`,
   ),
   '',
+  ...(audit
+    ? [
+        `## Audit at ${audit.events.toLocaleString('en')} events (PostgreSQL)`,
+        '',
+        '| query | p50 (ms) | p99 (ms) |',
+        '|---|---|---|',
+        ...Object.keys(audit.queryP50Ms).map((name) => `| ${name} | ${audit.queryP50Ms[name]} | ${audit.queryP99Ms[name]} |`),
+        '',
+        `Export (${audit.exportFormat}): ${audit.exportSeconds} s, ${(audit.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${audit.exportTimeToFirstByteMs} ms, broker RSS ${audit.brokerRssBeforeExportMiB} MiB before, peak ${audit.brokerPeakRssMiB} MiB.`,
+        '',
+      ]
+    : []),
 ];
 writeFileSync('bench-results/latest.md', lines.join('\n'));
 console.log(lines.join('\n'));

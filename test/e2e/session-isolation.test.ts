@@ -32,13 +32,32 @@ describe('session isolation between users and tenants', () => {
   });
   after(() => sb.close());
 
-  const routes: Array<{ name: string; call: (client: HttpClient, id: string) => Promise<{ status: number; json: { code?: string; detail?: string }; headers: Headers }> }> = [
-    { name: 'get', call: (client, id) => client.get(`/v1/sessions/${id}`) },
-    { name: 'turn', call: (client, id) => client.post(`/v1/sessions/${id}/turns`, { input: 'let me in' }) },
-    { name: 'turn (stream)', call: (client, id) => client.post(`/v1/sessions/${id}/turns`, { input: 'let me in' }, { accept: 'text/event-stream' }) },
-    { name: 'events', call: (client, id) => client.get(`/v1/sessions/${id}/events`) },
-    { name: 'terminate', call: (client, id) => client.delete(`/v1/sessions/${id}`) },
-  ];
+  /**
+   * Every operation the OpenAPI document lists on one session
+   * (`/v1/sessions/{id}...`), walked from the route table, plus the SSE
+   * variant of a turn. A new session route is covered without editing this test.
+   */
+  type Call = (client: HttpClient, id: string) => Promise<{ status: number; json: { code?: string; detail?: string }; headers: Headers }>;
+  let routes: Array<{ name: string; call: Call }> = [];
+  const bodies: Record<string, unknown> = { 'post /v1/sessions/{id}/turns': { input: 'let me in' } };
+
+  before(async () => {
+    const document = (await sb.anonymous.get('/openapi.json')).json as { paths: Record<string, Record<string, unknown>> };
+    routes = Object.entries(document.paths)
+      .filter(([path]) => path.startsWith('/v1/sessions/{id}'))
+      .flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => {
+          const name = `${method} ${path}`;
+          const call: Call = (client, id) => client.request(method.toUpperCase(), path.replace('{id}', id), bodies[name]);
+          return { name, call };
+        }),
+      );
+    routes.push({ name: 'post /v1/sessions/{id}/turns (stream)', call: (client, id) => client.post(`/v1/sessions/${id}/turns`, { input: 'let me in' }, { accept: 'text/event-stream' }) });
+    const walked = routes.map((route) => route.name);
+    for (const expected of ['delete /v1/sessions/{id}', 'get /v1/sessions/{id}', 'get /v1/sessions/{id}/events', 'post /v1/sessions/{id}/turns']) {
+      assert.ok(walked.includes(expected), `the walk found ${expected}`);
+    }
+  });
 
   test('every session route on another user’s or tenant’s session is 404 and audited', async () => {
     const unknownSession = 'ses_00000000000000000000000000';
@@ -68,6 +87,7 @@ describe('session isolation between users and tenants', () => {
       }
     }
     assert.equal(attempts, 6 * routes.length);
+    assert.ok(routes.length >= 5);
   });
 
   test('the owners’ sessions are untouched by all of that', async () => {

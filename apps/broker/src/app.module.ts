@@ -18,6 +18,8 @@ import { Metrics } from './metrics/metrics.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditService } from './audit/audit.service.js';
 import { AgentsService } from './agents/agents.service.js';
 import { ProviderCalls } from './runtimes/provider-calls.js';
 import { ProvidersController } from './runtimes/providers.controller.js';
@@ -43,7 +45,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -58,6 +60,7 @@ export class AppModule {
         TenantsService,
         ApiKeysService,
         AgentsService,
+        AuditService,
         RuntimeMetrics,
         ProviderCalls,
         SessionTerminator,

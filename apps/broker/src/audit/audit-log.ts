@@ -73,17 +73,19 @@ function actorFromContext(): AuditActor {
 export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
   // Creates the head on a tenant's first event, else locks it (the no-op
   // update takes the row lock) and reads it: one round trip either way.
-  const [head] = await manager.query<Array<{ last_seq: string; last_hash: string }>>(
+  const [head] = await manager.query<Array<{ last_seq: string; last_hash: string; last_at: Date | null }>>(
     `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2)
      ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
-     RETURNING last_seq, last_hash`,
+     RETURNING last_seq, last_hash, last_at`,
     [tenantId, genesisHash],
   );
+  // Never before the previous event, so time order is seq order (replica clocks drift).
+  const at = new Date(Math.max(Date.now(), head.last_at?.getTime() ?? 0));
   const context = currentRequestContext();
   const event: ChainedAuditEvent = {
     id: newId('aud'),
     seq: Number(head.last_seq) + 1,
-    at: new Date().toISOString(),
+    at: at.toISOString(),
     type: input.type,
     tenant: tenantId,
     user: input.user ?? null,
@@ -102,7 +104,7 @@ export async function appendAuditEvent(manager: EntityManager, tenantId: string,
          provider_session_id, request_id, detail, prev_hash, hash)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      )
-     UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15 WHERE tenant_id = $1`,
+     UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15, last_at = $4 WHERE tenant_id = $1`,
     [tenantId, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
       event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, hash],
   );

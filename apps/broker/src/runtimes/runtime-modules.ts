@@ -1,5 +1,7 @@
 import type { RuntimeModule } from '#libs/provider-kit';
+import { agentCoreRuntime } from '#providers/agentcore';
 import { claudeRuntime } from '#providers/claude';
+import { foundryRuntime } from '#providers/foundry';
 
 /**
  * Every runtime the broker knows, registered in this one place (no
@@ -7,4 +9,6 @@ import { claudeRuntime } from '#providers/claude';
  */
 export const runtimeModules: readonly RuntimeModule[] = [
   claudeRuntime,
+  agentCoreRuntime,
+  foundryRuntime,
 ];

@@ -1,0 +1,38 @@
+import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { AgentCoreAdapter } from './agentcore-adapter.js';
+import { agentCoreTargetSchema } from './agentcore-target.js';
+import { startAgentCoreEmulator } from './emulator/index.js';
+
+/**
+ * AWS Bedrock AgentCore Runtime for the broker's registry: live with the AWS
+ * default credential chain (env keys, profile, web identity, instance role),
+ * else against the in-process emulator.
+ */
+export const agentCoreRuntime: RuntimeModule = {
+  id: 'agentcore',
+  targetSchema: agentCoreTargetSchema,
+  async start({ config, log }) {
+    const settings = config.runtimes.agentcore;
+    const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
+    if (mode === 'off') return undefined;
+    if (mode === 'live') {
+      // Credentials resolve lazily on the first call, so a live broker starts even before the role is assumable.
+      const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'aws' }, mode: 'live' });
+      return { adapter, close: async () => adapter.close() };
+    }
+    const emulator = await startAgentCoreEmulator();
+    log.warn({ provider: 'agentcore', url: emulator.url }, `AWS Bedrock AgentCore is emulated at ${emulator.url} (no AWS credentials)`);
+    const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'emulator', endpoint: emulator.url }, mode: 'emulated' });
+    return {
+      adapter,
+      close: async () => {
+        adapter.close();
+        await emulator.stop();
+      },
+      emulator,
+      demoTarget: emulator.demoTarget,
+    };
+  },
+  startEmulator: (options) => startAgentCoreEmulator({ ...options, pacingMs: 40 }),
+};

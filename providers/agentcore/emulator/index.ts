@@ -1,0 +1,3 @@
+export { startAgentCoreEmulator } from './agentcore-emulator.js';
+export type { AgentCoreEmulator, AgentCoreEmulatorOptions } from './agentcore-emulator.js';
+export type { EmulatedRuntime, RuntimeSpec } from './runtime-catalog.js';

@@ -1,0 +1,2 @@
+export { startFoundryEmulator, demoProjectEndpoint } from './foundry-emulator.js';
+export type { FoundryEmulator, FoundryEmulatorOptions } from './foundry-emulator.js';

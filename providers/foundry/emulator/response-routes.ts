@@ -1,0 +1,102 @@
+import { FoundryApiError, notFound } from './api-errors.js';
+import { messageText, userMessage, type ConversationItem, type ConversationRecord } from './conversation-store.js';
+import { toItem } from './conversation-routes.js';
+import { playFault } from './foundry-router.js';
+import { countWords } from '#libs/emulator-kit';
+import { planTurn } from './deterministic-agent.js';
+import { newFoundryId, unixSeconds } from './emulator-ids.js';
+import { completedResponse, failedResponse, type ResponseContext } from './response-events.js';
+import { writeResponseStream } from './response-stream.js';
+import { ok, openaiPrefix, readBody, type EmulatorServices, type Route, type RouteCall, type RouteResult } from './route-table.js';
+import type { SessionRecord } from './session-store.js';
+import { createResponseBody, inputText, type CreateResponseBody } from './wire-schemas.js';
+
+/**
+ * `POST …/protocols/openai/responses`: one turn of the hosted agent, JSON or
+ * SSE. The turn runs in the session named by `agent_session_id`, else in the
+ * conversation's session, else in a new one (the service auto-creates).
+ * `turns.run` counts turns the agent actually started; a `status` fault on
+ * `turns.run` makes the agent fail in-band (`response.failed`). The
+ * conversation gains the turn's items once the agent finishes, even if the
+ * client's connection broke; a turn the client abandoned before the end
+ * leaves no trace.
+ */
+export function responseRoutes(services: EmulatorServices): Route[] {
+  return [{ method: 'POST', path: `${openaiPrefix}/responses`, op: 'responses.create', streaming: true, handle: (call) => createResponse(services, call) }];
+}
+
+async function createResponse(services: EmulatorServices, { req, res, params, fault }: RouteCall): Promise<RouteResult> {
+  const { conversations, clock, stats, faults } = services;
+  const body = await readBody(req, createResponseBody);
+  const conversationId = typeof body.conversation === 'string' ? body.conversation : body.conversation?.id;
+  const conversation = conversationId ? conversations.find(params.project, params.agent, conversationId) : null;
+  const session = sessionFor(services, params, body, conversation);
+
+  const inputItems: ConversationItem[] = typeof body.input === 'string' ? [userMessage(body.input)] : body.input.map(toItem);
+  const text = typeof body.input === 'string' ? body.input : body.input.filter((item) => item.role === 'user').map((item) => inputText(item.content)).join(' ');
+  const history = conversation?.items ?? [];
+  const messages = history.filter((item) => item.type === 'message');
+  stats.count('turns.run');
+  const agentFault = faults.take('turns.run');
+  const context: ResponseContext = {
+    id: newFoundryId('resp'),
+    createdAt: unixSeconds(clock.now()),
+    agentName: params.agent,
+    agentVersion: session.version,
+    sessionId: session.id,
+    conversationId: conversation?.id ?? null,
+    metadata: body.metadata ?? {},
+  };
+  const built =
+    agentFault?.kind === 'status'
+      ? failedResponse(context, { code: 'server_error', message: `the agent failed (injected HTTP ${agentFault.status})` })
+      : completedResponse(
+          context,
+          planTurn({
+            text,
+            earlierTexts: messages.filter((item) => item.role === 'user').map(messageText),
+            contextWords: messages.reduce((sum, item) => sum + countWords(messageText(item)), 0),
+          }),
+        );
+  const commit = () => {
+    if (!conversation || built.response.status !== 'completed') return;
+    conversation.items.push(...inputItems, ...built.outputItems);
+    conversation.sessionId ??= session.id;
+  };
+
+  session.running += 1;
+  services.sessions.touch(session);
+  try {
+    if (!body.stream) {
+      // A JSON answer suffers stream-shaping faults like any other call.
+      if (fault && (await playFault(fault, { op: 'responses.create' }, res)) === 'answered') return 'written';
+      commit();
+      return ok(built.response);
+    }
+    const outcome = await writeResponseStream(res, built.events, { fault, pacingMs: services.pacingMs });
+    if (outcome !== 'abandoned') commit();
+    return 'written';
+  } finally {
+    session.running -= 1;
+    services.sessions.touch(session);
+  }
+}
+
+/**
+ * The session a response runs in. A named session must exist and be live:
+ * unknown or deleted is 404 `session_not_found`, expired is 409
+ * `session_expired` (an idle one simply resumes).
+ */
+function sessionFor(services: EmulatorServices, params: Record<string, string>, body: CreateResponseBody, conversation: ConversationRecord | null): SessionRecord {
+  const { sessions, agents } = services;
+  const named = body.agent_session_id ?? conversation?.sessionId;
+  if (named) {
+    const session = sessions.find(params.project, params.agent, named);
+    if (sessions.status(session) === 'expired') throw new FoundryApiError(409, 'session_expired', `session '${named}' has expired`);
+    return session;
+  }
+  const latest = agents.latest(params.project, params.agent);
+  if (!latest) throw notFound('agent', params.agent);
+  const { idleTimeoutSeconds } = agents.hostedProfile(latest);
+  return sessions.create({ project: params.project, agentName: params.agent, id: newFoundryId('sess'), version: latest.version, idleTimeoutSeconds });
+}

@@ -1,0 +1,290 @@
+import type { TokenCredential } from '@azure/identity';
+import OpenAI from 'openai';
+import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import {
+  RuntimeError,
+  type OpenedSession,
+  type ProviderSessionStatus,
+  type RuntimeAdapter,
+  type RuntimeDescriptor,
+  type RuntimeEvent,
+  type SessionBinding,
+  type SessionCeilings,
+  type SessionHandle,
+  type TurnRequest,
+} from '#libs/runtime-spec';
+import { FoundryClients, type EmulatorRoute } from './foundry-clients.js';
+import { estimateCompute, parseSandboxSize, type SandboxSize } from './foundry-compute.js';
+import { statusOf, toRuntimeError } from './foundry-errors.js';
+import { mapFoundryEvent, portableSessionState } from './foundry-event-mapper.js';
+import { foundryTargetSchema, type FoundryTarget } from './foundry-target.js';
+import { agentVersionSchema, conversationSchema, sessionResourceSchema } from './foundry-wire.js';
+
+export interface FoundryAdapterOptions {
+  mode: 'live' | 'emulated';
+  /** `DefaultAzureCredential` live; any static token against the emulator. */
+  credential: TokenCredential;
+  /** Emulated mode: where every project endpoint really goes, and the CA to trust there. */
+  emulator?: EmulatorRoute;
+  /** Timeout of one non-turn call (create, stop, status). */
+  callTimeoutMs: number;
+  log?: AdapterLog;
+}
+
+/** Idle timeout of a hosted session when its version does not set one (hosted-agents docs). */
+export const defaultIdleTimeoutSeconds = 900;
+/** Sessions persist up to 30 days from their last activity. */
+const maxLifetimeSeconds = 30 * 24 * 3600;
+
+/** What the broker stores for a Foundry session: its conversation (history) and its sandbox size (for estimates). */
+interface FoundrySessionState extends Record<string, unknown> {
+  conversationId: string;
+  size: SandboxSize | null;
+}
+
+interface VersionProfile {
+  idleTimeoutSeconds: number;
+  size: SandboxSize | undefined;
+}
+
+/**
+ * Microsoft Foundry hosted agents through `@azure/ai-projects` (sessions:
+ * `project.agents.*`) and the agent endpoint's OpenAI protocol (turns:
+ * `responses.create`, history: `conversations.*`).
+ * https://learn.microsoft.com/azure/ai-foundry/agents/how-to/manage-hosted-sessions
+ */
+export class FoundryAdapter implements RuntimeAdapter {
+  readonly id = 'foundry' as const;
+  readonly descriptor: RuntimeDescriptor;
+  private readonly clients: FoundryClients;
+  private readonly log: AdapterLog;
+  /** Versions are immutable once active, so their profile is read once per target. */
+  private readonly profiles = new Map<string, VersionProfile>();
+
+  constructor(private readonly options: FoundryAdapterOptions) {
+    this.descriptor = { id: 'foundry', isolation: 'vm', mode: options.mode, idleTimeoutMaxSeconds: defaultIdleTimeoutSeconds, maxLifetimeSeconds };
+    this.clients = new FoundryClients(options.credential, options.emulator);
+    this.log = options.log ?? silentLog;
+  }
+
+  parseTarget(raw: unknown) {
+    return parseTargetWith(foundryTargetSchema, raw);
+  }
+
+  /**
+   * The version's `session_configuration.idle_timeout_seconds` once the
+   * adapter has read that version (at its first session); the documented
+   * default (900 s) until then, since this call may not touch the network.
+   */
+  ceilings(target: unknown): SessionCeilings {
+    const profile = this.profiles.get(profileKey(target as FoundryTarget));
+    return { idleTimeoutMaxSeconds: profile?.idleTimeoutSeconds ?? defaultIdleTimeoutSeconds, maxLifetimeSeconds };
+  }
+
+  /**
+   * Creates the hosted session with the broker's session id as
+   * `agent_session_id`, so Azure core's own retries (it retries a 5xx even on
+   * this POST) and the broker's retries can only ever find the same session:
+   * a repeat answers 409 and the existing session is adopted. Then a
+   * conversation holds the history. A failure after the session may exist
+   * deletes it before throwing.
+   */
+  async openSession(binding: SessionBinding, signal: AbortSignal): Promise<OpenedSession> {
+    const target = binding.target as FoundryTarget;
+    const profile = await this.versionProfile(target, signal);
+    const sessionId = binding.sessionId;
+    await this.createSession(target, sessionId, signal);
+    try {
+      const conversation = await this.clients
+        .openai(target.projectEndpoint, target.agentName)
+        .conversations.create({ metadata: { switchboard_session: sessionId, switchboard_tenant: binding.tenantId } }, { signal, timeout: this.options.callTimeoutMs });
+      const state: FoundrySessionState = { conversationId: conversationSchema.parse(conversation).id, size: profile.size ?? null };
+      return { providerSessionId: sessionId, state };
+    } catch (error) {
+      await this.discardSession(target, sessionId);
+      // The session is gone again, so opening anew is safe: nothing was accepted.
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
+    const target = request.session.binding.target as FoundryTarget;
+    const state = request.session.state as FoundrySessionState;
+    const params: OpenAI.Responses.ResponseCreateParamsStreaming & { agent_session_id: string } = {
+      input: [{ type: 'message', role: 'user', content: request.input.map((part) => ({ type: 'input_text' as const, text: part.text })) }],
+      conversation: state.conversationId,
+      stream: true,
+      agent_session_id: request.session.providerSessionId,
+    };
+    const started = performance.now();
+    let stream;
+    try {
+      // Never retried by the SDK: it retries 408/409/429/5xx, which could run the turn twice.
+      stream = await this.clients.openai(target.projectEndpoint, target.agentName).responses.create(params, { signal: request.signal, maxRetries: 0 });
+    } catch (error) {
+      throw await this.refusedTurn(error, request.session);
+    }
+    try {
+      for await (const raw of stream) {
+        const step = mapFoundryEvent(raw);
+        switch (step.kind) {
+          case 'emit':
+            yield* step.events;
+            break;
+          case 'completed': {
+            const seconds = (performance.now() - started) / 1000;
+            yield { type: 'turn.end', usage: { ...step.usage, ...estimateCompute(state.size ?? undefined, seconds) } };
+            return;
+          }
+          case 'failed':
+            yield { type: 'turn.error', code: step.code, message: step.message };
+            return;
+          case 'ignore':
+            this.log.debug({ provider: 'foundry', eventType: step.type }, 'event not in the portable stream');
+        }
+      }
+      this.log.warn({ provider: 'foundry', sessionId: request.session.binding.sessionId }, 'the response stream ended without response.completed');
+    } catch (error) {
+      if (request.signal.aborted) throw toRuntimeError(error, { turnAccepted: true });
+      // The SDK throws an in-band `error` event as an APIError without a status.
+      if (error instanceof OpenAI.APIError && error.status === undefined) {
+        yield { type: 'turn.error', code: `provider_${error.code ?? 'error'}`, message: error.message };
+        return;
+      }
+      throw new RuntimeError('stream_truncated', `the Foundry response stream broke: ${(error as Error)?.message ?? 'unknown'}`, { turnAccepted: true, cause: error });
+    } finally {
+      // Leaving early (abort, failure) must close the SSE request; closing is how a streamed response is cancelled.
+      stream.controller.abort();
+    }
+  }
+
+  /** Stops the session (files kept) or, with `deleteOnTerminate`, deletes it and its conversation. Both idempotent. */
+  async stopSession(session: SessionHandle): Promise<void> {
+    const target = session.binding.target as FoundryTarget;
+    const agents = this.clients.project(target.projectEndpoint).agents;
+    const options = { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) };
+    try {
+      if (target.deleteOnTerminate) await agents.deleteSession(target.agentName, session.providerSessionId, options);
+      else await agents.stopSession(target.agentName, session.providerSessionId, options);
+    } catch (error) {
+      // 404: already gone; 409: already in a terminal state (expired, deleting).
+      const status = statusOf(error);
+      if (status !== 404 && status !== 409) throw toRuntimeError(error, { turnAccepted: false });
+    }
+    if (target.deleteOnTerminate) await this.deleteConversation(target, (session.state as FoundrySessionState).conversationId);
+  }
+
+  async getSessionStatus(session: SessionHandle): Promise<ProviderSessionStatus> {
+    const target = session.binding.target as FoundryTarget;
+    try {
+      const raw = await this.clients
+        .project(target.projectEndpoint)
+        .agents.getSession(target.agentName, session.providerSessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
+      return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? 'gone' : 'live';
+    } catch (error) {
+      if (statusOf(error) === 404) return 'gone';
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  close(): void {
+    this.clients.close();
+  }
+
+  private async versionProfile(target: FoundryTarget, signal: AbortSignal): Promise<VersionProfile> {
+    const known = this.profiles.get(profileKey(target));
+    if (known) return known;
+    let version;
+    try {
+      version = agentVersionSchema.parse(
+        await this.clients.project(target.projectEndpoint).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }),
+      );
+    } catch (error) {
+      throw statusOf(error) === 404
+        ? new RuntimeError('invalid_target', `agent ${target.agentName} has no version ${target.agentVersion}`, { turnAccepted: false, cause: error })
+        : toRuntimeError(error, { turnAccepted: false });
+    }
+    if (version.definition.kind !== 'hosted') {
+      throw new RuntimeError('invalid_target', `agent ${target.agentName} version ${target.agentVersion} is a ${version.definition.kind} agent, not a hosted one`, { turnAccepted: false });
+    }
+    if (version.status !== undefined && version.status !== 'active') {
+      // `creating` becomes `active` once the container is provisioned: worth retrying. The others never will.
+      const kind = version.status === 'creating' ? 'unavailable' : 'invalid_target';
+      throw new RuntimeError(kind, `agent ${target.agentName} version ${target.agentVersion} is ${version.status}`, { turnAccepted: false });
+    }
+    const profile: VersionProfile = {
+      idleTimeoutSeconds: version.definition.session_configuration?.idle_timeout_seconds ?? defaultIdleTimeoutSeconds,
+      size: parseSandboxSize(version.definition.cpu, version.definition.memory),
+    };
+    this.profiles.set(profileKey(target), profile);
+    return profile;
+  }
+
+  private async createSession(target: FoundryTarget, sessionId: string, signal: AbortSignal): Promise<void> {
+    const agents = this.clients.project(target.projectEndpoint).agents;
+    try {
+      await agents.createSession(target.agentName, { type: 'version_ref', agent_version: target.agentVersion }, { agentSessionId: sessionId, abortSignal: signal });
+      return;
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409 && (await this.adoptable(target, sessionId))) {
+        this.log.debug({ provider: 'foundry', providerSessionId: sessionId }, 'the session already existed (a retried create); adopting it');
+        return;
+      }
+      // No answer, or a 5xx after Azure core's retries: the session may exist anyway.
+      if (status === undefined || status >= 500) await this.discardSession(target, sessionId);
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  /** Whether the session holding our id is ours to use: live and on the target's version. */
+  private async adoptable(target: FoundryTarget, sessionId: string): Promise<boolean> {
+    try {
+      const existing = sessionResourceSchema.parse(
+        await this.clients.project(target.projectEndpoint).agents.getSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) }),
+      );
+      return portableSessionState(existing.status) !== 'terminated' && existing.version_indicator?.agent_version === target.agentVersion;
+    } catch (error) {
+      this.log.warn({ provider: 'foundry', providerSessionId: sessionId, err: error }, 'could not read the session a create conflicted with');
+      return false;
+    }
+  }
+
+  /** Best-effort delete (idempotent at the service) so a failed open leaves nothing running. */
+  private async discardSession(target: FoundryTarget, sessionId: string): Promise<void> {
+    try {
+      await this.clients
+        .project(target.projectEndpoint)
+        .agents.deleteSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
+    } catch (error) {
+      this.log.warn({ provider: 'foundry', providerSessionId: sessionId, err: error }, 'could not delete a session whose opening failed');
+    }
+  }
+
+  private async deleteConversation(target: FoundryTarget, conversationId: string): Promise<void> {
+    try {
+      await this.clients.openai(target.projectEndpoint, target.agentName).conversations.delete(conversationId, { timeout: this.options.callTimeoutMs });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  /**
+   * Why the service refused a turn. A 404/409/410 may mean the session is
+   * gone (expired, deleted): the session's own status decides, so a lost
+   * session reads `not_found` and the broker terminates it with reason
+   * `provider`. A lost conversation is just as final for the portable session.
+   */
+  private async refusedTurn(error: unknown, session: SessionHandle): Promise<RuntimeError> {
+    const status = statusOf(error);
+    if (status === 404 || status === 409 || status === 410) {
+      const liveness = await this.getSessionStatus(session).catch(() => 'unknown' as const);
+      if (liveness === 'gone') return new RuntimeError('not_found', 'the Foundry session expired or was deleted', { turnAccepted: false, providerCode: toRuntimeError(error, { turnAccepted: false }).providerCode, cause: error });
+      if (status === 404) return new RuntimeError('not_found', "the Foundry session's conversation no longer exists", { turnAccepted: false, cause: error });
+    }
+    // A 4xx is a refusal (nothing ran); without an answer or with a 5xx, the turn may have started.
+    return toRuntimeError(error, { turnAccepted: true });
+  }
+}
+
+const profileKey = (target: FoundryTarget) => `${target.projectEndpoint}#${target.agentName}#${target.agentVersion}`;
