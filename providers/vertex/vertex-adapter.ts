@@ -1,0 +1,297 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { createBackoffSettings } from 'google-gax';
+import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import {
+  RuntimeError,
+  type OpenedSession,
+  type ProviderSessionStatus,
+  type RuntimeAdapter,
+  type RuntimeDescriptor,
+  type RuntimeEvent,
+  type SessionBinding,
+  type SessionCeilings,
+  type SessionHandle,
+  type TurnRequest,
+} from '#libs/runtime-spec';
+import { turnStreamCallOptions, VertexClients, type VertexEndpoint } from './vertex-clients.js';
+import { grpcCodeOf, toRuntimeError } from './vertex-errors.js';
+import { HttpBodyDecoder, mapAdkEvent } from './vertex-event-mapper.js';
+import { lastSegment, vertexSessionIdFor, vertexUserIdFor } from './vertex-ids.js';
+import { toProtoStruct } from './vertex-struct.js';
+import { locationOf, vertexTargetSchema, type VertexTarget } from './vertex-target.js';
+import { turnUsage } from './vertex-usage.js';
+import { vertexSessionSchema } from './vertex-wire.js';
+
+export interface VertexAdapterOptions {
+  endpoint: VertexEndpoint;
+  mode: 'live' | 'emulated';
+  /** Timeout of one non-turn call (create, get, delete, and each LRO as a whole). */
+  callTimeoutMs: number;
+  /** The broker's turn timeout (TURN_TIMEOUT_MS): every turn's gRPC deadline derives from it. */
+  turnTimeoutMs: number;
+  /** See {@link VertexClientOptions.sdkDefaultDeadlineMs}. */
+  sdkDefaultDeadlineMs?: number;
+  log?: AdapterLog;
+}
+
+/**
+ * Agent Engine sessions expire at their TTL (at least 24 h) and have no idle
+ * timeout; idle and lifetime are broker policy. 30 days bounds both, as the
+ * broker's own settings do.
+ */
+const thirtyDays = 30 * 24 * 3600;
+const ceilings: SessionCeilings = { idleTimeoutMaxSeconds: thirtyDays, maxLifetimeSeconds: thirtyDays };
+const minimumTtlSeconds = 24 * 3600;
+/** The provider TTL outlives the broker's max lifetime by this much, so the broker always ends the session first. */
+const ttlMarginSeconds = 3600;
+/** The turn's gRPC deadline trails the broker's own turn timeout, so the broker's clock decides and the deadline is a backstop. */
+const turnDeadlineGraceMs = 1000;
+/** The class method AdkApp registers for streamed turns on a session. */
+const streamClassMethod = 'async_stream_query';
+
+/** Adapter-owned state kept by the broker. */
+interface VertexSessionState extends Record<string, unknown> {
+  /** The tenant-qualified `user_id` the session was created with (immutable at Vertex). */
+  userId: string;
+}
+
+/**
+ * Vertex AI Agent Engine sessions through `@google-cloud/aiplatform` over gRPC:
+ * `SessionService` for the session resource, `ReasoningEngineExecutionService.streamQueryReasoningEngine`
+ * (`async_stream_query` of an ADK AdkApp) for turns.
+ * https://cloud.google.com/vertex-ai/generative-ai/docs/agent-engine/sessions/overview
+ */
+export class VertexAdapter implements RuntimeAdapter {
+  readonly id = 'vertex' as const;
+  readonly descriptor: RuntimeDescriptor;
+  private readonly clients: VertexClients;
+  private readonly log: AdapterLog;
+
+  constructor(private readonly options: VertexAdapterOptions) {
+    this.descriptor = { id: 'vertex', isolation: 'shared', mode: options.mode, ...ceilings };
+    this.clients = new VertexClients({ endpoint: options.endpoint, sdkDefaultDeadlineMs: options.sdkDefaultDeadlineMs });
+    this.log = options.log ?? silentLog;
+  }
+
+  parseTarget(raw: unknown) {
+    return parseTargetWith(vertexTargetSchema, raw);
+  }
+
+  ceilings(): SessionCeilings {
+    return ceilings;
+  }
+
+  async openSession(binding: SessionBinding, signal: AbortSignal): Promise<OpenedSession> {
+    const target = binding.target as VertexTarget;
+    const { sessions } = this.connection(target);
+    const sessionId = vertexSessionIdFor(binding.sessionId);
+    const name = `${target.reasoningEngine}/sessions/${sessionId}`;
+    const userId = vertexUserIdFor(binding);
+    const opened = { providerSessionId: name, state: { userId } satisfies VertexSessionState };
+    try {
+      const [operation] = await sessions.createSession(
+        {
+          parent: target.reasoningEngine,
+          sessionId,
+          session: {
+            userId,
+            ttl: { seconds: Math.max(minimumTtlSeconds, binding.maxLifetimeSeconds + ttlMarginSeconds) },
+            labels: { switchboard_tenant: binding.tenantId, switchboard_session: binding.sessionId },
+          },
+        },
+        this.lroOptions(),
+      );
+      await untilAborted(operation.promise(), signal, () => operation.removeAllListeners());
+      return opened;
+    } catch (error) {
+      const runtimeError = signal.aborted
+        ? new RuntimeError('timeout', 'Vertex AI did not create the session in time', { cause: error })
+        : toRuntimeError(error, { turnAccepted: true });
+      // The id is ours, so a retry after a lost answer finds our session: adopt it.
+      if (grpcCodeOf(error) === GrpcStatus.ALREADY_EXISTS && (await this.ownedBy(target, name, userId))) return opened;
+      // The session may exist (the create went through, the LRO did not
+      // finish in time): remove it, so a failed open leaves nothing behind.
+      if (runtimeError.turnAccepted) await this.deleteQuietly(target, name);
+      // Creation is idempotent by name, so the broker may retry any failure.
+      throw new RuntimeError(runtimeError.kind, runtimeError.message, {
+        turnAccepted: false,
+        providerCode: runtimeError.providerCode,
+        cause: error,
+      });
+    }
+  }
+
+  async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
+    const { session, signal } = request;
+    const target = session.binding.target as VertexTarget;
+    const { executions } = this.connection(target);
+    const userId = (session.state as Partial<VertexSessionState>).userId ?? vertexUserIdFor(session.binding);
+    const texts = request.input.map((part) => part.text);
+    // AdkApp takes a string, or a genai Content dict for several parts.
+    const message = texts.length === 1 ? texts[0] : { role: 'user', parts: texts.map((text) => ({ text })) };
+    const started = performance.now();
+    const stream = executions.streamQueryReasoningEngine(
+      { name: target.reasoningEngine, classMethod: streamClassMethod, input: toProtoStruct({ user_id: userId, session_id: lastSegment(session.providerSessionId), message }) },
+      // Never the SDK's 30 s default: a turn may run for minutes. Never re-sent by the SDK.
+      { ...turnStreamCallOptions, timeout: this.options.turnTimeoutMs + turnDeadlineGraceMs },
+    );
+    // Cancelling stops the call at Vertex; destroying wakes the loop below even
+    // when the abort comes before gax has issued the call (its cancel() then
+    // only marks the proxy, and the stream would never end).
+    const cancel = () => {
+      stream.cancel();
+      stream.destroy(new Error('the turn was abandoned'));
+    };
+    signal.addEventListener('abort', cancel, { once: true });
+    if (signal.aborted) cancel();
+    const decoder = new HttpBodyDecoder();
+    const tokens = { inputTokens: 0, outputTokens: 0 };
+    let received = false;
+    let lastFinality: 'final' | 'intermediate' | undefined;
+    try {
+      for await (const body of stream as AsyncIterable<unknown>) {
+        received = true;
+        for (const item of decoder.push(body)) {
+          const step = 'json' in item ? mapAdkEvent(item.json) : undefined;
+          if (!step) {
+            this.log.debug({ provider: 'vertex', sample: 'text' in item ? item.text.slice(0, 200) : 'non-event JSON' }, 'skipped a streamed value that is not an ADK event');
+            continue;
+          }
+          if (step.error) {
+            yield { type: 'turn.error', code: step.error.code, message: step.error.message };
+            return;
+          }
+          if (step.usage) {
+            tokens.inputTokens += step.usage.inputTokens;
+            tokens.outputTokens += step.usage.outputTokens;
+          }
+          if (step.finality !== 'partial') lastFinality = step.finality;
+          yield* step.events;
+        }
+      }
+      for (const leftover of decoder.flush()) this.log.debug({ provider: 'vertex', sample: leftover.text.slice(0, 200) }, 'stream ended inside a line');
+      // A clean end without ADK's final response (a cut connection the
+      // server still closed with OK, an agent that crashed quietly) is truncated.
+      if (lastFinality !== 'final') {
+        this.log.warn({ provider: 'vertex', providerSessionId: session.providerSessionId }, 'the turn stream ended without a final response');
+        return;
+      }
+      yield { type: 'turn.end', usage: turnUsage(target, tokens, (performance.now() - started) / 1000) };
+    } catch (error) {
+      if (signal.aborted) throw new RuntimeError('timeout', 'the turn was abandoned', { turnAccepted: true, cause: error });
+      throw await this.turnFailure(error, received, target, session.providerSessionId);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+      // Stops the server-side request when the broker leaves early (in-band error, turn.end);
+      // the CANCELLED error that follows has no reader left, and must not become an uncaught one.
+      stream.on('error', () => undefined);
+      stream.cancel();
+    }
+  }
+
+  async stopSession(session: SessionHandle): Promise<void> {
+    const target = session.binding.target as VertexTarget;
+    try {
+      const [operation] = await this.connection(target).sessions.deleteSession({ name: session.providerSessionId }, this.lroOptions());
+      await operation.promise();
+    } catch (error) {
+      if (grpcCodeOf(error) === GrpcStatus.NOT_FOUND) return; // expired or already deleted
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  /** Vertex has no session status: a session exists (until its TTL) or is NOT_FOUND. */
+  async getSessionStatus(session: SessionHandle): Promise<ProviderSessionStatus> {
+    const target = session.binding.target as VertexTarget;
+    try {
+      const [raw] = await this.connection(target).sessions.getSession({ name: session.providerSessionId }, { timeout: this.options.callTimeoutMs });
+      vertexSessionSchema.parse(raw);
+      return 'live';
+    } catch (error) {
+      if (grpcCodeOf(error) === GrpcStatus.NOT_FOUND) return 'gone';
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  /** Releases the gRPC channels. */
+  close(): Promise<void> {
+    return this.clients.close();
+  }
+
+  /**
+   * A stream error as the contract wants it. Before any message, a refusal
+   * proves nothing ran (`turnAccepted: false`); an ambiguous failure is checked
+   * against the session, because how a deployed AdkApp reports a missing
+   * session is not part of the API. After messages, the stream was truncated.
+   */
+  private async turnFailure(error: unknown, received: boolean, target: VertexTarget, name: string): Promise<RuntimeError> {
+    const code = grpcCodeOf(error);
+    if (code === GrpcStatus.NOT_FOUND) return toRuntimeError(error, { turnAccepted: true });
+    if (code === GrpcStatus.DEADLINE_EXCEEDED) return new RuntimeError('timeout', 'the turn outlived its deadline', { turnAccepted: true, providerCode: 'DEADLINE_EXCEEDED', cause: error });
+    if (received) {
+      return new RuntimeError('stream_truncated', `the Vertex AI stream broke: ${(error as Error)?.message ?? 'unknown'}`, {
+        turnAccepted: true,
+        providerCode: code === undefined ? undefined : GrpcStatus[code],
+        cause: error,
+      });
+    }
+    const runtimeError = toRuntimeError(error, { turnAccepted: true });
+    const ambiguous = code === GrpcStatus.INTERNAL || code === GrpcStatus.UNKNOWN || code === GrpcStatus.FAILED_PRECONDITION || code === GrpcStatus.INVALID_ARGUMENT;
+    if (ambiguous && (await this.isGone(target, name))) {
+      return new RuntimeError('not_found', 'the Vertex AI session no longer exists', { turnAccepted: false, providerCode: runtimeError.providerCode, cause: error });
+    }
+    return runtimeError;
+  }
+
+  private async isGone(target: VertexTarget, name: string): Promise<boolean> {
+    try {
+      await this.connection(target).sessions.getSession({ name }, { timeout: this.options.callTimeoutMs });
+      return false;
+    } catch (error) {
+      return grpcCodeOf(error) === GrpcStatus.NOT_FOUND;
+    }
+  }
+
+  private async ownedBy(target: VertexTarget, name: string, userId: string): Promise<boolean> {
+    try {
+      const [raw] = await this.connection(target).sessions.getSession({ name }, { timeout: this.options.callTimeoutMs });
+      return vertexSessionSchema.parse(raw).userId === userId;
+    } catch {
+      return false;
+    }
+  }
+
+  private async deleteQuietly(target: VertexTarget, name: string): Promise<void> {
+    try {
+      const [operation] = await this.connection(target).sessions.deleteSession({ name }, this.lroOptions());
+      await operation.promise();
+      this.log.warn({ provider: 'vertex', providerSessionId: name }, 'deleted a session whose creation failed');
+    } catch (error) {
+      if (grpcCodeOf(error) !== GrpcStatus.NOT_FOUND) this.log.warn({ provider: 'vertex', providerSessionId: name, err: error }, 'could not delete a session whose creation failed');
+    }
+  }
+
+  /** Each call and the operation's polling as a whole are bounded (gax polls an LRO forever by default). */
+  private lroOptions() {
+    const timeout = this.options.callTimeoutMs;
+    return { timeout, longrunning: createBackoffSettings(100, 1.5, 1000, timeout, 1, timeout, timeout) };
+  }
+
+  private connection(target: VertexTarget) {
+    return this.clients.forLocation(locationOf(target.reasoningEngine));
+  }
+}
+
+/** Awaits `work`, or rejects as soon as `signal` aborts (after running `release`). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal, release: () => void): Promise<T> {
+  let onAbort = () => undefined as void;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      release();
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}

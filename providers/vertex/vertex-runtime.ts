@@ -1,0 +1,52 @@
+import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { VertexAdapter } from './vertex-adapter.js';
+import { vertexTargetSchema } from './vertex-target.js';
+import { startVertexEmulator } from './emulator/index.js';
+
+/**
+ * The SDK's default deadline (30 s) compressed tenfold for the emulated
+ * runtime, like the emulator's clock: a call that forgets its own `timeout`
+ * fails within seconds in every emulated test instead of only on a real
+ * 30-second turn. The adapter gives every call an explicit deadline, so
+ * nothing else changes. Not a config key: it only exists for the emulator.
+ */
+export const emulatedSdkDefaultDeadlineMs = 3_000;
+
+/**
+ * Google Vertex AI Agent Engine for the broker's registry: live with
+ * Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or
+ * SWITCHBOARD_VERTEX_MODE=live for workload identity / gcloud ADC), else
+ * against the in-process gRPC emulator.
+ */
+export const vertexRuntime: RuntimeModule = {
+  id: 'vertex',
+  targetSchema: vertexTargetSchema,
+  async start({ config, log }) {
+    const settings = config.runtimes.vertex;
+    const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, turnTimeoutMs: config.runtimes.turnTimeoutMs, log };
+    if (mode === 'off') return undefined;
+    if (mode === 'live') {
+      const adapter = new VertexAdapter({ ...common, endpoint: { kind: 'live' }, mode: 'live' });
+      return { adapter, close: () => adapter.close() };
+    }
+    const emulator = await startVertexEmulator({ pacingMs: 0 });
+    log.warn({ provider: 'vertex', url: emulator.url }, `Vertex AI Agent Engine is emulated at ${emulator.url} (no Google credentials)`);
+    const adapter = new VertexAdapter({
+      ...common,
+      endpoint: { kind: 'emulator', host: emulator.host, port: emulator.port },
+      mode: 'emulated',
+      sdkDefaultDeadlineMs: emulatedSdkDefaultDeadlineMs,
+    });
+    return {
+      adapter,
+      close: async () => {
+        await adapter.close();
+        await emulator.stop();
+      },
+      emulator,
+      demoTarget: emulator.demoTarget,
+    };
+  },
+  startEmulator: (options) => startVertexEmulator({ ...options, pacingMs: 40 }),
+};

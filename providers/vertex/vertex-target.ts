@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+/** `projects/{project}/locations/{location}/reasoningEngines/{id}`, as Vertex AI names a reasoning engine. */
+export const reasoningEnginePattern = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/locations\/([a-z]+-[a-z]+\d+)\/reasoningEngines\/(\d{1,20})$/;
+
+/**
+ * An agent's target on Vertex AI Agent Engine: the deployed reasoning engine
+ * (an ADK `AdkApp` serving `async_stream_query`) and, for compute estimates,
+ * the size its deployment spec gives each container.
+ * https://cloud.google.com/vertex-ai/generative-ai/docs/agent-engine/sessions/manage-sessions-api
+ */
+export const vertexTargetSchema = z.strictObject({
+  reasoningEngine: z.string().regex(reasoningEnginePattern, 'must be projects/{project}/locations/{location}/reasoningEngines/{numeric id}'),
+  /** `resource_limits.cpu` of the engine's deployment spec (Vertex accepts 1, 2, 4, 6 or 8; default 4). */
+  vcpu: z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(6), z.literal(8)]).optional(),
+  /** `resource_limits.memory` in GiB (1–32; default 4). */
+  memoryGiB: z.number().int().min(1).max(32).optional(),
+  /** `container_concurrency` of the deployment spec (default 9): how many requests share one container. */
+  containerConcurrency: z.number().int().min(1).max(1000).optional(),
+});
+
+export type VertexTarget = z.infer<typeof vertexTargetSchema>;
+
+/** The deployment-spec defaults Vertex applies when a field is left unset (ReasoningEngineSpec.DeploymentSpec). */
+export const engineSizeDefaults = { vcpu: 4, memoryGiB: 4, containerConcurrency: 9 } as const;
+
+/** The region of a reasoning engine, which picks its regional endpoint `{location}-aiplatform.googleapis.com`. */
+export function locationOf(reasoningEngine: string): string {
+  const match = reasoningEnginePattern.exec(reasoningEngine);
+  if (!match) throw new TypeError(`not a reasoning engine resource name: ${reasoningEngine}`);
+  return match[2];
+}

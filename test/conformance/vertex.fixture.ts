@@ -1,0 +1,53 @@
+import { credentials } from '@grpc/grpc-js';
+import { v1 } from '@google-cloud/aiplatform';
+import { turnStreamCallOptions, type VertexEmulator, type VertexTarget } from '#providers/vertex';
+import type { ConformanceFixture } from './conformance-fixture.js';
+
+export const vertexFixture: ConformanceFixture = {
+  provider: 'vertex',
+  controls(emulator) {
+    const vertex = emulator as VertexEmulator;
+    return {
+      // RESOURCE_EXHAUSTED before response metadata: the case the SDK would silently replay.
+      throttleTurns: (times) => vertex.faults.add('engine.streamQuery', { kind: 'status', status: 429, times }),
+      // An error status mid-stream; the reset and clean-end variants are covered by the adapter's own tests.
+      cutNextTurn: (afterEvents) => vertex.faults.add('engine.streamQuery', { kind: 'truncate', afterEvents }),
+      delayNextTurn: (ms) => vertex.faults.add('engine.streamQuery', { kind: 'delay', ms }),
+      loseSession: (name) => vertex.expireSession(name),
+      turnsRun: () => vertex.stats.get('turns.run'),
+    };
+  },
+  async direct(emulator, target) {
+    const vertex = emulator as VertexEmulator;
+    const { reasoningEngine } = target as VertexTarget;
+    const options = { apiEndpoint: vertex.host, port: vertex.port, sslCreds: credentials.createInsecure(), universeDomain: 'googleapis.com' };
+    const sessions = new v1.SessionServiceClient(options);
+    const executions = new v1.ReasoningEngineExecutionServiceClient(options);
+    const [operation] = await sessions.createSession({ parent: reasoningEngine, session: { userId: 'bench-user' } });
+    const [session] = await operation.promise();
+    const sessionId = session.name!.slice(session.name!.lastIndexOf('/') + 1);
+    return {
+      async turn(input) {
+        const sent = performance.now();
+        let firstEventMs = -1;
+        const stream = executions.streamQueryReasoningEngine(
+          {
+            name: reasoningEngine,
+            classMethod: 'async_stream_query',
+            input: { fields: { user_id: { stringValue: 'bench-user' }, session_id: { stringValue: sessionId }, message: { stringValue: input } } },
+          },
+          { ...turnStreamCallOptions, timeout: 60_000 },
+        );
+        for await (const message of stream as AsyncIterable<unknown>) {
+          if (firstEventMs < 0 && message) firstEventMs = performance.now() - sent;
+        }
+        return { firstEventMs };
+      },
+      close: async () => {
+        const [deleted] = await sessions.deleteSession({ name: session.name });
+        await deleted.promise();
+        await Promise.all([sessions.close(), executions.close()]);
+      },
+    };
+  },
+};
