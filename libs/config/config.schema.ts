@@ -70,12 +70,21 @@ export const environmentSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default('switchboard'),
+    TURN_COST_ESTIMATE_USD: z.string().regex(/^\d{1,6}(\.\d{1,10})?$/, 'a decimal amount in USD').default('0.05'),
     TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
     PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
     PROVIDER_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
     PROVIDER_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     DEFAULT_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(900),
     DEFAULT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
+    /**
+     * Tests only: the broker process exits (code 86) at this point of session
+     * creation, as a crashed replica would. `after-session-bound`: the session
+     * is recorded (`provisioning`), the provider not yet called.
+     * `after-provider-open`: the provider session exists, the broker has not
+     * recorded it. Never set it outside the crash-recovery tests.
+     */
+    SWITCHBOARD_TEST_CRASH_POINT: z.enum(['after-session-bound', 'after-provider-open']).optional(),
   });
 
 /**

@@ -22,11 +22,17 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   runtimes: RuntimesConfig;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
+  /** What a turn is assumed to cost when its budget is reserved (settled with the measured cost after it). */
+  budgets: { turnEstimateUsd: string };
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
   tracing: { exporter: 'otlp' | 'console'; endpoint: string | undefined; serviceName: string } | undefined;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
+  /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
+  testCrashPoint: TestCrashPoint | undefined;
 }
+
+export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POINT']>;
 
 export type RuntimeMode = 'auto' | 'live' | 'emulated' | 'off';
 
@@ -103,8 +109,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
     },
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
+    budgets: { turnEstimateUsd: env.TURN_COST_ESTIMATE_USD },
     seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
     tracing: tracingConfig(env),
+    testCrashPoint: env.SWITCHBOARD_TEST_CRASH_POINT,
   };
 }
 

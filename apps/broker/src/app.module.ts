@@ -18,6 +18,9 @@ import { Metrics } from './metrics/metrics.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
+import { LimitEnforcer } from './limits/limit-enforcer.js';
+import { LimitsController } from './limits/limits.controller.js';
+import { LimitsService } from './limits/limits.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
 import { AgentsService } from './agents/agents.service.js';
@@ -29,6 +32,12 @@ import { SessionTerminator } from './sessions/session-terminator.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { TurnsService } from './sessions/turns.service.js';
+import { CostExportService } from './costs/cost-export.service.js';
+import { CostsController } from './costs/costs.controller.js';
+import { CostsService } from './costs/costs.service.js';
+import { MeteringService } from './costs/metering.service.js';
+import { PriceBookService } from './costs/price-book.service.js';
+import { PricesController } from './costs/prices.controller.js';
 
 /** What the process builds before Nest starts: config, the open database, the operator key. */
 export interface BrokerFoundation {
@@ -45,7 +54,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -61,11 +70,17 @@ export class AppModule {
         ApiKeysService,
         AgentsService,
         AuditService,
+        LimitEnforcer,
+        LimitsService,
         RuntimeMetrics,
         ProviderCalls,
         SessionTerminator,
         SessionsService,
         TurnsService,
+        PriceBookService,
+        MeteringService,
+        CostsService,
+        CostExportService,
       ],
     };
   }

@@ -204,6 +204,15 @@ export class SessionRepository {
     return rows[0] ? Number(rows[0].next_event_seq) : undefined;
   }
 
+  /** Gives back a claim taken in this transaction (the turn was refused after all). */
+  async releaseTurn(id: string, turnId: string): Promise<void> {
+    await this.manager.query(
+      `UPDATE sessions SET current_turn_id = NULL, turn_started_at = NULL, status = CASE WHEN status = 'active' THEN 'idle' ELSE status END
+       WHERE id = $1 AND current_turn_id = $2`,
+      [id, turnId],
+    );
+  }
+
   /**
    * Ends a turn: adds its usage, releases the claim (if still ours), and
    * moves the idle deadline. A session terminated meanwhile stays terminated.
@@ -216,19 +225,22 @@ export class SessionRepository {
     activeSeconds: number;
     providerActiveSeconds: number;
     providerState: Record<string, unknown> | undefined;
+    /** False when the provider never accepted the turn: its idle clock did not move, so neither does ours. */
+    providerTouched: boolean;
   }): Promise<void> {
     await this.manager.query(
       `UPDATE sessions SET
          turn_count = turn_count + 1, input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
          active_seconds = active_seconds + $5, provider_active_seconds = provider_active_seconds + $6,
-         provider_state = coalesce($7::jsonb, provider_state), last_activity_at = now(),
-         idle_expires_at = now() + make_interval(secs => idle_timeout_seconds),
+         provider_state = coalesce($7::jsonb, provider_state),
+         last_activity_at = CASE WHEN $8 THEN now() ELSE last_activity_at END,
+         idle_expires_at = CASE WHEN $8 THEN now() + make_interval(secs => idle_timeout_seconds) ELSE idle_expires_at END,
          status = CASE WHEN status = 'terminated' THEN status ELSE 'idle' END,
          current_turn_id = CASE WHEN current_turn_id = $2 THEN NULL ELSE current_turn_id END,
          turn_started_at = CASE WHEN current_turn_id = $2 THEN NULL ELSE turn_started_at END
        WHERE id = $1`,
       [finish.id, finish.turnId, finish.inputTokens, finish.outputTokens, finish.activeSeconds, finish.providerActiveSeconds,
-        finish.providerState === undefined ? null : JSON.stringify(finish.providerState)],
+        finish.providerState === undefined ? null : JSON.stringify(finish.providerState), finish.providerTouched],
     );
   }
 }

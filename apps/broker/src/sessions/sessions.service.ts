@@ -6,6 +6,7 @@ import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import type { Principal, TenantRole } from '#libs/request-context';
 import { AgentRepository } from '../agents/agent.repository.js';
+import { LimitDenial, LimitEnforcer } from '../limits/limit-enforcer.js';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
@@ -34,7 +35,8 @@ type CreateOutcome =
   | { kind: 'created'; session: Session }
   | { kind: 'replayed'; sessionId: string }
   | { kind: 'raced' }
-  | { kind: 'agent_missing' };
+  | { kind: 'agent_missing' }
+  | { kind: 'denied'; denial: LimitDenial };
 
 /** Sessions of the calling end user (API.md §4): create, list, get, terminate, transcript. */
 @Injectable()
@@ -44,6 +46,7 @@ export class SessionsService {
     private readonly registry: RuntimeRegistry,
     private readonly calls: ProviderCalls,
     private readonly terminator: SessionTerminator,
+    private readonly limits: LimitEnforcer,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -82,6 +85,9 @@ export class SessionsService {
       if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);
       const target = agent.targets[provider];
       if (!target) throw invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]);
+      const admitted = await this.limits.admitSession(manager, caller, adapter.descriptor);
+      if (admitted instanceof LimitDenial) return { kind: 'denied', denial: admitted };
+      const { policy } = admitted;
       const ceilings = adapter.ceilings(target);
       const sessionId = newId('ses');
       await new SessionRepository(manager).insertProvisioning({
@@ -92,8 +98,9 @@ export class SessionsService {
         provider,
         target,
         metadata: body.metadata ?? {},
-        idleTimeoutSeconds: Math.min(body.idleTimeoutSeconds ?? this.config.sessions.defaultIdleTimeoutSeconds, ceilings.idleTimeoutMaxSeconds),
-        maxLifetimeSeconds: Math.min(body.maxLifetimeSeconds ?? this.config.sessions.defaultMaxLifetimeSeconds, ceilings.maxLifetimeSeconds),
+        // The tenant policy gives the default and the cap; the provider's ceiling caps both.
+        idleTimeoutSeconds: Math.min(body.idleTimeoutSeconds ?? policy.idleTimeoutSeconds!, policy.idleTimeoutSeconds!, ceilings.idleTimeoutMaxSeconds),
+        maxLifetimeSeconds: Math.min(body.maxLifetimeSeconds ?? policy.maxLifetimeSeconds!, policy.maxLifetimeSeconds!, ceilings.maxLifetimeSeconds),
       });
       if (idempotencyKey) {
         const recorded = await keys.insert({ tenantId: caller.tenantId, userId: caller.userId, key: idempotencyKey, requestHash, sessionId });
@@ -116,6 +123,8 @@ export class SessionsService {
     switch (outcome.kind) {
       case 'agent_missing':
         throw notFound('agent');
+      case 'denied':
+        throw outcome.denial.error;
       case 'replayed':
         return { session: await this.waitUntilProvisioned(caller, outcome.sessionId), replayed: true };
       case 'raced': {
@@ -128,12 +137,14 @@ export class SessionsService {
 
   private async provision(session: Session): Promise<Session> {
     const adapter = this.registry.get(session.provider)!;
+    if (this.config.testCrashPoint === 'after-session-bound') process.exit(86); // crash-recovery tests only (SWITCHBOARD_TEST_CRASH_POINT)
     try {
       const opened = await this.calls.call(
         'provider.openSession',
         { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.tenant': session.tenantId },
         (signal) => adapter.openSession(bindingOf(session), signal),
       );
+      if (this.config.testCrashPoint === 'after-provider-open') process.exit(86); // crash-recovery tests only
       return await this.database.inTenant(session.tenantId, async (manager) => {
         const sessions = new SessionRepository(manager);
         await sessions.markReady(session.id, opened.providerSessionId, opened.state);

@@ -7,16 +7,17 @@ export class TurnRepository {
 
   /** The turn's row and its `turn.started` event (whose seq the claim reserved), in one statement. */
   async insertRunning(
-    turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[] },
+    turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[]; budgetReservation: unknown },
     started: { id: string; seq: number; at: string; data: Record<string, unknown> },
   ): Promise<void> {
     await this.manager.query(
       `WITH turn AS (
-         INSERT INTO turns (id, tenant_id, session_id, user_id, status, input) VALUES ($1, $2, $3, $4, 'running', $5)
+         INSERT INTO turns (id, tenant_id, session_id, user_id, status, input, budget_reservation) VALUES ($1, $2, $3, $4, 'running', $5, $10)
        )
        INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
        VALUES ($2, $3, $6, $7, $1, 'turn.started', $8, $9)`,
-      [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data)],
+      [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data),
+        JSON.stringify(turn.budgetReservation)],
     );
   }
 

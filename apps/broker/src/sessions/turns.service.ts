@@ -8,6 +8,8 @@ import type { InputPart, RuntimeAdapter, RuntimeEvent, TurnUsage } from '#libs/r
 import { RuntimeError } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
+import { MeteringService } from '../costs/metering.service.js';
+import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
 import { logger } from '../logging/logger.js';
 import { asRuntimeError, ProviderCalls, toHttpError } from '../runtimes/provider-calls.js';
 import { RuntimeMetrics } from '../runtimes/runtime-metrics.js';
@@ -33,6 +35,8 @@ interface TurnOutcome {
   error: { code: string; message: string } | null;
   /** Set when the failure happened before the provider accepted the turn: answered as an HTTP error. */
   httpError?: AppError;
+  /** Whether the provider produced anything for this turn. */
+  accepted: boolean;
   durationMs: number;
 }
 
@@ -55,6 +59,8 @@ export class TurnsService {
     private readonly calls: ProviderCalls,
     private readonly terminator: SessionTerminator,
     private readonly metrics: RuntimeMetrics,
+    private readonly metering: MeteringService,
+    private readonly limits: LimitEnforcer,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -62,14 +68,14 @@ export class TurnsService {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
     const turnId = newId('trn');
-    const { session, started } = await this.claim(caller, sessionId, turnId, input);
+    const { session, started, reservation } = await this.claim(caller, sessionId, turnId, input);
     const delivery: Delivery = (request.header('accept') ?? '').includes('text/event-stream')
       ? { kind: 'sse', writer: new SseWriter(response) }
       : { kind: 'json' };
     const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId }, started.seq + 1, (event) => {
       if (delivery.kind === 'sse') delivery.writer.send(event);
     });
-    const outcome = await this.execute(session, started, input, recorder, delivery);
+    const outcome = await this.execute(session, started, input, recorder, delivery, reservation);
     if (delivery.kind === 'sse') {
       if (outcome.httpError && !delivery.writer.isOpen) throw outcome.httpError;
       delivery.writer.end();
@@ -118,7 +124,15 @@ export class TurnsService {
         at: new Date().toISOString(),
         data: { input },
       };
-      await new TurnRepository(manager).insertRunning({ id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input }, started);
+      const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd);
+      if (reservation instanceof LimitDenial) {
+        await new SessionRepository(manager).releaseTurn(sessionId, turnId);
+        return { kind: 'denied' as const, denial: reservation };
+      }
+      await new TurnRepository(manager).insertRunning(
+        { id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input, budgetReservation: reservation },
+        started,
+      );
       await appendAuditEvent(manager, caller.tenantId, {
         type: 'session.accessed',
         user: caller.userId,
@@ -127,13 +141,15 @@ export class TurnsService {
         providerSession: session.providerSessionId,
         detail: { action: 'turn', turnId },
       });
-      return { kind: 'claimed' as const, session, started };
+      return { kind: 'claimed' as const, session, started, reservation };
     });
     switch (result.kind) {
       case 'missing':
         throw notFound('session');
       case 'busy':
         throw conflict('turn_in_progress', 'a turn is already running in this session');
+      case 'denied':
+        throw result.denial.error;
       case 'expired': {
         const ended = await this.terminator.terminate(caller.tenantId, sessionId, result.reason);
         throw terminatedError(ended);
@@ -145,7 +161,14 @@ export class TurnsService {
     }
   }
 
-  private async execute(session: Session, started: SessionEventView, input: InputPart[], recorder: TurnRecorder, delivery: Delivery): Promise<TurnOutcome> {
+  private async execute(
+    session: Session,
+    started: SessionEventView,
+    input: InputPart[],
+    recorder: TurnRecorder,
+    delivery: Delivery,
+    reservation: BudgetReservation,
+  ): Promise<TurnOutcome> {
     const turnId = started.turnId!;
     const adapter = this.registry.get(session.provider);
     const startedAt = performance.now();
@@ -158,11 +181,11 @@ export class TurnsService {
     let failure: { code: string; message: string } | null = null;
     let httpError: AppError | undefined;
     let providerGone = false;
+    let accepted = false;
     const attributes = { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.tenant': session.tenantId, 'switchboard.provider_session': session.providerSessionId ?? '' };
     try {
       await this.calls.span('turn', { ...attributes, 'switchboard.turn': turnId }, async () => {
         if (!adapter) throw new RuntimeError('unavailable', `the ${session.provider} runtime is not registered on this broker`, { turnAccepted: false });
-        let accepted = false;
         const accept = () => {
           if (accepted) return;
           accepted = true;
@@ -212,9 +235,12 @@ export class TurnsService {
       untrack();
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError, durationMs };
-    await this.record(session, turnId, outcome, recorder, state);
+    const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError, durationMs, accepted };
+    const { budgetExhausted } = await this.record(session, turnId, outcome, recorder, state, reservation);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: outcome.status }, durationMs / 1000);
+    if (budgetExhausted && !providerGone) {
+      await this.terminator.terminate(session.tenantId, session.id, 'budget', { turnId });
+    }
     if (providerGone) {
       const ended = await this.terminator.terminate(session.tenantId, session.id, 'provider', { turnId });
       if (!delivery.kind || !('writer' in delivery) || !delivery.writer.isOpen) outcome.httpError = terminatedError(ended);
@@ -228,7 +254,15 @@ export class TurnsService {
   }
 
   /** The turn's terminal event, its row and the session's counters: one transaction. */
-  private async record(session: Session, turnId: string, outcome: TurnOutcome, recorder: TurnRecorder, state: Record<string, unknown> | undefined) {
+  private async record(
+    session: Session,
+    turnId: string,
+    outcome: TurnOutcome,
+    recorder: TurnRecorder,
+    state: Record<string, unknown> | undefined,
+    reservation: BudgetReservation,
+  ): Promise<{ budgetExhausted: boolean }> {
+    let budgetExhausted = false;
     const activeSeconds = outcome.durationMs / 1000;
     const data =
       outcome.status === 'completed'
@@ -245,8 +279,12 @@ export class TurnsService {
           activeSeconds: outcome.usage.providerActiveSeconds ?? activeSeconds,
           providerActiveSeconds: outcome.usage.providerActiveSeconds ?? 0,
           providerState: state,
+          providerTouched: outcome.accepted,
         });
+        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status: outcome.status, usage: outcome.usage, durationMs: outcome.durationMs });
+        budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
+      return { budgetExhausted };
     } catch (error) {
       logger.error({ err: error, sessionId: session.id, turnId }, 'could not record the end of a turn');
       throw error;

@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ExportRow } from './cost.repository.js';
+import { csvEncoder, csvField, jsonLinesEncoder } from './export-encoders.js';
+import { exportColumns } from './focus-columns.js';
+
+const row: ExportRow = {
+  id: '1', start_us: '0', charge_period_start: '2026-01-01T10:00:00Z', charge_period_end: '2026-01-01T10:00:02Z',
+  billing_period_start: '2026-01-01T00:00:00Z', billing_period_end: '2026-02-01T00:00:00Z', session_id: 'ses_1', user_id: 'u, "quoted"',
+  agent_id: 'agt_1', provider: 'agentcore', principal_id: null, unit: 'vcpu-hour', consumed_quantity: '0.123',
+  pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1,
+};
+const context = { tenantId: 'ten_1', tenantName: 'acme' };
+
+test('CSV quotes fields with commas, quotes or line breaks (RFC 4180)', () => {
+  assert.equal(csvField('plain'), 'plain');
+  assert.equal(csvField('a,b'), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField('two\nlines'), '"two\nlines"');
+});
+
+test('FOCUS CSV: header then rows, custom columns last, nulls empty', () => {
+  const encoder = csvEncoder(exportColumns('focus-csv', '1.2'));
+  const header = encoder.header().trimEnd().split(',');
+  assert.equal(header[0], 'BillingAccountId');
+  assert.ok(header.indexOf('x_TenantId') > header.indexOf('Tags'));
+  assert.ok(!header.includes('ServiceProviderName'), '1.2 has no 1.3 columns');
+  const line = encoder.rows([row], context);
+  assert.ok(line.includes(',"u, ""quoted""",'));
+  assert.ok(line.endsWith('\r\n'));
+});
+
+test('FOCUS JSON Lines keep decimals as exact number literals and Tags as an object', () => {
+  const line = jsonLinesEncoder(exportColumns('focus-jsonl', '1.3')).rows([row], context);
+  assert.ok(line.includes('"BilledCost":0.0000030579166965,'));
+  const parsed = JSON.parse(line);
+  assert.deepEqual(parsed.Tags, { tenant: 'ten_1', user: 'u, "quoted"', agent: 'agt_1', provider: 'agentcore', session: 'ses_1' });
+  assert.equal(parsed.ServiceProviderName, 'Amazon Web Services');
+  assert.equal(parsed.x_PrincipalId, null);
+});

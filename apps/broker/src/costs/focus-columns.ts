@@ -1,0 +1,112 @@
+import type { ProviderId } from '#libs/runtime-spec';
+import type { ExportRow } from './cost.repository.js';
+import type { FocusVersion } from './cost.schemas.js';
+import { priceUnitDefinitions } from './price-units.js';
+
+/** Who sells, hosts and invoices each runtime, for FOCUS's provider columns. */
+const runtimeServices: Record<ProviderId, { company: string; serviceName: string }> = {
+  claude: { company: 'Anthropic', serviceName: 'Claude Managed Agents' },
+  agentcore: { company: 'Amazon Web Services', serviceName: 'Amazon Bedrock AgentCore' },
+  foundry: { company: 'Microsoft', serviceName: 'Microsoft Foundry Agent Service' },
+  vertex: { company: 'Google Cloud', serviceName: 'Vertex AI Agent Engine' },
+};
+
+/** A row with what the whole export shares. */
+export interface ExportContext {
+  tenantId: string;
+  tenantName: string;
+}
+
+export type ColumnKind = 'string' | 'decimal' | 'json';
+
+export interface ExportColumn {
+  name: string;
+  kind: ColumnKind;
+  value(row: ExportRow, context: ExportContext): string | Record<string, string> | null;
+}
+
+const service = (row: ExportRow) => runtimeServices[row.provider as ProviderId] ?? { company: row.provider, serviceName: row.provider };
+const column = (name: string, kind: ColumnKind, value: ExportColumn['value']): ExportColumn => ({ name, kind, value });
+const text = (name: string, value: ExportColumn['value']) => column(name, 'string', value);
+const decimal = (name: string, value: (row: ExportRow) => string) => column(name, 'decimal', value);
+
+/**
+ * FOCUS columns (FinOps FOCUS 1.2; 1.3 adds ServiceProviderName and
+ * HostProviderName, keeping the deprecated ProviderName and PublisherName),
+ * one row per charge line: a session's charge type within one clock hour.
+ *
+ * Cost columns: the price book holds the price the enterprise pays, so
+ * List, Contracted, Effective and Billed cost are the same exact amount, and
+ * ListCost = PricingQuantity × ListUnitPrice holds digit for digit (no
+ * rounding: amounts carry every decimal the product has). Custom columns
+ * come last, `x_`-prefixed as FOCUS requires.
+ */
+function focusColumns(version: FocusVersion): ExportColumn[] {
+  const cost = (name: string) => decimal(name, (row) => row.cost);
+  return [
+    text('BillingAccountId', (_row, context) => context.tenantId),
+    text('BillingAccountName', (_row, context) => context.tenantName),
+    text('BillingCurrency', () => 'USD'),
+    text('BillingPeriodStart', (row) => row.billing_period_start),
+    text('BillingPeriodEnd', (row) => row.billing_period_end),
+    text('ChargePeriodStart', (row) => row.charge_period_start),
+    text('ChargePeriodEnd', (row) => row.charge_period_end),
+    text('ChargeCategory', () => 'Usage'),
+    text('ChargeClass', () => null),
+    text('ChargeDescription', (row) => `${service(row).serviceName} ${priceUnitDefinitions[row.unit].label}, per ${priceUnitDefinitions[row.unit].per}`),
+    text('ChargeFrequency', () => 'Usage-Based'),
+    cost('BilledCost'),
+    cost('EffectiveCost'),
+    cost('ListCost'),
+    cost('ContractedCost'),
+    decimal('ListUnitPrice', (row) => row.unit_price),
+    decimal('ContractedUnitPrice', (row) => row.unit_price),
+    text('PricingCategory', () => 'Standard'),
+    decimal('PricingQuantity', (row) => row.pricing_quantity),
+    text('PricingUnit', (row) => priceUnitDefinitions[row.unit].pricingUnit),
+    decimal('ConsumedQuantity', (row) => row.consumed_quantity),
+    text('ConsumedUnit', (row) => priceUnitDefinitions[row.unit].consumedUnit),
+    text('InvoiceIssuerName', (row) => service(row).company),
+    text('ProviderName', (row) => service(row).company),
+    text('PublisherName', (row) => service(row).company),
+    ...(version === '1.3' ? [text('ServiceProviderName', (row) => service(row).company), text('HostProviderName', (row) => service(row).company)] : []),
+    text('ServiceCategory', () => 'AI and Machine Learning'),
+    text('ServiceName', (row) => service(row).serviceName),
+    text('ResourceId', (row) => row.session_id),
+    text('ResourceType', () => 'Agent Session'),
+    text('SkuId', (row) => `${row.provider}/${row.unit}`),
+    text('SkuPriceId', (row) => `${row.provider}/${row.unit}/v${row.price_book_version}`),
+    column('Tags', 'json', (row, context) => ({ tenant: context.tenantId, user: row.user_id, agent: row.agent_id, provider: row.provider, session: row.session_id })),
+    text('x_TenantId', (_row, context) => context.tenantId),
+    text('x_UserId', (row) => row.user_id),
+    text('x_PrincipalId', (row) => row.principal_id),
+    text('x_AgentId', (row) => row.agent_id),
+    text('x_CostBasis', (row) => row.cost_basis),
+    text('x_PriceBookVersion', (row) => String(row.price_book_version)),
+  ];
+}
+
+/** The broker's own flat CSV (`format=csv`): the same lines in plain names. */
+const plainColumns: ExportColumn[] = [
+  text('chargePeriodStart', (row) => row.charge_period_start),
+  text('chargePeriodEnd', (row) => row.charge_period_end),
+  text('tenant', (_row, context) => context.tenantId),
+  text('user', (row) => row.user_id),
+  text('agent', (row) => row.agent_id),
+  text('provider', (row) => row.provider),
+  text('session', (row) => row.session_id),
+  text('principal', (row) => row.principal_id),
+  text('chargeType', (row) => row.unit),
+  decimal('consumedQuantity', (row) => row.consumed_quantity),
+  text('consumedUnit', (row) => priceUnitDefinitions[row.unit].consumedUnit),
+  decimal('pricingQuantity', (row) => row.pricing_quantity),
+  text('pricingUnit', (row) => priceUnitDefinitions[row.unit].pricingUnit),
+  decimal('unitPriceUsd', (row) => row.unit_price),
+  decimal('costUsd', (row) => row.cost),
+  text('costBasis', (row) => row.cost_basis),
+  text('priceBookVersion', (row) => String(row.price_book_version)),
+];
+
+export function exportColumns(format: 'focus-csv' | 'focus-jsonl' | 'csv', version: FocusVersion): ExportColumn[] {
+  return format === 'csv' ? plainColumns : focusColumns(version);
+}

@@ -1,0 +1,45 @@
+/**
+ * What the price book prices, and how each unit turns a metered quantity
+ * into a FOCUS pricing quantity. Consumed quantities stay in the unit the
+ * meter measures (seconds, vCPU-seconds, tokens); pricing quantities are in
+ * the unit the price is quoted in (hours, million tokens).
+ *
+ * FOCUS unit strings follow its Unit Format ("<plural units>",
+ * "<unit>-<time unit>", "<quantity> <plural units>").
+ */
+export const priceUnits = ['session-hour', 'vcpu-hour', 'gib-hour', 'input-mtok', 'output-mtok'] as const;
+export type PriceUnit = (typeof priceUnits)[number];
+
+export interface PriceUnitDefinition {
+  /** Human label for descriptions: what is charged, and per what. */
+  label: string;
+  per: string;
+  consumedUnit: string;
+  pricingUnit: string;
+  /** Consumed quantity ÷ this = pricing quantity. */
+  divisor: bigint;
+  /** Tokens are counted when the turn ends; time is spread over the hours the turn ran. */
+  allocation: 'over-time' | 'at-end';
+}
+
+export const priceUnitDefinitions: Record<PriceUnit, PriceUnitDefinition> = {
+  'session-hour': { label: 'session runtime', per: 'session-hour', consumedUnit: 'Seconds', pricingUnit: 'Hours', divisor: 3600n, allocation: 'over-time' },
+  'vcpu-hour': { label: 'vCPU', per: 'vCPU-hour', consumedUnit: 'vCPU-Seconds', pricingUnit: 'vCPU-Hours', divisor: 3600n, allocation: 'over-time' },
+  'gib-hour': { label: 'memory', per: 'GiB-hour', consumedUnit: 'GiB-Seconds', pricingUnit: 'GiB-Hours', divisor: 3600n, allocation: 'over-time' },
+  'input-mtok': { label: 'input tokens', per: 'million input tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  'output-mtok': { label: 'output tokens', per: 'million output tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+};
+
+/**
+ * Decimals kept in a pricing quantity. Hours from metered milliseconds do
+ * not terminate (1 ms = 0.000000277… h), so the conversion rounds here:
+ * 10^-12 h is 3.6 ns, far below what any meter measures. Every cost is then
+ * the EXACT product of this stored quantity and the unit price.
+ */
+export const pricingQuantityScale = 12;
+
+/** Decimals a metered quantity may carry when it is spread over hours (µs of a second). */
+export const consumedQuantityScale = 6;
+
+/** Decimals a unit price may have (the price book refuses finer ones). */
+export const unitPriceScale = 10;

@@ -1,0 +1,140 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { AppConfig } from '#libs/config';
+import { AppError } from '#libs/errors';
+import type { RuntimeDescriptor } from '#libs/runtime-spec';
+import { appConfigToken } from '../app.tokens.js';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { LimitsRepository } from './limits.repository.js';
+import type { Policy } from './limits.schemas.js';
+import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
+
+/** A refusal, recorded (`limit.denied`) inside the transaction, thrown by the caller after it commits. */
+export class LimitDenial {
+  constructor(readonly error: AppError) {}
+}
+
+/** A turn's budget reservation, to settle when it ends. */
+export interface BudgetReservation {
+  month: string;
+  amountUsd: string;
+  user: boolean;
+  tenant: boolean;
+}
+
+/**
+ * Enforces the tenant's limits inside the caller's transaction, in the
+ * database, so they hold across every replica at once.
+ *
+ * Mechanism, chosen by measurement (shared/notes/database.md §8): the tenant's
+ * policy row is locked `FOR UPDATE` first, which serialises the tenant's
+ * session creates on every replica; counting live sessions then inserting is
+ * exact under that lock (naive count-then-insert let 16 of 200 through a
+ * limit of 5 on PostgreSQL). Rates and budgets are single conditional
+ * statements (`… WHERE count < limit`, `… WHERE spent + reserved + x <=
+ * budget`), atomic without a lock of their own.
+ */
+@Injectable()
+export class LimitEnforcer {
+  constructor(@Inject(appConfigToken) private readonly config: AppConfig) {}
+
+  /** Before a session is bound: isolation, live-session caps, the create rate. Returns the policy in force. */
+  async admitSession(
+    manager: EntityManager,
+    caller: { tenantId: string; userId: string },
+    runtime: RuntimeDescriptor,
+  ): Promise<{ policy: Policy } | LimitDenial> {
+    const limits = new LimitsRepository(manager);
+    const tenantPolicy = await limits.lockTenantPolicy(caller.tenantId);
+    const policy = effectivePolicy(this.config, tenantPolicy, await limits.userPolicy(caller.userId));
+    const deny = (code: 'isolation_policy' | 'limit_exceeded' | 'rate_limited', limit: string, detail: string, extra: Record<string, unknown> = {}) =>
+      this.deny(manager, caller, new AppError(code, detail, { limit, ...extra }), { provider: runtime.id });
+
+    if (!meetsIsolation(runtime.isolation, policy.requiredIsolation ?? 'any')) {
+      return deny('isolation_policy', 'requiredIsolation', `the tenant requires ${policy.requiredIsolation} isolation; ${runtime.id} offers ${runtime.isolation}`);
+    }
+    const live = await limits.liveSessions(caller.tenantId, caller.userId);
+    if (policy.maxActiveSessionsPerUser !== null && live.user >= policy.maxActiveSessionsPerUser) {
+      return deny('limit_exceeded', 'maxActiveSessionsPerUser', `user ${caller.userId} has ${live.user} of ${policy.maxActiveSessionsPerUser} active sessions`);
+    }
+    if (policy.maxActiveSessionsPerTenant !== null && live.tenant >= policy.maxActiveSessionsPerTenant) {
+      return deny('limit_exceeded', 'maxActiveSessionsPerTenant', `the tenant has ${live.tenant} of ${policy.maxActiveSessionsPerTenant} active sessions`);
+    }
+    if (policy.sessionCreatesPerMinutePerUser !== null) {
+      const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'session_create', policy.sessionCreatesPerMinutePerUser);
+      if (counted === undefined) {
+        return deny('rate_limited', 'sessionCreatesPerMinutePerUser', `user ${caller.userId} created ${policy.sessionCreatesPerMinutePerUser} sessions this minute`, {
+          retryAfterSeconds: secondsToNextMinute(),
+        });
+      }
+    }
+    return { policy };
+  }
+
+  /**
+   * Before a turn: the turn rate, then the budgets — reserving this turn's
+   * estimated cost on the user's and the tenant's monthly ledgers.
+   */
+  async admitTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, estimateUsd: string): Promise<BudgetReservation | LimitDenial> {
+    const limits = new LimitsRepository(manager);
+    const policy = effectivePolicy(this.config, await limits.tenantPolicy(), await limits.userPolicy(caller.userId));
+    if (policy.turnsPerMinutePerUser !== null) {
+      const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'turn', policy.turnsPerMinutePerUser);
+      if (counted === undefined) {
+        return this.deny(manager, caller, new AppError('rate_limited', `user ${caller.userId} ran ${policy.turnsPerMinutePerUser} turns this minute`, {
+          limit: 'turnsPerMinutePerUser',
+          retryAfterSeconds: secondsToNextMinute(),
+        }));
+      }
+    }
+    const month = budgetMonth();
+    const reservation: BudgetReservation = { month, amountUsd: estimateUsd, user: false, tenant: false };
+    for (const [scope, budget, ledgerUser] of [
+      ['user', policy.monthlyBudgetUsdPerUser, caller.userId],
+      ['tenant', policy.monthlyBudgetUsdPerTenant, ''],
+    ] as const) {
+      if (budget === null) continue;
+      if (!(await limits.reserve(caller.tenantId, ledgerUser, month, estimateUsd, budget))) {
+        // The caller commits this transaction (for the denial record): undo what was reserved so far.
+        if (reservation.user) await limits.settle(caller.tenantId, caller.userId, month, estimateUsd, '0');
+        return this.deny(manager, caller, new AppError('budget_exceeded', `the ${scope}'s monthly budget of $${budget} has no room for this turn`, {
+          limit: scope === 'user' ? 'monthlyBudgetUsdPerUser' : 'monthlyBudgetUsdPerTenant',
+        }));
+      }
+      reservation[scope] = true;
+    }
+    return reservation;
+  }
+
+  /**
+   * After a turn, in its final transaction: releases the reservation, books
+   * the measured cost, and says whether a budget is now used up (the session
+   * then ends with reason `budget`).
+   */
+  async settleTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
+    const limits = new LimitsRepository(manager);
+    // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
+    await limits.settle(caller.tenantId, caller.userId, reservation.month, reservation.user ? reservation.amountUsd : '0', costUsd);
+    await limits.settle(caller.tenantId, '', reservation.month, reservation.tenant ? reservation.amountUsd : '0', costUsd);
+    const policy = effectivePolicy(this.config, await limits.tenantPolicy(), await limits.userPolicy(caller.userId));
+    return (
+      (policy.monthlyBudgetUsdPerUser !== null && (await limits.exhausted(caller.userId, reservation.month, policy.monthlyBudgetUsdPerUser))) ||
+      (policy.monthlyBudgetUsdPerTenant !== null && (await limits.exhausted('', reservation.month, policy.monthlyBudgetUsdPerTenant)))
+    );
+  }
+
+  private async deny(
+    manager: EntityManager,
+    caller: { tenantId: string; userId: string },
+    error: AppError,
+    extra: { provider?: string } = {},
+  ): Promise<LimitDenial> {
+    await appendAuditEvent(manager, caller.tenantId, {
+      type: 'limit.denied',
+      user: caller.userId,
+      provider: extra.provider,
+      detail: { code: error.code, limit: error.extensions.limit, reason: error.detail },
+    });
+    return new LimitDenial(error);
+  }
+}

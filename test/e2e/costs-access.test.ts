@@ -1,0 +1,129 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { parseFocusCsv, validateFocusColumns, validateFocusRow, type FocusRow } from '../data/focus-validator.js';
+
+/**
+ * Who may read and change prices and costs, tenant isolation of costs,
+ * request validation, append-only meter rows, and the FOCUS validator's own
+ * ability to fail.
+ */
+describe('costs: access, isolation and the price book', () => {
+  let sb: TestBroker;
+  let one: Awaited<ReturnType<typeof createTenantWithKeys<'app' | 'admin' | 'finance' | 'auditor'>>>;
+  let two: Awaited<ReturnType<typeof createTenantWithKeys<'finance'>>>;
+  let sessionId: string;
+
+  before(async () => {
+    sb = await startTestBroker();
+    one = await createTenantWithKeys(sb, ['app', 'admin', 'finance', 'auditor']);
+    two = await createTenantWithKeys(sb, ['finance']);
+    const name = uniqueName('agent');
+    const agent = await sb.as(one.keys.admin.key).post('/v1/agents', { name, defaultProvider: 'claude', targets: { claude: sb.broker.runtimes.demoTargets().claude } });
+    assert.equal(agent.status, 201, agent.text);
+    const app = sb.as(one.keys.app.key, { 'x-end-user': 'carol' });
+    const session = await app.post('/v1/sessions', { agent: name });
+    sessionId = session.json.id;
+    const turn = await app.post(`/v1/sessions/${sessionId}/turns`, { input: 'hello' });
+    assert.equal(turn.status, 200, turn.text);
+  });
+  after(() => sb.close());
+
+  test('version 1 of the price book is the published list, each price with its source and date', async () => {
+    const book = await sb.as(one.keys.app.key).get('/v1/prices?version=1');
+    assert.equal(book.status, 200, book.text);
+    const price = (provider: string, unit: string) => book.json.prices.find((entry: { provider: string; unit: string }) => entry.provider === provider && entry.unit === unit)?.unitPrice;
+    assert.deepEqual(
+      [price('claude', 'session-hour'), price('agentcore', 'vcpu-hour'), price('agentcore', 'gib-hour'), price('foundry', 'vcpu-hour'), price('foundry', 'gib-hour'), price('vertex', 'vcpu-hour'), price('vertex', 'gib-hour')],
+      ['0.08', '0.0895', '0.00945', '0.0994', '0.0118', '0.0864', '0.009'],
+    );
+    for (const entry of book.json.prices) {
+      assert.match(entry.source, /^https:\/\//);
+      assert.match(entry.effectiveDate, /^\d{4}-\d{2}-\d{2}$/);
+      assert.equal(entry.currency, 'USD');
+    }
+  });
+
+  test('every tenant role and the operator read prices; only the operator changes them', async () => {
+    for (const key of [one.keys.app.key, one.keys.admin.key, one.keys.auditor.key, one.keys.finance.key]) assert.equal((await sb.as(key).get('/v1/prices')).status, 200);
+    assert.equal((await sb.operator.get('/v1/prices')).status, 200);
+    // The operator's successful changes are in costs.test.ts: the price book is platform-wide, and test files share PostgreSQL.
+    const change = { prices: [{ provider: 'vertex', unit: 'vcpu-hour', unitPrice: '0.08', source: 'enterprise discount', effectiveDate: '2025-12-01' }] };
+    for (const key of [one.keys.app.key, one.keys.admin.key, one.keys.auditor.key, one.keys.finance.key]) assert.equal((await sb.as(key).put('/v1/prices', change)).status, 403);
+  });
+
+  test('bad price changes are 400 with every problem listed', async () => {
+    const response = await sb.operator.put('/v1/prices', {
+      prices: [
+        { provider: 'claude', unit: 'session-hour', unitPrice: '-1', source: 'x', effectiveDate: '2025-01-01' },
+        { provider: 'nowhere', unit: 'session-hour', unitPrice: '1', source: 'x', effectiveDate: '2999-01-01' },
+        { provider: 'claude', unit: 'input-mtok', unitPrice: '0.00000000001', source: 'x', effectiveDate: '2025-02-30' },
+      ],
+    });
+    assert.equal(response.status, 400);
+    const paths = response.json.errors.map((error: { path: string }) => error.path);
+    for (const path of ['body.prices.0.unitPrice', 'body.prices.1.provider', 'body.prices.1.effectiveDate', 'body.prices.2.unitPrice', 'body.prices.2.effectiveDate']) assert.ok(paths.includes(path), `${path} in ${paths}`);
+    assert.equal((await sb.operator.get('/v1/prices?version=99999')).status, 404);
+  });
+
+  test('costs are for the finance role only', async () => {
+    for (const client of [sb.as(one.keys.app.key, { 'x-end-user': 'carol' }), sb.as(one.keys.admin.key), sb.as(one.keys.auditor.key), sb.operator]) {
+      assert.equal((await client.get('/v1/costs/summary')).status, 403);
+      assert.equal((await client.get('/v1/costs/export')).status, 403);
+    }
+    assert.equal((await sb.anonymous.get('/v1/costs/summary')).status, 401);
+  });
+
+  test('finance sees its own tenant only', async () => {
+    const own = await sb.as(one.keys.finance.key).get('/v1/costs/summary?groupBy=user');
+    assert.equal(own.status, 200);
+    assert.deepEqual(own.json.groups.map((group: { key: string }) => group.key), ['carol']);
+    assert.notEqual(own.json.total, '0');
+    const other = await sb.as(two.keys.finance.key).get('/v1/costs/summary?groupBy=user');
+    assert.deepEqual([other.json.total, other.json.groups], ['0', []]);
+    const otherExport = await sb.as(two.keys.finance.key).get('/v1/costs/export?format=focus-csv');
+    assert.equal(otherExport.status, 200);
+    const { columns, rows } = parseFocusCsv(otherExport.text);
+    assert.ok(columns.includes('BilledCost'));
+    assert.equal(rows.length, 0, 'only the header');
+    const ownExport = parseFocusCsv((await sb.as(one.keys.finance.key).get('/v1/costs/export?format=focus-csv')).text);
+    assert.ok(ownExport.rows.length >= 3 && ownExport.rows.every((row) => row.ResourceId === sessionId));
+  });
+
+  test('bad periods and formats are 400', async () => {
+    const finance = sb.as(one.keys.finance.key);
+    for (const query of ['from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=yesterday', 'groupBy=week']) {
+      assert.equal((await finance.get(`/v1/costs/summary?${query}`)).status, 400, query);
+    }
+    for (const query of ['format=xlsx', 'focusVersion=1.0', 'from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'unknown=1']) {
+      assert.equal((await finance.get(`/v1/costs/export?${query}`)).status, 400, query);
+    }
+  });
+
+  test('meter rows are append-only, even for the tenant that owns them', async () => {
+    const { database } = sb.broker.database;
+    for (const statement of [`UPDATE meter_charges SET cost = 0`, `DELETE FROM meter_records`, `UPDATE prices SET unit_price = 0`]) {
+      await assert.rejects(database.inTenant(one.tenantId, (manager) => manager.query(statement)), statement);
+    }
+    await assert.rejects(database.dataSource.query(`DELETE FROM meter_charges WHERE tenant_id = $1`, [one.tenantId]), /append-only/, 'the trigger stops even the schema owner');
+  });
+
+  test('the FOCUS validator fails on broken rows (it can fail)', async () => {
+    const body = (await sb.as(one.keys.finance.key).get('/v1/costs/export?format=focus-csv&focusVersion=1.3')).text;
+    const { columns, rows } = parseFocusCsv(body);
+    const row = rows[0];
+    assert.deepEqual(validateFocusRow(row, '1.3'), []);
+    const broken = (change: FocusRow) => validateFocusRow({ ...row, ...change }, '1.3');
+    assert.match(broken({ ListCost: `${row.ListCost}1` }).join(), /PricingQuantity × ListUnitPrice/);
+    assert.match(broken({ BilledCost: null }).join(), /BilledCost must not be null/);
+    assert.match(broken({ ChargePeriodStart: '2026-11-21 06:00:00' }).join(), /ChargePeriodStart is not YYYY-MM-DDTHH:mm:ssZ/);
+    assert.match(broken({ ChargePeriodEnd: row.ChargePeriodStart }).join(), /before ChargePeriodEnd/);
+    assert.match(broken({ ChargeCategory: 'Usage-ish' }).join(), /ChargeCategory/);
+    assert.match(broken({ Tags: '{"tenant":"t"}' }).join(), /Tags lacks user/);
+    assert.match(broken({ ServiceProviderName: null }).join(), /ServiceProviderName must not be null/);
+    assert.match(validateFocusColumns(columns.filter((column) => column !== 'ServiceProviderName'), '1.3').join(), /missing Mandatory column ServiceProviderName/);
+    assert.deepEqual(validateFocusColumns(columns.filter((column) => !['ServiceProviderName', 'HostProviderName'].includes(column)), '1.2'), []);
+    assert.match(validateFocusColumns([...columns, 'TenantId'], '1.3').join(), /unknown column TenantId/);
+    assert.match(validateFocusColumns(['x_First', ...columns], '1.3').join(), /custom columns must come after/);
+  });
+});
