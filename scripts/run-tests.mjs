@@ -23,8 +23,13 @@ const walk = (dir) => {
   }
 };
 walk(root);
-const filters = process.argv.slice(2);
-const selected = files.filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter))).sort();
+// The live suite talks to real clouds: only `npm run test:live` (--live) runs it.
+const live = process.argv.includes('--live');
+const filters = process.argv.slice(2).filter((argument) => argument !== '--live');
+const selected = files
+  .filter((file) => live === file.includes(`${path.sep}test${path.sep}live${path.sep}`))
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
 if (selected.length === 0) {
   console.error('no test files matched');
   process.exit(1);

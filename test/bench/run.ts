@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { claudeFixture } from '../conformance/claude.fixture.js';
 import { benchAudit } from './audit.bench.js';
+import { benchCostExport } from './cost-export.bench.js';
+import { benchCreates } from './creates.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
 
@@ -20,6 +22,8 @@ const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
 const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture], [1, 64], (c) => (c === 1 ? 300 : 1280)) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
+const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
+const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
 
 const report = {
   measuredAt: new Date().toISOString(),
@@ -28,6 +32,8 @@ const report = {
   startup,
   turnOverhead,
   audit,
+  costExport,
+  creates,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -58,6 +64,27 @@ const lines = [
         ...Object.keys(audit.queryP50Ms).map((name) => `| ${name} | ${audit.queryP50Ms[name]} | ${audit.queryP99Ms[name]} |`),
         '',
         `Export (${audit.exportFormat}): ${audit.exportSeconds} s, ${(audit.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${audit.exportTimeToFirstByteMs} ms, broker RSS ${audit.brokerRssBeforeExportMiB} MiB before, peak ${audit.brokerPeakRssMiB} MiB.`,
+        '',
+      ]
+    : []),
+  ...(costExport.length > 0
+    ? [
+        `## FOCUS cost export, ${costExport[0].rows.toLocaleString('en')} rows (PostgreSQL)`,
+        '',
+        '| broker V8 flags | first byte (ms) | first row (ms) | total (s) | rows/s | RSS before / peak (MiB) |',
+        '|---|---|---|---|---|---|',
+        ...costExport.map(
+          (row) =>
+            `| ${row.nodeOptions || 'default'} | ${row.timeToFirstByteMs} | ${row.timeToFirstRowMs} | ${(row.totalMs / 1000).toFixed(1)} | ${row.rowsPerSecond} | ${row.baselineRssMiB} / ${row.peakRssMiB} |`,
+        ),
+        '',
+      ]
+    : []),
+  ...(creates
+    ? [
+        '## Session creates with limits and audit (PostgreSQL)',
+        '',
+        `${creates.replicas} replicas, ${creates.clients} concurrent clients, ${creates.creates} creates: **${creates.createsPerSecond} creates/s**, p50 ${creates.p50Ms} ms, p99 ${creates.p99Ms} ms (${creates.limited} refused).`,
         '',
       ]
     : []),

@@ -1,0 +1,64 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ProviderId } from '#libs/runtime-spec';
+import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { parseSse } from '../support/sse.js';
+
+/**
+ * `npm run test:live`: the conformance happy path against the REAL clouds,
+ * for each runtime whose credentials and target are configured; the others
+ * are skipped, saying why. Targets are JSON in LIVE_TARGET_<PROVIDER>, e.g.
+ * LIVE_TARGET_AGENTCORE='{"agentRuntimeArn":"arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/x","responseCodec":"strands"}'.
+ * Faults cannot be injected into a real cloud, so only the scenarios that
+ * need none run here.
+ */
+const providers: Array<{ id: ProviderId; credentials: string[]; modeVariable: string }> = [
+  { id: 'claude', credentials: ['ANTHROPIC_API_KEY'], modeVariable: 'SWITCHBOARD_CLAUDE_MODE' },
+  { id: 'agentcore', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE'], modeVariable: 'SWITCHBOARD_AGENTCORE_MODE' },
+  { id: 'foundry', credentials: ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'], modeVariable: 'SWITCHBOARD_FOUNDRY_MODE' },
+  { id: 'vertex', credentials: ['GOOGLE_APPLICATION_CREDENTIALS'], modeVariable: 'SWITCHBOARD_VERTEX_MODE' },
+];
+
+for (const provider of providers) {
+  const targetJson = process.env[`LIVE_TARGET_${provider.id.toUpperCase()}`];
+  const hasCredentials = provider.credentials.some((name) => process.env[name]) || process.env[provider.modeVariable] === 'live';
+  const skip = !hasCredentials
+    ? `no ${provider.id} credentials (${provider.credentials.join(' or ')}, or ${provider.modeVariable}=live)`
+    : !targetJson
+      ? `no LIVE_TARGET_${provider.id.toUpperCase()} (the agent target JSON to run against)`
+      : false;
+
+  describe(`live: ${provider.id}`, { skip }, () => {
+    let sb: TestBroker;
+    before(async () => {
+      const env: Record<string, string> = { SWITCHBOARD_EMULATORS: 'off', [provider.modeVariable]: 'live' };
+      for (const [key, value] of Object.entries(process.env)) {
+        if (value && /^(ANTHROPIC_|AWS_|AZURE_|GOOGLE_)/.test(key)) env[key] = value;
+      }
+      sb = await startTestBroker(env);
+    });
+    after(() => sb?.close());
+
+    test('create → streamed turn → second turn remembers → transcript → terminate → 410', async () => {
+      const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
+      const agentName = uniqueName('live');
+      const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: provider.id, targets: { [provider.id]: JSON.parse(targetJson!) } });
+      assert.equal(agent.status, 201, agent.text);
+      const app = sb.as(tenant.keys.app.key, { 'x-end-user': 'live-test' });
+      const session = await app.post('/v1/sessions', { agent: agentName });
+      assert.equal(session.status, 201, session.text);
+      try {
+        const first = await app.post(`/v1/sessions/${session.json.id}/turns`, { input: 'Remember the number 4471.' }, { accept: 'text/event-stream' });
+        const events = parseSse(first.text).map((event) => event.event);
+        assert.equal(events.at(-1), 'turn.completed', first.text.slice(-500));
+        const second = await app.post(`/v1/sessions/${session.json.id}/turns`, { input: 'What number did I ask you to remember?' });
+        assert.equal(second.status, 200, second.text);
+        assert.match(JSON.stringify(second.json.turn.output), /4471/);
+        assert.equal((await app.get(`/v1/sessions/${session.json.id}/events`)).status, 200);
+      } finally {
+        assert.equal((await app.delete(`/v1/sessions/${session.json.id}`)).status, 200);
+      }
+      assert.equal((await app.post(`/v1/sessions/${session.json.id}/turns`, { input: 'still there?' })).status, 410);
+    });
+  });
+}
