@@ -1,11 +1,12 @@
 import { z } from 'zod';
 
 /**
- * A runtime ARN: `arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<name>-<10 chars>`.
+ * A runtime ARN: `arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime id>`
+ * (AgentCore mints ids as `<name>-<10 chars>`; any id of letters, digits, `_` and `-` is accepted).
  * The runtime id (after `runtime/`) is what the control plane's GetAgentRuntime takes.
  * https://docs.aws.amazon.com/bedrock-agentcore/latest/devguide/runtime-invoke-agent.html
  */
-const runtimeArnPattern = /^arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):runtime\/([a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10})$/;
+const runtimeArnPattern = /^arn:(aws|aws-cn|aws-us-gov):bedrock-agentcore:([a-z]{2}(?:-[a-z]+)+-\d):(\d{12}):runtime\/([a-zA-Z][a-zA-Z0-9_-]{0,99})$/;
 
 /** An endpoint name (`DEFAULT` or one created with CreateAgentRuntimeEndpoint). */
 const qualifierPattern = /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/;
@@ -18,7 +19,8 @@ export type ResponseCodecName = (typeof responseCodecNames)[number];
 
 /**
  * An agent's target on AWS Bedrock AgentCore Runtime. The region and account
- * come from the ARN (a separate `region` field could only contradict it).
+ * come from the ARN; `region` (API.md §3's example sends it) is accepted when
+ * it agrees with the ARN.
  * `idleTimeoutSeconds` / `maxLifetimeSeconds` must mirror the runtime's
  * `lifecycleConfiguration`: the broker derives its session deadlines from
  * them, since AgentCore reaps sessions silently.
@@ -29,7 +31,8 @@ export const agentCoreTargetSchema = z
     /** The runtime endpoint to invoke; AgentCore uses `DEFAULT` when omitted. */
     qualifier: z.string().regex(qualifierPattern, 'must be an endpoint name such as DEFAULT').optional(),
     /** How the agent container's response body is decoded (see codecs/README in the folder README). */
-    responseCodec: z.enum(responseCodecNames),
+    responseCodec: z.enum(responseCodecNames).default('strands'),
+    region: z.string().regex(/^[a-z]{2}(?:-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1').optional(),
     /** Send the bound end user as `runtimeUserId`; the caller's IAM role then needs `bedrock-agentcore:InvokeAgentRuntimeForUser`. */
     runtimeUserId: z.boolean().optional(),
     idleTimeoutSeconds: lifecycleSeconds.optional(),
@@ -43,6 +46,10 @@ export const agentCoreTargetSchema = z
   .refine((target) => (target.idleTimeoutSeconds ?? 900) <= (target.maxLifetimeSeconds ?? 28_800), {
     message: 'idleTimeoutSeconds must not exceed maxLifetimeSeconds',
     path: ['idleTimeoutSeconds'],
+  })
+  .refine((target) => target.region === undefined || runtimeArnPattern.exec(target.agentRuntimeArn)?.[2] === target.region, {
+    message: "region must be the ARN's region",
+    path: ['region'],
   });
 
 export type AgentCoreTarget = z.infer<typeof agentCoreTargetSchema>;

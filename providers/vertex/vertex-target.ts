@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** `projects/{project}/locations/{location}/reasoningEngines/{id}`, as Vertex AI names a reasoning engine. */
-export const reasoningEnginePattern = /^projects\/([a-z][a-z0-9-]{4,28}[a-z0-9]|\d{1,20})\/locations\/([a-z]+-[a-z]+\d+)\/reasoningEngines\/(\d{1,20})$/;
+export const reasoningEnginePattern = /^projects\/([a-z][a-z0-9-]{0,29}|\d{1,20})\/locations\/([a-z]+-[a-z]+\d+)\/reasoningEngines\/(\d{1,20})$/;
 
 /**
  * An agent's target on Vertex AI Agent Engine: the deployed reasoning engine

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
@@ -58,7 +59,7 @@ export class AgentsService {
 
   async get(id: string): Promise<AgentView> {
     const { tenantId } = currentTenantPrincipal();
-    const agent = await this.database.inTenant(tenantId, (manager) => new AgentRepository(manager).findById(id));
+    const agent = await this.database.inTenant(tenantId, (manager) => findOwnAgent(manager, tenantId, id, 'get'));
     if (!agent) throw notFound('agent');
     return toAgentView(agent);
   }
@@ -66,11 +67,11 @@ export class AgentsService {
   async update(id: string, body: UpdateAgentBody): Promise<AgentView> {
     if (body.targets) this.checkTargets(body.targets);
     const { tenantId } = currentTenantPrincipal();
-    return this.writing(body.name ?? '', () =>
+    const updated = await this.writing(body.name ?? '', () =>
       this.database.inTenant(tenantId, async (manager) => {
         const agents = new AgentRepository(manager);
-        const current = await agents.findById(id);
-        if (!current) throw notFound('agent');
+        const current = await findOwnAgent(manager, tenantId, id, 'update');
+        if (!current) return undefined;
         const next: Agent = {
           ...current,
           name: body.name ?? current.name,
@@ -90,21 +91,25 @@ export class AgentsService {
         return toAgentView(updated);
       }),
     );
+    if (!updated) throw notFound('agent');
+    return updated;
   }
 
   /** 409 while the agent has live sessions; ended sessions keep their history. */
   async remove(id: string): Promise<void> {
     const { tenantId } = currentTenantPrincipal();
-    await this.database.inTenant(tenantId, async (manager) => {
+    const found = await this.database.inTenant(tenantId, async (manager) => {
       const agents = new AgentRepository(manager);
-      const agent = await agents.findById(id);
-      if (!agent) throw notFound('agent');
+      const agent = await findOwnAgent(manager, tenantId, id, 'delete');
+      if (!agent) return false;
       await agents.lock(id);
       const live = await agents.countLiveSessions(id);
       if (live > 0) throw conflict('agent_in_use', `the agent has ${live} live session${live === 1 ? '' : 's'}`);
       await agents.markDeleted(id);
       await appendAuditEvent(manager, tenantId, { type: 'agent.changed', detail: { action: 'deleted', agentId: id, name: agent.name } });
+      return true;
     });
+    if (!found) throw notFound('agent');
   }
 
   /** Every target must be for a runtime this broker has registered. */
@@ -123,4 +128,11 @@ export class AgentsService {
       throw error;
     }
   }
+}
+
+/** The tenant's agent, or undefined after recording the denied lookup (another tenant's agent does not exist here). */
+async function findOwnAgent(manager: EntityManager, tenantId: string, id: string, action: string): Promise<Agent | undefined> {
+  const agent = await new AgentRepository(manager).findById(id);
+  if (!agent) await appendAuditEvent(manager, tenantId, { type: 'access.denied', detail: { resource: 'agent', id, action } });
+  return agent;
 }
