@@ -90,7 +90,7 @@ export class TurnsService {
         usage: {
           inputTokens: outcome.usage.inputTokens,
           outputTokens: outcome.usage.outputTokens,
-          activeSeconds: outcome.usage.providerActiveSeconds ?? outcome.durationMs / 1000,
+          activeSeconds: Math.round((outcome.usage.providerActiveSeconds ?? outcome.durationMs / 1000) * 1000) / 1000,
         },
         durationMs: outcome.durationMs,
         ...(outcome.error ? { error: outcome.error } : {}),
