@@ -1,7 +1,11 @@
 import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
-import { AgentCoreAdapter } from './agentcore-adapter.js';
 import { agentCoreTargetSchema } from './agentcore-target.js';
-import { startAgentCoreEmulator } from './emulator/index.js';
+
+// The adapter and emulator (and their SDKs) load only when this runtime starts:
+// a broker that leaves a runtime off never pays its memory (the Vertex SDK
+// alone is ~70 MiB of heap).
+const loadAdapter = () => import('./agentcore-adapter.js');
+const loadEmulator = () => import('./emulator/index.js');
 
 /**
  * AWS Bedrock AgentCore Runtime for the broker's registry: live with the AWS
@@ -16,12 +20,13 @@ export const agentCoreRuntime: RuntimeModule = {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
     if (mode === 'off') return undefined;
+    const { AgentCoreAdapter } = await loadAdapter();
     if (mode === 'live') {
       // Credentials resolve lazily on the first call, so a live broker starts even before the role is assumable.
       const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'aws' }, mode: 'live' });
       return { adapter, close: async () => adapter.close() };
     }
-    const emulator = await startAgentCoreEmulator();
+    const emulator = await (await loadEmulator()).startAgentCoreEmulator();
     log.warn({ provider: 'agentcore', url: emulator.url }, `AWS Bedrock AgentCore is emulated at ${emulator.url} (no AWS credentials)`);
     const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'emulator', endpoint: emulator.url }, mode: 'emulated' });
     return {
@@ -34,5 +39,5 @@ export const agentCoreRuntime: RuntimeModule = {
       demoTarget: emulator.demoTarget,
     };
   },
-  startEmulator: (options) => startAgentCoreEmulator({ ...options, pacingMs: 40 }),
+  startEmulator: async (options) => (await loadEmulator()).startAgentCoreEmulator({ ...options, pacingMs: 40 }),
 };

@@ -1,7 +1,11 @@
 import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
-import { ClaudeAdapter } from './claude-adapter.js';
 import { claudeTargetSchema } from './claude-target.js';
-import { startClaudeEmulator } from './emulator/index.js';
+
+// The adapter and emulator (and their SDKs) load only when this runtime starts:
+// a broker that leaves a runtime off never pays its memory (the Vertex SDK
+// alone is ~70 MiB of heap).
+const loadAdapter = () => import('./claude-adapter.js');
+const loadEmulator = () => import('./emulator/index.js');
 
 /**
  * Claude Managed Agents for the broker's registry: live with ANTHROPIC_API_KEY
@@ -15,6 +19,7 @@ export const claudeRuntime: RuntimeModule = {
     const mode = resolveRuntimeMode(settings.mode, settings.apiKey !== undefined, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
     if (mode === 'off') return undefined;
+    const { ClaudeAdapter } = await loadAdapter();
     if (mode === 'live') {
       if (!settings.apiKey) throw new Error('SWITCHBOARD_CLAUDE_MODE=live needs ANTHROPIC_API_KEY');
       return {
@@ -22,7 +27,7 @@ export const claudeRuntime: RuntimeModule = {
         close: async () => undefined,
       };
     }
-    const emulator = await startClaudeEmulator({ pacingMs: 0 });
+    const emulator = await (await loadEmulator()).startClaudeEmulator({ pacingMs: 0 });
     log.warn({ provider: 'claude', url: emulator.url }, `Claude Managed Agents is emulated at ${emulator.url} (no ANTHROPIC_API_KEY)`);
     return {
       adapter: new ClaudeAdapter({ ...common, apiKey: 'sk-ant-emulated', baseUrl: emulator.url, mode: 'emulated' }),
@@ -31,5 +36,5 @@ export const claudeRuntime: RuntimeModule = {
       demoTarget: emulator.demoTarget,
     };
   },
-  startEmulator: (options) => startClaudeEmulator({ ...options, pacingMs: 40 }),
+  startEmulator: async (options) => (await loadEmulator()).startClaudeEmulator({ ...options, pacingMs: 40 }),
 };

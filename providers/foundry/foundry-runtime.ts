@@ -1,8 +1,12 @@
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
-import { FoundryAdapter } from './foundry-adapter.js';
 import { foundryTargetSchema } from './foundry-target.js';
-import { startFoundryEmulator } from './emulator/index.js';
+
+// The adapter and emulator (and their SDKs) load only when this runtime starts:
+// a broker that leaves a runtime off never pays its memory (the Vertex SDK
+// alone is ~70 MiB of heap).
+const loadAdapter = () => import('./foundry-adapter.js');
+const loadEmulator = () => import('./emulator/index.js');
 
 /** The emulator accepts any bearer token; this one never expires in practice. */
 const emulatorCredential: TokenCredential = {
@@ -22,11 +26,13 @@ export const foundryRuntime: RuntimeModule = {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
     if (mode === 'off') return undefined;
+    const { FoundryAdapter } = await loadAdapter();
     if (mode === 'live') {
+      const { DefaultAzureCredential } = await import('@azure/identity');
       const adapter = new FoundryAdapter({ ...common, mode: 'live', credential: new DefaultAzureCredential() });
       return { adapter, close: async () => adapter.close() };
     }
-    const emulator = await startFoundryEmulator({ pacingMs: 0 });
+    const emulator = await (await loadEmulator()).startFoundryEmulator({ pacingMs: 0 });
     log.warn({ provider: 'foundry', url: emulator.url }, `Microsoft Foundry is emulated at ${emulator.url} (no Azure credentials)`);
     const adapter = new FoundryAdapter({
       ...common,
@@ -44,5 +50,5 @@ export const foundryRuntime: RuntimeModule = {
       demoTarget: emulator.demoTarget,
     };
   },
-  startEmulator: (options) => startFoundryEmulator({ ...options, pacingMs: 40 }),
+  startEmulator: async (options) => (await loadEmulator()).startFoundryEmulator({ ...options, pacingMs: 40 }),
 };

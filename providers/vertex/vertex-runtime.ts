@@ -1,7 +1,11 @@
 import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
-import { VertexAdapter } from './vertex-adapter.js';
 import { vertexTargetSchema } from './vertex-target.js';
-import { startVertexEmulator } from './emulator/index.js';
+
+// The adapter and emulator (and their SDKs) load only when this runtime starts:
+// a broker that leaves a runtime off never pays its memory (the Vertex SDK
+// alone is ~70 MiB of heap).
+const loadAdapter = () => import('./vertex-adapter.js');
+const loadEmulator = () => import('./emulator/index.js');
 
 /**
  * The SDK's default deadline (30 s) compressed tenfold for the emulated
@@ -26,11 +30,12 @@ export const vertexRuntime: RuntimeModule = {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, turnTimeoutMs: config.runtimes.turnTimeoutMs, log };
     if (mode === 'off') return undefined;
+    const { VertexAdapter } = await loadAdapter();
     if (mode === 'live') {
       const adapter = new VertexAdapter({ ...common, endpoint: { kind: 'live' }, mode: 'live' });
       return { adapter, close: () => adapter.close() };
     }
-    const emulator = await startVertexEmulator({ pacingMs: 0 });
+    const emulator = await (await loadEmulator()).startVertexEmulator({ pacingMs: 0 });
     log.warn({ provider: 'vertex', url: emulator.url }, `Vertex AI Agent Engine is emulated at ${emulator.url} (no Google credentials)`);
     const adapter = new VertexAdapter({
       ...common,
@@ -48,5 +53,5 @@ export const vertexRuntime: RuntimeModule = {
       demoTarget: emulator.demoTarget,
     };
   },
-  startEmulator: (options) => startVertexEmulator({ ...options, pacingMs: 40 }),
+  startEmulator: async (options) => (await loadEmulator()).startVertexEmulator({ ...options, pacingMs: 40 }),
 };

@@ -30,6 +30,7 @@ function imports(file: string): string[] {
 function target(file: string, specifier: string): string {
   if (specifier.startsWith('#libs/')) return `libs/${specifier.slice(6)}`;
   if (specifier.startsWith('#providers/')) return `providers/${specifier.slice(11)}`;
+  if (specifier.startsWith('#runtimes/')) return `providers/${specifier.slice(10)}`;
   if (specifier === '#migrations') return 'migrations';
   if (specifier.startsWith('.')) return path.relative(root, path.resolve(path.dirname(file), specifier));
   return `package:${specifier}`;

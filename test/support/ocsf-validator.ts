@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const schemaRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test/data/ocsf-schema');
 
 type AttributeSpec = { requirement?: string; enum?: Record<string, unknown>; type?: string; is_array?: boolean };
-type Definition = { name: string; uid?: number; extends?: string; category?: string; attributes: Record<string, AttributeSpec | unknown> };
+type Definition = { name: string; uid?: number; extends?: string; category?: string; attributes: Record<string, unknown> };
 
 const read = (relative: string) => JSON.parse(readFileSync(path.join(schemaRoot, relative), 'utf8')) as Record<string, unknown>;
 const dictionary = read('dictionary.json') as { attributes: Record<string, AttributeSpec>; types: { attributes: Record<string, unknown> } };

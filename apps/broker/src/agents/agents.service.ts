@@ -17,7 +17,7 @@ export const toAgentView = (agent: Agent): AgentView => ({
   description: agent.description,
   instructions: agent.instructions,
   defaultProvider: agent.defaultProvider,
-  targets: agent.targets as AgentTargets,
+  targets: agent.targets,
   createdAt: agent.createdAt.toISOString(),
   updatedAt: agent.updatedAt.toISOString(),
 });

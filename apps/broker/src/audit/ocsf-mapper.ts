@@ -69,7 +69,7 @@ export function toOcsfApiActivity(event: AuditEventView, product: { version: str
       request: event.requestId ? { uid: event.requestId } : undefined,
     },
     src_endpoint: { name: event.actor.kind, uid: event.actor.id ?? undefined },
-    resources: resourceUid ? [{ uid: resourceUid, type: event.session ? 'session' : String(event.detail.resource ?? 'resource') }] : undefined,
+    resources: resourceUid ? [{ uid: resourceUid, type: event.session ? 'session' : typeof event.detail.resource === 'string' ? event.detail.resource : 'resource' }] : undefined,
     unmapped: {
       switchboard: {
         provider_session: event.providerSession,

@@ -1,8 +1,8 @@
 import type { RuntimeModule } from '#libs/provider-kit';
-import { agentCoreRuntime } from '#providers/agentcore';
-import { claudeRuntime } from '#providers/claude';
-import { foundryRuntime } from '#providers/foundry';
-import { vertexRuntime } from '#providers/vertex';
+import { agentCoreRuntime } from '#runtimes/agentcore';
+import { claudeRuntime } from '#runtimes/claude';
+import { foundryRuntime } from '#runtimes/foundry';
+import { vertexRuntime } from '#runtimes/vertex';
 
 /**
  * Every runtime the broker knows, registered in this one place (no
