@@ -1,5 +1,11 @@
 import type { ConformanceFixture, DirectSession } from '../conformance/conformance-fixture.js';
-import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnBroker } from '../support/broker-process.js';
+import { HttpClient } from '../support/http-client.js';
+import { uniqueName } from '../support/test-broker.js';
 import { percentile, runConcurrently } from './stats.js';
 
 export interface OverheadFigures {
@@ -47,59 +53,79 @@ async function brokerTurn(url: string, headers: Record<string, string>, sessionI
 
 /**
  * Broker overhead per turn: the same turn through the broker (HTTP + SSE,
- * auth, database claim, audit, event persistence) and straight from the
- * provider's SDK to the same emulator, at each concurrency. Broker,
- * emulator and client share this process, so both paths pay the same
- * client and emulator costs; the difference is the broker's.
+ * auth, database claim, limits, audit, event persistence, metering) and
+ * straight from the provider's SDK to the same emulator, at each
+ * concurrency. The broker runs in its own process, as deployed; its
+ * emulated runtimes run inside it, and this process (the client) reaches
+ * them directly for the baseline, so both paths pay the same emulator and
+ * client costs and the difference is the broker's.
  */
-export async function benchTurnOverhead(fixtures: ConformanceFixture[], concurrencies: number[], turnsPerConcurrency: (c: number) => number): Promise<OverheadFigures[]> {
+export async function benchTurnOverhead(
+  fixtures: ConformanceFixture[],
+  concurrencies: number[],
+  turnsPerConcurrency: (c: number) => number,
+  databaseUrl: string | undefined,
+): Promise<OverheadFigures[]> {
   const results: OverheadFigures[] = [];
   for (const fixture of fixtures) {
-    const sb: TestBroker = await startTestBroker({ LOG_LEVEL: 'silent', ...fixture.env });
+    const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
+    const operatorKey = `bench-operator-${randomBytes(12).toString('hex')}`;
+    const broker = await spawnBroker({
+      SWITCHBOARD_ADMIN_KEY: operatorKey,
+      SWITCHBOARD_SEED_DEMO: 'off',
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
+      ...fixture.env,
+    });
     try {
-      const target = sb.broker.runtimes.demoTargets()[fixture.provider];
-      const emulator = sb.broker.runtimes.emulator(fixture.provider);
-      const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
+      const emulatorUrl = new RegExp(`"provider":"${fixture.provider}"[^\\n]*?"url":"([^"]+)"`).exec(broker.output())?.[1];
+      if (!emulatorUrl) throw new Error(`the broker did not report an emulated ${fixture.provider} runtime`);
+      const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
+      const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('bench') })).json.id as string;
+      const keys = await Promise.all(['app', 'admin'].map(async (role) => (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role, name: role })).json.key as string));
+      const [appKey, adminKey] = keys;
+      const target = fixture.benchTarget;
       const agentName = uniqueName('bench');
-      await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
+      await new HttpClient(broker.url, { authorization: `Bearer ${adminKey}` }).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
       for (const concurrency of concurrencies) {
         const perWorker = Math.max(1, Math.ceil(turnsPerConcurrency(concurrency) / concurrency));
-        const headers = (worker: number) => ({ authorization: `Bearer ${tenant.keys.app.key}`, 'x-end-user': `bench-user-${worker}` });
+        const headers = (worker: number) => ({ authorization: `Bearer ${appKey}`, 'x-end-user': `bench-user-${worker}` });
         const sessions = await Promise.all(
           Array.from({ length: concurrency }, async (_, worker) => {
-            const created = await sb.as(tenant.keys.app.key, headers(worker)).post('/v1/sessions', { agent: agentName });
+            const created = await new HttpClient(broker.url, headers(worker)).post('/v1/sessions', { agent: agentName });
             if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
             return created.json.id as string;
           }),
         );
-        const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct(emulator, target)));
+        const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct({ url: emulatorUrl }, target)));
         // Warm up both paths (JIT, connection pools, prepared plans).
-        await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(sb.url, headers(worker), sessions[worker], `warm ${index}`));
+        await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `warm ${index}`));
         await runConcurrently(concurrency, 3, (worker, index) => directs[worker].turn(`warm ${index}`));
         const direct = await runConcurrently(concurrency, perWorker, async (worker, index) => {
           const started = performance.now();
           const { firstEventMs } = await directs[worker].turn(`question ${index}`);
           return { totalMs: performance.now() - started, firstEventMs };
         });
-        const broker = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(sb.url, headers(worker), sessions[worker], `question ${index}`));
+        const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`));
         await Promise.all(directs.map((session) => session.close()));
         const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
         results.push({
           provider: fixture.provider,
           concurrency,
-          turns: broker.length,
-          brokerP50Ms: p(broker, 'totalMs', 50),
-          brokerP99Ms: p(broker, 'totalMs', 99),
+          turns: brokered.length,
+          brokerP50Ms: p(brokered, 'totalMs', 50),
+          brokerP99Ms: p(brokered, 'totalMs', 99),
           directP50Ms: p(direct, 'totalMs', 50),
           directP99Ms: p(direct, 'totalMs', 99),
-          overheadP50Ms: Math.round((p(broker, 'totalMs', 50) - p(direct, 'totalMs', 50)) * 100) / 100,
-          overheadP99Ms: Math.round((p(broker, 'totalMs', 99) - p(direct, 'totalMs', 99)) * 100) / 100,
-          brokerFirstEventP50Ms: p(broker, 'firstEventMs', 50),
+          overheadP50Ms: Math.round((p(brokered, 'totalMs', 50) - p(direct, 'totalMs', 50)) * 100) / 100,
+          overheadP99Ms: Math.round((p(brokered, 'totalMs', 99) - p(direct, 'totalMs', 99)) * 100) / 100,
+          brokerFirstEventP50Ms: p(brokered, 'firstEventMs', 50),
           directFirstEventP50Ms: p(direct, 'firstEventMs', 50),
         });
       }
     } finally {
-      await sb.close();
+      broker.child.kill('SIGTERM');
+      await broker.exited;
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   }
   return results;

@@ -15,9 +15,10 @@ export const claudeFixture: ConformanceFixture = {
       turnsRun: () => claude.stats.get('turns.run'),
     };
   },
+  benchTarget: { agentId: 'agent_011CSwitchboardDemoAgent', environmentId: 'env_011CSwitchboardDemoEnvironment' },
   async direct(emulator, target) {
     const { agentId, environmentId } = target as ClaudeTarget;
-    const client = new Anthropic({ apiKey: 'sk-ant-bench', baseURL: (emulator as ClaudeEmulator).url, maxRetries: 0 });
+    const client = new Anthropic({ apiKey: 'sk-ant-bench', baseURL: emulator.url, maxRetries: 0 });
     const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
     return {
       async turn(input) {

@@ -16,9 +16,13 @@ export interface ConformanceFixture {
   controls(emulator: unknown): EmulatorControls;
   /**
    * The bench baseline: the same session and turn run straight from the
-   * provider's SDK to the emulator, without the broker.
+   * provider's SDK to the emulator, without the broker. The bench's broker
+   * runs in its own process, so the bench passes only `{ url }`; fixtures
+   * that need more of their emulator handle are not benchmarked that way yet.
    */
-  direct(emulator: unknown, target: unknown): Promise<DirectSession>;
+  direct(emulator: { url: string }, target: unknown): Promise<DirectSession>;
+  /** The demo target of the provider's emulator (fixed ids), for the bench. */
+  benchTarget?: unknown;
 }
 
 export interface DirectSession {
