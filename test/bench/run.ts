@@ -1,6 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { agentCoreFixture } from '../conformance/agentcore.fixture.js';
 import { claudeFixture } from '../conformance/claude.fixture.js';
+import { foundryFixture } from '../conformance/foundry.fixture.js';
+import { vertexFixture } from '../conformance/vertex.fixture.js';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
@@ -19,7 +22,7 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture], [1, 64], (c) => (c === 1 ? 300 : 1280), databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture], [1, 64], (c) => (c === 1 ? 300 : 1280), databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];

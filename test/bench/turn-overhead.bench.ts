@@ -1,5 +1,6 @@
-import type { ConformanceFixture, DirectSession } from '../conformance/conformance-fixture.js';
+import type { ConformanceFixture, DirectSession, EmulatorAddress } from '../conformance/conformance-fixture.js';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -79,6 +80,7 @@ export async function benchTurnOverhead(
     try {
       const emulatorUrl = new RegExp(`"provider":"${fixture.provider}"[^\\n]*?"url":"([^"]+)"`).exec(broker.output())?.[1];
       if (!emulatorUrl) throw new Error(`the broker did not report an emulated ${fixture.provider} runtime`);
+      const address = await emulatorAddress(emulatorUrl);
       const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
       const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('bench') })).json.id as string;
       const keys = await Promise.all(['app', 'admin'].map(async (role) => (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role, name: role })).json.key as string));
@@ -96,7 +98,7 @@ export async function benchTurnOverhead(
             return created.json.id as string;
           }),
         );
-        const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct({ url: emulatorUrl }, target)));
+        const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct(address, target)));
         // Warm up both paths (JIT, connection pools, prepared plans).
         await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `warm ${index}`));
         await runConcurrently(concurrency, 3, (worker, index) => directs[worker].turn(`warm ${index}`));
@@ -129,4 +131,24 @@ export async function benchTurnOverhead(
     }
   }
   return results;
+}
+
+/**
+ * An emulator's address from the URL the broker logged. An HTTPS emulator
+ * (Foundry) serves its own CA at /_emulator/ca.pem; fetching that one file
+ * is the only request made without verifying the certificate, since it is
+ * what verification then uses.
+ */
+async function emulatorAddress(url: string): Promise<EmulatorAddress> {
+  const parsed = new URL(url);
+  const address: EmulatorAddress = { url, host: parsed.hostname, port: Number(parsed.port) };
+  if (parsed.protocol !== 'https:') return address;
+  address.caCertificate = await new Promise<string>((resolve, reject) => {
+    get(`${url}/_emulator/ca.pem`, { rejectUnauthorized: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
+  return address;
 }

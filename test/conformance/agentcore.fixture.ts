@@ -17,11 +17,12 @@ export const agentCoreFixture: ConformanceFixture = {
       turnsRun: () => agentCore.stats.get('turns.run'),
     };
   },
+  benchTarget: { agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/switchboard_demo-SbDemo0001', qualifier: 'DEFAULT', responseCodec: 'strands', vcpu: 2, memoryGiB: 8 },
   async direct(emulator, target) {
     const { agentRuntimeArn, qualifier } = target as AgentCoreTarget;
     const client = new BedrockAgentCoreClient({
       region: 'us-east-1',
-      endpoint: (emulator as AgentCoreEmulator).url,
+      endpoint: emulator.url,
       credentials: { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench' },
       maxAttempts: 1,
     });

@@ -17,12 +17,20 @@ export interface ConformanceFixture {
   /**
    * The bench baseline: the same session and turn run straight from the
    * provider's SDK to the emulator, without the broker. The bench's broker
-   * runs in its own process, so the bench passes only `{ url }`; fixtures
-   * that need more of their emulator handle are not benchmarked that way yet.
+   * runs in its own process, so the emulator is given by its address.
    */
-  direct(emulator: { url: string }, target: unknown): Promise<DirectSession>;
+  direct(emulator: EmulatorAddress, target: unknown): Promise<DirectSession>;
   /** The demo target of the provider's emulator (fixed ids), for the bench. */
   benchTarget?: unknown;
+}
+
+/** How the bench reaches an emulator running inside the broker's process. */
+export interface EmulatorAddress {
+  url: string;
+  host: string;
+  port: number;
+  /** The emulator's TLS CA (PEM), for HTTPS emulators. */
+  caCertificate?: string;
 }
 
 export interface DirectSession {

@@ -18,10 +18,10 @@ export const foundryFixture: ConformanceFixture = {
       turnsRun: () => foundry.stats.get('turns.run'),
     };
   },
+  benchTarget: { projectEndpoint: 'https://switchboard-emulator.services.ai.azure.com/api/projects/demo', agentName: 'switchboard-demo', agentVersion: '1' },
   async direct(emulator, target) {
-    const foundry = emulator as FoundryEmulator;
     const { projectEndpoint, agentName, agentVersion } = target as FoundryTarget;
-    const clients = new FoundryClients(benchToken, { url: foundry.url, caCertificate: foundry.caCertificate });
+    const clients = new FoundryClients(benchToken, { url: emulator.url, caCertificate: emulator.caCertificate! });
     const agents = clients.project(projectEndpoint).agents;
     const openai = clients.openai(projectEndpoint, agentName);
     const sessionId = `bench-${randomUUID()}`;

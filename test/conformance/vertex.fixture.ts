@@ -17,10 +17,10 @@ export const vertexFixture: ConformanceFixture = {
       turnsRun: () => vertex.stats.get('turns.run'),
     };
   },
+  benchTarget: { reasoningEngine: 'projects/switchboard-demo/locations/us-central1/reasoningEngines/4242424242424242424' },
   async direct(emulator, target) {
-    const vertex = emulator as VertexEmulator;
     const { reasoningEngine } = target as VertexTarget;
-    const options = { apiEndpoint: vertex.host, port: vertex.port, sslCreds: credentials.createInsecure(), universeDomain: 'googleapis.com' };
+    const options = { apiEndpoint: emulator.host, port: emulator.port, sslCreds: credentials.createInsecure(), universeDomain: 'googleapis.com' };
     const sessions = new v1.SessionServiceClient(options);
     const executions = new v1.ReasoningEngineExecutionServiceClient(options);
     const [operation] = await sessions.createSession({ parent: reasoningEngine, session: { userId: 'bench-user' } });
