@@ -72,13 +72,15 @@ test('a truncated stream stops mid-turn without status_idle, while the turn stil
 test('a delayed stream holds the turn’s first event back', async () => {
   const sessionId = await createSession(client);
   emulator.faults.add('events.stream', { kind: 'delay', ms: 150 });
+  // Measured from before the stream opens (the delay starts there), so load can only lengthen it:
+  // a lower bound, which a broken delay fails and a slow machine cannot.
+  const openedAt = performance.now();
   const stream = await client.beta.sessions.events.stream(sessionId);
-  const sentAt = performance.now();
   await client.beta.sessions.events.send(sessionId, { events: [userMessage('slowly')] });
   let firstAfterMs: number | undefined;
   const events: StreamEvent[] = [];
   for await (const event of stream) {
-    firstAfterMs ??= performance.now() - sentAt;
+    firstAfterMs ??= performance.now() - openedAt;
     events.push(event);
     if (event.type === 'session.status_idle') break;
   }
