@@ -114,4 +114,28 @@ export interface RuntimeAdapter {
    * without a status call omit it; the broker's own clock is then the truth.
    */
   getSessionStatus?(session: SessionHandle): Promise<ProviderSessionStatus>;
+
+  /**
+   * Optional: finds the provider session a binding may have left behind when
+   * the broker lost track of it: a replica that died after the provider
+   * created the session but before the broker recorded its id (the session
+   * is still `provisioning` in the broker's database, with no provider id).
+   *
+   * Returns the provider's session id if such a session exists and is not
+   * already ended, else undefined. Looks only; never creates or stops
+   * anything. The broker then ends the session with {@link stopSession},
+   * passing this id and an EMPTY `state` (`{}`): the open never returned, so
+   * nothing of the adapter's own state was stored, and `stopSession` must
+   * cope with that.
+   *
+   * Implement it from what the provider offers to find a session by the
+   * binding: a caller-chosen id derived from `binding.sessionId`, or the
+   * metadata/labels {@link openSession} wrote. Where `openSession` creates
+   * nothing at the provider, return undefined. Adapters that cannot look
+   * omit the method; the broker then ends the session in its own database
+   * only, and whatever the provider holds ends at the provider's own
+   * timeouts. Throws {@link RuntimeError} when the provider cannot answer
+   * (the broker asks again later).
+   */
+  findOrphan?(binding: SessionBinding): Promise<string | undefined>;
 }

@@ -175,6 +175,16 @@ export class AgentCoreAdapter implements RuntimeAdapter {
     }
   }
 
+  /**
+   * Always undefined: {@link openSession} creates nothing at AgentCore (its
+   * `runtimeSessionId` is derived from the broker's session id, and a microVM
+   * boots only at the first turn, which a session still provisioning never
+   * ran), so a replica that died while opening left nothing running there.
+   */
+  async findOrphan(): Promise<string | undefined> {
+    return undefined;
+  }
+
   /** StopRuntimeSession; AgentCore's 404 (unknown or already ended) counts as stopped. */
   async stopSession(session: SessionHandle): Promise<void> {
     const target = session.binding.target as AgentCoreTarget;

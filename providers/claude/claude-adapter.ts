@@ -35,6 +35,14 @@ export interface ClaudeAdapterOptions {
 const thirtyDays = 30 * 24 * 3600;
 const ceilings: SessionCeilings = { idleTimeoutMaxSeconds: thirtyDays, maxLifetimeSeconds: thirtyDays };
 
+/**
+ * How far back an orphan search looks: the agent's newest 500 sessions. An
+ * orphan is minutes old when the broker looks for it, so it is among the
+ * newest unless the agent opens hundreds of sessions a minute.
+ */
+const orphanSearchPageSize = 100;
+const orphanSearchPages = 5;
+
 /** Cumulative session usage at the end of the last turn: the baseline for the next turn's delta. */
 interface ClaudeSessionState extends Record<string, unknown> {
   usage: { input_tokens: number; output_tokens: number; active_seconds: number };
@@ -86,7 +94,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
       // Claude has no idempotency key: if the answer was lost, a session may
       // exist anyway. Find it by its metadata and archive it, so a failed open
       // leaves nothing running.
-      if (runtimeError.turnAccepted) await this.archiveOrphan(binding, target);
+      if (runtimeError.turnAccepted) await this.archiveOrphan(binding);
       throw runtimeError;
     }
   }
@@ -209,15 +217,46 @@ export class ClaudeAdapter implements RuntimeAdapter {
     }
   }
 
-  private async archiveOrphan(binding: SessionBinding, target: ClaudeTarget): Promise<void> {
+  /**
+   * Claude has no caller-chosen session id, but {@link openSession} tags each
+   * session with `metadata.switchboard_session`: the agent's newest
+   * sessions are searched for it (a bounded scan; archived sessions are not
+   * listed, and terminated ones count as ended).
+   */
+  async findOrphan(binding: SessionBinding): Promise<string | undefined> {
     try {
-      const page = await this.client.beta.sessions.list({ agent_id: target.agentId, limit: 50 }, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
-      for (const candidate of page.data) {
-        const metadata = (candidate as { metadata?: Record<string, unknown> }).metadata;
-        if (metadata?.switchboard_session === binding.sessionId) {
-          await this.client.beta.sessions.archive(candidate.id, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
-          this.log.warn({ provider: 'claude', providerSessionId: candidate.id, sessionId: binding.sessionId }, 'archived a session whose creation failed');
-        }
+      for await (const candidate of this.sessionsOf(binding)) {
+        if (candidate.status !== 'terminated') return candidate.id;
+      }
+      return undefined;
+    } catch (error) {
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
+  /** The agent's unarchived sessions tagged with this binding's session id, newest first. */
+  private async *sessionsOf(binding: SessionBinding): AsyncIterable<{ id: string; status: string }> {
+    const target = binding.target as ClaudeTarget;
+    const options = { timeout: this.options.callTimeoutMs, maxRetries: 2 };
+    let page = await this.client.beta.sessions.list({ agent_id: target.agentId, order: 'desc', limit: orphanSearchPageSize }, options);
+    for (let pages = 1; ; pages++) {
+      for (const raw of page.data) {
+        const candidate = claudeSessionSchema.parse(raw);
+        if (candidate.metadata?.switchboard_session === binding.sessionId) yield candidate;
+      }
+      if (pages >= orphanSearchPages || !page.hasNextPage()) return;
+      page = await page.getNextPage();
+    }
+  }
+
+  private async archiveOrphan(binding: SessionBinding): Promise<void> {
+    try {
+      // Found first, archived after: archiving during the scan would move the page cursor's anchor.
+      const found: Array<{ id: string }> = [];
+      for await (const candidate of this.sessionsOf(binding)) found.push(candidate);
+      for (const candidate of found) {
+        await this.client.beta.sessions.archive(candidate.id, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+        this.log.warn({ provider: 'claude', providerSessionId: candidate.id, sessionId: binding.sessionId }, 'archived a session whose creation failed');
       }
     } catch (error) {
       this.log.warn({ provider: 'claude', sessionId: binding.sessionId, err: error }, 'could not check for an orphaned session');

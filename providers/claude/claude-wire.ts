@@ -20,6 +20,8 @@ export const claudeSessionSchema = z.looseObject({
   id: z.string(),
   status: z.string(),
   archived_at: z.string().nullable().optional(),
+  /** String values the broker wrote at creation (`switchboard_session`...), read back to find orphans. */
+  metadata: z.record(z.string(), z.unknown()).nullish(),
   usage: sessionUsageSchema.optional(),
   stats: z.looseObject({ active_seconds: z.number().optional() }).optional(),
 });

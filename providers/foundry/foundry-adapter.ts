@@ -171,7 +171,30 @@ export class FoundryAdapter implements RuntimeAdapter {
       const status = statusOf(error);
       if (status !== 404 && status !== 409) throw toRuntimeError(error, { turnAccepted: false });
     }
-    if (target.deleteOnTerminate) await this.deleteConversation(target, (session.state as FoundrySessionState).conversationId);
+    // An orphan found by findOrphan comes with an empty state: no conversation is known.
+    const conversationId = (session.state as Partial<FoundrySessionState>).conversationId;
+    if (target.deleteOnTerminate && conversationId) await this.deleteConversation(target, conversationId);
+  }
+
+  /**
+   * The hosted session's `agent_session_id` is the broker's session id, so
+   * the orphan is found by name. Any session not ended (failed, expired,
+   * deleted) counts, a stopped (`idle`) one too: it keeps its files, and a
+   * `deleteOnTerminate` target wants it deleted. The conversation
+   * {@link openSession} may also have made is left to the service's
+   * retention: its id was never stored.
+   */
+  async findOrphan(binding: SessionBinding): Promise<string | undefined> {
+    const target = binding.target as FoundryTarget;
+    try {
+      const raw = await this.clients
+        .project(target.projectEndpoint)
+        .agents.getSession(target.agentName, binding.sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
+      return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? undefined : binding.sessionId;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
   }
 
   async getSessionStatus(session: SessionHandle): Promise<ProviderSessionStatus> {

@@ -85,7 +85,7 @@ export class VertexAdapter implements RuntimeAdapter {
     const target = binding.target as VertexTarget;
     const { sessions } = this.connection(target);
     const sessionId = vertexSessionIdFor(binding.sessionId);
-    const name = `${target.reasoningEngine}/sessions/${sessionId}`;
+    const name = sessionNameFor(target, binding.sessionId);
     const userId = vertexUserIdFor(binding);
     const opened = { providerSessionId: name, state: { userId } satisfies VertexSessionState };
     try {
@@ -213,6 +213,23 @@ export class VertexAdapter implements RuntimeAdapter {
     }
   }
 
+  /**
+   * The Vertex session id is derived from the broker's session id
+   * (`sb-<id>`), so the orphan is found by name; a session of another user
+   * holding that name (impossible unless ids collide) is not ours.
+   */
+  async findOrphan(binding: SessionBinding): Promise<string | undefined> {
+    const target = binding.target as VertexTarget;
+    const name = sessionNameFor(target, binding.sessionId);
+    try {
+      const [raw] = await this.connection(target).sessions.getSession({ name }, { timeout: this.options.callTimeoutMs });
+      return vertexSessionSchema.parse(raw).userId === vertexUserIdFor(binding) ? name : undefined;
+    } catch (error) {
+      if (grpcCodeOf(error) === GrpcStatus.NOT_FOUND) return undefined;
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
+  }
+
   /** Releases the gRPC channels. */
   close(): Promise<void> {
     return this.clients.close();
@@ -280,6 +297,11 @@ export class VertexAdapter implements RuntimeAdapter {
   private connection(target: VertexTarget) {
     return this.clients.forLocation(locationOf(target.reasoningEngine));
   }
+}
+
+/** The resource name of a broker session's Vertex session (its id is ours to choose). */
+function sessionNameFor(target: VertexTarget, brokerSessionId: string): string {
+  return `${target.reasoningEngine}/sessions/${vertexSessionIdFor(brokerSessionId)}`;
 }
 
 /** Awaits `work`, or rejects as soon as `signal` aborts (after running `release`). */

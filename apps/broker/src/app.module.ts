@@ -38,6 +38,11 @@ import { CostsService } from './costs/costs.service.js';
 import { MeteringService } from './costs/metering.service.js';
 import { PriceBookService } from './costs/price-book.service.js';
 import { PricesController } from './costs/prices.controller.js';
+import { AdminSessionsController } from './admin/admin-sessions.controller.js';
+import { AdminSessionsService } from './admin/admin-sessions.service.js';
+import { LifecycleSweeps } from './lifecycle/lifecycle-sweeps.js';
+import { Reaper } from './lifecycle/reaper.js';
+import { TurnAbandonment, turnAbandonedListeners, type TurnAbandonedListener } from './lifecycle/turn-abandonment.js';
 
 /** What the process builds before Nest starts: config, the open database, the operator key. */
 export interface BrokerFoundation {
@@ -54,7 +59,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -81,6 +86,13 @@ export class AppModule {
         MeteringService,
         CostsService,
         CostExportService,
+        AdminSessionsService,
+        // Budgets release a lost turn's reservation here (see TurnAbandonedListener).
+        // Budgets release a lost turn's reservation in the transaction that closes it.
+        { provide: turnAbandonedListeners, useFactory: (budgets: LimitEnforcer): TurnAbandonedListener[] => [budgets], inject: [LimitEnforcer] },
+        TurnAbandonment,
+        LifecycleSweeps,
+        Reaper,
       ],
     };
   }

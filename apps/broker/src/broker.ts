@@ -15,6 +15,7 @@ import { OperatorKey } from './identity/operator-key.js';
 import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
 import { Metrics, routeTemplate } from './metrics/metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
+import { Reaper } from './lifecycle/reaper.js';
 import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
 import { startTracing } from './tracing/tracing.js';
 
@@ -52,6 +53,9 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
     );
     installHttpPipeline(app, config, metrics);
     await app.listen(config.http.port, config.http.host);
+    // Sweeps begin once the broker serves; they stop before the database closes.
+    const reaper = app.get(Reaper);
+    reaper.start();
     const server = app.getHttpServer();
     const address = server.address() as AddressInfo;
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
@@ -69,6 +73,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       startedInMs,
       runtimes,
       close: async () => {
+        await reaper.stop();
         await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
         await stopTracing();
       },

@@ -5,6 +5,7 @@ import { AppError } from '#libs/errors';
 import type { RuntimeDescriptor } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
+import type { TurnAbandonedListener } from '../lifecycle/turn-abandonment.js';
 import { LimitsRepository } from './limits.repository.js';
 import type { Policy } from './limits.schemas.js';
 import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
@@ -35,7 +36,7 @@ export interface BudgetReservation {
  * budget`), atomic without a lock of their own.
  */
 @Injectable()
-export class LimitEnforcer {
+export class LimitEnforcer implements TurnAbandonedListener {
   constructor(@Inject(appConfigToken) private readonly config: AppConfig) {}
 
   /** Before a session is bound: isolation, live-session caps, the create rate. Returns the policy in force. */
@@ -121,6 +122,20 @@ export class LimitEnforcer {
       (policy.monthlyBudgetUsdPerUser !== null && (await limits.exhausted(caller.userId, reservation.month, policy.monthlyBudgetUsdPerUser))) ||
       (policy.monthlyBudgetUsdPerTenant !== null && (await limits.exhausted('', reservation.month, policy.monthlyBudgetUsdPerTenant)))
     );
+  }
+
+  /**
+   * A turn the reaper closed as lost (its replica died): what it reserved is
+   * released. Its cost is unknown (the provider stream died with the replica),
+   * so nothing is booked as spent.
+   */
+  async onTurnAbandoned(manager: EntityManager, turn: { id: string; tenantId: string; userId: string }): Promise<void> {
+    const [row] = await manager.query<{ budget_reservation: BudgetReservation | null }[]>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turn.id]);
+    const reservation = row?.budget_reservation;
+    if (!reservation) return;
+    const limits = new LimitsRepository(manager);
+    if (reservation.user) await limits.settle(turn.tenantId, turn.userId, reservation.month, reservation.amountUsd, '0');
+    if (reservation.tenant) await limits.settle(turn.tenantId, '', reservation.month, reservation.amountUsd, '0');
   }
 
   private async deny(

@@ -163,11 +163,18 @@ export class SessionRepository {
     return rows.map(toSession);
   }
 
+  /**
+   * Records the provider session and makes a provisioning session idle. A
+   * session already terminated meanwhile (the reaper took it for stuck) keeps
+   * its status but still gets the provider session id, so its stop can follow.
+   */
   async markReady(id: string, providerSessionId: string, providerState: Record<string, unknown>): Promise<void> {
     await this.manager.query(
-      `UPDATE sessions SET status = 'idle', provider_session_id = $2, provider_state = $3, last_activity_at = now(),
-         idle_expires_at = now() + make_interval(secs => idle_timeout_seconds)
-       WHERE id = $1 AND status = 'provisioning'`,
+      `UPDATE sessions SET provider_session_id = $2, provider_state = $3,
+         status = CASE WHEN status = 'provisioning' THEN 'idle' ELSE status END,
+         last_activity_at = CASE WHEN status = 'provisioning' THEN now() ELSE last_activity_at END,
+         idle_expires_at = CASE WHEN status = 'provisioning' THEN now() + make_interval(secs => idle_timeout_seconds) ELSE idle_expires_at END
+       WHERE id = $1 AND provider_session_id IS NULL`,
       [id, providerSessionId, JSON.stringify(providerState)],
     );
   }
@@ -188,18 +195,18 @@ export class SessionRepository {
 
   /**
    * Claims the session for one turn, atomically: at most one turn runs per
-   * session across every replica. A claim older than `staleAfterMs` is from
-   * a replica that died mid-turn and may be taken over. Reserves and returns
-   * the seq of the turn's first event, or undefined when another turn holds
-   * the session.
+   * session across every replica. A claim left by a replica that died
+   * mid-turn is released by the reaper (which also closes that turn and its
+   * budget reservation), never taken over here. Reserves and returns the seq
+   * of the turn's first event, or undefined when another turn holds the
+   * session.
    */
-  async claimTurn(id: string, turnId: string, staleAfterMs: number): Promise<number | undefined> {
+  async claimTurn(id: string, turnId: string): Promise<number | undefined> {
     const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
       `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1
-       WHERE id = $1 AND status IN ('idle', 'active')
-         AND (current_turn_id IS NULL OR turn_started_at < now() - make_interval(secs => $3::double precision / 1000))
+       WHERE id = $1 AND status IN ('idle', 'active') AND current_turn_id IS NULL
        RETURNING next_event_seq - 1 AS next_event_seq`,
-      [id, turnId, staleAfterMs],
+      [id, turnId],
     );
     return rows[0] ? Number(rows[0].next_event_seq) : undefined;
   }

@@ -145,7 +145,7 @@ export class SessionsService {
         (signal) => adapter.openSession(bindingOf(session), signal),
       );
       if (this.config.testCrashPoint === 'after-provider-open') process.exit(86); // crash-recovery tests only
-      return await this.database.inTenant(session.tenantId, async (manager) => {
+      const ready = await this.database.inTenant(session.tenantId, async (manager) => {
         const sessions = new SessionRepository(manager);
         await sessions.markReady(session.id, opened.providerSessionId, opened.state);
         await appendAuditEvent(manager, session.tenantId, {
@@ -158,6 +158,9 @@ export class SessionsService {
         });
         return (await sessions.findById(session.id))!;
       });
+      // Ended while the provider call ran (the reaper judged it stuck): nothing may stay running.
+      if (ready.status === 'terminated') await this.terminator.stopAtProvider(ready);
+      return ready;
     } catch (error) {
       await this.terminator.terminate(session.tenantId, session.id, 'error', { stage: 'provisioning', code: (error as AppError).code });
       throw error;

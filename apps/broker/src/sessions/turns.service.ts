@@ -112,7 +112,7 @@ export class TurnsService {
       const expired = expiryReason(session);
       if (expired) return { kind: 'expired' as const, session, reason: expired };
       if (session.status === 'provisioning') return { kind: 'busy' as const };
-      const firstSeq = await new SessionRepository(manager).claimTurn(sessionId, turnId, this.config.runtimes.turnTimeoutMs + 60_000);
+      const firstSeq = await new SessionRepository(manager).claimTurn(sessionId, turnId);
       if (firstSeq === undefined) return { kind: 'busy' as const };
       // The transcript shows the turn began even if this replica dies during it.
       const started: SessionEventView = {

@@ -1,0 +1,195 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import pg from 'pg';
+import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
+import { lifecycleThresholds, sweepIntervalMs } from '../../apps/broker/src/lifecycle/lifecycle-settings.js';
+import { loadConfig } from '#libs/config';
+import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
+import { HttpClient } from '../support/http-client.js';
+
+/**
+ * The reaper across broker processes: exactly one replica leads, a
+ * SIGKILLed leader is replaced within one lease, and a replica that dies in
+ * the middle of creating a session leaves nothing behind once another one
+ * (or the same one, restarted) has swept.
+ *
+ * Emulators live inside a broker process, so these brokers run their Claude
+ * runtime `live` against one emulator in the test process, which outlives
+ * them. On PostgreSQL each scenario gets a database of its own (advisory
+ * locks are per database: the suite's other brokers do not take part in the
+ * election); on the embedded database the replicas take turns on one folder.
+ */
+const postgres = process.env.DATABASE_URL;
+const operatorKey = `sbk_test_operator_${randomBytes(16).toString('hex')}`;
+const settings = { PROVIDER_CALL_TIMEOUT_MS: '1000', PROVIDER_MAX_RETRIES: '0' };
+const thresholds = lifecycleThresholds(loadConfig(settings));
+
+describe('lifecycle across replicas', () => {
+  let emulator: ClaudeEmulator;
+  let claude: Anthropic;
+  const cleanups: Array<() => Promise<void>> = [];
+
+  before(async () => {
+    emulator = await startClaudeEmulator();
+    claude = new Anthropic({ apiKey: 'sk-ant-test', baseURL: emulator.url, maxRetries: 0 });
+  });
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    await emulator.stop();
+  });
+
+  /** A database for one scenario: a fresh PostgreSQL database, or an embedded data folder. */
+  const freshDatabase = async (): Promise<Record<string, string>> => {
+    if (!postgres) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-lifecycle-'));
+      cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+      return { SWITCHBOARD_DATA_DIR: dataDir };
+    }
+    const name = `sb_lifecycle_${randomBytes(6).toString('hex')}`;
+    await withClient(postgres, (client) => client.query(`CREATE DATABASE ${name}`));
+    cleanups.push(async () => void (await withClient(postgres, (client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`))));
+    const url = new URL(postgres);
+    url.pathname = `/${name}`;
+    return { DATABASE_URL: url.toString() };
+  };
+
+  const start = async (database: Record<string, string>, extra: Record<string, string> = {}): Promise<BrokerProcess> => {
+    const broker = await spawnBroker({
+      ...database,
+      ...settings,
+      ...extra,
+      SWITCHBOARD_ADMIN_KEY: operatorKey,
+      SWITCHBOARD_SEED_DEMO: 'off',
+      SWITCHBOARD_CLAUDE_MODE: 'live',
+      ANTHROPIC_API_KEY: 'sk-ant-test',
+      ANTHROPIC_BASE_URL: emulator.url,
+      SWITCHBOARD_AGENTCORE_MODE: 'off',
+      SWITCHBOARD_FOUNDRY_MODE: 'off',
+      SWITCHBOARD_VERTEX_MODE: 'off',
+    });
+    cleanups.push(async () => {
+      if (broker.child.exitCode === null && broker.child.signalCode === null) broker.child.kill('SIGKILL');
+      await broker.exited;
+    });
+    return broker;
+  };
+
+  /** A tenant with admin and app keys, and an agent on the shared emulator. */
+  const setUp = async (broker: BrokerProcess) => {
+    const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
+    const tenant = await operator.post('/v1/tenants', { name: `lifecycle-${randomBytes(4).toString('hex')}` });
+    assert.equal(tenant.status, 201, tenant.text);
+    const keys: Record<string, string> = {};
+    for (const role of ['admin', 'app']) {
+      const created = await operator.post(`/v1/tenants/${tenant.json.id}/api-keys`, { role, name: role });
+      assert.equal(created.status, 201, created.text);
+      keys[role] = created.json.key;
+    }
+    const admin = (url: string) => new HttpClient(url, { authorization: `Bearer ${keys.admin}` });
+    const app = (url: string) => new HttpClient(url, { authorization: `Bearer ${keys.app}`, 'x-end-user': 'replica-user' });
+    const agent = await admin(broker.url).post('/v1/agents', { name: 'replica-agent', defaultProvider: 'claude', targets: { claude: emulator.demoTarget } });
+    assert.equal(agent.status, 201, agent.text);
+    return { tenantId: tenant.json.id as string, admin, app };
+  };
+
+  const leads = async (broker: BrokerProcess): Promise<boolean> => /^switchboard_reaper_leader 1$/m.test(await (await fetch(`${broker.url}/metrics`)).text());
+  /** The tenant's sessions at the emulator that still hold resources (neither archived nor terminated). */
+  const runningAtClaude = async (tenantId: string) => {
+    const page = await claude.beta.sessions.list({ agent_id: emulator.demoTarget.agentId, limit: 1000 });
+    return page.data.filter((session) => session.metadata?.switchboard_tenant === tenantId && session.status !== 'terminated');
+  };
+
+  test('SIGKILL the leader: the other replica takes the lead and ends an expired session within one lease plus one sweep', { skip: !postgres && 'needs PostgreSQL (DATABASE_URL): on the embedded database one process is always the leader' }, async () => {
+    const database = await freshDatabase();
+    const replicas = [await start(database), await start(database)];
+    const { tenantId, app } = await setUp(replicas[0]);
+    const created = await app(replicas[1].url).post('/v1/sessions', { agent: 'replica-agent' });
+    assert.equal(created.status, 201, created.text);
+
+    let roles: boolean[] = [];
+    for (const deadline = Date.now() + sweepIntervalMs * 3; Date.now() < deadline; await pause(200)) {
+      roles = await Promise.all(replicas.map(leads));
+      if (roles.filter(Boolean).length === 1) break;
+    }
+    assert.equal(roles.filter(Boolean).length, 1, `exactly one replica leads: ${JSON.stringify(roles)}`);
+    const leader = replicas[roles.indexOf(true)];
+    const survivor = replicas[roles.indexOf(false)];
+
+    leader.child.kill('SIGKILL');
+    assert.equal(await leader.exited, null, 'killed by the signal');
+    await withClient(database.DATABASE_URL, (client) =>
+      client.query(`UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE id = $1`, [created.json.id]),
+    );
+    const killedAt = Date.now();
+    let row: { status: string; termination_reason: string | null; provider_stopped_at: Date | null } | undefined;
+    for (const deadline = killedAt + sweepIntervalMs * 2 + 3_000; Date.now() < deadline; await pause(100)) {
+      [row] = (await withClient(database.DATABASE_URL, (client) =>
+        client.query(`SELECT status, termination_reason, provider_stopped_at FROM sessions WHERE id = $1`, [created.json.id]),
+      )).rows;
+      if (row?.provider_stopped_at) break;
+    }
+    assert.deepEqual([row?.status, row?.termination_reason], ['terminated', 'idle_timeout'], `ended within ${Date.now() - killedAt} ms of the kill`);
+    assert.notEqual(row?.provider_stopped_at, null, 'and stopped at the provider');
+    assert.equal(await leads(survivor), true, 'the survivor leads');
+    assert.match(survivor.output(), /this replica now leads the lifecycle sweeps/);
+    assert.deepEqual(await runningAtClaude(tenantId), []);
+  });
+
+  test('a replica dies between the database write and the provider call, or right after the provider answered: another replica leaves nothing running and nothing provisioning', async () => {
+    const database = await freshDatabase();
+    let tenant: Awaited<ReturnType<typeof setUp>> | undefined;
+    for (const crashPoint of ['after-session-bound', 'after-provider-open']) {
+      const doomed = await start(database, { SWITCHBOARD_TEST_CRASH_POINT: crashPoint });
+      tenant ??= await setUp(doomed);
+      const outcome = await tenant.app(doomed.url).post('/v1/sessions', { agent: 'replica-agent' }).then(
+        (response) => `answered ${response.status}`,
+        () => 'no answer',
+      );
+      assert.equal(outcome, 'no answer', `${crashPoint}: the replica dies before it answers`);
+      assert.equal(await doomed.exited, 86);
+    }
+    const orphans = await runningAtClaude(tenant!.tenantId);
+    assert.equal(orphans.length, 1, 'the second replica died with a Claude session nobody recorded');
+
+    const survivor = await start(database);
+    const admin = tenant!.admin(survivor.url);
+    let live: SessionView[] = [];
+    let ended: SessionView[] = [];
+    const withinMs = thresholds.provisioningStuckAfterMs + sweepIntervalMs * 2 + 10_000;
+    for (const deadline = Date.now() + withinMs; Date.now() < deadline; await pause(250)) {
+      live = (await admin.get('/v1/admin/sessions')).json.data;
+      ended = (await admin.get('/v1/admin/sessions?status=terminated')).json.data;
+      if (live.length === 0 && ended.length === 2) break;
+    }
+    assert.deepEqual(live, [], 'nothing is left provisioning');
+    assert.deepEqual(ended.map((session) => [session.status, session.terminationReason]), [['terminated', 'error'], ['terminated', 'error']]);
+    const [second, first] = ended;
+    assert.equal(first.providerSession, null, 'the first crash happened before the provider was called');
+    assert.equal(second.providerSession?.id, orphans[0].id, 'the orphan the second crash left was found and recorded');
+    assert.deepEqual(await runningAtClaude(tenant!.tenantId), [], 'nothing runs at the emulator');
+    assert.notEqual((await claude.beta.sessions.retrieve(orphans[0].id)).archived_at ?? null, null, 'the orphan is archived');
+  });
+});
+
+interface SessionView {
+  status: string;
+  terminationReason: string | null;
+  providerSession: { id: string } | null;
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
