@@ -53,7 +53,7 @@ export class SessionTerminator {
       return { session: current, ended };
     });
     if (ended) {
-      this.runningTurns.get(sessionId)?.abort(new Error(`session terminated: ${reason}`));
+      this.runningTurns.get(sessionId)?.abort(new SessionEndedDuringTurn(reason));
       // The provider already lost it: nothing to stop there.
       if (reason === 'provider') await this.recordProviderStopped(tenantId, sessionId);
       else await this.stopAtProvider(session);
@@ -79,5 +79,13 @@ export class SessionTerminator {
 
   private recordProviderStopped(tenantId: string, sessionId: string): Promise<void> {
     return this.database.inTenant(tenantId, (manager) => new SessionRepository(manager).markProviderStopped(sessionId));
+  }
+}
+
+/** The abort reason of a turn whose session was terminated while it ran. */
+export class SessionEndedDuringTurn extends Error {
+  constructor(readonly reason: TerminationReason) {
+    super(`the session was terminated during the turn (${reason})`);
+    this.name = 'SessionEndedDuringTurn';
   }
 }

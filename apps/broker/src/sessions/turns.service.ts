@@ -16,7 +16,7 @@ import { RuntimeMetrics } from '../runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { findOwnSession } from './session-access.js';
 import { handleOf } from './session-binding.js';
-import { SessionTerminator } from './session-terminator.js';
+import { SessionEndedDuringTurn, SessionTerminator } from './session-terminator.js';
 import { expiryReason } from './session-view.js';
 import { SessionRepository, type Session } from './session.repository.js';
 import type { SessionEventView, TurnBody, TurnView } from './session.schemas.js';
@@ -225,7 +225,15 @@ export class TurnsService {
             }
             if (runtimeError.kind === 'not_found') providerGone = true;
             failure = turnFailure(runtimeError, controller.signal);
-            if (!accepted) httpError = providerGone ? undefined : toHttpError(controller.signal.aborted ? timeoutError() : runtimeError);
+            if (!accepted) {
+              const abortReason: unknown = controller.signal.aborted ? controller.signal.reason : undefined;
+              httpError =
+                abortReason instanceof SessionEndedDuringTurn
+                  ? new AppError('session_terminated', abortReason.message, { terminationReason: abortReason.reason })
+                  : providerGone
+                    ? undefined
+                    : toHttpError(abortReason ? timeoutError() : runtimeError);
+            }
             return;
           }
         }
