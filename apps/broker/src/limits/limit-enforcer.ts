@@ -21,6 +21,9 @@ export interface BudgetReservation {
   amountUsd: string;
   user: boolean;
   tenant: boolean;
+  /** The budgets in force when the turn was admitted, to judge exhaustion when it settles. */
+  userBudgetUsd: string | null;
+  tenantBudgetUsd: string | null;
 }
 
 /**
@@ -78,7 +81,8 @@ export class LimitEnforcer implements TurnAbandonedListener {
    */
   async admitTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, estimateUsd: string): Promise<BudgetReservation | LimitDenial> {
     const limits = new LimitsRepository(manager);
-    const policy = effectivePolicy(this.config, await limits.tenantPolicy(), await limits.userPolicy(caller.userId));
+    const stored = await limits.policies(caller.userId);
+    const policy = effectivePolicy(this.config, stored.tenant, stored.user);
     if (policy.turnsPerMinutePerUser !== null) {
       const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'turn', policy.turnsPerMinutePerUser);
       if (counted === undefined) {
@@ -89,7 +93,14 @@ export class LimitEnforcer implements TurnAbandonedListener {
       }
     }
     const month = budgetMonth();
-    const reservation: BudgetReservation = { month, amountUsd: estimateUsd, user: false, tenant: false };
+    const reservation: BudgetReservation = {
+      month,
+      amountUsd: estimateUsd,
+      user: false,
+      tenant: false,
+      userBudgetUsd: policy.monthlyBudgetUsdPerUser,
+      tenantBudgetUsd: policy.monthlyBudgetUsdPerTenant,
+    };
     for (const [scope, budget, ledgerUser] of [
       ['user', policy.monthlyBudgetUsdPerUser, caller.userId],
       ['tenant', policy.monthlyBudgetUsdPerTenant, ''],
@@ -113,15 +124,17 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * then ends with reason `budget`).
    */
   async settleTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
-    const limits = new LimitsRepository(manager);
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
-    await limits.settle(caller.tenantId, caller.userId, reservation.month, reservation.user ? reservation.amountUsd : '0', costUsd);
-    await limits.settle(caller.tenantId, '', reservation.month, reservation.tenant ? reservation.amountUsd : '0', costUsd);
-    const policy = effectivePolicy(this.config, await limits.tenantPolicy(), await limits.userPolicy(caller.userId));
-    return (
-      (policy.monthlyBudgetUsdPerUser !== null && (await limits.exhausted(caller.userId, reservation.month, policy.monthlyBudgetUsdPerUser))) ||
-      (policy.monthlyBudgetUsdPerTenant !== null && (await limits.exhausted('', reservation.month, policy.monthlyBudgetUsdPerTenant)))
-    );
+    return new LimitsRepository(manager).settleBoth({
+      tenantId: caller.tenantId,
+      userId: caller.userId,
+      month: reservation.month,
+      spent: costUsd,
+      userReserved: reservation.user ? reservation.amountUsd : '0',
+      tenantReserved: reservation.tenant ? reservation.amountUsd : '0',
+      userBudget: reservation.userBudgetUsd,
+      tenantBudget: reservation.tenantBudgetUsd,
+    });
   }
 
   /**

@@ -28,6 +28,15 @@ export class LimitsRepository {
     return rows[0]?.policy ?? {};
   }
 
+  /** The tenant's policy and the user's override, in one round trip. */
+  async policies(userId: string): Promise<{ tenant: StoredPolicy; user: StoredPolicy }> {
+    const [row] = await this.manager.query<{ tenant: StoredPolicy | null; user: StoredPolicy | null }[]>(
+      `SELECT (SELECT policy FROM tenant_limits) AS tenant, (SELECT policy FROM user_limits WHERE user_id = $1) AS user`,
+      [userId],
+    );
+    return { tenant: row?.tenant ?? {}, user: row?.user ?? {} };
+  }
+
   async userPolicy(userId: string): Promise<StoredPolicy> {
     const rows = await this.manager.query<{ policy: StoredPolicy }[]>(`SELECT policy FROM user_limits WHERE user_id = $1`, [userId]);
     return rows[0]?.policy ?? {};
@@ -99,17 +108,44 @@ export class LimitsRepository {
    * ledger across replicas.
    */
   async reserve(tenantId: string, userId: string, month: string, amount: string, budget: string): Promise<boolean> {
-    await this.manager.query(
-      `INSERT INTO budget_ledgers (tenant_id, user_id, month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [tenantId, userId, month],
-    );
-    const [rows] = await this.manager.query<[unknown[], number]>(
-      `UPDATE budget_ledgers SET reserved_usd = reserved_usd + $4::numeric
-       WHERE tenant_id = $1 AND user_id = $2 AND month = $3 AND spent_usd + reserved_usd + $4::numeric <= $5::numeric
+    // One statement: a first reservation of the month inserts the ledger (if
+    // the amount fits at all); later ones add to it only while it fits.
+    const rows = await this.manager.query<unknown[]>(
+      `INSERT INTO budget_ledgers (tenant_id, user_id, month, reserved_usd)
+       SELECT $1, $2, $3, $4::numeric WHERE $4::numeric <= $5::numeric
+       ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET reserved_usd = budget_ledgers.reserved_usd + EXCLUDED.reserved_usd
+         WHERE budget_ledgers.spent_usd + budget_ledgers.reserved_usd + EXCLUDED.reserved_usd <= $5::numeric
        RETURNING 1`,
       [tenantId, userId, month, amount, budget],
     );
     return rows.length > 0;
+  }
+
+  /**
+   * After a turn, on the user's and the tenant's ledger at once: releases
+   * what each reserved, books the cost, and says whether either is now at
+   * or over its budget (null: no budget).
+   */
+  async settleBoth(settle: {
+    tenantId: string;
+    userId: string;
+    month: string;
+    spent: string;
+    userReserved: string;
+    tenantReserved: string;
+    userBudget: string | null;
+    tenantBudget: string | null;
+  }): Promise<boolean> {
+    const rows = await this.manager.query<{ exhausted: boolean }[]>(
+      `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd) VALUES ($1, $2, $3, $4::numeric), ($1, '', $3, $4::numeric)
+       ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET
+         spent_usd = budget_ledgers.spent_usd + EXCLUDED.spent_usd,
+         reserved_usd = greatest(0, budget_ledgers.reserved_usd - CASE WHEN budget_ledgers.user_id = '' THEN $6::numeric ELSE $5::numeric END)
+       RETURNING CASE WHEN user_id = '' THEN $8::numeric IS NOT NULL AND spent_usd >= $8::numeric
+                      ELSE $7::numeric IS NOT NULL AND spent_usd >= $7::numeric END AS exhausted`,
+      [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget],
+    );
+    return rows.some((row) => row.exhausted);
   }
 
   /** Releases a reservation and books what was really spent. */
@@ -123,15 +159,6 @@ export class LimitsRepository {
        WHERE tenant_id = $1 AND user_id = $2 AND month = $3`,
       [tenantId, userId, month, reserved, spent],
     );
-  }
-
-  /** Whether the ledger has reached its budget. */
-  async exhausted(userId: string, month: string, budget: string): Promise<boolean> {
-    const rows = await this.manager.query<{ exhausted: boolean }[]>(
-      `SELECT spent_usd >= $3::numeric AS exhausted FROM budget_ledgers WHERE user_id = $1 AND month = $2`,
-      [userId, month, budget],
-    );
-    return rows[0]?.exhausted ?? false;
   }
 
   async ledger(userId: string, month: string): Promise<{ spent: string; reserved: string }> {
