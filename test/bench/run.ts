@@ -22,7 +22,7 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture], [1, 64], (c) => (c === 1 ? 300 : 1280), databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture], [1, 64], (c) => (c === 1 ? 200 : 640), databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
