@@ -182,6 +182,7 @@ export class TurnsService {
     let httpError: AppError | undefined;
     let providerGone = false;
     let accepted = false;
+    let terminatedDuringTurn: AppError | undefined;
     const attributes = { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.tenant': session.tenantId, 'switchboard.provider_session': session.providerSessionId ?? '' };
     try {
       await this.calls.span('turn', { ...attributes, 'switchboard.turn': turnId }, async () => {
@@ -243,7 +244,19 @@ export class TurnsService {
       untrack();
     }
     const durationMs = Math.round(performance.now() - startedAt);
-    const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError, durationMs, accepted };
+    // (Assigned in the closures above, which TypeScript's narrowing does not follow.)
+    const failedSoFar = failure as { code: string; message: string } | null;
+    if (failedSoFar && failedSoFar.code !== 'session_terminated') {
+      // A session ended on another replica (its turns are not tracked here) makes the provider cut the
+      // stream: that is the session ending, not a provider failure.
+      const current = await this.database.inTenant(session.tenantId, (manager) => new SessionRepository(manager).findById(session.id));
+      if (current?.status === 'terminated') {
+        failure = { code: 'session_terminated', message: `the session was terminated during the turn (${current.terminationReason ?? 'unknown'})` };
+        providerGone = false;
+        terminatedDuringTurn = terminatedError(current);
+      }
+    }
+    const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError: terminatedDuringTurn ?? httpError, durationMs, accepted };
     const { budgetExhausted } = await this.record(session, turnId, outcome, recorder, state, reservation);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: outcome.status }, durationMs / 1000);
     if (budgetExhausted && !providerGone) {
