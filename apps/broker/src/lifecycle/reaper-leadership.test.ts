@@ -48,6 +48,12 @@ describe('advisory-lock leadership', { skip: !url && 'needs PostgreSQL (DATABASE
       );
       assert.equal(rows.length, 1);
       await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+      // pg_terminate_backend only signals: wait (bounded) until the backend is gone and its lock with it.
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const alive = await admin.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [rows[0].pid]);
+        if (alive.rowCount === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       assert.equal(await b.check(), true, 'the lock died with the connection');
       assert.equal(await a.check(), false, 'the old leader notices');
       assert.equal(await a.check(), false, 'and stays a follower while the other leads');
