@@ -246,9 +246,9 @@ export class TurnsService {
     const durationMs = Math.round(performance.now() - startedAt);
     // (Assigned in the closures above, which TypeScript's narrowing does not follow.)
     const failedSoFar = failure as { code: string; message: string } | null;
-    if (failedSoFar && failedSoFar.code !== 'session_terminated') {
-      // A session ended on another replica (its turns are not tracked here) makes the provider cut the
-      // stream: that is the session ending, not a provider failure.
+    if (failedSoFar) {
+      // A session ended during the turn (here, or on another replica whose terminations this one does not
+      // see, after which the provider cuts the stream) is the session ending, not a provider failure: 410.
       const current = await this.database.inTenant(session.tenantId, (manager) => new SessionRepository(manager).findById(session.id));
       if (current?.status === 'terminated') {
         failure = { code: 'session_terminated', message: `the session was terminated during the turn (${current.terminationReason ?? 'unknown'})` };
