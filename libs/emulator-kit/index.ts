@@ -4,6 +4,7 @@ export { FaultPlan, faultSchema } from './fault-plan.js';
 export type { Fault, FaultInput } from './fault-plan.js';
 export { controlPrefix, handleControlRequest } from './control-routes.js';
 export { routeMatcher } from './route-matcher.js';
+export { playTransportFault } from './fault-playback.js';
 export type { RouteMatch, RouteSpec } from './route-matcher.js';
 export type { ControlContext } from './control-routes.js';
 export {

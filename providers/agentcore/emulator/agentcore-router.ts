@@ -1,7 +1,6 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { handleControlRequest, RequestBodyError, sendJson, untilClosed, type ControlContext, type Fault } from '#libs/emulator-kit';
+import { handleControlRequest, playTransportFault, RequestBodyError, sendJson, type ControlContext, type Fault } from '#libs/emulator-kit';
 import { AgentCoreApiError, errorTypeForStatus } from './api-errors.js';
 import { getAgentRuntime, invokeRuntime, stopRuntimeSession, type RouteCall, type RouteServices } from './runtime-routes.js';
 
@@ -67,18 +66,7 @@ async function playFault(fault: Fault, route: Route, res: ServerResponse, reques
     });
     return 'answered';
   }
-  if (route.streams) return 'continue';
-  switch (fault.kind) {
-    case 'delay':
-      await sleep(fault.ms);
-      return 'continue';
-    case 'stall':
-      await untilClosed(res);
-      return 'answered';
-    case 'truncate':
-      res.destroy();
-      return 'answered';
-  }
+  return playTransportFault(fault, res, { streaming: route.streams === true });
 }
 
 function renderError(res: ServerResponse, error: unknown, services: RouteServices): void {

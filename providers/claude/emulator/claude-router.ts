@@ -1,11 +1,10 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import {
   handleControlRequest,
   RequestBodyError,
   sendJson,
-  untilClosed,
+  playTransportFault,
   type ControlContext,
   type EmulatorLogger,
   type Fault,
@@ -74,18 +73,7 @@ async function playFault(fault: Fault, { route }: RouteMatch, res: ServerRespons
     sendJson(res, fault.status, body, headers);
     return 'answered';
   }
-  if (route.streaming) return 'continue';
-  switch (fault.kind) {
-    case 'delay':
-      await sleep(fault.ms);
-      return 'continue';
-    case 'stall':
-      await untilClosed(res);
-      return 'answered';
-    case 'truncate':
-      res.destroy();
-      return 'answered';
-  }
+  return playTransportFault(fault, res, { streaming: route.streaming === true });
 }
 
 function hasCredentials(req: IncomingMessage): boolean {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { handleControlRequest, RequestBodyError, routeMatcher, sendJson, untilClosed, type ControlContext, type EmulatorLogger, type Fault } from '#libs/emulator-kit';
+import { handleControlRequest, RequestBodyError, playTransportFault, routeMatcher, sendJson, type ControlContext, type EmulatorLogger, type Fault } from '#libs/emulator-kit';
 import { codeForStatus, errorBody, FoundryApiError } from './api-errors.js';
 import type { Route } from './route-table.js';
 
@@ -70,18 +69,7 @@ export async function playFault(fault: Fault, route: Pick<Route, 'op' | 'streami
     sendJson(res, fault.status, body, headers);
     return 'answered';
   }
-  if (route.streaming) return 'continue';
-  switch (fault.kind) {
-    case 'delay':
-      await sleep(fault.ms);
-      return 'continue';
-    case 'stall':
-      await untilClosed(res);
-      return 'answered';
-    case 'truncate':
-      res.destroy();
-      return 'answered';
-  }
+  return playTransportFault(fault, res, { streaming: route.streaming === true });
 }
 
 function renderError(res: ServerResponse, requestId: string, error: unknown, logger: EmulatorLogger): void {
