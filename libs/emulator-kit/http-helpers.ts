@@ -1,4 +1,4 @@
-import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 
 export const defaultBodyLimitBytes = 1024 * 1024;
 
@@ -95,4 +95,25 @@ export function writeEvent(res: ServerResponse, event: string, data: unknown, on
 export function untilClosed(res: ServerResponse): Promise<void> {
   if (res.closed) return Promise.resolve();
   return new Promise((resolve) => res.once('close', () => resolve()));
+}
+
+/** Starts listening and resolves with the port actually bound (0 picks a free one). */
+export function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+/**
+ * Stops the server. Open event streams never end on their own, so every
+ * connection is closed first; otherwise `close()` would wait for them forever.
+ */
+export async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
 }

@@ -15,6 +15,8 @@ export {
   sendJson,
   untilClosed,
   writeEvent,
+  listenOn,
+  closeServer,
 } from './http-helpers.js';
 export type { EmulatorLogger } from './emulator-logger.js';
 export { silentLogger } from './emulator-logger.js';

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { EmulatorClock, EmulatorStats, FaultPlan, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { createServer } from 'node:http';
+import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import type { AgentCoreTarget } from '../agentcore-target.js';
 import { createRouter } from './agentcore-router.js';
 import { MicroVmPool } from './microvm-pool.js';
@@ -74,7 +74,7 @@ export async function startAgentCoreEmulator(options: AgentCoreEmulatorOptions =
   const strands = catalog.add(demoRuntimes.strands);
   const text = catalog.add(demoRuntimes.text);
   const server = createServer(createRouter({ catalog, pool, clock, stats, faults, logger, pacingMs: options.pacingMs ?? 0 }));
-  const port = await listen(server, options.port ?? 0, host);
+  const port = await listenOn(server, options.port ?? 0, host);
   const url = `http://${host}:${port}`;
   logger.info({ url }, 'AgentCore Runtime emulator listening');
   const demo = (runtime: EmulatedRuntime, responseCodec: AgentCoreTarget['responseCodec']): AgentCoreTarget => ({
@@ -97,20 +97,8 @@ export async function startAgentCoreEmulator(options: AgentCoreEmulatorOptions =
     killMicroVm: (runtimeSessionId) => pool.findBySessionId(runtimeSessionId).forEach((vm) => pool.terminate(vm)),
     stop: async () => {
       pool.terminateAll();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       logger.info({ url }, 'AgentCore Runtime emulator stopped');
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }

@@ -1,5 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import { EmulatorClock, EmulatorStats, FaultPlan, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { createServer } from 'node:http';
+import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import { createRouter } from './claude-router.js';
 import { eventRoutes } from './event-routes.js';
 import type { EmulatorServices } from './route-table.js';
@@ -63,7 +63,7 @@ export async function startClaudeEmulator(options: ClaudeEmulatorOptions = {}): 
   const routes = [...setupRoutes(services), ...sessionRoutes(services), ...eventRoutes(services)];
 
   const server = createServer(createRouter({ routes, clock, faults, stats, logger }));
-  const port = await listen(server, options.port ?? 0, host);
+  const port = await listenOn(server, options.port ?? 0, host);
   const url = `http://${host}:${port}`;
   logger.info({ url }, 'Claude Managed Agents emulator listening');
 
@@ -77,21 +77,8 @@ export async function startClaudeEmulator(options: ClaudeEmulatorOptions = {}): 
     terminateSession: (sessionId, message = 'the session was terminated by the provider') => lifecycle.terminate(store.find(sessionId), message),
     stop: async () => {
       runner.haltAll();
-      // Open event streams never end on their own; without this, close() would wait for them forever.
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       logger.info({ url }, 'Claude Managed Agents emulator stopped');
     },
   };
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }

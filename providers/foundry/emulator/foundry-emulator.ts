@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:https';
+import { createServer } from 'node:https';
 import { isIP } from 'node:net';
-import { EmulatorClock, EmulatorStats, FaultPlan, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import { agentRoutes } from './agent-routes.js';
 import { AgentRegistry } from './agent-registry.js';
 import { conversationRoutes } from './conversation-routes.js';
@@ -91,7 +91,7 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
     { cert: certificates.certificate, key: certificates.privateKey },
     createRouter({ routes, logger, caCertificate: certificates.caCertificate, clock, faults: services.faults, stats: services.stats }),
   );
-  const port = await listen(server, options.port ?? 0, host);
+  const port = await listenOn(server, options.port ?? 0, host);
   const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   logger.info({ url }, 'Microsoft Foundry emulator listening');
 
@@ -111,9 +111,7 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
         .items.filter((item) => item.type === 'message')
         .map((item) => `${String(item.role)}: ${messageText(item)}`),
     stop: async () => {
-      // Open event streams never end on their own; without this, close() would wait for them forever.
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
       logger.info({ url }, 'Microsoft Foundry emulator stopped');
     },
   };
@@ -123,15 +121,4 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
 function certificateHosts(host: string): string[] {
   const wildcard = host === '0.0.0.0' || host === '::';
   return [...new Set(['127.0.0.1', 'localhost', ...(wildcard ? [] : [host])])];
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      const address = server.address();
-      resolve(typeof address === 'object' && address ? address.port : port);
-    });
-  });
 }
