@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { spawnBroker } from '../support/broker-process.js';
-import { percentile } from './stats.js';
+import { percentile, processMemoryMiB } from './stats.js';
 
 export interface AuditFigures {
   events: number;
@@ -16,16 +15,6 @@ export interface AuditFigures {
 }
 
 const operatorKey = 'bench-operator-key-0123456789abcdefghij';
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1]) / 102.4) / 10;
-}
-
-function currentRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) / 102.4) / 10;
-}
 
 /**
  * Audit at scale, on PostgreSQL: one tenant with `count` events (seeded in
@@ -79,7 +68,7 @@ export async function benchAudit(databaseUrl: string, count = 1_000_000): Promis
       queryP99Ms[name] = percentile(timings.slice(20), 99);
     }
 
-    const idleRssMiB = currentRssMiB(broker.child.pid!);
+    const idleRssMiB = processMemoryMiB(broker.child.pid!);
     const started = performance.now();
     const response = await auditor('/v1/audit/export?format=ocsf');
     let firstByteMs = -1;
@@ -96,7 +85,7 @@ export async function benchAudit(databaseUrl: string, count = 1_000_000): Promis
       exportSeconds: Math.round((performance.now() - started) / 100) / 10,
       exportBytes: bytes,
       exportTimeToFirstByteMs: Math.round(firstByteMs),
-      brokerPeakRssMiB: peakRssMiB(broker.child.pid!),
+      brokerPeakRssMiB: processMemoryMiB(broker.child.pid!, 'VmHWM'),
       brokerRssBeforeExportMiB: idleRssMiB,
     };
   } finally {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { processMemoryMiB } from './stats.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { spawnBroker } from '../support/broker-process.js';
@@ -24,7 +24,6 @@ export interface CostExportFigures {
 }
 
 const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
-const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
 
 /**
  * Seeds `rows` charge lines for one tenant with SQL (generate_series: 1,000
@@ -106,9 +105,9 @@ async function exportOnce(databaseUrl: string, rows: number, nodeOptions: string
     const seedMs = Math.round(performance.now() - seedStarted);
 
     const pid = broker.child.pid!;
-    const baselineKiB = rssKiB(pid);
+    const baselineKiB = processMemoryMiB(pid) * 1024;
     let peakKiB = baselineKiB;
-    const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, rssKiB(pid))), 20);
+    const sampler = setInterval(() => (peakKiB = Math.max(peakKiB, processMemoryMiB(pid) * 1024)), 20);
     const started = performance.now();
     let firstByteMs = -1;
     let firstRowMs = -1;

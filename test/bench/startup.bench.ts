@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnBroker } from '../support/broker-process.js';
+import { processMemoryMiB } from './stats.js';
 
 export interface StartupFigures {
   database: 'embedded' | 'postgres';
@@ -12,11 +13,6 @@ export interface StartupFigures {
   idleRssMiB: number;
 }
 
-function rssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-  return Math.round((kib / 1024) * 10) / 10;
-}
 
 async function bootToReady(env: Record<string, string>): Promise<{ ms: number; stop(): Promise<void>; pid: number }> {
   const began = performance.now();
@@ -47,7 +43,7 @@ export async function benchStartup(databaseUrl: string | undefined): Promise<Sta
     await first.stop();
     const second = await bootToReady(env);
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    const idle = rssMiB(second.pid);
+    const idle = processMemoryMiB(second.pid);
     await second.stop();
     results.push({ database: 'embedded', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
   } finally {
@@ -59,7 +55,7 @@ export async function benchStartup(databaseUrl: string | undefined): Promise<Sta
     await first.stop();
     const second = await bootToReady(env);
     await new Promise((resolve) => setTimeout(resolve, 5000));
-    const idle = rssMiB(second.pid);
+    const idle = processMemoryMiB(second.pid);
     await second.stop();
     results.push({ database: 'postgres', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
   }

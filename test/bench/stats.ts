@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** Percentile by nearest rank over a copy of `values` (ms). */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -15,4 +17,14 @@ export async function runConcurrently<T>(workers: number, perWorker: number, cal
     }),
   );
   return results;
+}
+
+/**
+ * A process's memory from /proc, in MiB to one decimal: `VmRSS` (resident
+ * now) or `VmHWM` (the resident peak since it started).
+ */
+export function processMemoryMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+  return Math.round((kib / 1024) * 10) / 10;
 }
