@@ -20,4 +20,6 @@ COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/apps/broker/src/main.js"]
+# The heap budget from package.json's start script (README "Memory"): a small
+# young generation and a bounded old one keep a 1M-row export under 200 MB RSS.
+CMD ["node", "--max-old-space-size=512", "--max-semi-space-size=8", "dist/apps/broker/src/main.js"]

@@ -1,7 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { DataDirLock } from './data-dir-lock.js';
 
 /** A running embedded PostgreSQL (PGlite) reachable over TCP on loopback. */
@@ -22,9 +20,11 @@ export const inMemoryDataDir = 'memory://';
  * PostgreSQL (RLS, plpgsql triggers, row locks), the app keeps one code path,
  * and psql can attach on a fixed port. The socket server multiplexes every
  * connection onto PGlite's single session, so the pool must be exactly 1
- * (larger pools interleave large messages between connections).
+ * (larger pools interleave large messages between connections). PGlite loads
+ * here, on demand, so a broker on PostgreSQL never holds it.
  */
 export async function startEmbeddedDatabase(options: { dataDir: string; port: number }): Promise<EmbeddedDatabase> {
+  const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const inMemory = options.dataDir === inMemoryDataDir;
   const lock = inMemory ? undefined : DataDirLock.acquire(options.dataDir);
   try {

@@ -1,13 +1,13 @@
 import { processMemoryMiB } from './stats.js';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { spawnBroker } from '../support/broker-process.js';
+import { spawnBroker, startScriptNodeFlags } from '../support/broker-process.js';
 
 export interface CostExportFigures {
   database: 'postgres';
   format: string;
-  /** The broker's V8 flags: none (V8 sizes its heap itself) or a heap cap as a memory-limited container would set. */
-  nodeOptions: string;
+  /** The broker's Node flags: those of `npm start` (its heap budget). */
+  nodeFlags: string;
   rows: number;
   seedMs: number;
   /** Request sent → first byte of the body (the CSV header). */
@@ -33,19 +33,15 @@ const mib = (kib: number) => Math.round((kib / 1024) * 10) / 10;
  * resident memory. PostgreSQL only (the embedded database lives inside the
  * broker process and cannot be seeded beside it); returns [] without one.
  * Figures are written by `npm run bench`, never asserted in tests.
- *
- * Runs twice: with V8 left to size its heap (it grows the old generation
- * lazily on a large machine, so peak RSS mostly shows V8's appetite), and
- * with `--max-old-space-size=192`, which shows what the export itself holds.
+ * The broker runs with `npm start`'s Node flags (its heap budget), as users
+ * run it.
  */
 export async function benchCostExport(databaseUrl: string | undefined, rows = 1_000_000): Promise<CostExportFigures[]> {
   if (!databaseUrl) return [];
-  const results: CostExportFigures[] = [];
-  for (const nodeOptions of ['', '--max-old-space-size=192']) results.push(await exportOnce(databaseUrl, rows, nodeOptions));
-  return results;
+  return [await exportOnce(databaseUrl, rows)];
 }
 
-async function exportOnce(databaseUrl: string, rows: number, nodeOptions: string): Promise<CostExportFigures> {
+async function exportOnce(databaseUrl: string, rows: number): Promise<CostExportFigures> {
   const operatorKey = `bench-operator-${randomBytes(12).toString('hex')}`;
   const broker = await spawnBroker({
     DATABASE_URL: databaseUrl,
@@ -54,7 +50,6 @@ async function exportOnce(databaseUrl: string, rows: number, nodeOptions: string
     // The export needs no runtime; without emulators the baseline is the broker alone.
     SWITCHBOARD_EMULATORS: 'off',
     LOG_LEVEL: 'info',
-    NODE_OPTIONS: nodeOptions,
   });
   const client = new pg.Client({ connectionString: databaseUrl });
   try {
@@ -133,7 +128,7 @@ async function exportOnce(databaseUrl: string, rows: number, nodeOptions: string
     return {
       database: 'postgres',
       format: 'focus-csv 1.2',
-      nodeOptions: nodeOptions || '(none)',
+      nodeFlags: startScriptNodeFlags().join(' '),
       rows: exported,
       seedMs,
       timeToFirstByteMs: Math.round(firstByteMs * 10) / 10,

@@ -9,6 +9,7 @@ import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
+import { startScriptNodeFlags } from '../support/broker-process.js';
 
 /**
  * `npm run bench`: measures, then writes bench-results/latest.json and a
@@ -66,7 +67,7 @@ const lines = [
         '|---|---|---|',
         ...Object.keys(audit.queryP50Ms).map((name) => `| ${name} | ${audit.queryP50Ms[name]} | ${audit.queryP99Ms[name]} |`),
         '',
-        `Export (${audit.exportFormat}): ${audit.exportSeconds} s, ${(audit.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${audit.exportTimeToFirstByteMs} ms, broker RSS ${audit.brokerRssBeforeExportMiB} MiB before, peak ${audit.brokerPeakRssMiB} MiB.`,
+        `Export (${audit.exportFormat}): ${audit.exportSeconds} s, ${(audit.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${audit.exportTimeToFirstByteMs} ms, broker RSS ${audit.brokerRssBeforeExportMiB} MiB before, peak ${audit.brokerPeakRssMiB} MiB (broker flags: ${startScriptNodeFlags().join(' ')}).`,
         '',
       ]
     : []),
@@ -74,11 +75,11 @@ const lines = [
     ? [
         `## FOCUS cost export, ${costExport[0].rows.toLocaleString('en')} rows (PostgreSQL)`,
         '',
-        '| broker V8 flags | first byte (ms) | first row (ms) | total (s) | rows/s | RSS before / peak (MiB) |',
+        '| broker Node flags | first byte (ms) | first row (ms) | total (s) | rows/s | RSS before / peak (MiB) |',
         '|---|---|---|---|---|---|',
         ...costExport.map(
           (row) =>
-            `| ${row.nodeOptions || 'default'} | ${row.timeToFirstByteMs} | ${row.timeToFirstRowMs} | ${(row.totalMs / 1000).toFixed(1)} | ${row.rowsPerSecond} | ${row.baselineRssMiB} / ${row.peakRssMiB} |`,
+            `| ${row.nodeFlags} | ${row.timeToFirstByteMs} | ${row.timeToFirstRowMs} | ${(row.totalMs / 1000).toFixed(1)} | ${row.rowsPerSecond} | ${row.baselineRssMiB} / ${row.peakRssMiB} |`,
         ),
         '',
       ]

@@ -1,8 +1,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const mainScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/broker/src/main.js');
+const packageJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json');
+
+/**
+ * The Node flags of `npm start` (its heap budget), read from package.json so
+ * a spawned broker runs with exactly what users run.
+ */
+export function startScriptNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: { start: string } };
+  const words = scripts.start.split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`package.json's start script does not run node: ${scripts.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+}
 
 export interface BrokerProcess {
   child: ChildProcess;
@@ -14,7 +27,7 @@ export interface BrokerProcess {
 
 /** Runs `node dist/apps/broker/src/main.js` exactly as `npm start` does, and waits until it listens. */
 export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, [mainScript], {
+  const child = spawn(process.execPath, [...startScriptNodeFlags(), mainScript], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -43,7 +56,7 @@ export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_00
 /** Starts a process that is expected to fail; resolves with its exit code and output. */
 export function runBrokerToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [mainScript], {
+    const child = spawn(process.execPath, [...startScriptNodeFlags(), mainScript], {
       env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

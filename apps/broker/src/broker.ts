@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { createRequire } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { NestFactory } from '@nestjs/core';
@@ -38,7 +39,7 @@ export interface RunningBroker {
 export async function startBroker(config: AppConfig): Promise<RunningBroker> {
   const started = performance.now();
   configureLogger(config.logLevel);
-  const stopTracing = startTracing(config.tracing);
+  const stopTracing = await startTracing(config.tracing);
   const database = await openDatabase(config);
   let runtimes: RuntimeRegistry | undefined;
   try {
@@ -61,7 +62,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
     const startedInMs = Math.round(performance.now() - started);
     logger.info(
-      { url: `http://${host}:${address.port}`, database: config.database.kind, startedInMs },
+      { url: `http://${host}:${address.port}`, database: config.database.kind, startedInMs, heapLimitMiB: Math.round(getHeapStatistics().heap_size_limit / 1024 ** 2) },
       `Switchboard is listening on http://${host}:${address.port} (${config.database.kind} database)`,
     );
     return {

@@ -1,4 +1,3 @@
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
 import type { OidcConfig } from '#libs/config';
 import { unauthenticated } from '#libs/errors';
 
@@ -9,20 +8,28 @@ export interface VerifiedJwt {
   tokenId: string;
 }
 
-/** Verifies OIDC access tokens against the issuer's JWKS (fetched and cached by jose). */
-export class OidcVerifier {
-  private readonly keys;
+type Jose = typeof import('jose');
 
-  constructor(private readonly config: OidcConfig) {
-    this.keys = createRemoteJWKSet(new URL(config.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 });
-  }
+/**
+ * Verifies OIDC access tokens against the issuer's JWKS (fetched and cached by
+ * jose). jose loads on the first token, so a broker without OIDC never holds it.
+ */
+export class OidcVerifier {
+  private verifier: Promise<{ jose: Jose; keys: ReturnType<Jose['createRemoteJWKSet']> }> | undefined;
+
+  constructor(private readonly config: OidcConfig) {}
 
   async verify(token: string): Promise<VerifiedJwt> {
+    this.verifier ??= import('jose').then((jose) => ({
+      jose,
+      keys: jose.createRemoteJWKSet(new URL(this.config.jwksUrl), { cooldownDuration: 30_000, timeoutDuration: 5_000 }),
+    }));
+    const { jose, keys } = await this.verifier;
     let payload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys, { issuer: this.config.issuer, audience: this.config.audience }));
+      ({ payload } = await jose.jwtVerify(token, keys, { issuer: this.config.issuer, audience: this.config.audience }));
     } catch (error) {
-      if (error instanceof joseErrors.JOSEError) throw unauthenticated(`the token was rejected: ${error.code}`);
+      if (error instanceof jose.errors.JOSEError) throw unauthenticated(`the token was rejected: ${error.code}`);
       throw error;
     }
     const tenantClaim = payload[this.config.tenantClaim];
