@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -24,14 +25,7 @@ export class Database {
   constructor(readonly dataSource: DataSource) {}
 
   inTenant<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      // One round trip: `set_config('role', …, true)` is `SET LOCAL ROLE`.
-      await manager.query(
-        `SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', $1, true), set_config('app.scope', 'tenant', true)`,
-        [tenantId],
-      );
-      return work(manager);
-    });
+    return this.transaction(tenantId, 'tenant', work);
   }
 
   /**
@@ -41,12 +35,7 @@ export class Database {
    * never use it.
    */
   inPlatform<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', '', true), set_config('app.scope', 'platform', true)`,
-      );
-      return work(manager);
-    });
+    return this.transaction('', 'platform', work);
   }
 
   /**
@@ -57,5 +46,34 @@ export class Database {
    */
   platformRead<T>(sql: string, parameters: unknown[]): Promise<T[]> {
     return this.dataSource.query<T[]>(sql, parameters);
+  }
+
+  /**
+   * BEGIN, the role and the scope in one round trip, then `work`, then
+   * COMMIT (ROLLBACK when `work` throws). Every request pays this, so the
+   * opening is a single simple-protocol query: its values are escaped
+   * literals, since a multi-statement query cannot take parameters.
+   * `work` gets a manager bound to this connection; it runs SQL through
+   * `manager.query` (TypeORM's own transaction API is not used).
+   */
+  private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(
+        `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
+      );
+      let result: T;
+      try {
+        result = await work(runner.manager);
+      } catch (error) {
+        await runner.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      await runner.query('COMMIT');
+      return result;
+    } finally {
+      await runner.release();
+    }
   }
 }

@@ -16,6 +16,8 @@ import { startScriptNodeFlags } from '../support/broker-process.js';
  * Markdown summary. Figures are only ever checked here, never by timed
  * assertions in tests. Set DATABASE_URL (or BENCH_DATABASE_URL) to run on
  * PostgreSQL; `npm run bench -- startup` or `-- turns` runs one part.
+ * BENCH_RUNTIMES=claude,vertex limits the turn bench to those runtimes;
+ * BENCH_BROKER_NODE_FLAGS adds Node flags to its broker (`--cpu-prof`).
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -23,7 +25,7 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture], [1, 64], (c) => (c === 1 ? 200 : 640), databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture].filter((fixture) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(fixture.provider)), [1, 64], (c) => (c === 1 ? 200 : 640), databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
@@ -52,11 +54,11 @@ const lines = [
   '',
   '## Broker overhead per turn (streamed turn, client side)',
   '',
-  '| provider | concurrency | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) |',
-  '|---|---|---|---|---|---|---|',
+  '| provider | concurrency | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
+  '|---|---|---|---|---|---|---|---|',
   ...turnOverhead.map(
     (row) =>
-      `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} |`,
+      `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} |`,
   ),
   '',
   ...(audit

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawnBroker } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { uniqueName } from '../support/test-broker.js';
-import { percentile, runConcurrently } from './stats.js';
+import { localPostgresCpuMs, percentile, processCpuMs, runConcurrently } from './stats.js';
 
 export interface OverheadFigures {
   provider: string;
@@ -23,6 +23,16 @@ export interface OverheadFigures {
   /** Request sent → first agent event (a delta or message) received. */
   brokerFirstEventP50Ms: number;
   directFirstEventP50Ms: number;
+  /**
+   * CPU time of the broker process per turn: in the brokered run (broker
+   * plus the emulator inside it) and in the direct run (the emulator alone).
+   * The difference is what one turn costs the broker itself; at high
+   * concurrency on few cores, that is what queueing multiplies.
+   */
+  brokerProcessCpuMsPerTurn: number;
+  emulatorCpuMsPerTurn: number;
+  /** CPU of the local PostgreSQL per brokered turn (null on the embedded database, which runs inside the broker). */
+  postgresCpuMsPerTurn: number | null;
 }
 
 interface Timed {
@@ -76,7 +86,7 @@ export async function benchTurnOverhead(
       SWITCHBOARD_SEED_DEMO: 'off',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
       ...fixture.env,
-    });
+    }, undefined, (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
     try {
       const emulatorUrl = new RegExp(`"provider":"${fixture.provider}"[^\\n]*?"url":"([^"]+)"`).exec(broker.output())?.[1];
       if (!emulatorUrl) throw new Error(`the broker did not report an emulated ${fixture.provider} runtime`);
@@ -102,12 +112,18 @@ export async function benchTurnOverhead(
         // Warm up both paths (JIT, connection pools, prepared plans).
         await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `warm ${index}`));
         await runConcurrently(concurrency, 3, (worker, index) => directs[worker].turn(`warm ${index}`));
+        const pid = broker.child.pid!;
+        const cpuBeforeDirect = processCpuMs(pid);
         const direct = await runConcurrently(concurrency, perWorker, async (worker, index) => {
           const started = performance.now();
           const { firstEventMs } = await directs[worker].turn(`question ${index}`);
           return { totalMs: performance.now() - started, firstEventMs };
         });
+        const cpuBeforeBrokered = processCpuMs(pid);
+        const postgresBefore = databaseUrl ? localPostgresCpuMs() : 0;
         const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`));
+        const cpuAfterBrokered = processCpuMs(pid);
+        const postgresAfter = databaseUrl ? localPostgresCpuMs() : 0;
         await Promise.all(directs.map((session) => session.close()));
         const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
         results.push({
@@ -122,6 +138,9 @@ export async function benchTurnOverhead(
           overheadP99Ms: Math.round((p(brokered, 'totalMs', 99) - p(direct, 'totalMs', 99)) * 100) / 100,
           brokerFirstEventP50Ms: p(brokered, 'firstEventMs', 50),
           directFirstEventP50Ms: p(direct, 'firstEventMs', 50),
+          brokerProcessCpuMsPerTurn: Math.round(((cpuAfterBrokered - cpuBeforeBrokered) / brokered.length) * 100) / 100,
+          emulatorCpuMsPerTurn: Math.round(((cpuBeforeBrokered - cpuBeforeDirect) / direct.length) * 100) / 100,
+          postgresCpuMsPerTurn: databaseUrl ? Math.round(((postgresAfter - postgresBefore) / brokered.length) * 100) / 100 : null,
         });
       }
     } finally {

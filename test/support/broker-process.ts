@@ -26,8 +26,8 @@ export interface BrokerProcess {
 }
 
 /** Runs `node dist/apps/broker/src/main.js` exactly as `npm start` does, and waits until it listens. */
-export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_000): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, [...startScriptNodeFlags(), mainScript], {
+export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_000, extraNodeFlags: string[] = []): Promise<BrokerProcess> {
+  const child = spawn(process.execPath, [...startScriptNodeFlags(), ...extraNodeFlags, mainScript], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,7 +6,7 @@ import type { RuntimeDescriptor } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import type { TurnAbandonedListener } from '../lifecycle/turn-abandonment.js';
-import { LimitsRepository } from './limits.repository.js';
+import { LimitsRepository, type StoredPolicies } from './limits.repository.js';
 import type { Policy } from './limits.schemas.js';
 import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
 
@@ -77,11 +77,17 @@ export class LimitEnforcer implements TurnAbandonedListener {
 
   /**
    * Before a turn: the turn rate, then the budgets — reserving this turn's
-   * estimated cost on the user's and the tenant's monthly ledgers.
+   * estimated cost on the user's and the tenant's monthly ledgers. `stored`
+   * is the policies when the caller already read them in this transaction.
    */
-  async admitTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, estimateUsd: string): Promise<BudgetReservation | LimitDenial> {
+  async admitTurn(
+    manager: EntityManager,
+    caller: { tenantId: string; userId: string },
+    estimateUsd: string,
+    stored?: StoredPolicies,
+  ): Promise<BudgetReservation | LimitDenial> {
     const limits = new LimitsRepository(manager);
-    const stored = await limits.policies(caller.userId);
+    stored ??= await limits.policies(caller.userId);
     const policy = effectivePolicy(this.config, stored.tenant, stored.user);
     if (policy.turnsPerMinutePerUser !== null) {
       const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'turn', policy.turnsPerMinutePerUser);

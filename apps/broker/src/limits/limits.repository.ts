@@ -4,6 +4,30 @@ import type { Policy } from './limits.schemas.js';
 export type StoredPolicy = Partial<Policy>;
 export type RateKind = 'session_create' | 'turn';
 
+/** The tenant's stored policy and the user's override (either may be empty). */
+export interface StoredPolicies {
+  tenant: StoredPolicy;
+  user: StoredPolicy;
+}
+
+export interface StoredPolicyColumns {
+  tenant_policy: StoredPolicy | null;
+  user_policy: StoredPolicy | null;
+}
+
+/**
+ * The select-list that reads both stored policies (as `tenant_policy` and
+ * `user_policy`), for a statement that wants them without a round trip of
+ * their own (a turn's claim). `userParameter` is the user id's placeholder.
+ */
+export function storedPolicyColumns(userParameter: string): string {
+  return `(SELECT policy FROM tenant_limits) AS tenant_policy, (SELECT policy FROM user_limits WHERE user_id = ${userParameter}) AS user_policy`;
+}
+
+export function storedPoliciesOf(row: StoredPolicyColumns | undefined): StoredPolicies {
+  return { tenant: row?.tenant_policy ?? {}, user: row?.user_policy ?? {} };
+}
+
 /** Limits state of the transaction's tenant: policies, live counts, rate windows, budget ledgers. */
 export class LimitsRepository {
   constructor(private readonly manager: EntityManager) {}
@@ -29,12 +53,9 @@ export class LimitsRepository {
   }
 
   /** The tenant's policy and the user's override, in one round trip. */
-  async policies(userId: string): Promise<{ tenant: StoredPolicy; user: StoredPolicy }> {
-    const [row] = await this.manager.query<{ tenant: StoredPolicy | null; user: StoredPolicy | null }[]>(
-      `SELECT (SELECT policy FROM tenant_limits) AS tenant, (SELECT policy FROM user_limits WHERE user_id = $1) AS user`,
-      [userId],
-    );
-    return { tenant: row?.tenant ?? {}, user: row?.user ?? {} };
+  async policies(userId: string): Promise<StoredPolicies> {
+    const [row] = await this.manager.query<StoredPolicyColumns[]>(`SELECT ${storedPolicyColumns('$1')}`, [userId]);
+    return storedPoliciesOf(row);
   }
 
   async userPolicy(userId: string): Promise<StoredPolicy> {

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { ProviderId } from '#libs/runtime-spec';
+import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
 
 export interface Session {
@@ -67,11 +68,11 @@ interface SessionRow {
   provider_stopped_at: Date | null;
 }
 
-const select = `SELECT s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name, a.instructions AS agent_instructions, s.target, s.provider, s.provider_session_id,
+const columns = `s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name, a.instructions AS agent_instructions, s.target, s.provider, s.provider_session_id,
   s.provider_state, s.status, s.termination_reason, s.metadata, s.idle_timeout_seconds, s.max_lifetime_seconds,
   s.created_at, s.last_activity_at, s.idle_expires_at, s.expires_at, s.ended_at, s.current_turn_id, s.turn_started_at,
-  s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at
-  FROM sessions s JOIN agents a ON a.id = s.agent_id`;
+  s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at`;
+const select = `SELECT ${columns} FROM sessions s JOIN agents a ON a.id = s.agent_id`;
 
 const toSession = (row: SessionRow): Session => ({
   id: row.id,
@@ -201,6 +202,28 @@ export class SessionRepository {
    * of the turn's first event, or undefined when another turn holds the
    * session.
    */
+  /**
+   * A turn's claim in one statement, for the common case: the user's own
+   * session, live, not past a deadline, with no turn running. Returns the
+   * session as claimed, the turn's first event seq, and the limits in force;
+   * undefined when any condition fails (the caller then reads the session to
+   * tell which answer applies). The deadlines are those of `expiryReason`.
+   */
+  async claimOwnTurn(id: string, userId: string, turnId: string): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies } | undefined> {
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows] = await this.manager.query<[(SessionRow & StoredPolicyColumns)[], number]>(
+      `UPDATE sessions s SET current_turn_id = $3, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
+       FROM agents a
+       WHERE s.id = $1 AND s.user_id = $2 AND a.id = s.agent_id AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
+         AND (s.expires_at IS NULL OR s.expires_at > now())
+         AND (s.status <> 'idle' OR s.idle_expires_at IS NULL OR s.idle_expires_at > now())
+       RETURNING ${columns}, ${storedPolicyColumns('$2')}`,
+      [id, userId, turnId],
+    );
+    const row = rows[0];
+    return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row) };
+  }
+
   async claimTurn(id: string, turnId: string): Promise<number | undefined> {
     const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
       `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1
@@ -217,37 +240,6 @@ export class SessionRepository {
       `UPDATE sessions SET current_turn_id = NULL, turn_started_at = NULL, status = CASE WHEN status = 'active' THEN 'idle' ELSE status END
        WHERE id = $1 AND current_turn_id = $2`,
       [id, turnId],
-    );
-  }
-
-  /**
-   * Ends a turn: adds its usage, releases the claim (if still ours), and
-   * moves the idle deadline. A session terminated meanwhile stays terminated.
-   */
-  async finishTurn(finish: {
-    id: string;
-    turnId: string;
-    inputTokens: number;
-    outputTokens: number;
-    activeSeconds: number;
-    providerActiveSeconds: number;
-    providerState: Record<string, unknown> | undefined;
-    /** False when the provider never accepted the turn: its idle clock did not move, so neither does ours. */
-    providerTouched: boolean;
-  }): Promise<void> {
-    await this.manager.query(
-      `UPDATE sessions SET
-         turn_count = turn_count + 1, input_tokens = input_tokens + $3, output_tokens = output_tokens + $4,
-         active_seconds = active_seconds + $5, provider_active_seconds = provider_active_seconds + $6,
-         provider_state = coalesce($7::jsonb, provider_state),
-         last_activity_at = CASE WHEN $8 THEN now() ELSE last_activity_at END,
-         idle_expires_at = CASE WHEN $8 THEN now() + make_interval(secs => idle_timeout_seconds) ELSE idle_expires_at END,
-         status = CASE WHEN status = 'terminated' THEN status ELSE 'idle' END,
-         current_turn_id = CASE WHEN current_turn_id = $2 THEN NULL ELSE current_turn_id END,
-         turn_started_at = CASE WHEN current_turn_id = $2 THEN NULL ELSE turn_started_at END
-       WHERE id = $1`,
-      [finish.id, finish.turnId, finish.inputTokens, finish.outputTokens, finish.activeSeconds, finish.providerActiveSeconds,
-        finish.providerState === undefined ? null : JSON.stringify(finish.providerState), finish.providerTouched],
     );
   }
 }

@@ -10,6 +10,7 @@ import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { MeteringService } from '../costs/metering.service.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
+import type { StoredPolicies } from '../limits/limits.repository.js';
 import { logger } from '../logging/logger.js';
 import { asRuntimeError, ProviderCalls, toHttpError } from '../runtimes/provider-calls.js';
 import { RuntimeMetrics } from '../runtimes/runtime-metrics.js';
@@ -106,14 +107,22 @@ export class TurnsService {
   /** Checks ownership, state and deadlines, and claims the session for this turn; all in one transaction. */
   private async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[]) {
     const result = await this.database.inTenant(caller.tenantId, async (manager) => {
-      const session = await findOwnSession(manager, caller, sessionId, 'turn');
-      if (!session) return { kind: 'missing' as const };
-      if (session.status === 'terminated') return { kind: 'terminated' as const, session };
-      const expired = expiryReason(session);
-      if (expired) return { kind: 'expired' as const, session, reason: expired };
-      if (session.status === 'provisioning') return { kind: 'busy' as const };
-      const firstSeq = await new SessionRepository(manager).claimTurn(sessionId, turnId);
-      if (firstSeq === undefined) return { kind: 'busy' as const };
+      const sessions = new SessionRepository(manager);
+      // The common case in one statement; when it claims nothing, the session is read to tell why.
+      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
+      if (!claimed) {
+        const session = await findOwnSession(manager, caller, sessionId, 'turn');
+        if (!session) return { kind: 'missing' as const };
+        if (session.status === 'terminated') return { kind: 'terminated' as const, session };
+        const expired = expiryReason(session);
+        if (expired) return { kind: 'expired' as const, session, reason: expired };
+        if (session.status === 'provisioning') return { kind: 'busy' as const };
+        // The turn before may have ended since the first attempt.
+        const firstSeq = await sessions.claimTurn(sessionId, turnId);
+        if (firstSeq === undefined) return { kind: 'busy' as const };
+        claimed = { session, firstSeq };
+      }
+      const { session, firstSeq } = claimed;
       // The transcript shows the turn began even if this replica dies during it.
       const started: SessionEventView = {
         id: newId('evt'),
@@ -124,9 +133,9 @@ export class TurnsService {
         at: new Date().toISOString(),
         data: { input },
       };
-      const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd);
+      const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
       if (reservation instanceof LimitDenial) {
-        await new SessionRepository(manager).releaseTurn(sessionId, turnId);
+        await sessions.releaseTurn(sessionId, turnId);
         return { kind: 'denied' as const, denial: reservation };
       }
       await new TurnRepository(manager).insertRunning(
@@ -291,14 +300,11 @@ export class TurnsService {
         : { error: outcome.error };
     try {
       await recorder.finish(outcome.status === 'completed' ? 'turn.completed' : 'turn.failed', data, async (manager) => {
-        await new TurnRepository(manager).finish({ id: turnId, ...outcome, activeSeconds });
-        await new SessionRepository(manager).finishTurn({
-          id: session.id,
-          turnId,
-          inputTokens: outcome.usage.inputTokens,
-          outputTokens: outcome.usage.outputTokens,
-          activeSeconds: outcome.usage.providerActiveSeconds ?? activeSeconds,
-          providerActiveSeconds: outcome.usage.providerActiveSeconds ?? 0,
+        await new TurnRepository(manager).finish({
+          id: turnId,
+          sessionId: session.id,
+          ...outcome,
+          activeSeconds,
           providerState: state,
           providerTouched: outcome.accepted,
         });
