@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import { keepPlansOn } from './hot-statement.js';
 
 /**
  * The database role every request transaction runs as. It is NOSUPERUSER and
@@ -22,7 +23,14 @@ export const applicationRole = 'switchboard_app';
  * (one backend session; see shared/notes/database.md P5).
  */
 export class Database {
-  constructor(readonly dataSource: DataSource) {}
+  /**
+   * `keepPlans`: run hot statements as named prepared statements (see
+   * hot-statement.ts); for PostgreSQL, not for the embedded database.
+   */
+  constructor(
+    readonly dataSource: DataSource,
+    private readonly options: { keepPlans?: boolean } = {},
+  ) {}
 
   inTenant<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.transaction(tenantId, 'tenant', work);
@@ -58,7 +66,8 @@ export class Database {
    */
   private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const connection = (await runner.connect()) as pg.PoolClient;
+    if (this.options.keepPlans) keepPlansOn(runner.manager, connection);
     try {
       await runner.query(
         `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,

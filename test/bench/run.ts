@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { agentCoreFixture } from '../conformance/agentcore.fixture.js';
 import { claudeFixture } from '../conformance/claude.fixture.js';
@@ -31,51 +31,67 @@ const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : un
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
 
+// Parts not run this time keep their last figures (and say when those were measured).
+const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileSync('bench-results/latest.json', 'utf8')) : {}) as {
+  partsMeasuredAt?: Record<string, string>;
+  startup?: typeof startup;
+  turnOverhead?: typeof turnOverhead;
+  audit?: typeof audit;
+  costExport?: typeof costExport;
+  creates?: typeof creates;
+};
+const measuredAt = new Date().toISOString();
+const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
-  measuredAt: new Date().toISOString(),
+  measuredAt,
+  partsMeasuredAt,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
   database: databaseUrl ? 'postgres' : 'embedded',
-  startup,
-  turnOverhead,
-  audit,
-  costExport,
-  creates,
+  startup: wants('startup') ? startup : (previous.startup ?? []),
+  turnOverhead: wants('turns') ? turnOverhead : (previous.turnOverhead ?? []),
+  audit: wants('audit') ? audit : previous.audit,
+  costExport: wants('costs') ? costExport : (previous.costExport ?? []),
+  creates: wants('creates') ? creates : previous.creates,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
+const auditFigures = report.audit;
 const lines = [
   `# Benchmarks (${report.measuredAt}, ${report.machine.cpus} CPUs, Node ${report.machine.node}, ${report.database} database for turns)`,
+  '',
+  `Parts measured at: ${Object.entries(partsMeasuredAt).map(([part, at]) => `${part} ${at}`).join(', ')}.`,
   '',
   '## Startup and idle memory',
   '',
   '| database | first boot → ready (ms) | restart → ready (ms) | idle RSS (MiB) |',
   '|---|---|---|---|',
-  ...startup.map((row) => `| ${row.database} | ${row.firstBootToReadyMs} | ${row.restartToReadyMs} | ${row.idleRssMiB} |`),
+  ...report.startup.map((row) => `| ${row.database} | ${row.firstBootToReadyMs} | ${row.restartToReadyMs} | ${row.idleRssMiB} |`),
   '',
   '## Broker overhead per turn (streamed turn, client side)',
   '',
   '| provider | concurrency | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
   '|---|---|---|---|---|---|---|---|',
-  ...turnOverhead.map(
+  ...report.turnOverhead.map(
     (row) =>
       `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} |`,
   ),
   '',
-  ...(audit
+  ...(auditFigures
     ? [
-        `## Audit at ${audit.events.toLocaleString('en')} events (PostgreSQL)`,
+        `## Audit at ${auditFigures.events.toLocaleString('en')} events (PostgreSQL)`,
         '',
         '| query | p50 (ms) | p99 (ms) |',
         '|---|---|---|',
-        ...Object.keys(audit.queryP50Ms).map((name) => `| ${name} | ${audit.queryP50Ms[name]} | ${audit.queryP99Ms[name]} |`),
+        ...Object.keys(auditFigures.queryP50Ms).map((name) => `| ${name} | ${auditFigures.queryP50Ms[name]} | ${auditFigures.queryP99Ms[name]} |`),
         '',
-        `Export (${audit.exportFormat}): ${audit.exportSeconds} s, ${(audit.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${audit.exportTimeToFirstByteMs} ms, broker RSS ${audit.brokerRssBeforeExportMiB} MiB before, peak ${audit.brokerPeakRssMiB} MiB (broker flags: ${startScriptNodeFlags().join(' ')}).`,
+        `Export (${auditFigures.exportFormat}): ${auditFigures.exportSeconds} s, ${(auditFigures.exportBytes / 1024 ** 2).toFixed(0)} MiB, first byte after ${auditFigures.exportTimeToFirstByteMs} ms, broker RSS ${auditFigures.brokerRssBeforeExportMiB} MiB before, peak ${auditFigures.brokerPeakRssMiB} MiB (broker flags: ${startScriptNodeFlags().join(' ')}).`,
         '',
       ]
     : []),
-  ...(costExport.length > 0
+  ...(report.costExport.length > 0
     ? [
-        `## FOCUS cost export, ${costExport[0].rows.toLocaleString('en')} rows (PostgreSQL)`,
+        `## FOCUS cost export, ${report.costExport[0].rows.toLocaleString('en')} rows (PostgreSQL)`,
         '',
         '| broker Node flags | first byte (ms) | first row (ms) | total (s) | rows/s | RSS before / peak (MiB) |',
         '|---|---|---|---|---|---|',
@@ -86,11 +102,11 @@ const lines = [
         '',
       ]
     : []),
-  ...(creates
+  ...(report.creates
     ? [
-        '## Session creates with limits and audit (PostgreSQL)',
+        '## Session report.creates with limits and auditFigures (PostgreSQL)',
         '',
-        `${creates.replicas} replicas, ${creates.clients} concurrent clients, ${creates.creates} creates: **${creates.createsPerSecond} creates/s**, p50 ${creates.p50Ms} ms, p99 ${creates.p99Ms} ms (${creates.limited} refused).`,
+        `${report.creates.replicas} replicas, ${report.creates.clients} concurrent clients, ${report.creates.creates} creates: **${report.creates.createsPerSecond} creates/s**, p50 ${report.creates.p50Ms} ms, p99 ${report.creates.p99Ms} ms (${report.creates.limited} refused).`,
         '',
       ]
     : []),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hotStatement, runHot } from '#libs/persistence';
 import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
 import { currentRequestContext } from '#libs/request-context';
@@ -63,6 +64,23 @@ function actorFromContext(): AuditActor {
   return { kind: principal.credential.kind === 'operator_key' ? 'operator' : principal.credential.kind, id: principal.credential.id };
 }
 
+const lockChainHeadStatement = hotStatement(
+  'lock_audit_chain_head',
+  `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2)
+   ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
+   RETURNING last_seq, last_hash, last_at`,
+);
+
+const appendEventStatement = hotStatement(
+  'append_audit_event',
+  `WITH appended AS (
+     INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
+       provider_session_id, request_id, detail, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+   )
+   UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15, last_at = $4 WHERE tenant_id = $1`,
+);
+
 /**
  * Appends an event to a tenant's hash-chained audit log, inside the caller's
  * transaction, so the record commits or rolls back with the change it
@@ -73,12 +91,7 @@ function actorFromContext(): AuditActor {
 export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
   // Creates the head on a tenant's first event, else locks it (the no-op
   // update takes the row lock) and reads it: one round trip either way.
-  const [head] = await manager.query<Array<{ last_seq: string; last_hash: string; last_at: Date | null }>>(
-    `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2)
-     ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
-     RETURNING last_seq, last_hash, last_at`,
-    [tenantId, genesisHash],
-  );
+  const [head] = await runHot<{ last_seq: string; last_hash: string; last_at: Date | null }>(manager, lockChainHeadStatement, [tenantId, genesisHash]);
   // Never before the previous event, so time order is seq order (replica clocks drift).
   const at = new Date(Math.max(Date.now(), head.last_at?.getTime() ?? 0));
   const context = currentRequestContext();
@@ -98,15 +111,9 @@ export async function appendAuditEvent(manager: EntityManager, tenantId: string,
     prevHash: head.last_hash,
   };
   const hash = chainHash(event);
-  await manager.query(
-    `WITH appended AS (
-       INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
-         provider_session_id, request_id, detail, prev_hash, hash)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-     )
-     UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15, last_at = $4 WHERE tenant_id = $1`,
-    [tenantId, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
-      event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, hash],
-  );
+  await runHot(manager, appendEventStatement, [
+    tenantId, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
+    event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, hash,
+  ]);
   return { ...event, hash };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { hotStatement, runHot } from '#libs/persistence';
 import type { ChargeLine } from './charge-lines.js';
 import { lineText } from './charge-lines.js';
 import type { PriceUnit } from './price-units.js';
@@ -40,6 +41,38 @@ export interface MeterRecord {
 
 const fromMicros = (placeholder: string) => `(timestamptz 'epoch' + ${placeholder}::bigint * interval '1 microsecond')`;
 
+const turnWindowStatement = hotStatement(
+  'turn_window',
+  `SELECT (extract(epoch FROM t.started_at) * 1000000)::bigint::text AS start_us,
+     (extract(epoch FROM greatest(now(), t.started_at)) * 1000000)::bigint::text AS end_us,
+     (extract(epoch FROM coalesce(
+       (SELECT max(p.ended_at) FROM turns p WHERE p.session_id = t.session_id AND p.id <> t.id AND p.ended_at <= t.started_at),
+       s.created_at)) * 1000000)::bigint::text AS idle_since_us,
+     v.version,
+     coalesce((SELECT json_object_agg(pr.unit, pr.unit_price::text) FROM prices pr WHERE pr.version = v.version AND pr.provider = s.provider), '{}') AS prices
+   FROM turns t JOIN sessions s ON s.id = t.session_id
+   CROSS JOIN (SELECT max(version) AS version FROM price_book_versions) v
+   WHERE t.id = $1`,
+);
+
+const insertTurnMeterStatement = hotStatement(
+  'insert_turn_meter',
+  `WITH meter AS (
+     INSERT INTO meter_records (tenant_id, session_id, turn_id, user_id, agent_id, provider, principal_id, turn_status, period_start, period_end,
+       active_seconds, active_basis, broker_active_seconds, provider_active_seconds, idle_seconds, input_tokens, output_tokens,
+       vcpu_seconds, gib_seconds, compute_estimated, price_book_version, cost_usd)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric)
+     RETURNING id
+   ), charges AS (
+     INSERT INTO meter_charges (tenant_id, meter_id, session_id, user_id, agent_id, provider, principal_id, charge_period_start, charge_period_end,
+       unit, consumed_quantity, pricing_quantity, unit_price, cost, cost_basis, price_book_version)
+     SELECT $1, meter.id, $2, $4, $5, $6, $7, ${fromMicros('c.start_us')}, ${fromMicros('c.end_us')},
+       c.unit, c.consumed::numeric, c.pricing::numeric, c.unit_price::numeric, c.cost::numeric, c.basis, $21
+     FROM meter, jsonb_to_recordset($23::jsonb) AS c(unit text, start_us text, end_us text, consumed text, pricing text, unit_price text, cost text, basis text)
+   )
+   UPDATE sessions SET cost_usd = cost_usd + $22::numeric WHERE id = $2`,
+);
+
 /** Meter rows of the transaction's tenant: append-only. */
 export class MeterRepository {
   constructor(private readonly manager: EntityManager) {}
@@ -51,45 +84,17 @@ export class MeterRepository {
    * book's prices for the session's provider.
    */
   async turnWindow(turnId: string): Promise<TurnWindow> {
-    const [row] = await this.manager.query<Array<{ start_us: string; end_us: string; idle_since_us: string; version: number; prices: Partial<Record<PriceUnit, string>> }>>(
-      `SELECT (extract(epoch FROM t.started_at) * 1000000)::bigint::text AS start_us,
-         (extract(epoch FROM greatest(now(), t.started_at)) * 1000000)::bigint::text AS end_us,
-         (extract(epoch FROM coalesce(
-           (SELECT max(p.ended_at) FROM turns p WHERE p.session_id = t.session_id AND p.id <> t.id AND p.ended_at <= t.started_at),
-           s.created_at)) * 1000000)::bigint::text AS idle_since_us,
-         v.version,
-         coalesce((SELECT json_object_agg(pr.unit, pr.unit_price::text) FROM prices pr WHERE pr.version = v.version AND pr.provider = s.provider), '{}') AS prices
-       FROM turns t JOIN sessions s ON s.id = t.session_id
-       CROSS JOIN (SELECT max(version) AS version FROM price_book_versions) v
-       WHERE t.id = $1`,
-      [turnId],
-    );
+    const [row] = await runHot<{ start_us: string; end_us: string; idle_since_us: string; version: number; prices: Partial<Record<PriceUnit, string>> }>(this.manager, turnWindowStatement, [turnId]);
     return { startUs: BigInt(row.start_us), endUs: BigInt(row.end_us), idleSinceUs: BigInt(row.idle_since_us), priceBookVersion: row.version, prices: row.prices };
   }
 
   /** The record, its charge lines and the session's running cost: one statement. */
   async insert(record: MeterRecord, lines: ChargeLine[]): Promise<void> {
-    await this.manager.query(
-      `WITH meter AS (
-         INSERT INTO meter_records (tenant_id, session_id, turn_id, user_id, agent_id, provider, principal_id, turn_status, period_start, period_end,
-           active_seconds, active_basis, broker_active_seconds, provider_active_seconds, idle_seconds, input_tokens, output_tokens,
-           vcpu_seconds, gib_seconds, compute_estimated, price_book_version, cost_usd)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric)
-         RETURNING id
-       ), charges AS (
-         INSERT INTO meter_charges (tenant_id, meter_id, session_id, user_id, agent_id, provider, principal_id, charge_period_start, charge_period_end,
-           unit, consumed_quantity, pricing_quantity, unit_price, cost, cost_basis, price_book_version)
-         SELECT $1, meter.id, $2, $4, $5, $6, $7, ${fromMicros('c.start_us')}, ${fromMicros('c.end_us')},
-           c.unit, c.consumed::numeric, c.pricing::numeric, c.unit_price::numeric, c.cost::numeric, c.basis, $21
-         FROM meter, jsonb_to_recordset($23::jsonb) AS c(unit text, start_us text, end_us text, consumed text, pricing text, unit_price text, cost text, basis text)
-       )
-       UPDATE sessions SET cost_usd = cost_usd + $22::numeric WHERE id = $2`,
-      [
+    await runHot(this.manager, insertTurnMeterStatement, [
         record.tenantId, record.sessionId, record.turnId, record.userId, record.agentId, record.provider, record.principalId, record.turnStatus,
         record.startUs.toString(), record.endUs.toString(), record.activeSeconds, record.activeBasis, record.brokerActiveSeconds, record.providerActiveSeconds,
         record.idleSeconds, record.inputTokens, record.outputTokens, record.vcpuSeconds, record.gibSeconds, record.computeEstimated, record.priceBookVersion,
         record.costUsd, JSON.stringify(lines.map(lineText)),
-      ],
-    );
+      ]);
   }
 }

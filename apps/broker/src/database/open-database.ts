@@ -59,7 +59,7 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     });
     return {
       dataSource,
-      database: new Database(dataSource),
+      database: new Database(dataSource, { keepPlans: config.database.kind === 'postgres' }),
       embedded,
       appliedMigrations,
       async close() {

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { hotStatement, runHot } from '#libs/persistence';
 import type { Policy } from './limits.schemas.js';
 
 export type StoredPolicy = Partial<Policy>;
@@ -27,6 +28,16 @@ export function storedPolicyColumns(userParameter: string): string {
 export function storedPoliciesOf(row: StoredPolicyColumns | undefined): StoredPolicies {
   return { tenant: row?.tenant_policy ?? {}, user: row?.user_policy ?? {} };
 }
+
+const settleTurnStatement = hotStatement(
+  'settle_turn_budgets',
+  `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd) VALUES ($1, $2, $3, $4::numeric), ($1, '', $3, $4::numeric)
+   ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET
+     spent_usd = budget_ledgers.spent_usd + EXCLUDED.spent_usd,
+     reserved_usd = greatest(0, budget_ledgers.reserved_usd - CASE WHEN budget_ledgers.user_id = '' THEN $6::numeric ELSE $5::numeric END)
+   RETURNING CASE WHEN user_id = '' THEN $8::numeric IS NOT NULL AND spent_usd >= $8::numeric
+                  ELSE $7::numeric IS NOT NULL AND spent_usd >= $7::numeric END AS exhausted`,
+);
 
 /** Limits state of the transaction's tenant: policies, live counts, rate windows, budget ledgers. */
 export class LimitsRepository {
@@ -157,15 +168,7 @@ export class LimitsRepository {
     userBudget: string | null;
     tenantBudget: string | null;
   }): Promise<boolean> {
-    const rows = await this.manager.query<{ exhausted: boolean }[]>(
-      `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd) VALUES ($1, $2, $3, $4::numeric), ($1, '', $3, $4::numeric)
-       ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET
-         spent_usd = budget_ledgers.spent_usd + EXCLUDED.spent_usd,
-         reserved_usd = greatest(0, budget_ledgers.reserved_usd - CASE WHEN budget_ledgers.user_id = '' THEN $6::numeric ELSE $5::numeric END)
-       RETURNING CASE WHEN user_id = '' THEN $8::numeric IS NOT NULL AND spent_usd >= $8::numeric
-                      ELSE $7::numeric IS NOT NULL AND spent_usd >= $7::numeric END AS exhausted`,
-      [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget],
-    );
+    const rows = await runHot<{ exhausted: boolean }>(this.manager, settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
     return rows.some((row) => row.exhausted);
   }
 

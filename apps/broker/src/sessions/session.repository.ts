@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { hotStatement, runHot } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
@@ -73,6 +74,16 @@ const columns = `s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name,
   s.created_at, s.last_activity_at, s.idle_expires_at, s.expires_at, s.ended_at, s.current_turn_id, s.turn_started_at,
   s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at`;
 const select = `SELECT ${columns} FROM sessions s JOIN agents a ON a.id = s.agent_id`;
+
+const claimOwnTurnStatement = hotStatement(
+  'claim_own_turn',
+  `UPDATE sessions s SET current_turn_id = $3, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
+   FROM agents a
+   WHERE s.id = $1 AND s.user_id = $2 AND a.id = s.agent_id AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
+     AND (s.expires_at IS NULL OR s.expires_at > now())
+     AND (s.status <> 'idle' OR s.idle_expires_at IS NULL OR s.idle_expires_at > now())
+   RETURNING ${columns}, ${storedPolicyColumns('$2')}`,
+);
 
 const toSession = (row: SessionRow): Session => ({
   id: row.id,
@@ -210,16 +221,7 @@ export class SessionRepository {
    * tell which answer applies). The deadlines are those of `expiryReason`.
    */
   async claimOwnTurn(id: string, userId: string, turnId: string): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies } | undefined> {
-    // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = await this.manager.query<[(SessionRow & StoredPolicyColumns)[], number]>(
-      `UPDATE sessions s SET current_turn_id = $3, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
-       FROM agents a
-       WHERE s.id = $1 AND s.user_id = $2 AND a.id = s.agent_id AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
-         AND (s.expires_at IS NULL OR s.expires_at > now())
-         AND (s.status <> 'idle' OR s.idle_expires_at IS NULL OR s.idle_expires_at > now())
-       RETURNING ${columns}, ${storedPolicyColumns('$2')}`,
-      [id, userId, turnId],
-    );
+    const rows = await runHot<SessionRow & StoredPolicyColumns>(this.manager, claimOwnTurnStatement, [id, userId, turnId]);
     const row = rows[0];
     return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row) };
   }
