@@ -69,13 +69,14 @@ export class Database {
     const connection = (await runner.connect()) as pg.PoolClient;
     if (this.options.keepPlans) keepPlansOn(runner.manager, connection);
     try {
-      await runner.query(
-        `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
-      );
       let result: T;
       try {
+        await runner.query(
+          `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
+        );
         result = await work(runner.manager);
       } catch (error) {
+        // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
         await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
