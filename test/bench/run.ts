@@ -95,7 +95,7 @@ const lines = [
         '',
         '| broker Node flags | first byte (ms) | first row (ms) | total (s) | rows/s | RSS before / peak (MiB) |',
         '|---|---|---|---|---|---|',
-        ...costExport.map(
+        ...report.costExport.map(
           (row) =>
             `| ${row.nodeFlags} | ${row.timeToFirstByteMs} | ${row.timeToFirstRowMs} | ${(row.totalMs / 1000).toFixed(1)} | ${row.rowsPerSecond} | ${row.baselineRssMiB} / ${row.peakRssMiB} |`,
         ),
@@ -104,7 +104,7 @@ const lines = [
     : []),
   ...(report.creates
     ? [
-        '## Session report.creates with limits and auditFigures (PostgreSQL)',
+        '## Session creates with limits and audit on (PostgreSQL)',
         '',
         `${report.creates.replicas} replicas, ${report.creates.clients} concurrent clients, ${report.creates.creates} creates: **${report.creates.createsPerSecond} creates/s**, p50 ${report.creates.p50Ms} ms, p99 ${report.creates.p99Ms} ms (${report.creates.limited} refused).`,
         '',

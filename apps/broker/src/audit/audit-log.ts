@@ -64,40 +64,74 @@ function actorFromContext(): AuditActor {
   return { kind: principal.credential.kind === 'operator_key' ? 'operator' : principal.credential.kind, id: principal.credential.id };
 }
 
-const lockChainHeadStatement = hotStatement(
-  'lock_audit_chain_head',
-  `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) VALUES ($1, 0, $2)
-   ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
-   RETURNING last_seq, last_hash, last_at`,
-);
+/** A tenant's chain head as read under its row lock: where the next event links on. */
+export interface ChainHead {
+  lastSeq: number;
+  lastHash: string;
+  lastAt: Date | null;
+}
 
-const appendEventStatement = hotStatement(
-  'append_audit_event',
-  `WITH appended AS (
-     INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
-       provider_session_id, request_id, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-   )
-   UPDATE audit_chain_heads SET last_seq = $2, last_hash = $15, last_at = $4 WHERE tenant_id = $1`,
-);
+/** The chain head columns as a statement returns them (see {@link chainHeadOf}). */
+export interface ChainHeadColumns {
+  audit_last_seq: string;
+  audit_last_hash: string;
+  audit_last_at: Date | null;
+}
+
+export const chainHeadOf = (row: ChainHeadColumns): ChainHead => ({ lastSeq: Number(row.audit_last_seq), lastHash: row.audit_last_hash, lastAt: row.audit_last_at });
 
 /**
- * Appends an event to a tenant's hash-chained audit log, inside the caller's
- * transaction, so the record commits or rolls back with the change it
- * describes. The chain head row is locked (`FOR UPDATE`) for the rest of the
- * transaction: appends of one tenant serialize across every replica, keeping
- * `seq` gap-free and the chain linear.
+ * SQL that locks a tenant's chain head and returns it (as
+ * {@link ChainHeadColumns}), creating it on the tenant's first event: an
+ * INSERT … ON CONFLICT whose no-op update takes the row lock, held to the
+ * end of the transaction. `source` lets a statement lock the head only when
+ * one of its own steps produced rows (e.g. `FROM claimed`), which also
+ * orders the locks: that step's rows first, then the head.
  */
-export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
-  // Creates the head on a tenant's first event, else locks it (the no-op
-  // update takes the row lock) and reads it: one round trip either way.
-  const [head] = await runHot<{ last_seq: string; last_hash: string; last_at: Date | null }>(manager, lockChainHeadStatement, [tenantId, genesisHash]);
-  // Never before the previous event, so time order is seq order (replica clocks drift).
-  const at = new Date(Math.max(Date.now(), head.last_at?.getTime() ?? 0));
+export function lockChainHeadSql(tenantParameter: string, source = ''): string {
+  return `INSERT INTO audit_chain_heads (tenant_id, last_seq, last_hash) SELECT ${tenantParameter}, 0, '${genesisHash}' ${source}
+   ON CONFLICT (tenant_id) DO UPDATE SET last_seq = audit_chain_heads.last_seq
+   RETURNING last_seq AS audit_last_seq, last_hash AS audit_last_hash, last_at AS audit_last_at`;
+}
+
+const auditAppendParameterCount = 15;
+
+/**
+ * SQL that appends one event and moves the chain head, for a statement that
+ * carries its audit record with its change (one round trip for both). The
+ * event's values are the 15 parameters from `$firstParameter` on, in the
+ * order of {@link auditAppendValues}; the statement must run after the
+ * head was locked in the same transaction.
+ */
+export function auditAppendSql(firstParameter: number): { insertEvent: string; moveHead: string } {
+  const p = (offset: number) => `$${firstParameter + offset}`;
+  const values = Array.from({ length: auditAppendParameterCount }, (_, index) => p(index)).join(', ');
+  return {
+    insertEvent: `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
+       provider_session_id, request_id, detail, prev_hash, hash) VALUES (${values})`,
+    moveHead: `UPDATE audit_chain_heads SET last_seq = ${p(1)}, last_hash = ${p(14)}, last_at = ${p(3)} WHERE tenant_id = ${p(0)}`,
+  };
+}
+
+/** The parameters {@link auditAppendSql} expects, for a chained event. */
+export function auditAppendValues(event: ChainedAuditEvent & { hash: string }): unknown[] {
+  return [
+    event.tenant, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
+    event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, event.hash,
+  ];
+}
+
+/**
+ * The event that follows `head` in the tenant's chain, with its hash. Its
+ * time is never before the previous event's, so time order is seq order
+ * (replica clocks drift).
+ */
+export function nextChainedEvent(head: ChainHead, tenantId: string, input: AuditEventInput): ChainedAuditEvent & { hash: string } {
+  const at = new Date(Math.max(Date.now(), head.lastAt?.getTime() ?? 0));
   const context = currentRequestContext();
   const event: ChainedAuditEvent = {
     id: newId('aud'),
-    seq: Number(head.last_seq) + 1,
+    seq: head.lastSeq + 1,
     at: at.toISOString(),
     type: input.type,
     tenant: tenantId,
@@ -108,12 +142,35 @@ export async function appendAuditEvent(manager: EntityManager, tenantId: string,
     providerSession: input.providerSession ?? null,
     requestId: context?.requestId ?? null,
     detail: input.detail ?? {},
-    prevHash: head.last_hash,
+    prevHash: head.lastHash,
   };
-  const hash = chainHash(event);
-  await runHot(manager, appendEventStatement, [
-    tenantId, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
-    event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, hash,
-  ]);
-  return { ...event, hash };
+  return { ...event, hash: chainHash(event) };
+}
+
+const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
+
+const appendEventStatement = (() => {
+  const { insertEvent, moveHead } = auditAppendSql(1);
+  return hotStatement('append_audit_event', `WITH appended AS (${insertEvent}) ${moveHead}`);
+})();
+
+/** Locks the tenant's chain head for the rest of the transaction and reads it. */
+export async function lockChainHead(manager: EntityManager, tenantId: string): Promise<ChainHead> {
+  const [head] = await runHot<ChainHeadColumns>(manager, lockChainHeadStatement, [tenantId]);
+  return chainHeadOf(head);
+}
+
+/**
+ * Appends an event to a tenant's hash-chained audit log, inside the caller's
+ * transaction, so the record commits or rolls back with the change it
+ * describes. The chain head row is locked for the rest of the transaction:
+ * appends of one tenant serialize across every replica, keeping `seq`
+ * gap-free and the chain linear. (A hot path may do the same in fewer round
+ * trips with {@link lockChainHeadSql}, {@link nextChainedEvent} and
+ * {@link auditAppendSql}.)
+ */
+export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
+  const event = nextChainedEvent(await lockChainHead(manager, tenantId), tenantId, input);
+  await runHot(manager, appendEventStatement, auditAppendValues(event));
+  return event;
 }

@@ -4,7 +4,7 @@ import type { ChargeLine } from './charge-lines.js';
 import { lineText } from './charge-lines.js';
 import type { PriceUnit } from './price-units.js';
 
-/** When a turn ran, since when its session was idle before it, and the prices in force: all read in the turn's final transaction. */
+/** When a turn ran, since when its session was idle before it, and the prices in force: all read in the turn's final transaction ({@link turnWindowSql}). */
 export interface TurnWindow {
   startUs: bigint;
   endUs: bigint;
@@ -41,9 +41,25 @@ export interface MeterRecord {
 
 const fromMicros = (placeholder: string) => `(timestamptz 'epoch' + ${placeholder}::bigint * interval '1 microsecond')`;
 
-const turnWindowStatement = hotStatement(
-  'turn_window',
-  `SELECT (extract(epoch FROM t.started_at) * 1000000)::bigint::text AS start_us,
+/** The columns of {@link turnWindowSql}; {@link turnWindowOf} reads them. */
+export interface TurnWindowColumns {
+  start_us: string;
+  end_us: string;
+  idle_since_us: string;
+  version: number;
+  prices: Partial<Record<PriceUnit, string>>;
+}
+
+/**
+ * A SELECT of the turn's metering window, for the statement that ends the
+ * turn to return it (no round trip of its own): the turn's [start, end] on
+ * the database clock (end is the transaction's `now()`, the same instant
+ * `turns.ended_at` gets), the end of the session's previous turn (or its
+ * creation), and the newest price book's prices for the session's provider.
+ * `turnParameter` is the turn id's placeholder.
+ */
+export function turnWindowSql(turnParameter: string): string {
+  return `SELECT (extract(epoch FROM t.started_at) * 1000000)::bigint::text AS start_us,
      (extract(epoch FROM greatest(now(), t.started_at)) * 1000000)::bigint::text AS end_us,
      (extract(epoch FROM coalesce(
        (SELECT max(p.ended_at) FROM turns p WHERE p.session_id = t.session_id AND p.id <> t.id AND p.ended_at <= t.started_at),
@@ -52,8 +68,16 @@ const turnWindowStatement = hotStatement(
      coalesce((SELECT json_object_agg(pr.unit, pr.unit_price::text) FROM prices pr WHERE pr.version = v.version AND pr.provider = s.provider), '{}') AS prices
    FROM turns t JOIN sessions s ON s.id = t.session_id
    CROSS JOIN (SELECT max(version) AS version FROM price_book_versions) v
-   WHERE t.id = $1`,
-);
+   WHERE t.id = ${turnParameter}`;
+}
+
+export const turnWindowOf = (row: TurnWindowColumns): TurnWindow => ({
+  startUs: BigInt(row.start_us),
+  endUs: BigInt(row.end_us),
+  idleSinceUs: BigInt(row.idle_since_us),
+  priceBookVersion: row.version,
+  prices: row.prices,
+});
 
 const insertTurnMeterStatement = hotStatement(
   'insert_turn_meter',
@@ -76,17 +100,6 @@ const insertTurnMeterStatement = hotStatement(
 /** Meter rows of the transaction's tenant: append-only. */
 export class MeterRepository {
   constructor(private readonly manager: EntityManager) {}
-
-  /**
-   * The turn's [start, end] on the database clock (end is this
-   * transaction's `now()`, the same instant `turns.ended_at` gets), the end
-   * of the session's previous turn (or its creation), and the newest price
-   * book's prices for the session's provider.
-   */
-  async turnWindow(turnId: string): Promise<TurnWindow> {
-    const [row] = await runHot<{ start_us: string; end_us: string; idle_since_us: string; version: number; prices: Partial<Record<PriceUnit, string>> }>(this.manager, turnWindowStatement, [turnId]);
-    return { startUs: BigInt(row.start_us), endUs: BigInt(row.end_us), idleSinceUs: BigInt(row.idle_since_us), priceBookVersion: row.version, prices: row.prices };
-  }
 
   /** The record, its charge lines and the session's running cost: one statement. */
   async insert(record: MeterRecord, lines: ChargeLine[]): Promise<void> {

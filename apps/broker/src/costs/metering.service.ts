@@ -5,7 +5,7 @@ import type { TurnUsage } from '#libs/runtime-spec';
 import type { Session } from '../sessions/session.repository.js';
 import { priceTurn, type CostBasis, type MeteredQuantity } from './charge-lines.js';
 import { formatDecimal, fromMetered, roundTo, sumDecimals, type Decimal } from './decimal.js';
-import { MeterRepository } from './meter.repository.js';
+import { MeterRepository, type TurnWindow } from './meter.repository.js';
 
 /** A finished turn, as the turn flow knows it when it records the end. */
 export interface FinishedTurn {
@@ -38,10 +38,13 @@ const seconds = (value: number | undefined): Decimal | undefined => (value === u
  */
 @Injectable()
 export class MeteringService {
-  /** Returns the turn's cost in USD (a decimal string), for budget settlement. */
-  async recordTurn(manager: EntityManager, turn: FinishedTurn): Promise<string> {
+  /**
+   * Meters the turn over `window`, read by the statement that ended it in
+   * the same transaction. Returns the turn's cost in USD (a decimal string),
+   * for budget settlement.
+   */
+  async recordTurn(manager: EntityManager, turn: FinishedTurn, window: TurnWindow): Promise<string> {
     const meters = new MeterRepository(manager);
-    const window = await meters.turnWindow(turn.turnId);
     const brokerActive: Decimal = { units: BigInt(Math.max(0, Math.round(turn.durationMs))), scale: 3 };
     const providerActive = seconds(turn.usage.providerActiveSeconds);
     const active = providerActive ?? brokerActive;

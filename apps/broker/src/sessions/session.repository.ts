@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { hotStatement, runHot } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
+import { chainHeadOf, lockChainHeadSql, type ChainHead, type ChainHeadColumns } from '../audit/audit-log.js';
 import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
 
@@ -75,14 +76,25 @@ const columns = `s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name,
   s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at`;
 const select = `SELECT ${columns} FROM sessions s JOIN agents a ON a.id = s.agent_id`;
 
+/**
+ * The claim, and (only when it claimed) the tenant's audit chain head locked
+ * and read for the turn's `session.accessed` record: one round trip. The
+ * head's lock depends on the claimed row, so the session row is always
+ * locked first, as every other writer of both does.
+ */
 const claimOwnTurnStatement = hotStatement(
   'claim_own_turn',
-  `UPDATE sessions s SET current_turn_id = $3, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
-   FROM agents a
-   WHERE s.id = $1 AND s.user_id = $2 AND a.id = s.agent_id AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
-     AND (s.expires_at IS NULL OR s.expires_at > now())
-     AND (s.status <> 'idle' OR s.idle_expires_at IS NULL OR s.idle_expires_at > now())
-   RETURNING ${columns}, ${storedPolicyColumns('$2')}`,
+  `WITH claimed AS (
+     UPDATE sessions s SET current_turn_id = $3, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
+     FROM agents a
+     WHERE s.id = $1 AND s.user_id = $2 AND a.id = s.agent_id AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
+       AND (s.expires_at IS NULL OR s.expires_at > now())
+       AND (s.status <> 'idle' OR s.idle_expires_at IS NULL OR s.idle_expires_at > now())
+     RETURNING ${columns}
+   ), head AS (
+     ${lockChainHeadSql('claimed.tenant_id', 'FROM claimed')}
+   )
+   SELECT claimed.*, head.*, ${storedPolicyColumns('$2')} FROM claimed, head`,
 );
 
 const toSession = (row: SessionRow): Session => ({
@@ -206,6 +218,24 @@ export class SessionRepository {
   }
 
   /**
+   * A turn's claim in one statement, for the common case: the user's own
+   * session, live, not past a deadline, with no turn running. Returns the
+   * session as claimed, the turn's first event seq, the limits in force and
+   * the tenant's audit chain head (locked for this transaction); undefined
+   * when any condition fails (the caller then reads the session to tell
+   * which answer applies). The deadlines are those of `expiryReason`.
+   */
+  async claimOwnTurn(
+    id: string,
+    userId: string,
+    turnId: string,
+  ): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies; auditHead: ChainHead } | undefined> {
+    const rows = await runHot<SessionRow & StoredPolicyColumns & ChainHeadColumns>(this.manager, claimOwnTurnStatement, [id, userId, turnId]);
+    const row = rows[0];
+    return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row), auditHead: chainHeadOf(row) };
+  }
+
+  /**
    * Claims the session for one turn, atomically: at most one turn runs per
    * session across every replica. A claim left by a replica that died
    * mid-turn is released by the reaper (which also closes that turn and its
@@ -213,19 +243,6 @@ export class SessionRepository {
    * of the turn's first event, or undefined when another turn holds the
    * session.
    */
-  /**
-   * A turn's claim in one statement, for the common case: the user's own
-   * session, live, not past a deadline, with no turn running. Returns the
-   * session as claimed, the turn's first event seq, and the limits in force;
-   * undefined when any condition fails (the caller then reads the session to
-   * tell which answer applies). The deadlines are those of `expiryReason`.
-   */
-  async claimOwnTurn(id: string, userId: string, turnId: string): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies } | undefined> {
-    const rows = await runHot<SessionRow & StoredPolicyColumns>(this.manager, claimOwnTurnStatement, [id, userId, turnId]);
-    const row = rows[0];
-    return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row) };
-  }
-
   async claimTurn(id: string, turnId: string): Promise<number | undefined> {
     const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
       `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1

@@ -5,6 +5,12 @@ import { logger } from '../logging/logger.js';
 import { SessionEventRepository, type StoredEvent } from './session-event.repository.js';
 import type { EventType, SessionEventView } from './session.schemas.js';
 
+/** A turn's events not stored yet, and the session's next free seq after them. */
+export interface PendingTranscript {
+  events: StoredEvent[];
+  nextSeq: number;
+}
+
 /** Intermediate events are written at the latest after this many, or this long, whichever comes first. */
 const flushAfterEvents = 32;
 const flushAfterMs = 2000;
@@ -63,24 +69,22 @@ export class TurnRecorder {
   }
 
   /**
-   * Records the turn's terminal event, with every event not yet stored, in
-   * the same transaction as `work` (the turn's accounting); only then does
-   * the listener see it. A client that saw `turn.completed` can rely on it.
+   * Records the turn's terminal event: `work` (the turn's accounting) gets
+   * it, with every event not yet stored, and must store them in its
+   * transaction; only after that commits does the listener see the terminal
+   * event. A client that saw `turn.completed` can rely on it.
    */
   async finish(
     type: 'turn.completed' | 'turn.failed',
     data: Record<string, unknown>,
-    work: (manager: EntityManager) => Promise<void>,
+    work: (manager: EntityManager, transcript: PendingTranscript) => Promise<void>,
   ): Promise<SessionEventView> {
     this.cancelFlush();
     await this.writing;
     const event = this.allocate(type, data);
-    const batch = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
+    const events = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
     this.pending = [];
-    await this.database.inTenant(this.ids.tenantId, async (manager) => {
-      await new SessionEventRepository(manager).insertMany(batch, this.nextSeq);
-      await work(manager);
-    });
+    await this.database.inTenant(this.ids.tenantId, (manager) => work(manager, { events, nextSeq: this.nextSeq }));
     this.listener(event);
     return event;
   }

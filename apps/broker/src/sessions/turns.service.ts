@@ -7,7 +7,7 @@ import { Database } from '#libs/persistence';
 import type { InputPart, RuntimeAdapter, RuntimeEvent, TurnUsage } from '#libs/runtime-spec';
 import { RuntimeError } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
-import { appendAuditEvent } from '../audit/audit-log.js';
+import { lockChainHead, nextChainedEvent, type ChainHead } from '../audit/audit-log.js';
 import { MeteringService } from '../costs/metering.service.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
 import type { StoredPolicies } from '../limits/limits.repository.js';
@@ -109,7 +109,7 @@ export class TurnsService {
     const result = await this.database.inTenant(caller.tenantId, async (manager) => {
       const sessions = new SessionRepository(manager);
       // The common case in one statement; when it claims nothing, the session is read to tell why.
-      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
+      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies; auditHead: ChainHead } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
       if (!claimed) {
         const session = await findOwnSession(manager, caller, sessionId, 'turn');
         if (!session) return { kind: 'missing' as const };
@@ -120,9 +120,9 @@ export class TurnsService {
         // The turn before may have ended since the first attempt.
         const firstSeq = await sessions.claimTurn(sessionId, turnId);
         if (firstSeq === undefined) return { kind: 'busy' as const };
-        claimed = { session, firstSeq };
+        claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
       }
-      const { session, firstSeq } = claimed;
+      const { session, firstSeq, auditHead } = claimed;
       // The transcript shows the turn began even if this replica dies during it.
       const started: SessionEventView = {
         id: newId('evt'),
@@ -135,14 +135,12 @@ export class TurnsService {
       };
       const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
       if (reservation instanceof LimitDenial) {
+        // (The denial's own audit record moved the chain past `auditHead`, which is not used.)
         await sessions.releaseTurn(sessionId, turnId);
         return { kind: 'denied' as const, denial: reservation };
       }
-      await new TurnRepository(manager).insertRunning(
-        { id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input, budgetReservation: reservation },
-        started,
-      );
-      await appendAuditEvent(manager, caller.tenantId, {
+      // Chained on the head the claim locked: no audit append may happen in between.
+      const accessed = nextChainedEvent(auditHead, caller.tenantId, {
         type: 'session.accessed',
         user: caller.userId,
         session: sessionId,
@@ -150,6 +148,11 @@ export class TurnsService {
         providerSession: session.providerSessionId,
         detail: { action: 'turn', turnId },
       });
+      await new TurnRepository(manager).insertRunning(
+        { id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input, budgetReservation: reservation },
+        started,
+        accessed,
+      );
       return { kind: 'claimed' as const, session, started, reservation };
     });
     switch (result.kind) {
@@ -299,16 +302,20 @@ export class TurnsService {
         ? { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens }, durationMs: outcome.durationMs }
         : { error: outcome.error };
     try {
-      await recorder.finish(outcome.status === 'completed' ? 'turn.completed' : 'turn.failed', data, async (manager) => {
-        await new TurnRepository(manager).finish({
-          id: turnId,
-          sessionId: session.id,
-          ...outcome,
-          activeSeconds,
-          providerState: state,
-          providerTouched: outcome.accepted,
-        });
-        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status: outcome.status, usage: outcome.usage, durationMs: outcome.durationMs });
+      await recorder.finish(outcome.status === 'completed' ? 'turn.completed' : 'turn.failed', data, async (manager, transcript) => {
+        const window = await new TurnRepository(manager).finish(
+          {
+            id: turnId,
+            tenantId: session.tenantId,
+            sessionId: session.id,
+            ...outcome,
+            activeSeconds,
+            providerState: state,
+            providerTouched: outcome.accepted,
+          },
+          transcript,
+        );
+        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status: outcome.status, usage: outcome.usage, durationMs: outcome.durationMs }, window);
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
       return { budgetExhausted };
