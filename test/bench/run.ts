@@ -24,8 +24,14 @@ const wants = (part: string) => parts.size === 0 || parts.has(part);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
+// One session, back to back; 64 back to back (saturating: latency is queueing on two cores); 64 live sessions pausing ~1 s between turns.
+const turnLoads = [
+  { concurrency: 1, pauseMs: 0, turns: 200 },
+  { concurrency: 64, pauseMs: 0, turns: 640 },
+  { concurrency: 64, pauseMs: 1000, turns: 640 },
+];
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture].filter((fixture) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(fixture.provider)), [1, 64], (c) => (c === 1 ? 200 : 640), databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture].filter((fixture) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(fixture.provider)), turnLoads, databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
@@ -70,11 +76,11 @@ const lines = [
   '',
   '## Broker overhead per turn (streamed turn, client side)',
   '',
-  '| provider | concurrency | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
-  '|---|---|---|---|---|---|---|---|',
+  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
+  '|---|---|---|---|---|---|---|---|---|',
   ...report.turnOverhead.map(
     (row) =>
-      `| ${row.provider} | ${row.concurrency} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} |`,
+      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} |`,
   ),
   '',
   ...(auditFigures

@@ -8,15 +8,42 @@ export function percentile(values: number[], p: number): number {
   return Math.round(sorted[rank] * 100) / 100;
 }
 
-/** Runs `workers` loops of `perWorker` calls each, all at once; returns every call's result. */
-export async function runConcurrently<T>(workers: number, perWorker: number, call: (worker: number, index: number) => Promise<T>): Promise<T[]> {
+/**
+ * Runs `workers` loops of `perWorker` calls each, all at once; returns every
+ * call's result. With `pauseMs`, a worker waits that long before each call
+ * (its first included, so workers do not start in lockstep): an open,
+ * non-saturating load instead of back-to-back calls.
+ */
+export async function runConcurrently<T>(
+  workers: number,
+  perWorker: number,
+  call: (worker: number, index: number) => Promise<T>,
+  pauseMs?: (worker: number, index: number) => number,
+): Promise<T[]> {
   const results: T[] = [];
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
-      for (let index = 0; index < perWorker; index++) results.push(await call(worker, index));
+      for (let index = 0; index < perWorker; index++) {
+        if (pauseMs) await new Promise((resolve) => setTimeout(resolve, pauseMs(worker, index)));
+        results.push(await call(worker, index));
+      }
     }),
   );
   return results;
+}
+
+/**
+ * A pause drawn uniformly from [mean/2, 3·mean/2], the same for the same
+ * (worker, index) on every run, so two compared runs see one schedule.
+ */
+export function jitteredPause(meanMs: number): (worker: number, index: number) => number {
+  return (worker, index) => {
+    // A 32-bit integer hash of (worker, index), mapped to [0, 1).
+    let h = Math.imul(worker + 1, 0x9e3779b1) ^ Math.imul(index + 1, 0x85ebca77);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+    h ^= h >>> 12;
+    return meanMs * (0.5 + (h >>> 0) / 2 ** 32);
+  };
 }
 
 /**

@@ -7,11 +7,26 @@ import path from 'node:path';
 import { spawnBroker } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { uniqueName } from '../support/test-broker.js';
-import { localPostgresCpuMs, percentile, processCpuMs, runConcurrently } from './stats.js';
+import { jitteredPause, localPostgresCpuMs, percentile, processCpuMs, runConcurrently } from './stats.js';
+
+/**
+ * How turns are offered: `concurrency` sessions at once, each sending its
+ * next turn as soon as the last ended (`pauseMs` 0: a saturating load, whose
+ * latency is queueing on the machine's cores), or after a pause of
+ * `pauseMs` on average (a load the machine can carry, as 64 live sessions
+ * whose users or agents take a moment between turns would offer).
+ */
+export interface TurnLoad {
+  concurrency: number;
+  pauseMs: number;
+  turns: number;
+}
 
 export interface OverheadFigures {
   provider: string;
   concurrency: number;
+  /** Mean pause between one turn's end and the session's next turn (0: back to back). */
+  pauseMs: number;
   turns: number;
   /** Whole turn, client side: request sent → last event received. */
   brokerP50Ms: number;
@@ -73,8 +88,7 @@ async function brokerTurn(url: string, headers: Record<string, string>, sessionI
  */
 export async function benchTurnOverhead(
   fixtures: ConformanceFixture[],
-  concurrencies: number[],
-  turnsPerConcurrency: (c: number) => number,
+  loads: TurnLoad[],
   databaseUrl: string | undefined,
 ): Promise<OverheadFigures[]> {
   const results: OverheadFigures[] = [];
@@ -98,8 +112,9 @@ export async function benchTurnOverhead(
       const target = fixture.benchTarget;
       const agentName = uniqueName('bench');
       await new HttpClient(broker.url, { authorization: `Bearer ${adminKey}` }).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
-      for (const concurrency of concurrencies) {
-        const perWorker = Math.max(1, Math.ceil(turnsPerConcurrency(concurrency) / concurrency));
+      for (const { concurrency, pauseMs, turns } of loads) {
+        const perWorker = Math.max(1, Math.ceil(turns / concurrency));
+        const pause = pauseMs > 0 ? jitteredPause(pauseMs) : undefined;
         const headers = (worker: number) => ({ authorization: `Bearer ${appKey}`, 'x-end-user': `bench-user-${worker}` });
         const sessions = await Promise.all(
           Array.from({ length: concurrency }, async (_, worker) => {
@@ -118,10 +133,10 @@ export async function benchTurnOverhead(
           const started = performance.now();
           const { firstEventMs } = await directs[worker].turn(`question ${index}`);
           return { totalMs: performance.now() - started, firstEventMs };
-        });
+        }, pause);
         const cpuBeforeBrokered = processCpuMs(pid);
         const postgresBefore = databaseUrl ? localPostgresCpuMs() : 0;
-        const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`));
+        const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`), pause);
         const cpuAfterBrokered = processCpuMs(pid);
         const postgresAfter = databaseUrl ? localPostgresCpuMs() : 0;
         await Promise.all(directs.map((session) => session.close()));
@@ -129,6 +144,7 @@ export async function benchTurnOverhead(
         results.push({
           provider: fixture.provider,
           concurrency,
+          pauseMs,
           turns: brokered.length,
           brokerP50Ms: p(brokered, 'totalMs', 50),
           brokerP99Ms: p(brokered, 'totalMs', 99),
