@@ -49,6 +49,7 @@ export const environmentSchema = z
     BODY_LIMIT: byteSize.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
+    SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_CLAUDE_MODE: runtimeMode,
     SWITCHBOARD_AGENTCORE_MODE: runtimeMode,

@@ -30,3 +30,9 @@ test('body limit accepts units', () => {
   assert.equal(loadConfig({ BODY_LIMIT: '512kb' }).http.bodyLimitBytes, 512 * 1024);
   assert.equal(loadConfig({ BODY_LIMIT: '2048' }).http.bodyLimitBytes, 2048);
 });
+
+test('emulators run on the broker thread unless placed on threads of their own', () => {
+  assert.equal(loadConfig({}).runtimes.emulatorPlacement, 'in-process');
+  assert.equal(loadConfig({ SWITCHBOARD_EMULATOR_PLACEMENT: 'thread' }).runtimes.emulatorPlacement, 'thread');
+  assert.throws(() => loadConfig({ SWITCHBOARD_EMULATOR_PLACEMENT: 'process' }), (error) => error instanceof ConfigError && error.problems[0].startsWith('SWITCHBOARD_EMULATOR_PLACEMENT'));
+});

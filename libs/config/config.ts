@@ -40,6 +40,8 @@ export type RuntimeMode = 'auto' | 'live' | 'emulated' | 'off';
 export interface RuntimesConfig {
   /** `auto`: a runtime without credentials runs against its in-process emulator. `off`: it is not registered. */
   emulators: 'auto' | 'off';
+  /** Where emulators run: on the broker's event loop (default), or each on a worker thread of its own. */
+  emulatorPlacement: 'in-process' | 'thread';
   claude: { mode: RuntimeMode; apiKey: string | undefined; baseUrl: string | undefined };
   /** Live credentials come from the AWS default provider chain; their presence is only sniffed here. */
   agentcore: { mode: RuntimeMode; region: string; hasCredentials: boolean };
@@ -89,6 +91,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     logLevel: env.LOG_LEVEL,
     runtimes: {
       emulators: env.SWITCHBOARD_EMULATORS,
+      emulatorPlacement: env.SWITCHBOARD_EMULATOR_PLACEMENT,
       claude: { mode: env.SWITCHBOARD_CLAUDE_MODE, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL },
       agentcore: {
         mode: env.SWITCHBOARD_AGENTCORE_MODE,

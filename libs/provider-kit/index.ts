@@ -5,3 +5,5 @@ export { silentLog } from './debug-log.js';
 export type { AdapterLog } from './debug-log.js';
 export { resolveRuntimeMode } from './runtime-module.js';
 export type { RuntimeModule, StartedRuntime, StandaloneEmulator } from './runtime-module.js';
+export { startEmulatedRuntime, startStandaloneEmulator } from './emulated-runtime.js';
+export type { EmulatorEndpoint, EmulatorEntry, EmulatorPlacement, EmulatorStartOptions } from './emulated-runtime.js';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { AppConfig } from '#libs/config';
 import type { ProviderId, RuntimeAdapter } from '#libs/runtime-spec';
 import type { AdapterLog } from './debug-log.js';
+import type { EmulatorEntry } from './emulated-runtime.js';
 
 /** A runtime started for this broker process. */
 export interface StartedRuntime {
@@ -25,8 +26,8 @@ export interface RuntimeModule {
   targetSchema: z.ZodType;
   /** Starts the runtime, or returns undefined when the config leaves it off. */
   start(context: { config: AppConfig; log: AdapterLog }): Promise<StartedRuntime | undefined>;
-  /** Starts the provider's emulator on its own (`npm run emulator -- <id>`). */
-  startEmulator(options: { host?: string; port?: number }): Promise<StandaloneEmulator>;
+  /** The provider's emulator: started for an emulated runtime, or on its own (`npm run emulator -- <id>`). */
+  emulator: EmulatorEntry;
 }
 
 export interface StandaloneEmulator {

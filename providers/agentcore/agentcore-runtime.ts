@@ -1,16 +1,16 @@
-import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
 import { agentCoreTargetSchema } from './agentcore-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
 // alone is ~70 MiB of heap).
 const loadAdapter = () => import('./agentcore-adapter.js');
-const loadEmulator = () => import('./emulator/index.js');
+const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startAgentCoreEmulator' };
 
 /**
  * AWS Bedrock AgentCore Runtime for the broker's registry: live with the AWS
  * default credential chain (env keys, profile, web identity, instance role),
- * else against the in-process emulator.
+ * else against its emulator (in the broker or on a thread: SWITCHBOARD_EMULATOR_PLACEMENT).
  */
 export const agentCoreRuntime: RuntimeModule = {
   id: 'agentcore',
@@ -26,18 +26,18 @@ export const agentCoreRuntime: RuntimeModule = {
       const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'aws' }, mode: 'live' });
       return { adapter, close: async () => adapter.close() };
     }
-    const emulator = await (await loadEmulator()).startAgentCoreEmulator();
-    log.warn({ provider: 'agentcore', url: emulator.url }, `AWS Bedrock AgentCore is emulated at ${emulator.url} (no AWS credentials)`);
-    const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'emulator', endpoint: emulator.url }, mode: 'emulated' });
-    return {
-      adapter,
-      close: async () => {
-        adapter.close();
-        await emulator.stop();
-      },
+    return startEmulatedRuntime({
+      provider: 'agentcore',
+      label: 'AWS Bedrock AgentCore',
+      because: 'no AWS credentials',
       emulator,
-      demoTarget: emulator.demoTarget,
-    };
+      placement: config.runtimes.emulatorPlacement,
+      log,
+      adapter: (endpoint) => {
+        const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'emulator', endpoint: endpoint.url }, mode: 'emulated' });
+        return { adapter, close: () => adapter.close() };
+      },
+    });
   },
-  startEmulator: async (options) => (await loadEmulator()).startAgentCoreEmulator({ ...options, pacingMs: 40 }),
+  emulator,
 };

@@ -1,15 +1,16 @@
-import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
 import { claudeTargetSchema } from './claude-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
 // alone is ~70 MiB of heap).
 const loadAdapter = () => import('./claude-adapter.js');
-const loadEmulator = () => import('./emulator/index.js');
+const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startClaudeEmulator' };
 
 /**
  * Claude Managed Agents for the broker's registry: live with ANTHROPIC_API_KEY
- * (and ANTHROPIC_BASE_URL if set), else against the in-process emulator.
+ * (and ANTHROPIC_BASE_URL if set), else against its emulator (in the broker or
+ * on a thread: SWITCHBOARD_EMULATOR_PLACEMENT).
  */
 export const claudeRuntime: RuntimeModule = {
   id: 'claude',
@@ -27,14 +28,15 @@ export const claudeRuntime: RuntimeModule = {
         close: async () => undefined,
       };
     }
-    const emulator = await (await loadEmulator()).startClaudeEmulator({ pacingMs: 0 });
-    log.warn({ provider: 'claude', url: emulator.url }, `Claude Managed Agents is emulated at ${emulator.url} (no ANTHROPIC_API_KEY)`);
-    return {
-      adapter: new ClaudeAdapter({ ...common, apiKey: 'sk-ant-emulated', baseUrl: emulator.url, mode: 'emulated' }),
-      close: () => emulator.stop(),
+    return startEmulatedRuntime({
+      provider: 'claude',
+      label: 'Claude Managed Agents',
+      because: 'no ANTHROPIC_API_KEY',
       emulator,
-      demoTarget: emulator.demoTarget,
-    };
+      placement: config.runtimes.emulatorPlacement,
+      log,
+      adapter: (endpoint) => ({ adapter: new ClaudeAdapter({ ...common, apiKey: 'sk-ant-emulated', baseUrl: endpoint.url, mode: 'emulated' }) }),
+    });
   },
-  startEmulator: async (options) => (await loadEmulator()).startClaudeEmulator({ ...options, pacingMs: 40 }),
+  emulator,
 };

@@ -1,12 +1,12 @@
 import type { TokenCredential } from '@azure/identity';
-import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
 import { foundryTargetSchema } from './foundry-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
 // alone is ~70 MiB of heap).
 const loadAdapter = () => import('./foundry-adapter.js');
-const loadEmulator = () => import('./emulator/index.js');
+const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startFoundryEmulator' };
 
 /** The emulator accepts any bearer token; this one never expires in practice. */
 const emulatorCredential: TokenCredential = {
@@ -16,7 +16,8 @@ const emulatorCredential: TokenCredential = {
 /**
  * Microsoft Foundry hosted agents for the broker's registry: live with
  * `DefaultAzureCredential` (environment, workload identity, managed identity,
- * Azure CLI...), else against the in-process emulator over TLS it trusts alone.
+ * Azure CLI...), else against its emulator (SWITCHBOARD_EMULATOR_PLACEMENT) over
+ * TLS it trusts alone.
  */
 export const foundryRuntime: RuntimeModule = {
   id: 'foundry',
@@ -32,23 +33,24 @@ export const foundryRuntime: RuntimeModule = {
       const adapter = new FoundryAdapter({ ...common, mode: 'live', credential: new DefaultAzureCredential() });
       return { adapter, close: async () => adapter.close() };
     }
-    const emulator = await (await loadEmulator()).startFoundryEmulator({ pacingMs: 0 });
-    log.warn({ provider: 'foundry', url: emulator.url }, `Microsoft Foundry is emulated at ${emulator.url} (no Azure credentials)`);
-    const adapter = new FoundryAdapter({
-      ...common,
-      mode: 'emulated',
-      credential: emulatorCredential,
-      emulator: { url: emulator.url, caCertificate: emulator.caCertificate },
-    });
-    return {
-      adapter,
-      close: async () => {
-        adapter.close();
-        await emulator.stop();
-      },
+    return startEmulatedRuntime({
+      provider: 'foundry',
+      label: 'Microsoft Foundry',
+      because: 'no Azure credentials',
       emulator,
-      demoTarget: emulator.demoTarget,
-    };
+      placement: config.runtimes.emulatorPlacement,
+      log,
+      adapter: (endpoint) => {
+        if (!endpoint.caCertificate) throw new Error('the Foundry emulator did not report its TLS CA');
+        const adapter = new FoundryAdapter({
+          ...common,
+          mode: 'emulated',
+          credential: emulatorCredential,
+          emulator: { url: endpoint.url, caCertificate: endpoint.caCertificate },
+        });
+        return { adapter, close: () => adapter.close() };
+      },
+    });
   },
-  startEmulator: async (options) => (await loadEmulator()).startFoundryEmulator({ ...options, pacingMs: 40 }),
+  emulator,
 };

@@ -1,11 +1,11 @@
-import { resolveRuntimeMode, type RuntimeModule } from '#libs/provider-kit';
+import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
 import { vertexTargetSchema } from './vertex-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
 // alone is ~70 MiB of heap).
 const loadAdapter = () => import('./vertex-adapter.js');
-const loadEmulator = () => import('./emulator/index.js');
+const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startVertexEmulator' };
 
 /**
  * The SDK's default deadline (30 s) compressed tenfold for the emulated
@@ -35,23 +35,23 @@ export const vertexRuntime: RuntimeModule = {
       const adapter = new VertexAdapter({ ...common, endpoint: { kind: 'live' }, mode: 'live' });
       return { adapter, close: () => adapter.close() };
     }
-    const emulator = await (await loadEmulator()).startVertexEmulator({ pacingMs: 0 });
-    log.warn({ provider: 'vertex', url: emulator.url }, `Vertex AI Agent Engine is emulated at ${emulator.url} (no Google credentials)`);
-    const adapter = new VertexAdapter({
-      ...common,
-      endpoint: { kind: 'emulator', host: emulator.host, port: emulator.port },
-      mode: 'emulated',
-      sdkDefaultDeadlineMs: emulatedSdkDefaultDeadlineMs,
-    });
-    return {
-      adapter,
-      close: async () => {
-        await adapter.close();
-        await emulator.stop();
-      },
+    return startEmulatedRuntime({
+      provider: 'vertex',
+      label: 'Vertex AI Agent Engine',
+      because: 'no Google credentials',
       emulator,
-      demoTarget: emulator.demoTarget,
-    };
+      placement: config.runtimes.emulatorPlacement,
+      log,
+      adapter: (endpoint) => {
+        const adapter = new VertexAdapter({
+          ...common,
+          endpoint: { kind: 'emulator', host: endpoint.host, port: endpoint.port },
+          mode: 'emulated',
+          sdkDefaultDeadlineMs: emulatedSdkDefaultDeadlineMs,
+        });
+        return { adapter, close: () => adapter.close() };
+      },
+    });
   },
-  startEmulator: async (options) => (await loadEmulator()).startVertexEmulator({ ...options, pacingMs: 40 }),
+  emulator,
 };

@@ -76,6 +76,7 @@ const lines = [
   '',
   '## Broker overhead per turn (streamed turn, client side)',
   '',
+  ...(report.turnOverhead.length > 0 ? [`The broker's emulators ran ${report.turnOverhead[0].emulatorPlacement === 'thread' ? 'each on a worker thread of the broker process (a provider\'s work is not on the broker\'s event loop in production)' : 'on the broker\'s event loop'}.`, ''] : []),
   '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
   '|---|---|---|---|---|---|---|---|---|',
   ...report.turnOverhead.map(

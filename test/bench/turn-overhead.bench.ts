@@ -24,6 +24,8 @@ export interface TurnLoad {
 
 export interface OverheadFigures {
   provider: string;
+  /** Where the broker ran the emulator: on its own event loop, or on a worker thread. */
+  emulatorPlacement: string;
   concurrency: number;
   /** Mean pause between one turn's end and the session's next turn (0: back to back). */
   pauseMs: number;
@@ -39,8 +41,9 @@ export interface OverheadFigures {
   brokerFirstEventP50Ms: number;
   directFirstEventP50Ms: number;
   /**
-   * CPU time of the broker process per turn: in the brokered run (broker
-   * plus the emulator inside it) and in the direct run (the emulator alone).
+   * CPU time of the broker process (all its threads) per turn: in the
+   * brokered run (broker plus its emulator) and in the direct run (the
+   * emulator alone).
    * The difference is what one turn costs the broker itself; at high
    * concurrency on few cores, that is what queueing multiplies.
    */
@@ -77,14 +80,18 @@ async function brokerTurn(url: string, headers: Record<string, string>, sessionI
   return { totalMs: performance.now() - started, firstEventMs };
 }
 
+/** Where the broker under test runs its emulators (BENCH_EMULATOR_PLACEMENT=in-process to compare). */
+const emulatorPlacement = process.env.BENCH_EMULATOR_PLACEMENT ?? 'thread';
+
 /**
  * Broker overhead per turn: the same turn through the broker (HTTP + SSE,
  * auth, database claim, limits, audit, event persistence, metering) and
- * straight from the provider's SDK to the same emulator, at each
- * concurrency. The broker runs in its own process, as deployed; its
- * emulated runtimes run inside it, and this process (the client) reaches
- * them directly for the baseline, so both paths pay the same emulator and
- * client costs and the difference is the broker's.
+ * straight from the provider's SDK to the same emulator, at each load. The
+ * broker runs in its own process, as deployed; its emulated runtimes run in
+ * that process (each on a worker thread of its own, by default), and this
+ * process (the client) reaches them directly for the baseline, so both
+ * paths pay the same emulator and client costs and the difference is the
+ * broker's.
  */
 export async function benchTurnOverhead(
   fixtures: ConformanceFixture[],
@@ -98,6 +105,8 @@ export async function benchTurnOverhead(
     const broker = await spawnBroker({
       SWITCHBOARD_ADMIN_KEY: operatorKey,
       SWITCHBOARD_SEED_DEMO: 'off',
+      // A provider's work is not on the broker's event loop in production: nor is the emulator's here.
+      SWITCHBOARD_EMULATOR_PLACEMENT: emulatorPlacement,
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
       ...fixture.env,
     }, undefined, (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean));
@@ -143,6 +152,7 @@ export async function benchTurnOverhead(
         const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
         results.push({
           provider: fixture.provider,
+          emulatorPlacement,
           concurrency,
           pauseMs,
           turns: brokered.length,

@@ -22,8 +22,9 @@ export const claudeFixture: ConformanceFixture = {
     const session = await client.beta.sessions.create({ agent: agentId, environment_id: environmentId });
     return {
       async turn(input) {
-        const stream = await client.beta.sessions.events.stream(session.id, { event_deltas: ['agent.message'] });
+        // From before the stream opens: the broker's figure includes that call too.
         const sent = performance.now();
+        const stream = await client.beta.sessions.events.stream(session.id, { event_deltas: ['agent.message'] });
         await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: input }] }] });
         let firstEventMs = -1;
         for await (const event of stream) {

@@ -1,3 +1,4 @@
+import { startStandaloneEmulator } from '#libs/provider-kit';
 import { runtimeModules } from '../runtimes/runtime-modules.js';
 
 /**
@@ -11,7 +12,8 @@ if (!module) {
   console.error(`usage: npm run emulator -- <${runtimeModules.map((candidate) => candidate.id).join('|')}> [port]`);
   process.exit(2);
 }
-const emulator = await module.startEmulator({ port: portText ? Number(portText) : 0 });
+// Paced like a live agent (40 ms between streamed events), for people watching it.
+const emulator = await startStandaloneEmulator(module.emulator, { port: portText ? Number(portText) : 0, pacingMs: 40 });
 console.log(`${module.id} emulator listening on ${emulator.url}`);
 console.log(`a target that works against it: ${JSON.stringify(emulator.demoTarget)}`);
 const stop = () => {
