@@ -75,7 +75,7 @@ export async function startInProcess(entry: EmulatorEntry, options: EmulatorStar
 /** Messages of the emulator thread (see emulator-thread.ts). */
 export type EmulatorThreadMessage = { kind: 'started'; endpoint: EmulatorEndpoint } | { kind: 'failed'; message: string } | { kind: 'stopped' };
 
-async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions): Promise<{ endpoint: EmulatorEndpoint; stop(): Promise<void> }> {
+async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions): Promise<{ endpoint: EmulatorEndpoint; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.js', import.meta.url), { workerData: { entry, options } });
   const endpoint = await new Promise<EmulatorEndpoint>((resolve, reject) => {
     worker.once('error', reject);
@@ -125,7 +125,7 @@ export async function startEmulatedRuntime(spec: {
   emulator: EmulatorEntry;
   placement: EmulatorPlacement;
   log: AdapterLog;
-  adapter(endpoint: EmulatorEndpoint): { adapter: RuntimeAdapter; close?(): Promise<void> | void };
+  adapter(endpoint: EmulatorEndpoint): { adapter: RuntimeAdapter; close?: () => Promise<void> | void };
 }): Promise<StartedRuntime> {
   const options: EmulatorStartOptions = { pacingMs: 0 };
   let endpoint: EmulatorEndpoint;
