@@ -32,6 +32,7 @@ describe('costs: access, isolation and the price book', () => {
   test('version 1 of the price book is the published list, each price with its source and date', async () => {
     const book = await sb.as(one.keys.app.key).get('/v1/prices?version=1');
     assert.equal(book.status, 200, book.text);
+    assert.deepEqual(book.json.changedBy, { kind: 'system', id: null, requestId: null });
     const price = (provider: string, unit: string) => book.json.prices.find((entry: { provider: string; unit: string }) => entry.provider === provider && entry.unit === unit)?.unitPrice;
     assert.deepEqual(
       [price('claude', 'session-hour'), price('agentcore', 'vcpu-hour'), price('agentcore', 'gib-hour'), price('foundry', 'vcpu-hour'), price('foundry', 'gib-hour'), price('vertex', 'vcpu-hour'), price('vertex', 'gib-hour')],

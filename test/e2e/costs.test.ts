@@ -353,9 +353,12 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
 
   test('a change carries every other price over; remove drops one', async () => {
     const before = (await sb.operator.get('/v1/prices')).json;
-    const changed = await sb.operator.put('/v1/prices', { prices: [{ provider: 'vertex', unit: 'vcpu-hour', unitPrice: '0.08', source: 'enterprise discount', effectiveDate: '2025-12-01' }] });
+    const changed = await sb.operator.put('/v1/prices', { prices: [{ provider: 'vertex', unit: 'vcpu-hour', unitPrice: '0.08', source: 'enterprise discount', effectiveDate: '2025-12-01' }] }, { 'x-request-id': 'req-price-change-1' });
     assert.equal(changed.status, 200, changed.text);
     assert.equal(changed.json.version, before.version + 1);
+    // The version names who made it and in which request, now and when read back later.
+    assert.deepEqual(changed.json.changedBy, { kind: 'operator', id: 'operator', requestId: 'req-price-change-1' });
+    assert.deepEqual((await sb.as(tenant.keys.finance.key).get(`/v1/prices?version=${changed.json.version}`)).json.changedBy, changed.json.changedBy);
     assert.equal(changed.json.prices.length, before.prices.length, 'other prices carry over');
     const vertex = changed.json.prices.find((entry: { provider: string; unit: string }) => entry.provider === 'vertex' && entry.unit === 'vcpu-hour');
     assert.deepEqual([vertex.unitPrice, vertex.source, vertex.effectiveDate], ['0.08', 'enterprise discount', '2025-12-01']);

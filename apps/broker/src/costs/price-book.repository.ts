@@ -12,10 +12,18 @@ export interface Price {
   effectiveDate: string;
 }
 
+/** Who made a price book version: the operator credential and its request, or `system` (the published list). */
+export interface PriceBookAuthor {
+  kind: 'operator' | 'system';
+  id: string | null;
+  requestId: string | null;
+}
+
 export interface PriceBook {
   version: number;
   createdAt: Date;
   note: string | null;
+  changedBy: PriceBookAuthor;
   prices: Price[];
 }
 
@@ -23,12 +31,15 @@ interface PriceBookRow {
   version: number;
   created_at: Date;
   note: string | null;
+  changed_by_kind: 'operator' | 'system';
+  changed_by_id: string | null;
+  request_id: string | null;
   prices: Array<{ provider: ProviderId; unit: PriceUnit; unit_price: string; source: string; effective_date: string }>;
 }
 
 /** `unit_price::text` keeps every digit: a numeric inside json_agg would become a JSON number. */
 const selectBook = `
-  SELECT v.version, v.created_at, v.note,
+  SELECT v.version, v.created_at, v.note, v.changed_by_kind, v.changed_by_id, v.request_id,
     coalesce((SELECT json_agg(json_build_object('provider', p.provider, 'unit', p.unit, 'unit_price', p.unit_price::text,
         'source', p.source, 'effective_date', to_char(p.effective_date, 'YYYY-MM-DD')) ORDER BY p.provider, p.unit)
       FROM prices p WHERE p.version = v.version), '[]') AS prices
@@ -38,6 +49,7 @@ const toPriceBook = (row: PriceBookRow): PriceBook => ({
   version: row.version,
   createdAt: row.created_at,
   note: row.note,
+  changedBy: { kind: row.changed_by_kind, id: row.changed_by_id, requestId: row.request_id },
   prices: row.prices.map((price) => ({
     provider: price.provider,
     unit: price.unit,
@@ -70,9 +82,9 @@ export class PriceBookRepository {
     await this.manager.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard.price_book'))`);
   }
 
-  async insertVersion(version: number, note: string | null, prices: Price[]): Promise<void> {
+  async insertVersion(version: number, note: string | null, author: PriceBookAuthor, prices: Price[]): Promise<void> {
     await this.manager.query(
-      `WITH version AS (INSERT INTO price_book_versions (version, note) VALUES ($1, $2))
+      `WITH version AS (INSERT INTO price_book_versions (version, note, changed_by_kind, changed_by_id, request_id) VALUES ($1, $2, $4, $5, $6))
        INSERT INTO prices (version, provider, unit, unit_price, source, effective_date)
        SELECT $1, p.provider, p.unit, p.unit_price::numeric, p.source, p.effective_date::date
        FROM jsonb_to_recordset($3::jsonb) AS p(provider text, unit text, unit_price text, source text, effective_date text)`,
@@ -80,6 +92,9 @@ export class PriceBookRepository {
         version,
         note,
         JSON.stringify(prices.map((price) => ({ provider: price.provider, unit: price.unit, unit_price: price.unitPrice, source: price.source, effective_date: price.effectiveDate }))),
+        author.kind,
+        author.id,
+        author.requestId,
       ],
     );
   }

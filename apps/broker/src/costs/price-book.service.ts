@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '#libs/errors';
 import { Database } from '#libs/persistence';
+import { currentRequestContext } from '#libs/request-context';
 import { currentPrincipal } from '../identity/principal.js';
 import { normalizeDecimal } from './decimal.js';
 import { PriceBookRepository, type Price, type PriceBook } from './price-book.repository.js';
@@ -10,6 +11,7 @@ const toView = (book: PriceBook): PriceBookView => ({
   version: book.version,
   createdAt: book.createdAt.toISOString(),
   note: book.note,
+  changedBy: book.changedBy,
   currency: 'USD',
   prices: book.prices.map((price) => ({ ...price, unitPrice: normalizeDecimal(price.unitPrice), currency: 'USD' })),
 });
@@ -35,7 +37,9 @@ export class PriceBookService {
       const next = new Map(current.prices.map((price) => [key(price), price]));
       for (const removed of body.remove) next.delete(key(removed));
       for (const price of body.prices) next.set(key(price), price);
-      await prices.insertVersion(current.version + 1, body.note ?? null, [...next.values()]);
+      const principal = currentPrincipal();
+      const author = { kind: 'operator' as const, id: principal.credential.id, requestId: currentRequestContext()?.requestId ?? null };
+      await prices.insertVersion(current.version + 1, body.note ?? null, author, [...next.values()]);
       return toView((await prices.version(current.version + 1))!);
     });
   }

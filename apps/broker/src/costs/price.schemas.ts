@@ -26,6 +26,8 @@ export const priceBookView = z.object({
   version: z.number().int(),
   createdAt: z.string(),
   note: z.string().nullable(),
+  /** Who made this version: the operator credential and the request (`system`: the published list). */
+  changedBy: z.object({ kind: z.enum(['operator', 'system']), id: z.string().nullable(), requestId: z.string().nullable() }),
   currency: z.literal('USD'),
   prices: z.array(priceView),
 });
