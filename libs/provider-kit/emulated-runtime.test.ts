@@ -6,7 +6,7 @@ import { startEmulatedRuntime, type EmulatorEndpoint, type EmulatorPlacement } f
 
 const probe = { moduleUrl: new URL('./thread-probe-emulator.fixture.js', import.meta.url).href, exportName: 'startThreadProbeEmulator' };
 
-async function start(placement: EmulatorPlacement, emulator = probe) {
+async function start(placement: EmulatorPlacement, emulator = probe, log = silentLog) {
   const endpoints: EmulatorEndpoint[] = [];
   let adapterClosed = false;
   const runtime = await startEmulatedRuntime({
@@ -15,7 +15,7 @@ async function start(placement: EmulatorPlacement, emulator = probe) {
     because: 'a test',
     emulator,
     placement,
-    log: silentLog,
+    log,
     adapter: (endpoint) => {
       endpoints.push(endpoint);
       return { adapter: { id: 'claude' } as unknown as RuntimeAdapter, close: () => void (adapterClosed = true) };
@@ -64,4 +64,16 @@ test('an emulator that cannot start fails the runtime start, in either placement
     await assert.rejects(start(placement, { ...probe, exportName: 'startFailingEmulator' }), /no port for the probe/, placement);
     await assert.rejects(start(placement, { ...probe, exportName: 'noSuchExport' }), /exports no emulator start function noSuchExport/, placement);
   }
+});
+
+test('an emulator thread that dies says so in the log (its runtime then fails its calls as unavailable)', async () => {
+  const warnings: Array<{ details: Record<string, unknown>; message: string }> = [];
+  const log = { debug: () => undefined, warn: (details: Record<string, unknown>, message: string) => void warnings.push({ details, message }) };
+  const { runtime } = await start('thread', { ...probe, exportName: 'startShortLivedEmulator' }, log);
+  const deadline = Date.now() + 5_000;
+  while (!warnings.some((warning) => warning.message.includes('exited')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const exited = warnings.find((warning) => warning.message.includes('exited'));
+  assert.ok(exited, `an exit warning; got ${JSON.stringify(warnings)}`);
+  assert.equal(exited.details.code, 3);
+  await runtime.close();
 });

@@ -75,7 +75,7 @@ export async function startInProcess(entry: EmulatorEntry, options: EmulatorStar
 /** Messages of the emulator thread (see emulator-thread.ts). */
 export type EmulatorThreadMessage = { kind: 'started'; endpoint: EmulatorEndpoint } | { kind: 'failed'; message: string } | { kind: 'stopped' };
 
-async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions): Promise<{ endpoint: EmulatorEndpoint; stop: () => Promise<void> }> {
+async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions, log: AdapterLog): Promise<{ endpoint: EmulatorEndpoint; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.js', import.meta.url), { workerData: { entry, options } });
   const endpoint = await new Promise<EmulatorEndpoint>((resolve, reject) => {
     worker.once('error', reject);
@@ -87,12 +87,19 @@ async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions
   });
   worker.removeAllListeners('exit');
   worker.removeAllListeners('error');
-  // A broken emulator thread must not take the broker down; its runtime's calls then fail as unavailable.
-  worker.on('error', () => undefined);
+  // A broken emulator thread must not take the broker down: its runtime's calls then fail as unavailable.
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', (code) => {
+      if (!stopping) log.warn({ code, url: endpoint.url }, 'the emulator thread exited; its runtime is unavailable');
+      resolve();
+    }),
+  );
+  worker.on('error', (error) => log.warn({ err: error, url: endpoint.url }, 'the emulator thread failed'));
   return {
     endpoint,
     stop: async () => {
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      stopping = true;
       worker.postMessage('stop');
       // An emulator that does not stop in time is terminated with its thread.
       const timer = setTimeout(() => void worker.terminate(), 5_000);
@@ -132,7 +139,7 @@ export async function startEmulatedRuntime(spec: {
   let handle: RunningEmulator | undefined;
   let stopEmulator: () => Promise<void>;
   if (spec.placement === 'thread') {
-    const threaded = await startOnThread(spec.emulator, options);
+    const threaded = await startOnThread(spec.emulator, options, spec.log);
     endpoint = threaded.endpoint;
     stopEmulator = threaded.stop;
   } else {

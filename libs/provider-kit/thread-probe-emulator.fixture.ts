@@ -24,3 +24,11 @@ export async function startThreadProbeEmulator(options: { pacingMs?: number }) {
 export async function startFailingEmulator(): Promise<never> {
   throw new Error('no port for the probe');
 }
+
+/** An emulator whose thread ends soon after it started, as a crashed one would. */
+export async function startShortLivedEmulator(options: { pacingMs?: number }) {
+  const emulator = await startThreadProbeEmulator(options);
+  // In a worker thread, process.exit ends that thread only.
+  setTimeout(() => process.exit(3), 50);
+  return emulator;
+}
