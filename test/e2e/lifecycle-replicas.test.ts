@@ -13,10 +13,11 @@ import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 
 /**
- * The reaper across broker processes: exactly one replica leads, a
- * SIGKILLed leader is replaced within one lease, and a replica that dies in
- * the middle of creating a session leaves nothing behind once another one
- * (or the same one, restarted) has swept.
+ * The lifecycle across broker processes: exactly one replica leads the
+ * reaper, a SIGKILLed leader is replaced within one lease, a replica that
+ * dies in the middle of creating a session leaves nothing behind once
+ * another one (or the same one, restarted) has swept, and a session ended
+ * through one replica ends its turn running on another.
  *
  * Emulators live inside a broker process, so these brokers run their Claude
  * runtime `live` against one emulator in the test process, which outlives
@@ -138,6 +139,50 @@ describe('lifecycle across replicas', () => {
     assert.equal(await leads(survivor), true, 'the survivor leads');
     assert.match(survivor.output(), /this replica now leads the lifecycle sweeps/);
     assert.deepEqual(await runningAtClaude(tenantId), []);
+  });
+
+  test('a session terminated through one replica ends its turn running on another at once, even when the provider keeps streaming, and even if the notice was lost', { skip: !postgres && 'needs PostgreSQL (DATABASE_URL): the embedded database admits one process' }, async () => {
+    const database = await freshDatabase();
+    const [front, runner] = [await start(database), await start(database)];
+    const { app } = await setUp(front);
+    for (const variant of ['notified', 'notice lost while the listening connection was down']) {
+      const created = await app(front.url).post('/v1/sessions', { agent: 'replica-agent' });
+      assert.equal(created.status, 201, created.text);
+      // The agent thinks for a minute, and Claude refuses the archive: only the broker can end this turn early.
+      emulator.faults.add('turns.run', { kind: 'delay', ms: 60_000 });
+      emulator.faults.add('sessions.archive', { kind: 'status', status: 500, times: 1_000 });
+      try {
+        const sendsBefore = emulator.stats.get('events.send');
+        const turn = app(runner.url).post(`/v1/sessions/${created.json.id}/turns`, { input: 'a long question' });
+        let started = false;
+        for (const deadline = Date.now() + 30_000; !started && Date.now() < deadline; await pause(50)) {
+          const events = (await app(front.url).get(`/v1/sessions/${created.json.id}/events`)).json.data as Array<{ type: string }>;
+          started = events.some((event) => event.type === 'turn.started');
+        }
+        assert.ok(started, `${variant}: the turn started on the other replica`);
+        if (variant !== 'notified') {
+          // Both replicas' listening connections drop; the termination's notice reaches nobody.
+          const killed = await withClient(database.DATABASE_URL, (client) =>
+            client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard-session-ends' AND datname = current_database()`),
+          );
+          assert.equal(killed.rowCount, 2, 'one listening connection per replica');
+        }
+        const terminated = await app(front.url).delete(`/v1/sessions/${created.json.id}`);
+        assert.equal(terminated.status, 200, terminated.text);
+
+        const answer = await turn;
+        assert.equal(answer.status, 410, `${variant}: ${answer.text}`);
+        assert.equal(answer.json.code, 'session_terminated');
+        assert.equal(answer.json.terminationReason, 'client');
+        const events = (await app(front.url).get(`/v1/sessions/${created.json.id}/events`)).json.data as Array<{ type: string; data: { error?: { code: string } } }>;
+        assert.equal(events.at(-1)?.type, 'turn.failed');
+        assert.equal(events.at(-1)?.data.error?.code, 'session_terminated');
+        assert.equal(emulator.stats.get('events.send'), sendsBefore + 2, 'the message, then the interrupt of the abandoned turn');
+      } finally {
+        emulator.faults.clear();
+      }
+    }
+    assert.match(runner.output(), /the session-end listening connection failed; reconnecting/);
   });
 
   test('a replica dies between the database write and the provider call, or right after the provider answered: another replica leaves nothing running and nothing provisioning', async () => {

@@ -29,6 +29,7 @@ import { ProvidersController } from './runtimes/providers.controller.js';
 import { RuntimeMetrics } from './runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { SessionTerminator } from './sessions/session-terminator.js';
+import { SessionEndListener } from './sessions/session-end-listener.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { TurnsService } from './sessions/turns.service.js';
@@ -80,6 +81,7 @@ export class AppModule {
         RuntimeMetrics,
         ProviderCalls,
         SessionTerminator,
+        SessionEndListener,
         SessionsService,
         TurnsService,
         PriceBookService,
@@ -87,8 +89,7 @@ export class AppModule {
         CostsService,
         CostExportService,
         AdminSessionsService,
-        // Budgets release a lost turn's reservation here (see TurnAbandonedListener).
-        // Budgets release a lost turn's reservation in the transaction that closes it.
+        // Budgets release a lost turn's reservation in the transaction that closes it (see TurnAbandonedListener).
         { provide: turnAbandonedListeners, useFactory: (budgets: LimitEnforcer): TurnAbandonedListener[] => [budgets], inject: [LimitEnforcer] },
         TurnAbandonment,
         LifecycleSweeps,

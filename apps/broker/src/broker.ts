@@ -17,6 +17,7 @@ import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
 import { Metrics, routeTemplate } from './metrics/metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { Reaper } from './lifecycle/reaper.js';
+import { SessionEndListener } from './sessions/session-end-listener.js';
 import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
 import { startTracing } from './tracing/tracing.js';
 
@@ -57,6 +58,9 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
     // Sweeps begin once the broker serves; they stop before the database closes.
     const reaper = app.get(Reaper);
     reaper.start();
+    // Turns running here end at once when another replica terminates their session.
+    const sessionEnds = app.get(SessionEndListener);
+    await sessionEnds.start();
     const server = app.getHttpServer();
     const address = server.address() as AddressInfo;
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
@@ -75,6 +79,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       runtimes,
       close: async () => {
         await reaper.stop();
+        await sessionEnds.stop();
         await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
         await stopTracing();
       },

@@ -9,6 +9,13 @@ import type { TerminationReason } from './session.schemas.js';
 import { handleOf } from './session-binding.js';
 
 /**
+ * The PostgreSQL channel on which a terminating transaction announces the
+ * end (payload `{"session","reason"}`, delivered at COMMIT), so the replica
+ * running the session's turn aborts it (see SessionEndListener).
+ */
+export const sessionEndedChannel = 'switchboard_session_ended';
+
+/**
  * Ends sessions: the database first (the binding ends the moment the broker
  * says so, with its audit record), then the provider session. A provider that
  * fails to stop leaves `provider_stopped_at` empty for the reaper to retry.
@@ -23,6 +30,17 @@ export class SessionTerminator {
     private readonly registry: RuntimeRegistry,
     private readonly calls: ProviderCalls,
   ) {}
+
+  /** Aborts this replica's running turn of the session, if any (idempotent). */
+  abortTurnOf(sessionId: string, reason: TerminationReason): void {
+    const controller = this.runningTurns.get(sessionId);
+    if (controller && !controller.signal.aborted) controller.abort(new SessionEndedDuringTurn(reason));
+  }
+
+  /** The sessions whose turns run on this replica now. */
+  sessionsWithRunningTurns(): string[] {
+    return [...this.runningTurns.keys()];
+  }
 
   trackTurn(sessionId: string, controller: AbortController): () => void {
     this.runningTurns.set(sessionId, controller);
@@ -49,11 +67,13 @@ export class SessionTerminator {
           providerSession: current.providerSessionId,
           detail: { reason, ...detail },
         });
+        // Another replica may be running this session's turn: it hears this at COMMIT.
+        await manager.query(`SELECT pg_notify($1, $2)`, [sessionEndedChannel, JSON.stringify({ session: sessionId, reason })]);
       }
       return { session: current, ended };
     });
     if (ended) {
-      this.runningTurns.get(sessionId)?.abort(new SessionEndedDuringTurn(reason));
+      this.abortTurnOf(sessionId, reason);
       // The provider already lost it: nothing to stop there.
       if (reason === 'provider') await this.recordProviderStopped(tenantId, sessionId);
       else await this.stopAtProvider(session);
