@@ -77,11 +77,11 @@ const lines = [
   '## Broker overhead per turn (streamed turn, client side)',
   '',
   ...(report.turnOverhead.length > 0 ? [`The broker's emulators ran ${report.turnOverhead[0].emulatorPlacement === 'thread' ? 'each on a worker thread of the broker process (a provider\'s work is not on the broker\'s event loop in production)' : 'on the broker\'s event loop'}.`, ''] : []),
-  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) | broker\'s own time per turn: claim / record, mean (ms) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
   ...report.turnOverhead.map(
     (row) =>
-      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} |`,
+      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} | ${row.brokerClaimMeanMs ?? '–'} / ${row.brokerRecordMeanMs ?? '–'} |`,
   ),
   '',
   ...(auditFigures

@@ -51,7 +51,24 @@ export interface OverheadFigures {
   emulatorCpuMsPerTurn: number;
   /** CPU of the local PostgreSQL per brokered turn (null on the embedded database, which runs inside the broker). */
   postgresCpuMsPerTurn: number | null;
+  /** The broker's own mean time per turn before and after the provider's part (its `switchboard_turn_broker_seconds`). */
+  brokerClaimMeanMs: number;
+  brokerRecordMeanMs: number;
 }
+
+/** Sum and count of the broker's `switchboard_turn_broker_seconds` for one provider and phase, from its /metrics. */
+async function brokerWork(url: string, provider: string): Promise<Record<'claim' | 'record', { sum: number; count: number }>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (suffix: string, phase: string) =>
+    Number(new RegExp(`^switchboard_turn_broker_seconds_${suffix}\\{[^}]*(?:provider="${provider}"[^}]*phase="${phase}"|phase="${phase}"[^}]*provider="${provider}")[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    claim: { sum: value('sum', 'claim'), count: value('count', 'claim') },
+    record: { sum: value('sum', 'record'), count: value('count', 'record') },
+  };
+}
+
+const meanMs = (before: { sum: number; count: number }, after: { sum: number; count: number }) =>
+  after.count > before.count ? Math.round(((after.sum - before.sum) / (after.count - before.count)) * 1000 * 100) / 100 : NaN;
 
 interface Timed {
   totalMs: number;
@@ -145,9 +162,11 @@ export async function benchTurnOverhead(
         }, pause);
         const cpuBeforeBrokered = processCpuMs(pid);
         const postgresBefore = databaseUrl ? localPostgresCpuMs() : 0;
+        const workBefore = await brokerWork(broker.url, fixture.provider);
         const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`), pause);
         const cpuAfterBrokered = processCpuMs(pid);
         const postgresAfter = databaseUrl ? localPostgresCpuMs() : 0;
+        const workAfter = await brokerWork(broker.url, fixture.provider);
         await Promise.all(directs.map((session) => session.close()));
         const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
         results.push({
@@ -167,6 +186,8 @@ export async function benchTurnOverhead(
           brokerProcessCpuMsPerTurn: Math.round(((cpuAfterBrokered - cpuBeforeBrokered) / brokered.length) * 100) / 100,
           emulatorCpuMsPerTurn: Math.round(((cpuBeforeBrokered - cpuBeforeDirect) / direct.length) * 100) / 100,
           postgresCpuMsPerTurn: databaseUrl ? Math.round(((postgresAfter - postgresBefore) / brokered.length) * 100) / 100 : null,
+          brokerClaimMeanMs: meanMs(workBefore.claim, workAfter.claim),
+          brokerRecordMeanMs: meanMs(workBefore.record, workAfter.record),
         });
       }
     } finally {

@@ -16,7 +16,7 @@ describe('Prometheus metrics', () => {
     return line === undefined ? undefined : Number(line.split(' ').at(-1));
   };
 
-  test('requests, live sessions, turn latency, time to first event and provider errors', async () => {
+  test('requests, live sessions, turn latency, time to first event, the broker\'s own part of a turn and provider errors', async () => {
     const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
     const agentName = uniqueName('agent');
     await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: 'claude', targets: { claude: sb.broker.runtimes.demoTargets().claude } });
@@ -35,5 +35,9 @@ describe('Prometheus metrics', () => {
     assert.ok((sample(metrics.text, 'switchboard_turn_duration_seconds_count', { provider: 'claude', outcome: 'completed' }) ?? 0) >= 1);
     assert.ok((sample(metrics.text, 'switchboard_turn_time_to_first_event_seconds_count', { provider: 'claude' }) ?? 0) >= 1);
     assert.equal(sample(metrics.text, 'switchboard_provider_errors_total', { provider: 'claude', code: 'throttled' }), 3);
+    // Both turns were claimed and recorded (the throttled one as failed, after its retries).
+    assert.equal(sample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'claim' }), 2);
+    assert.equal(sample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'record' }), 2);
+    assert.ok((sample(metrics.text, 'switchboard_turn_broker_seconds_sum', { provider: 'claude', phase: 'record' }) ?? 0) > 0);
   });
 });

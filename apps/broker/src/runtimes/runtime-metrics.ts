@@ -9,6 +9,7 @@ export class RuntimeMetrics {
   readonly providerErrors: Counter<'provider' | 'code'>;
   readonly turnDuration: Histogram<'provider' | 'outcome'>;
   readonly timeToFirstEvent: Histogram<'provider'>;
+  readonly turnBrokerWork: Histogram<'provider' | 'phase'>;
 
   constructor(metrics: Metrics, database: Database) {
     const registers = [metrics.registry];
@@ -21,16 +22,23 @@ export class RuntimeMetrics {
     });
     this.turnDuration = new Histogram({
       name: 'switchboard_turn_duration_seconds',
-      help: 'Turn latency from request to its last event, by provider and outcome',
+      help: 'Turn latency at the provider: from calling it to the end of its stream (retries included), by provider and outcome',
       labelNames: ['provider', 'outcome'],
       buckets,
       registers,
     });
     this.timeToFirstEvent = new Histogram({
       name: 'switchboard_turn_time_to_first_event_seconds',
-      help: "Time from a turn's request to the provider's first event",
+      help: 'Time from calling the provider for a turn to its first event (retries included)',
       labelNames: ['provider'],
       buckets,
+      registers,
+    });
+    this.turnBrokerWork = new Histogram({
+      name: 'switchboard_turn_broker_seconds',
+      help: "The broker's own part of a turn around the provider's: claim (ownership, limits, the claim and its audit record) and record (events, accounting, metering, budgets), by provider",
+      labelNames: ['provider', 'phase'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
     new Gauge({

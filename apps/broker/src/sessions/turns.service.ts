@@ -69,7 +69,9 @@ export class TurnsService {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
     const turnId = newId('trn');
+    const claimStarted = performance.now();
     const { session, started, reservation } = await this.claim(caller, sessionId, turnId, input);
+    this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const delivery: Delivery = (request.header('accept') ?? '').includes('text/event-stream')
       ? { kind: 'sse', writer: new SseWriter(response) }
       : { kind: 'json' };
@@ -269,7 +271,9 @@ export class TurnsService {
       }
     }
     const outcome: TurnOutcome = { status: failure ? 'failed' : 'completed', output, usage, error: failure, httpError: terminatedDuringTurn ?? httpError, durationMs, accepted };
+    const recordStarted = performance.now();
     const { budgetExhausted } = await this.record(session, turnId, outcome, recorder, state, reservation);
+    this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'record' }, (performance.now() - recordStarted) / 1000);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: outcome.status }, durationMs / 1000);
     if (budgetExhausted && !providerGone) {
       await this.terminator.terminate(session.tenantId, session.id, 'budget', { turnId });
