@@ -10,7 +10,6 @@ async function start(placement: EmulatorPlacement, emulator = probe, log = silen
   const endpoints: EmulatorEndpoint[] = [];
   let adapterClosed = false;
   const runtime = await startEmulatedRuntime({
-    provider: 'claude',
     label: 'Probe',
     because: 'a test',
     emulator,

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ProviderId, RuntimeAdapter } from '#libs/runtime-spec';
+import type { RuntimeAdapter } from '#libs/runtime-spec';
 import type { AdapterLog } from './debug-log.js';
 import type { StandaloneEmulator, StartedRuntime } from './runtime-module.js';
 
@@ -124,7 +124,6 @@ export async function startStandaloneEmulator(entry: EmulatorEntry, options: Emu
  * tests; a threaded one is reached only over the network, like a provider.
  */
 export async function startEmulatedRuntime(spec: {
-  provider: ProviderId;
   /** The product's name, for the log line ("Claude Managed Agents"). */
   label: string;
   /** Why it is emulated ("no ANTHROPIC_API_KEY"). */
@@ -147,7 +146,8 @@ export async function startEmulatedRuntime(spec: {
     endpoint = endpointOf(handle);
     stopEmulator = () => handle!.stop();
   }
-  spec.log.warn({ provider: spec.provider, url: endpoint.url, placement: spec.placement }, `${spec.label} is emulated at ${endpoint.url} (${spec.because})`);
+  // (The broker's runtime log already names the provider.)
+  spec.log.warn({ url: endpoint.url, placement: spec.placement }, `${spec.label} is emulated at ${endpoint.url} (${spec.because})`);
   const { adapter, close } = spec.adapter(endpoint);
   return {
     adapter,

@@ -27,7 +27,6 @@ export const agentCoreRuntime: RuntimeModule = {
       return { adapter, close: async () => adapter.close() };
     }
     return startEmulatedRuntime({
-      provider: 'agentcore',
       label: 'AWS Bedrock AgentCore',
       because: 'no AWS credentials',
       emulator,

@@ -29,7 +29,6 @@ export const claudeRuntime: RuntimeModule = {
       };
     }
     return startEmulatedRuntime({
-      provider: 'claude',
       label: 'Claude Managed Agents',
       because: 'no ANTHROPIC_API_KEY',
       emulator,

@@ -34,7 +34,6 @@ export const foundryRuntime: RuntimeModule = {
       return { adapter, close: async () => adapter.close() };
     }
     return startEmulatedRuntime({
-      provider: 'foundry',
       label: 'Microsoft Foundry',
       because: 'no Azure credentials',
       emulator,

@@ -36,7 +36,6 @@ export const vertexRuntime: RuntimeModule = {
       return { adapter, close: () => adapter.close() };
     }
     return startEmulatedRuntime({
-      provider: 'vertex',
       label: 'Vertex AI Agent Engine',
       because: 'no Google credentials',
       emulator,
