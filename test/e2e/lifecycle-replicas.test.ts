@@ -162,10 +162,18 @@ describe('lifecycle across replicas', () => {
         assert.ok(started, `${variant}: the turn started on the other replica`);
         if (variant !== 'notified') {
           // Both replicas' listening connections drop; the termination's notice reaches nobody.
-          const killed = await withClient(database.DATABASE_URL, (client) =>
-            client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'switchboard-session-ends' AND datname = current_database()`),
-          );
-          assert.equal(killed.rowCount, 2, 'one listening connection per replica');
+          const killed = await withClient(database.DATABASE_URL, async (client) => {
+            const { rows } = await client.query<{ pid: number }>(
+              `SELECT pid FROM pg_stat_activity WHERE application_name = 'switchboard-session-ends' AND datname = current_database()`,
+            );
+            await client.query(`SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid`, [rows.map((row) => row.pid)]);
+            // pg_terminate_backend only signals: wait until those backends are gone (the replicas reconnect after ~1 s).
+            for (let alive = rows.length; alive > 0; await pause(10)) {
+              alive = (await client.query(`SELECT 1 FROM pg_stat_activity WHERE pid = ANY($1::int[])`, [rows.map((row) => row.pid)])).rowCount ?? 0;
+            }
+            return rows.length;
+          });
+          assert.equal(killed, 2, 'one listening connection per replica');
         }
         const terminated = await app(front.url).delete(`/v1/sessions/${created.json.id}`);
         assert.equal(terminated.status, 200, terminated.text);
