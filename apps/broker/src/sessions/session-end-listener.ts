@@ -33,6 +33,8 @@ export class SessionEndListener {
   private retryTimer: NodeJS.Timeout | undefined;
   private retryMs = firstRetryMs;
   private stopped = false;
+  /** Connections already given up on: their late 'error'/'end' events must not schedule another reconnection. */
+  private readonly retired = new WeakSet<pg.Client>();
 
   constructor(
     private readonly terminator: SessionTerminator,
@@ -51,6 +53,7 @@ export class SessionEndListener {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     const client = this.client;
     this.client = undefined;
+    if (client) this.retired.add(client);
     await client?.end().catch(() => undefined);
   }
 
@@ -68,6 +71,7 @@ export class SessionEndListener {
       return;
     }
     if (this.stopped) {
+      this.retired.add(client);
       await client.end().catch(() => undefined);
       return;
     }
@@ -77,9 +81,11 @@ export class SessionEndListener {
   }
 
   private reconnectLater(client: pg.Client, url: string, error?: unknown): void {
-    if (this.stopped || this.retryTimer || (this.client && this.client !== client)) return;
-    this.client = undefined;
+    if (this.retired.has(client)) return;
+    this.retired.add(client);
+    if (this.client === client) this.client = undefined;
     void client.end().catch(() => undefined);
+    if (this.stopped || this.retryTimer) return;
     logger.warn({ component: 'session-ends', err: error, retryInMs: this.retryMs }, 'the session-end listening connection failed; reconnecting');
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
