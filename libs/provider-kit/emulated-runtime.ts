@@ -73,7 +73,7 @@ export async function startInProcess(entry: EmulatorEntry, options: EmulatorStar
 }
 
 /** Messages of the emulator thread (see emulator-thread.ts). */
-export type EmulatorThreadMessage = { kind: 'started'; endpoint: EmulatorEndpoint } | { kind: 'failed'; message: string } | { kind: 'stopped' };
+export type EmulatorThreadMessage = { kind: 'started'; endpoint: EmulatorEndpoint } | { kind: 'failed'; message: string };
 
 async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions, log: AdapterLog): Promise<{ endpoint: EmulatorEndpoint; stop: () => Promise<void> }> {
   const worker = new Worker(new URL('./emulator-thread.js', import.meta.url), { workerData: { entry, options } });
@@ -82,7 +82,7 @@ async function startOnThread(entry: EmulatorEntry, options: EmulatorStartOptions
     worker.once('exit', (code) => reject(new Error(`the emulator thread exited (${code}) before it listened`)));
     worker.once('message', (message: EmulatorThreadMessage) => {
       if (message.kind === 'started') resolve(message.endpoint);
-      else reject(new Error(message.kind === 'failed' ? message.message : 'the emulator thread stopped before it listened'));
+      else reject(new Error(message.message));
     });
   });
   worker.removeAllListeners('exit');

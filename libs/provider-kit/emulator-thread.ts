@@ -13,10 +13,8 @@ try {
   const emulator = await startInProcess(entry, options);
   port.on('message', (message) => {
     if (message !== 'stop') return;
-    void emulator.stop().finally(() => {
-      send({ kind: 'stopped' });
-      port.close();
-    });
+    // With the emulator's server and this port closed, the thread exits: the broker waits for that.
+    void emulator.stop().finally(() => port.close());
   });
   send({ kind: 'started', endpoint: endpointOf(emulator) });
 } catch (error) {
