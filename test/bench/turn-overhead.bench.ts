@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnBroker } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
+import { prometheusSample } from '../support/prometheus.js';
 import { uniqueName } from '../support/test-broker.js';
 import { jitteredPause, localPostgresCpuMs, percentile, processCpuMs, runConcurrently } from './stats.js';
 
@@ -52,15 +53,14 @@ export interface OverheadFigures {
   /** CPU of the local PostgreSQL per brokered turn (null on the embedded database, which runs inside the broker). */
   postgresCpuMsPerTurn: number | null;
   /** The broker's own mean time per turn before and after the provider's part (its `switchboard_turn_broker_seconds`). */
-  brokerClaimMeanMs: number;
-  brokerRecordMeanMs: number;
+  brokerClaimMeanMs: number | null;
+  brokerRecordMeanMs: number | null;
 }
 
 /** Sum and count of the broker's `switchboard_turn_broker_seconds` for one provider and phase, from its /metrics. */
 async function brokerWork(url: string, provider: string): Promise<Record<'claim' | 'record', { sum: number; count: number }>> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const value = (suffix: string, phase: string) =>
-    Number(new RegExp(`^switchboard_turn_broker_seconds_${suffix}\\{[^}]*(?:provider="${provider}"[^}]*phase="${phase}"|phase="${phase}"[^}]*provider="${provider}")[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const value = (suffix: string, phase: string) => prometheusSample(text, `switchboard_turn_broker_seconds_${suffix}`, { provider, phase }) ?? 0;
   return {
     claim: { sum: value('sum', 'claim'), count: value('count', 'claim') },
     record: { sum: value('sum', 'record'), count: value('count', 'record') },
@@ -68,7 +68,7 @@ async function brokerWork(url: string, provider: string): Promise<Record<'claim'
 }
 
 const meanMs = (before: { sum: number; count: number }, after: { sum: number; count: number }) =>
-  after.count > before.count ? Math.round(((after.sum - before.sum) / (after.count - before.count)) * 1000 * 100) / 100 : NaN;
+  after.count > before.count ? Math.round(((after.sum - before.sum) / (after.count - before.count)) * 1000 * 100) / 100 : null;
 
 interface Timed {
   totalMs: number;

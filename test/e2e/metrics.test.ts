@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { prometheusSample } from '../support/prometheus.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
 describe('Prometheus metrics', () => {
@@ -8,13 +9,6 @@ describe('Prometheus metrics', () => {
     sb = await startTestBroker({ PROVIDER_RETRY_BASE_MS: '5' });
   });
   after(() => sb.close());
-
-  const sample = (text: string, name: string, labels: Record<string, string>) => {
-    const line = text
-      .split('\n')
-      .find((candidate) => candidate.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => candidate.includes(`${key}="${value}"`)));
-    return line === undefined ? undefined : Number(line.split(' ').at(-1));
-  };
 
   test('requests, live sessions, turn latency, time to first event, the broker\'s own part of a turn and provider errors', async () => {
     const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
@@ -30,14 +24,14 @@ describe('Prometheus metrics', () => {
     const metrics = await sb.anonymous.get('/metrics');
     assert.equal(metrics.status, 200);
     assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.ok((sample(metrics.text, 'switchboard_http_requests_total', { route: '/v1/sessions/:id/turns', status: '200' }) ?? 0) >= 1);
-    assert.ok((sample(metrics.text, 'switchboard_live_sessions', { provider: 'claude', status: 'idle' }) ?? 0) >= 1);
-    assert.ok((sample(metrics.text, 'switchboard_turn_duration_seconds_count', { provider: 'claude', outcome: 'completed' }) ?? 0) >= 1);
-    assert.ok((sample(metrics.text, 'switchboard_turn_time_to_first_event_seconds_count', { provider: 'claude' }) ?? 0) >= 1);
-    assert.equal(sample(metrics.text, 'switchboard_provider_errors_total', { provider: 'claude', code: 'throttled' }), 3);
+    assert.ok((prometheusSample(metrics.text, 'switchboard_http_requests_total', { route: '/v1/sessions/:id/turns', status: '200' }) ?? 0) >= 1);
+    assert.ok((prometheusSample(metrics.text, 'switchboard_live_sessions', { provider: 'claude', status: 'idle' }) ?? 0) >= 1);
+    assert.ok((prometheusSample(metrics.text, 'switchboard_turn_duration_seconds_count', { provider: 'claude', outcome: 'completed' }) ?? 0) >= 1);
+    assert.ok((prometheusSample(metrics.text, 'switchboard_turn_time_to_first_event_seconds_count', { provider: 'claude' }) ?? 0) >= 1);
+    assert.equal(prometheusSample(metrics.text, 'switchboard_provider_errors_total', { provider: 'claude', code: 'throttled' }), 3);
     // Both turns were claimed and recorded (the throttled one as failed, after its retries).
-    assert.equal(sample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'claim' }), 2);
-    assert.equal(sample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'record' }), 2);
-    assert.ok((sample(metrics.text, 'switchboard_turn_broker_seconds_sum', { provider: 'claude', phase: 'record' }) ?? 0) > 0);
+    assert.equal(prometheusSample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'claim' }), 2);
+    assert.equal(prometheusSample(metrics.text, 'switchboard_turn_broker_seconds_count', { provider: 'claude', phase: 'record' }), 2);
+    assert.ok((prometheusSample(metrics.text, 'switchboard_turn_broker_seconds_sum', { provider: 'claude', phase: 'record' }) ?? 0) > 0);
   });
 });
