@@ -50,7 +50,8 @@ export class Database {
    * One read-only statement outside any transaction, as the connection's
    * login role (the schema owner, which RLS does not restrict). Only for
    * resolving a credential before the tenant is known, where a transaction's
-   * four round trips would be paid by every request.
+   * three round trips (BEGIN with the role, the read, COMMIT) would be paid
+   * by every request.
    */
   platformRead<T>(sql: string, parameters: unknown[]): Promise<T[]> {
     return this.dataSource.query<T[]>(sql, parameters);
