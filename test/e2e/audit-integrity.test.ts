@@ -71,9 +71,11 @@ describe('audit integrity against a database writer without the key', () => {
   test('the whole chain rewritten as unkeyed (legacy) events and its checkpoints deleted: not ok, and the broker never anchors it', async () => {
     const { tenantId, auditor, length } = await tenantWithHistory();
     await auditor.post('/v1/audit/checkpoints', {});
+    // The head's, and any a reaper signed on the way (as on a shared database).
+    const [earliest] = (await auditor.get('/v1/audit/checkpoints')).json.data as Checkpoint[];
     await attacker.rewriteFrom(tenantId, 1, (event) => (event.detail = { ...event.detail, name: 'forged' }), { markUnkeyed: true });
     const withCheckpoint = (await auditor.get('/v1/audit/verify')).json;
-    assert.deepEqual(pick(withCheckpoint), { ok: false, firstBadSeq: length });
+    assert.deepEqual(pick(withCheckpoint), { ok: false, firstBadSeq: earliest.seq });
     assert.match(withCheckpoint.reason, /does not match the checkpoint/);
 
     await attacker.deleteCheckpoints(tenantId);
@@ -98,9 +100,11 @@ describe('audit integrity against a database writer without the key', () => {
   test('a checkpoint forged into the database is reported, not trusted', async () => {
     const { tenantId, auditor } = await tenantWithHistory();
     const events = (await auditor.get('/v1/audit/events?limit=1000')).json.data as Array<{ seq: number; hash: string; keyId: string }>;
-    await attacker.storeCheckpoint({ tenant: tenantId, seq: 3, hash: events[2].hash, at: new Date().toISOString(), keyId: events[2].keyId, signature: 'A'.repeat(86) });
+    const signed = new Set(((await auditor.get('/v1/audit/checkpoints')).json.data as Checkpoint[]).map((checkpoint) => checkpoint.seq));
+    const forged = events.find((event) => event.seq > 2 && !signed.has(event.seq))!;
+    await attacker.storeCheckpoint({ tenant: tenantId, seq: forged.seq, hash: forged.hash, at: new Date().toISOString(), keyId: forged.keyId, signature: 'A'.repeat(86) });
     const verdict = (await auditor.get('/v1/audit/verify')).json;
-    assert.deepEqual(pick(verdict), { ok: false, firstBadSeq: 3 });
+    assert.deepEqual(pick(verdict), { ok: false, firstBadSeq: forged.seq });
     assert.match(verdict.reason, /does not carry a valid signature/);
   });
 

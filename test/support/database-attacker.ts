@@ -31,8 +31,9 @@ export class DatabaseAttacker {
   /** Edits event `seq`, re-chains it and every later event, and moves the head onto the new last hash. */
   async rewriteFrom(tenantId: string, seq: number, edit: (event: EventRow) => void, options: { markUnkeyed?: boolean } = {}): Promise<void> {
     await this.tamper(async (manager) => {
-      // The constraint that only keyed events enter the table is the owner's; a superuser lifts it for the rewrite.
-      if (options.markUnkeyed) await manager.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_keyed`);
+      // The constraint that only keyed rows are written is the owner's; a superuser lifts it for the rewrite.
+      const [constrained] = await manager.query<unknown[]>(`SELECT 1 FROM pg_constraint WHERE conname = 'audit_events_keyed'`);
+      if (constrained) await manager.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_keyed`);
       const events = await manager.query<EventRow[]>(`SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
       let previous = seq === 1 ? '0'.repeat(64) : events[seq - 2].hash;
       for (const event of events.slice(seq - 1)) {
@@ -45,7 +46,7 @@ export class DatabaseAttacker {
         previous = hash;
       }
       await manager.query(`UPDATE audit_chain_heads SET last_hash = $2 WHERE tenant_id = $1`, [tenantId, previous]);
-      if (options.markUnkeyed) await manager.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_keyed CHECK (key_id IS NOT NULL) NOT VALID`);
+      if (constrained) await manager.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_keyed CHECK (key_id IS NOT NULL) NOT VALID`);
     });
   }
 
