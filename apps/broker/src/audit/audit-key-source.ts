@@ -25,8 +25,16 @@ export function loadAuditKeys(config: AuditConfig): LoadedAuditKeys {
   if (config.keys) return { keyring: keyringOf(config.keys.all, config.keys.currentId), development: undefined };
   if (config.devKeyDir === inMemoryDataDir) return { keyring: keyringOf([generateDevelopmentKey()]), development: { keyFile: undefined, generated: true } };
   const keyFile = path.resolve(config.devKeyDir, developmentKeyFileName);
-  const { keys, generated } = readOrCreateKeyFile(keyFile);
-  return { keyring: keyringOf(keys), development: { keyFile, generated } };
+  try {
+    const { keys, generated } = readOrCreateKeyFile(keyFile);
+    return { keyring: keyringOf(keys), development: { keyFile, generated } };
+  } catch (error) {
+    throw new Error(
+      `SWITCHBOARD_AUDIT_KEYS is not set and the development audit key ${keyFile} cannot be read or created (${(error as Error).message}): ` +
+        'set SWITCHBOARD_AUDIT_KEYS, or point SWITCHBOARD_DATA_DIR at a folder this process can write',
+      { cause: error },
+    );
+  }
 }
 
 function keyringOf(secrets: AuditKeySecret[], currentId = secrets[0].id): AuditKeyring {
@@ -63,6 +71,6 @@ function readOrCreateKeyFile(keyFile: string): { keys: AuditKeySecret[]; generat
     }
   }
   const { keys, problems } = parseAuditKeys(readFileSync(keyFile, 'utf8'));
-  if (problems.length > 0) throw new Error(`The audit key file ${keyFile} is not valid: ${problems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`it is not valid: ${problems.join('; ')}`);
   return { keys, generated };
 }
