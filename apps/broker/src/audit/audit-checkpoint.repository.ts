@@ -66,9 +66,13 @@ export class AuditCheckpointRepository {
     return rows.map(toHead);
   }
 
-  /** Stores checkpoints; one already stored at a (tenant, seq) is kept. Returns the stored ones, in input order. */
-  async insert(checkpoints: AuditCheckpoint[]): Promise<AuditCheckpoint[]> {
-    const rows = await this.manager.query<CheckpointRow[]>(
+  /**
+   * Stores checkpoints; where one is already stored at a (tenant, seq) (a
+   * replica or a request got there first), that one is kept. Returns the
+   * stored ones in input order, each saying whether it was this call's.
+   */
+  async insert(checkpoints: AuditCheckpoint[]): Promise<Array<{ checkpoint: AuditCheckpoint; inserted: boolean }>> {
+    const rows = await this.manager.query<Array<CheckpointRow & { inserted: boolean }>>(
       `WITH given AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(tenant text, seq bigint, hash text, at timestamptz, "keyId" text, signature text)
        ), inserted AS (
@@ -76,12 +80,12 @@ export class AuditCheckpointRepository {
          ON CONFLICT (tenant_id, seq) DO NOTHING
          RETURNING ${columns}
        )
-       SELECT ${columns} FROM inserted
+       SELECT ${columns}, true AS inserted FROM inserted
        UNION ALL
-       SELECT ${columns.split(', ').map((column) => `c.${column}`).join(', ')} FROM audit_checkpoints c JOIN given g ON c.tenant_id = g.tenant AND c.seq = g.seq`,
+       SELECT ${columns.split(', ').map((column) => `c.${column}`).join(', ')}, false FROM audit_checkpoints c JOIN given g ON c.tenant_id = g.tenant AND c.seq = g.seq`,
       [JSON.stringify(checkpoints)],
     );
-    const stored = new Map(rows.map((row) => [`${row.tenant_id}/${row.seq}`, toCheckpoint(row)]));
+    const stored = new Map(rows.map((row) => [`${row.tenant_id}/${row.seq}`, { checkpoint: toCheckpoint(row), inserted: row.inserted }]));
     return checkpoints.map((checkpoint) => stored.get(`${checkpoint.tenant}/${checkpoint.seq}`)!);
   }
 

@@ -31,22 +31,22 @@ export class AuditCheckpoints {
    * vouch for whatever the database holds now, rewritten or not.
    */
   async checkpointTenant(tenantId: string): Promise<AuditCheckpoint> {
-    const { checkpoint, created } = await this.database.inTenant(tenantId, async (manager) => {
+    const { checkpoint, inserted } = await this.database.inTenant(tenantId, async (manager) => {
       const checkpoints = new AuditCheckpointRepository(manager);
       const head = await checkpoints.head(tenantId);
       if (!head) throw notFound('audit chain');
-      const [stored] = await checkpoints.list(tenantId, { afterSeq: head.seq - 1, limit: 1 });
-      if (stored?.seq === head.seq) return { checkpoint: stored, created: false };
-      if (stored) {
-        throw conflict('chain_behind_checkpoint', `the audit chain ends at seq ${head.seq}, before the checkpoint signed at seq ${stored.seq}: events were removed (see GET /v1/audit/verify)`);
+      const [atOrPast] = await checkpoints.list(tenantId, { afterSeq: head.seq - 1, limit: 1 });
+      if (atOrPast?.seq === head.seq) return { checkpoint: atOrPast, inserted: false };
+      if (atOrPast) {
+        throw conflict('chain_behind_checkpoint', `the audit chain ends at seq ${head.seq}, before the checkpoint signed at seq ${atOrPast.seq}: events were removed (see GET /v1/audit/verify)`);
       }
       if (!head.keyed) {
         throw conflict('legacy_head', `the newest audit event (seq ${head.seq}) carries the legacy unkeyed hash; legacy chains are anchored when the keyed-chain migration is applied, not on request`);
       }
-      const [inserted] = await checkpoints.insert([signCheckpoint(this.keyring.current, head, new Date())]);
-      return { checkpoint: inserted, created: true };
+      const [stored] = await checkpoints.insert([signCheckpoint(this.keyring.current, head, new Date())]);
+      return stored;
     });
-    if (created) logCheckpoint(checkpoint);
+    if (inserted) logCheckpoint(checkpoint);
     return checkpoint;
   }
 
@@ -82,12 +82,12 @@ export class AuditCheckpoints {
       const written = await this.database.inPlatform(async (manager) => {
         const checkpoints = new AuditCheckpointRepository(manager);
         const heads = await checkpoints.movedHeads({ keyed, afterTenant, limit: sweepBatchSize });
-        if (heads.length === 0) return { heads, stored: [] };
         const at = new Date();
-        return { heads, stored: await checkpoints.insert(heads.map((head: CheckpointableHead) => signCheckpoint(this.keyring.current, head, at))) };
+        const stored = heads.length === 0 ? [] : await checkpoints.insert(heads.map((head: CheckpointableHead) => signCheckpoint(this.keyring.current, head, at)));
+        return { heads, signed: stored.filter((entry) => entry.inserted).map((entry) => entry.checkpoint) };
       });
-      written.stored.forEach(logCheckpoint);
-      count += written.stored.length;
+      written.signed.forEach(logCheckpoint);
+      count += written.signed.length;
       if (written.heads.length < sweepBatchSize) break;
       afterTenant = written.heads[written.heads.length - 1].tenant;
     }

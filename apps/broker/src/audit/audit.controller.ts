@@ -100,7 +100,7 @@ export class AuditController {
     summary: "Signs a checkpoint of the tenant's chain head now (or returns the one already signed at that seq)",
     tag: 'Audit',
     access: auditor,
-    responses: { 201: { description: 'The checkpoint of the head', schema: auditCheckpointView }, ...problemResponses(401, 403, 409) },
+    responses: { 201: { description: 'The checkpoint of the head', schema: auditCheckpointView }, ...problemResponses(401, 403, 404, 409) },
   })
   checkpointNow() {
     return this.audit.checkpointNow();
