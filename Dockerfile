@@ -17,6 +17,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The data dir (SWITCHBOARD_DATA_DIR): the development audit key when SWITCHBOARD_AUDIT_KEYS is unset.
+RUN mkdir -p /app/.switchboard && chown node:node /app/.switchboard
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

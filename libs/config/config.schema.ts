@@ -22,6 +22,39 @@ const optionalText = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** An audit chain key id: short, printable, safe in a log line and a JWK `kid`. */
+const auditKeyIdPattern = /^[A-Za-z0-9._-]{1,64}$/;
+const base64Pattern = /^[A-Za-z0-9+/_-]+={0,2}$/;
+/** RFC 2104 §3: an HMAC key shorter than the hash output (32 bytes for SHA-256) weakens it. */
+export const minimumAuditKeyBytes = 32;
+
+export interface AuditKeySecret {
+  id: string;
+  secret: Buffer;
+}
+
+/**
+ * Parses `kid:base64secret[,kid:base64secret…]` (commas or newlines between
+ * entries). Returns the keys, or every problem found (never a secret in them).
+ */
+export function parseAuditKeys(text: string): { keys: AuditKeySecret[]; problems: string[] } {
+  const keys: AuditKeySecret[] = [];
+  const problems: string[] = [];
+  const entries = text.split(/[,\n]/).map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.length === 0) problems.push('must list at least one key as keyId:base64secret');
+  for (const [index, entry] of entries.entries()) {
+    const separator = entry.indexOf(':');
+    const id = separator < 0 ? '' : entry.slice(0, separator);
+    const encoded = separator < 0 ? '' : entry.slice(separator + 1);
+    const secret = base64Pattern.test(encoded) ? Buffer.from(encoded, 'base64') : Buffer.alloc(0);
+    if (!auditKeyIdPattern.test(id)) problems.push(`entry ${index + 1}: must be keyId:base64secret, keyId of 1-64 letters, digits, '.', '_' or '-'`);
+    else if (keys.some((key) => key.id === id)) problems.push(`entry ${index + 1}: key id "${id}" is listed twice`);
+    else if (secret.length < minimumAuditKeyBytes) problems.push(`key "${id}": the secret must be base64 of at least ${minimumAuditKeyBytes} random bytes`);
+    else keys.push({ id, secret });
+  }
+  return { keys, problems };
+}
+
 /** `auto`: live with credentials, else emulated (when emulators are allowed). */
 const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
 
@@ -71,6 +104,18 @@ export const environmentSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
     OTEL_SERVICE_NAME: z.string().trim().min(1).default('switchboard'),
+    SWITCHBOARD_AUDIT_KEYS: optionalText.pipe(
+      z
+        .string()
+        .transform((text, context) => {
+          const { keys, problems } = parseAuditKeys(text);
+          for (const problem of problems) context.addIssue({ code: 'custom', message: problem });
+          return keys;
+        })
+        .optional(),
+    ),
+    SWITCHBOARD_AUDIT_KEY_ID: optionalText.pipe(z.string().regex(auditKeyIdPattern, 'must be a key id listed in SWITCHBOARD_AUDIT_KEYS').optional()),
+    SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
     TURN_COST_ESTIMATE_USD: z.string().regex(/^\d{1,6}(\.\d{1,10})?$/, 'a decimal amount in USD').default('0.05'),
     TURN_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(600_000),
     PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
@@ -94,10 +139,26 @@ export const environmentSchema = z
  * a member already failed).
  */
 export function crossFieldProblems(source: Record<string, string | undefined>): string[] {
+  return [...oidcProblems(source), ...auditKeyProblems(source)];
+}
+
+function oidcProblems(source: Record<string, string | undefined>): string[] {
   const oidcKeys = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'];
   const given = oidcKeys.filter((key) => (source[key] ?? '').trim() !== '');
   if (given.length === 0 || given.length === oidcKeys.length) return [];
   return oidcKeys.filter((key) => !given.includes(key)).map((key) => `${key}: is required when any OIDC_* setting is given`);
+}
+
+/** Which key signs new events must be unambiguous, and must be one of the keys. */
+function auditKeyProblems(source: Record<string, string | undefined>): string[] {
+  const keysText = (source.SWITCHBOARD_AUDIT_KEYS ?? '').trim();
+  const currentId = (source.SWITCHBOARD_AUDIT_KEY_ID ?? '').trim();
+  if (keysText === '') return currentId === '' ? [] : ['SWITCHBOARD_AUDIT_KEY_ID: is set but SWITCHBOARD_AUDIT_KEYS is not'];
+  const { keys, problems } = parseAuditKeys(keysText);
+  if (problems.length > 0) return [];
+  if (currentId === '' && keys.length > 1) return ['SWITCHBOARD_AUDIT_KEY_ID: is required when SWITCHBOARD_AUDIT_KEYS lists several keys (it names the one new events use)'];
+  if (currentId !== '' && !keys.some((key) => key.id === currentId)) return [`SWITCHBOARD_AUDIT_KEY_ID: "${currentId}" is not listed in SWITCHBOARD_AUDIT_KEYS`];
+  return [];
 }
 
 export type Environment = z.infer<typeof environmentSchema>;

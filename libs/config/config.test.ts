@@ -36,3 +36,38 @@ test('emulators run on the broker thread unless placed on threads of their own',
   assert.equal(loadConfig({ SWITCHBOARD_EMULATOR_PLACEMENT: 'thread' }).runtimes.emulatorPlacement, 'thread');
   assert.throws(() => loadConfig({ SWITCHBOARD_EMULATOR_PLACEMENT: 'process' }), (error) => error instanceof ConfigError && error.problems[0].startsWith('SWITCHBOARD_EMULATOR_PLACEMENT'));
 });
+
+test('audit keys: kid:base64 entries, the current one named (or the only one); a development key when none are set', () => {
+  const secret = (fill: number) => Buffer.alloc(32, fill).toString('base64');
+  assert.equal(loadConfig({}).audit.keys, undefined);
+  assert.equal(loadConfig({}).audit.checkpointIntervalMs, 300_000);
+  assert.equal(loadConfig({ SWITCHBOARD_DATA_DIR: '/var/lib/sb' }).audit.devKeyDir, '/var/lib/sb');
+  const single = loadConfig({ SWITCHBOARD_AUDIT_KEYS: `k1:${secret(1)}` }).audit.keys!;
+  assert.equal(single.currentId, 'k1');
+  assert.deepEqual(single.all[0].secret, Buffer.alloc(32, 1));
+  const rotated = loadConfig({ SWITCHBOARD_AUDIT_KEYS: `k1:${secret(1)},\nk2:${secret(2)}`, SWITCHBOARD_AUDIT_KEY_ID: 'k2' }).audit.keys!;
+  assert.deepEqual([rotated.currentId, rotated.all.map((key) => key.id)], ['k2', ['k1', 'k2']]);
+  assert.equal(loadConfig({ SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0' }).audit.checkpointIntervalMs, 0);
+});
+
+test('bad audit keys are all reported, and never echo a secret', () => {
+  const short = Buffer.alloc(16, 7).toString('base64');
+  const problemsOf = (environment: Record<string, string>) => {
+    try {
+      loadConfig(environment);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.problems;
+    }
+    return [];
+  };
+  const problems = problemsOf({ SWITCHBOARD_AUDIT_KEYS: `k1:${short},no-separator,k1:${short},bad id:x`, SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '-1' });
+  assert.deepEqual(problems.map((problem) => problem.split(':')[0]), ['SWITCHBOARD_AUDIT_KEYS', 'SWITCHBOARD_AUDIT_KEYS', 'SWITCHBOARD_AUDIT_KEYS', 'SWITCHBOARD_AUDIT_KEYS', 'SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS']);
+  assert.ok(problems.every((problem) => !problem.includes(short)), 'no secret in a message');
+  const secret = Buffer.alloc(32, 1).toString('base64');
+  assert.deepEqual(problemsOf({ SWITCHBOARD_AUDIT_KEYS: `k1:${secret},k2:${secret}` }), [
+    'SWITCHBOARD_AUDIT_KEY_ID: is required when SWITCHBOARD_AUDIT_KEYS lists several keys (it names the one new events use)',
+  ]);
+  assert.deepEqual(problemsOf({ SWITCHBOARD_AUDIT_KEYS: `k1:${secret}`, SWITCHBOARD_AUDIT_KEY_ID: 'k9' }), ['SWITCHBOARD_AUDIT_KEY_ID: "k9" is not listed in SWITCHBOARD_AUDIT_KEYS']);
+  assert.deepEqual(problemsOf({ SWITCHBOARD_AUDIT_KEY_ID: 'k1' }), ['SWITCHBOARD_AUDIT_KEY_ID: is set but SWITCHBOARD_AUDIT_KEYS is not']);
+});

@@ -1,4 +1,4 @@
-import { crossFieldProblems, environmentSchema, type Environment } from './config.schema.js';
+import { crossFieldProblems, environmentSchema, type AuditKeySecret, type Environment } from './config.schema.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -26,10 +26,24 @@ export interface AppConfig {
   budgets: { turnEstimateUsd: string };
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
   tracing: { exporter: 'otlp' | 'console'; endpoint: string | undefined; serviceName: string } | undefined;
+  audit: AuditConfig;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
   /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
   testCrashPoint: TestCrashPoint | undefined;
+}
+
+/** How the audit chain is keyed and anchored (README: Audit integrity). */
+export interface AuditConfig {
+  /**
+   * The chain keys (never stored in the database) and the one new events
+   * use. Undefined: a development key, generated once under `devKeyDir`.
+   */
+  keys: { currentId: string; all: AuditKeySecret[] } | undefined;
+  /** Where a development key is kept when no keys are configured (the data dir; `memory://` keeps it in memory). */
+  devKeyDir: string;
+  /** How often the reaper's leader signs a checkpoint of every chain head that moved; 0 = only on demand. */
+  checkpointIntervalMs: number;
 }
 
 export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POINT']>;
@@ -113,6 +127,13 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     },
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
     budgets: { turnEstimateUsd: env.TURN_COST_ESTIMATE_USD },
+    audit: {
+      keys: env.SWITCHBOARD_AUDIT_KEYS
+        ? { currentId: env.SWITCHBOARD_AUDIT_KEY_ID ?? env.SWITCHBOARD_AUDIT_KEYS[0].id, all: env.SWITCHBOARD_AUDIT_KEYS }
+        : undefined,
+      devKeyDir: env.SWITCHBOARD_DATA_DIR,
+      checkpointIntervalMs: env.SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+    },
     seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
     tracing: tracingConfig(env),
     testCrashPoint: env.SWITCHBOARD_TEST_CRASH_POINT,

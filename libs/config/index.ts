@@ -1,2 +1,4 @@
 export { loadConfig, ConfigError } from './config.js';
-export type { AppConfig, DatabaseConfig, OidcConfig, RuntimesConfig, RuntimeMode } from './config.js';
+export type { AppConfig, AuditConfig, DatabaseConfig, OidcConfig, RuntimesConfig, RuntimeMode } from './config.js';
+export type { AuditKeySecret } from './config.schema.js';
+export { parseAuditKeys } from './config.schema.js';

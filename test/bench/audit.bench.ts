@@ -34,10 +34,10 @@ export async function benchAudit(databaseUrl: string, count = 1_000_000): Promis
     await client.connect();
     await client.query(`SET session_replication_role = replica`);
     await client.query(
-      `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider, request_id, detail, prev_hash, hash)
+      `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider, request_id, detail, prev_hash, hash, key_id)
        SELECT $1, n + 10, 'aud_bench' || lpad(n::text, 19, '0'), timestamptz '2026-01-01' + n * interval '1 second',
          (ARRAY['session.accessed','session.bound','session.terminated','access.denied'])[1 + n % 4], 'user-' || (n % 5000), 'api_key', 'key_bench',
-         'ses_bench' || (n % 200000), 'claude', 'req-' || n, '{"action":"turn"}', md5(n::text), md5((n + 1)::text)
+         'ses_bench' || (n % 200000), 'claude', 'req-' || n, '{"action":"turn"}', md5(n::text), md5((n + 1)::text), 'bench'
        FROM generate_series(1, $2::int) AS n`,
       [tenant.id, count],
     );

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chainHash } from '../../apps/broker/src/audit/audit-log.js';
+import { keyedChainHash } from '../../apps/broker/src/audit/audit-log.js';
 import { newId } from '#libs/ids';
 import { validateOcsfEvent } from '../support/ocsf-validator.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
@@ -51,7 +51,7 @@ describe('audit API', () => {
       assert.ok(types.has(type), `has ${type}`);
     }
     const bound = all.json.data.find((event: { type: string; session: string }) => event.type === 'session.bound' && event.session === first.id);
-    assert.deepEqual(Object.keys(bound).sort(), ['actor', 'at', 'detail', 'hash', 'id', 'prevHash', 'provider', 'providerSession', 'requestId', 'seq', 'session', 'tenant', 'type', 'user'].sort());
+    assert.deepEqual(Object.keys(bound).sort(), ['actor', 'at', 'detail', 'hash', 'id', 'keyId', 'prevHash', 'provider', 'providerSession', 'requestId', 'seq', 'session', 'tenant', 'type', 'user'].sort());
     assert.equal(bound.tenant, tenant.tenantId);
     assert.equal(bound.user, 'alice');
     assert.deepEqual(bound.actor, { kind: 'api_key', id: tenant.keys.app.id });
@@ -128,7 +128,8 @@ describe('audit API', () => {
 
   test('verify covers 100,000 events', async () => {
     const { tenant, auditor } = await busyTenant();
-    // Extend the tenant's real chain with 100,000 events hashed exactly as the broker does, inserted in bulk.
+    // Extend the tenant's real chain with 100,000 events hashed exactly as the broker does (its key), inserted in bulk.
+    const key = sb.broker.audit.keyring.current;
     const [head] = await sb.broker.database.dataSource.query<{ last_seq: string; last_hash: string }[]>(
       `SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1`,
       [tenant.tenantId],
@@ -143,16 +144,16 @@ describe('audit API', () => {
         const event = {
           id: newId('aud'), seq, at: new Date(Date.UTC(2026, 0, 1) + seq * 1000).toISOString(), type: 'session.accessed', tenant: tenant.tenantId,
           user: `user-${seq % 97}`, actor: { kind: 'api_key' as const, id: tenant.keys.app.id }, session: null, provider: 'claude',
-          providerSession: null, requestId: `req-${seq}`, detail: { action: 'turn', n: seq }, prevHash: previous,
+          providerSession: null, requestId: `req-${seq}`, detail: { action: 'turn', n: seq }, keyId: key.id, prevHash: previous,
         };
-        const hash = chainHash(event);
+        const hash = keyedChainHash(key, event);
         const base = values.length;
-        values.push(tenant.tenantId, seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.provider, event.requestId, JSON.stringify(event.detail), previous, hash);
-        tuples.push(`(${Array.from({ length: 13 }, (_, offset) => `$${base + offset + 1}`).join(', ')})`);
+        values.push(tenant.tenantId, seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.provider, event.requestId, JSON.stringify(event.detail), previous, hash, key.id);
+        tuples.push(`(${Array.from({ length: 14 }, (_, offset) => `$${base + offset + 1}`).join(', ')})`);
         previous = hash;
       }
       await sb.broker.database.dataSource.query(
-        `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, provider, request_id, detail, prev_hash, hash) VALUES ${tuples.join(', ')}`,
+        `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, provider, request_id, detail, prev_hash, hash, key_id) VALUES ${tuples.join(', ')}`,
         values,
       );
     }

@@ -23,6 +23,9 @@ import { LimitsController } from './limits/limits.controller.js';
 import { LimitsService } from './limits/limits.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
+import { AuditCheckpoints } from './audit/audit-checkpoints.js';
+import type { AuditIntegrity } from './audit/audit-integrity.js';
+import { AuditKeyring } from './audit/audit-keyring.js';
 import { AgentsService } from './agents/agents.service.js';
 import { ProviderCalls } from './runtimes/provider-calls.js';
 import { ProvidersController } from './runtimes/providers.controller.js';
@@ -52,6 +55,7 @@ export interface BrokerFoundation {
   operatorKey: OperatorKey;
   metrics: Metrics;
   runtimes: RuntimeRegistry;
+  audit: AuditIntegrity;
 }
 
 @Module({})
@@ -67,6 +71,8 @@ export class AppModule {
         { provide: OperatorKey, useValue: foundation.operatorKey },
         { provide: Metrics, useValue: foundation.metrics },
         { provide: RuntimeRegistry, useValue: foundation.runtimes },
+        { provide: AuditKeyring, useValue: foundation.audit.keyring },
+        { provide: AuditCheckpoints, useValue: foundation.audit.checkpoints },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },

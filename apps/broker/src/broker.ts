@@ -9,6 +9,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { AppConfig } from '#libs/config';
 import { runWithRequestContext } from '#libs/request-context';
 import { AppModule } from './app.module.js';
+import { prepareAuditIntegrity, type AuditIntegrity } from './audit/audit-integrity.js';
 import { openDatabase, type OpenedDatabase } from './database/open-database.js';
 import { sendProblem, toAppError } from './http/problem-details.js';
 import { assignRequestId, requestIdOf } from './http/request-id.js';
@@ -31,6 +32,8 @@ export interface RunningBroker {
   generatedOperatorKey: string | undefined;
   /** The demo tenant's keys, seeded on a fresh embedded database (shown once). */
   demo: DemoSeed | undefined;
+  /** The audit keyring and checkpointer (tests chain events exactly as the broker does with it). */
+  audit: AuditIntegrity;
   startedInMs: number;
   /** Drains in-flight requests (up to the grace period), then closes the database. */
   close(): Promise<void>;
@@ -45,12 +48,13 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
   let runtimes: RuntimeRegistry | undefined;
   try {
     if (database.appliedMigrations.length > 0) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
+    const audit = await prepareAuditIntegrity(config, database);
     const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.dataSource, config.adminKey);
     const metrics = new Metrics();
     runtimes = await RuntimeRegistry.start(config);
     const demo = config.seedDemo ? await seedDemo(database.database, runtimes) : undefined;
     const app = await NestFactory.create<NestExpressApplication>(
-      AppModule.register({ config, database: database.database, operatorKey, metrics, runtimes }),
+      AppModule.register({ config, database: database.database, operatorKey, metrics, runtimes, audit }),
       { bodyParser: false, logger: new NestPinoLogger(), abortOnError: false },
     );
     installHttpPipeline(app, config, metrics);
@@ -75,6 +79,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       database,
       generatedOperatorKey: generatedSecret,
       demo,
+      audit,
       startedInMs,
       runtimes,
       close: async () => {

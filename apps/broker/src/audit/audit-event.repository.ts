@@ -18,10 +18,11 @@ interface AuditRow {
   detail: Record<string, unknown>;
   prev_hash: string;
   hash: string;
+  key_id: string | null;
 }
 
 const columns = `tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider, provider_session_id, request_id,
-  detail, prev_hash, hash`;
+  detail, prev_hash, hash, key_id`;
 
 export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   id: row.id,
@@ -36,6 +37,7 @@ export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   providerSession: row.provider_session_id,
   requestId: row.request_id,
   detail: row.detail,
+  keyId: row.key_id,
   hash: row.hash,
   prevHash: row.prev_hash,
 });

@@ -3,6 +3,7 @@ import { hotStatement, runHot } from '#libs/persistence';
 import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
 import { currentRequestContext } from '#libs/request-context';
+import { auditKeyringOf, type AuditKey, type AuditKeyring } from './audit-keyring.js';
 import { canonicalJson } from './canonical-json.js';
 
 export const auditEventTypes = [
@@ -49,13 +50,35 @@ export interface ChainedAuditEvent {
   providerSession: string | null;
   requestId: string | null;
   detail: Record<string, unknown>;
+  /** The audit key that chained the event; null for a legacy event (chained before keys, with plain SHA-256). */
+  keyId: string | null;
   prevHash: string;
 }
 
-/** `hash = SHA-256(prevHash ‖ canonical JSON of the event without its hash)`. */
-export function chainHash(event: ChainedAuditEvent): string {
+/**
+ * `hash = HMAC-SHA256(chain key of keyId, prevHash ‖ canonical JSON of the
+ * event without its hash)`: only a holder of the key can chain an event.
+ */
+export function keyedChainHash(key: AuditKey, event: ChainedAuditEvent): string {
   const { prevHash, ...rest } = event;
+  return key.mac(prevHash, canonicalJson(rest));
+}
+
+/**
+ * The legacy formula of events from before keyed chains (`keyId` null):
+ * `SHA-256(prevHash ‖ canonical JSON of the event without hash and keyId)`.
+ * Anyone can recompute it, so it proves nothing against a database writer.
+ */
+export function legacyChainHash(event: ChainedAuditEvent): string {
+  const { prevHash, keyId: _keyId, ...rest } = event;
   return createHash('sha256').update(prevHash).update(canonicalJson(rest)).digest('hex');
+}
+
+/** The hash an event must carry, or undefined when its key is not in the keyring (it cannot be checked here). */
+export function expectedChainHash(event: ChainedAuditEvent, keyring: AuditKeyring): string | undefined {
+  if (event.keyId === null) return legacyChainHash(event);
+  const key = keyring.find(event.keyId);
+  return key && keyedChainHash(key, event);
 }
 
 function actorFromContext(): AuditActor {
@@ -94,12 +117,12 @@ export function lockChainHeadSql(tenantParameter: string, source = ''): string {
    RETURNING last_seq AS audit_last_seq, last_hash AS audit_last_hash, last_at AS audit_last_at`;
 }
 
-const auditAppendParameterCount = 15;
+const auditAppendParameterCount = 16;
 
 /**
  * SQL that appends one event and moves the chain head, for a statement that
  * carries its audit record with its change (one round trip for both). The
- * event's values are the 15 parameters from `$firstParameter` on, in the
+ * event's values are the 16 parameters from `$firstParameter` on, in the
  * order of {@link auditAppendValues}; the statement must run after the
  * head was locked in the same transaction.
  */
@@ -108,7 +131,7 @@ export function auditAppendSql(firstParameter: number): { insertEvent: string; m
   const values = Array.from({ length: auditAppendParameterCount }, (_, index) => p(index)).join(', ');
   return {
     insertEvent: `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
-       provider_session_id, request_id, detail, prev_hash, hash) VALUES (${values})`,
+       provider_session_id, request_id, detail, prev_hash, hash, key_id) VALUES (${values})`,
     moveHead: `UPDATE audit_chain_heads SET last_seq = ${p(1)}, last_hash = ${p(14)}, last_at = ${p(3)} WHERE tenant_id = ${p(0)}`,
   };
 }
@@ -117,16 +140,16 @@ export function auditAppendSql(firstParameter: number): { insertEvent: string; m
 export function auditAppendValues(event: ChainedAuditEvent & { hash: string }): unknown[] {
   return [
     event.tenant, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
-    event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, event.hash,
+    event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, event.hash, event.keyId,
   ];
 }
 
 /**
- * The event that follows `head` in the tenant's chain, with its hash. Its
- * time is never before the previous event's, so time order is seq order
- * (replica clocks drift).
+ * The event that follows `head` in the tenant's chain, with its hash keyed
+ * by the keyring's current key. Its time is never before the previous
+ * event's, so time order is seq order (replica clocks drift).
  */
-export function nextChainedEvent(head: ChainHead, tenantId: string, input: AuditEventInput): ChainedAuditEvent & { hash: string } {
+export function nextChainedEvent(keyring: AuditKeyring, head: ChainHead, tenantId: string, input: AuditEventInput): ChainedAuditEvent & { hash: string } {
   const at = new Date(Math.max(Date.now(), head.lastAt?.getTime() ?? 0));
   const context = currentRequestContext();
   const event: ChainedAuditEvent = {
@@ -142,9 +165,10 @@ export function nextChainedEvent(head: ChainHead, tenantId: string, input: Audit
     providerSession: input.providerSession ?? null,
     requestId: context?.requestId ?? null,
     detail: input.detail ?? {},
+    keyId: keyring.current.id,
     prevHash: head.lastHash,
   };
-  return { ...event, hash: chainHash(event) };
+  return { ...event, hash: keyedChainHash(keyring.current, event) };
 }
 
 const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
@@ -161,7 +185,7 @@ export async function lockChainHead(manager: EntityManager, tenantId: string): P
 }
 
 /**
- * Appends an event to a tenant's hash-chained audit log, inside the caller's
+ * Appends an event to a tenant's keyed hash chain, inside the caller's
  * transaction, so the record commits or rolls back with the change it
  * describes. The chain head row is locked for the rest of the transaction:
  * appends of one tenant serialize across every replica, keeping `seq`
@@ -170,7 +194,7 @@ export async function lockChainHead(manager: EntityManager, tenantId: string): P
  * {@link auditAppendSql}.)
  */
 export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
-  const event = nextChainedEvent(await lockChainHead(manager, tenantId), tenantId, input);
+  const event = nextChainedEvent(auditKeyringOf(manager), await lockChainHead(manager, tenantId), tenantId, input);
   await runHot(manager, appendEventStatement, auditAppendValues(event));
   return event;
 }

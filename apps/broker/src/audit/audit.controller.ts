@@ -1,19 +1,26 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid } from '../http/route-spec.js';
 import {
+  auditCheckpointPage,
+  auditCheckpointView,
   auditEventPage,
   auditEventQuery,
   bindingPage,
   bindingQuery,
+  checkpointKeysView,
+  checkpointQuery,
   exportQuery,
   platformAuditQuery,
+  verifyBody,
   verifyView,
   type AuditEventQuery,
   type BindingQuery,
+  type CheckpointQuery,
   type ExportQuery,
   type PlatformAuditQuery,
+  type VerifyBody,
 } from './audit.schemas.js';
 import { AuditService } from './audit.service.js';
 
@@ -59,6 +66,56 @@ export class AuditController {
   })
   verify() {
     return this.audit.verify();
+  }
+
+  @Post('audit/verify')
+  @Route({
+    operationId: 'verifyAuditChainAgainstCheckpoints',
+    summary: 'Recomputes the chain and holds it to checkpoints the caller kept outside the database',
+    tag: 'Audit',
+    access: auditor,
+    body: verifyBody,
+    responses: { 200: { description: 'The verdict', schema: verifyView }, ...problemResponses(400, 401, 403) },
+  })
+  verifyAgainst(@Valid('body') body: VerifyBody) {
+    return this.audit.verify(body.checkpoints);
+  }
+
+  @Get('audit/checkpoints')
+  @Route({
+    operationId: 'listAuditCheckpoints',
+    summary: "The tenant's signed chain checkpoints, in seq order",
+    tag: 'Audit',
+    access: auditor,
+    query: checkpointQuery,
+    responses: { 200: { description: 'A page of checkpoints', schema: auditCheckpointPage }, ...problemResponses(400, 401, 403) },
+  })
+  checkpoints(@Valid('query') query: CheckpointQuery) {
+    return this.audit.listCheckpoints(query);
+  }
+
+  @Post('audit/checkpoints')
+  @Route({
+    operationId: 'createAuditCheckpoint',
+    summary: "Signs a checkpoint of the tenant's chain head now (or returns the one already signed at that seq)",
+    tag: 'Audit',
+    access: auditor,
+    responses: { 201: { description: 'The checkpoint of the head', schema: auditCheckpointView }, ...problemResponses(401, 403, 404, 409) },
+  })
+  checkpointNow() {
+    return this.audit.checkpointNow();
+  }
+
+  @Get('audit/checkpoint-keys')
+  @Route({
+    operationId: 'listAuditCheckpointKeys',
+    summary: 'The public keys that sign checkpoints, as a JWK set (Ed25519)',
+    tag: 'Audit',
+    access: auditor,
+    responses: { 200: { description: 'The JWK set', schema: checkpointKeysView }, ...problemResponses(401, 403) },
+  })
+  checkpointKeys() {
+    return this.audit.checkpointKeys();
   }
 
   @Get('audit/export')

@@ -28,6 +28,7 @@ export const auditEventView = z.object({
   providerSession: z.string().nullable(),
   requestId: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
+  keyId: z.string().nullable().describe('The audit key that chained the event (its hash is an HMAC with that key); null: a legacy event, chained with plain SHA-256'),
   hash: z.string(),
   prevHash: z.string(),
 });
@@ -57,19 +58,62 @@ export const bindingView = z.object({
 export type BindingView = z.infer<typeof bindingView>;
 export const bindingPage = pageOf(bindingView);
 
+export const auditCheckpointView = z
+  .strictObject({
+    tenant: z.string().min(1).max(64),
+    seq: z.number().int().min(1),
+    hash: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+    at: isoTime,
+    keyId: z.string().min(1).max(64),
+    signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'must be a base64url Ed25519 signature'),
+  })
+  .describe(
+    'A signed statement that the chain had `hash` at `seq`: Ed25519 (the key `keyId` of GET /v1/audit/checkpoint-keys) over the canonical JSON of {at, hash, keyId, seq, tenant} (keys sorted, no whitespace)',
+  );
+export type AuditCheckpointView = z.infer<typeof auditCheckpointView>;
+export const auditCheckpointPage = pageOf(auditCheckpointView);
+
+export const checkpointQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(64).optional(),
+});
+export type CheckpointQuery = z.infer<typeof checkpointQuery>;
+
+export const checkpointKeysView = z.object({
+  keys: z.array(
+    z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') }),
+  ),
+});
+
+export const verifyBody = z.strictObject({
+  checkpoints: z.array(auditCheckpointView).max(1000).describe('Checkpoints kept outside the database (from the log, the API or an export)'),
+});
+export type VerifyBody = z.infer<typeof verifyBody>;
+
 export const verifyView = z.object({
   ok: z.boolean(),
   checked: z.number().int(),
   firstBadSeq: z.number().int().nullable(),
-  reason: z.string().nullable().describe('Why the first bad seq is bad'),
+  reason: z.string().nullable().describe('Why the first bad seq is bad, or why the chain could not be fully checked'),
+  checkpointsMatched: z.number().int().describe('Signed checkpoints (stored and given) the chain matched'),
+  legacyThroughSeq: z.number().int().nullable().describe('Events 1..N carry the legacy unkeyed hash (from before keyed chains); null when none do'),
+  legacyAnchored: z.boolean().nullable().describe('Whether a signed checkpoint at legacyThroughSeq vouches for the legacy events (if not, ok is false)'),
+  uncheckedFromSeq: z.number().int().nullable().describe('The first event keyed with a key this broker does not hold; it and later events were not checked (ok is false)'),
 });
 export type VerifyView = z.infer<typeof verifyView>;
 
-export const exportQuery = z.strictObject({
-  from: isoTime.optional(),
-  to: isoTime.optional(),
-  format: z.enum(['jsonl', 'ocsf']).default('jsonl'),
-});
+export const exportQuery = z
+  .strictObject({
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    format: z.enum(['jsonl', 'ocsf']).default('jsonl'),
+    checkpoints: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true')
+      .describe('JSON lines only: each signed checkpoint follows the event it vouches for, as a line {"checkpoint":{...}}'),
+  })
+  .refine((query) => !query.checkpoints || query.format === 'jsonl', { message: 'checkpoints are exported with format=jsonl only', path: ['checkpoints'] });
 export type ExportQuery = z.infer<typeof exportQuery>;
 
 export const platformAuditQuery = auditEventQuery.extend({ tenant: z.string().min(1).max(64).optional() });

@@ -76,6 +76,7 @@ export function toOcsfApiActivity(event: AuditEventView, product: { version: str
         detail: event.detail,
         hash: event.hash,
         prev_hash: event.prevHash,
+        key_id: event.keyId,
       },
     },
   };

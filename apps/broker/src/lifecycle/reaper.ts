@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge } from 'prom-client';
 import type { AppConfig } from '#libs/config';
 import { appConfigToken } from '../app.tokens.js';
+import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { sweepIntervalMs } from './lifecycle-settings.js';
 import { LifecycleSweeps, type Stopped } from './lifecycle-sweeps.js';
 import { leadershipFor, type ReaperLeadership } from './reaper-leadership.js';
 
-export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops';
+export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints';
 export type SweepReport = Record<SweepStep, number>;
 
 /**
@@ -20,7 +21,8 @@ export type SweepReport = Record<SweepStep, number>;
  * is still running. A sweep, in order: closes turns lost with their replica
  * (before anything ends their sessions), ends expired sessions, ends
  * sessions stuck in `provisioning` (stopping what the provider holds for
- * them), ends sessions the provider lost, and retries failed provider stops.
+ * them), ends sessions the provider lost, and retries failed provider stops;
+ * and, once per checkpoint interval, signs audit checkpoints.
  */
 @Injectable()
 export class Reaper {
@@ -35,13 +37,14 @@ export class Reaper {
 
   constructor(
     private readonly sweeps: LifecycleSweeps,
+    checkpoints: AuditCheckpoints,
     metrics: Metrics,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {
     this.leader = new Gauge({ name: 'switchboard_reaper_leader', help: '1 while this replica leads the lifecycle sweeps', registers: [metrics.registry] });
     this.actions = new Counter({
       name: 'switchboard_reaper_actions_total',
-      help: 'Sessions the reaper acted on, by sweep step',
+      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed), by sweep step',
       labelNames: ['step'],
       registers: [metrics.registry],
     });
@@ -51,6 +54,8 @@ export class Reaper {
       ['stuck_provisioning', (stopped) => sweeps.endStuckProvisioning(stopped)],
       ['provider_status', (stopped) => sweeps.checkProviderStatus(stopped)],
       ['provider_stops', (stopped) => sweeps.retryProviderStops(stopped)],
+      // Not the lifecycle's, but periodic work done once across replicas too (its own, slower interval).
+      ['audit_checkpoints', (stopped) => checkpoints.sweep(stopped)],
     ];
   }
 
@@ -74,7 +79,7 @@ export class Reaper {
   /** One full sweep, leader or not: what the timer runs on the leader, and what tests call directly. */
   async sweepOnce(): Promise<SweepReport> {
     const stopped = () => this.stopping;
-    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0 };
+    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0 };
     for (const [step, run] of this.steps) {
       if (stopped()) break;
       try {

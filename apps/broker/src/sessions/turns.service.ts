@@ -7,6 +7,7 @@ import { Database } from '#libs/persistence';
 import type { InputPart, RuntimeAdapter, RuntimeEvent, TurnUsage } from '#libs/runtime-spec';
 import { RuntimeError } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
+import { auditKeyringOf } from '../audit/audit-keyring.js';
 import { lockChainHead, nextChainedEvent, type ChainHead } from '../audit/audit-log.js';
 import { MeteringService } from '../costs/metering.service.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
@@ -142,7 +143,7 @@ export class TurnsService {
         return { kind: 'denied' as const, denial: reservation };
       }
       // Chained on the head the claim locked: no audit append may happen in between.
-      const accessed = nextChainedEvent(auditHead, caller.tenantId, {
+      const accessed = nextChainedEvent(auditKeyringOf(manager), auditHead, caller.tenantId, {
         type: 'session.accessed',
         user: caller.userId,
         session: sessionId,

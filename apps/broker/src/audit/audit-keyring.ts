@@ -1,0 +1,107 @@
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+
+/** The DER prefix of an Ed25519 private key in PKCS#8 (RFC 8410 §7); the 32-byte seed follows it. */
+const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** HKDF labels: one configured secret, two keys that never serve each other's purpose. */
+const chainKeyInfo = 'switchboard audit chain hmac-sha256 v1';
+const checkpointKeyInfo = 'switchboard audit checkpoint ed25519 v1';
+
+const derive = (secret: Buffer, info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+
+/** A checkpoint signing key as a JWK (RFC 8037), for verifiers that hold only public keys. */
+export interface CheckpointPublicJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  alg: 'EdDSA';
+  use: 'sig';
+}
+
+/**
+ * One audit key: the configured secret (never stored in the database) and
+ * what is derived from it with HKDF-SHA256 (RFC 5869): the HMAC-SHA256 key
+ * that chains events, and the Ed25519 key that signs checkpoints, whose
+ * public half consumers may hold to check checkpoints without the secret.
+ */
+export class AuditKey {
+  private readonly chainKey: KeyObject;
+  private readonly signingKey: KeyObject;
+  private readonly publicKey: KeyObject;
+
+  constructor(
+    readonly id: string,
+    secret: Buffer,
+  ) {
+    this.chainKey = createSecretKey(derive(secret, chainKeyInfo));
+    this.signingKey = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, derive(secret, checkpointKeyInfo)]), format: 'der', type: 'pkcs8' });
+    this.publicKey = createPublicKey(this.signingKey);
+  }
+
+  /** HMAC-SHA256 over the parts in order, hex. */
+  mac(...parts: string[]): string {
+    const hmac = createHmac('sha256', this.chainKey);
+    for (const part of parts) hmac.update(part);
+    return hmac.digest('hex');
+  }
+
+  /** Ed25519 signature of the UTF-8 payload, base64url. */
+  sign(payload: string): string {
+    return sign(null, Buffer.from(payload), this.signingKey).toString('base64url');
+  }
+
+  verifies(payload: string, signature: string): boolean {
+    return verify(null, Buffer.from(payload), this.publicKey, Buffer.from(signature, 'base64url'));
+  }
+
+  publicJwk(): CheckpointPublicJwk {
+    const { x } = this.publicKey.export({ format: 'jwk' });
+    return { kty: 'OKP', crv: 'Ed25519', x: x!, kid: this.id, alg: 'EdDSA', use: 'sig' };
+  }
+}
+
+/**
+ * Every audit key this broker holds, by id, and the current one (which
+ * chains new events and signs new checkpoints). Older keys stay for as long
+ * as events or checkpoints made with them must be verified.
+ */
+export class AuditKeyring {
+  private readonly byId: Map<string, AuditKey>;
+
+  constructor(
+    keys: AuditKey[],
+    readonly current: AuditKey,
+  ) {
+    this.byId = new Map(keys.map((key) => [key.id, key]));
+    this.byId.set(current.id, current);
+  }
+
+  find(id: string): AuditKey | undefined {
+    return this.byId.get(id);
+  }
+
+  publicJwks(): { keys: CheckpointPublicJwk[] } {
+    return { keys: [...this.byId.values()].map((key) => key.publicJwk()) };
+  }
+}
+
+/**
+ * The keyring of each open database. Audit events are appended by free
+ * functions inside the caller's transaction, from every service and from
+ * boot-time seeding; binding the keyring to the data source reaches them all
+ * without threading it through each caller, and two brokers in one process
+ * (tests) keep their own keys.
+ */
+const keyrings = new WeakMap<DataSource, AuditKeyring>();
+
+export function bindAuditKeyring(dataSource: DataSource, keyring: AuditKeyring): void {
+  keyrings.set(dataSource, keyring);
+}
+
+export function auditKeyringOf(manager: EntityManager): AuditKeyring {
+  const keyring = keyrings.get(manager.dataSource);
+  if (!keyring) throw new Error('no audit keyring is bound to this database (bindAuditKeyring at startup)');
+  return keyring;
+}

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
+
+interface EventRow {
+  tenant_id: string;
+  seq: string;
+  id: string;
+  at: Date;
+  type: string;
+  user_id: string | null;
+  actor_kind: string;
+  actor_id: string | null;
+  session_id: string | null;
+  provider: string | null;
+  provider_session_id: string | null;
+  request_id: string | null;
+  detail: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * Someone who can write the database (superuser, triggers off) but does not
+ * hold the audit key: the only chain formula they can compute is the
+ * unkeyed one, `SHA-256(prevHash ‖ canonical JSON of the event)`.
+ */
+export class DatabaseAttacker {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Edits event `seq`, re-chains it and every later event, and moves the head onto the new last hash. */
+  async rewriteFrom(tenantId: string, seq: number, edit: (event: EventRow) => void, options: { markUnkeyed?: boolean } = {}): Promise<void> {
+    await this.tamper(async (manager) => {
+      // The constraint that only keyed rows are written is the owner's; a superuser lifts it for the rewrite.
+      const [constrained] = await manager.query<unknown[]>(`SELECT 1 FROM pg_constraint WHERE conname = 'audit_events_keyed'`);
+      if (constrained) await manager.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_keyed`);
+      const events = await manager.query<EventRow[]>(`SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
+      let previous = seq === 1 ? '0'.repeat(64) : events[seq - 2].hash;
+      for (const event of events.slice(seq - 1)) {
+        if (Number(event.seq) === seq) edit(event);
+        const hash = unkeyedHash(event, previous);
+        await manager.query(
+          `UPDATE audit_events SET detail = $3, prev_hash = $4, hash = $5 ${options.markUnkeyed ? ', key_id = NULL' : ''} WHERE tenant_id = $1 AND seq = $2`,
+          [tenantId, event.seq, JSON.stringify(event.detail), previous, hash],
+        );
+        previous = hash;
+      }
+      await manager.query(`UPDATE audit_chain_heads SET last_hash = $2 WHERE tenant_id = $1`, [tenantId, previous]);
+      if (constrained) await manager.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_keyed CHECK (key_id IS NOT NULL) NOT VALID`);
+    });
+  }
+
+  /** Deletes the events after `keepThroughSeq` and moves the head back onto the last one kept: a consistent, shorter chain. */
+  async truncateAfter(tenantId: string, keepThroughSeq: number): Promise<void> {
+    await this.tamper(async (manager) => {
+      await manager.query(`DELETE FROM audit_events WHERE tenant_id = $1 AND seq > $2`, [tenantId, keepThroughSeq]);
+      await manager.query(
+        `UPDATE audit_chain_heads h SET last_seq = e.seq, last_hash = e.hash, last_at = e.at FROM audit_events e
+         WHERE h.tenant_id = $1 AND e.tenant_id = $1 AND e.seq = $2`,
+        [tenantId, keepThroughSeq],
+      );
+    });
+  }
+
+  async deleteCheckpoints(tenantId: string): Promise<void> {
+    await this.tamper((manager) => manager.query(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenantId]));
+  }
+
+  /** Stores a checkpoint row as given: one of their own making (which they cannot sign), or one they deleted before. */
+  async storeCheckpoint(checkpoint: { tenant: string; seq: number; hash: string; at: string; keyId: string; signature: string }): Promise<void> {
+    await this.tamper((manager) =>
+      manager.query(`INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        checkpoint.tenant, checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.keyId, checkpoint.signature,
+      ]),
+    );
+  }
+
+  private tamper(work: (manager: EntityManager) => Promise<unknown>): Promise<void> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`SET LOCAL session_replication_role = replica`); // bypasses the append-only triggers
+      await work(manager);
+    });
+  }
+}
+
+function unkeyedHash(event: EventRow, prevHash: string): string {
+  const chained = {
+    id: event.id,
+    seq: Number(event.seq),
+    at: event.at.toISOString(),
+    type: event.type,
+    tenant: event.tenant_id,
+    user: event.user_id,
+    actor: { kind: event.actor_kind, id: event.actor_id },
+    session: event.session_id,
+    provider: event.provider,
+    providerSession: event.provider_session_id,
+    requestId: event.request_id,
+    detail: event.detail,
+  };
+  return createHash('sha256').update(prevHash).update(canonicalJson(chained)).digest('hex');
+}
