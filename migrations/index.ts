@@ -6,9 +6,20 @@ import { Limits1763700400000 } from './1763700400000-Limits.js';
 import { TurnEndIndex1763700500000 } from './1763700500000-TurnEndIndex.js';
 import { PriceBookAuthors1763700600000 } from './1763700600000-PriceBookAuthors.js';
 import { AuditIntegrity1763700900000 } from './1763700900000-AuditIntegrity.js';
+import { ApiKeyLastFour1763701000000 } from './1763701000000-ApiKeyLastFour.js';
 
-/** Every migration, in order. Never edit one that has landed; add a new one. */
-export const migrations = [Foundation1763700000000, Turns1763700100000, AuditQueries1763700200000, Metering1763700300000, Limits1763700400000, TurnEndIndex1763700500000, PriceBookAuthors1763700600000, AuditIntegrity1763700900000];
+/** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
+export const migrations = [
+  Foundation1763700000000,
+  Turns1763700100000,
+  AuditQueries1763700200000,
+  Metering1763700300000,
+  Limits1763700400000,
+  TurnEndIndex1763700500000,
+  PriceBookAuthors1763700600000,
+  AuditIntegrity1763700900000,
+  ApiKeyLastFour1763701000000,
+];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */
 export const keyedAuditChainMigration = new AuditIntegrity1763700900000().name;

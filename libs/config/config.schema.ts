@@ -78,9 +78,14 @@ export const environmentSchema = z
     OIDC_JWKS_URL: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
     OIDC_TENANT_CLAIM: z.string().trim().min(1).default('tid'),
     OIDC_ROLES_CLAIM: optionalText,
+    OIDC_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
+    OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
     LOG_LEVEL: z.enum(logLevels).default('info'),
     BODY_LIMIT: byteSize.default(1024 * 1024),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
@@ -139,7 +144,7 @@ export const environmentSchema = z
  * a member already failed).
  */
 export function crossFieldProblems(source: Record<string, string | undefined>): string[] {
-  return [...oidcProblems(source), ...auditKeyProblems(source)];
+  return [...oidcProblems(source), ...httpTimeoutProblems(source), ...auditKeyProblems(source)];
 }
 
 function oidcProblems(source: Record<string, string | undefined>): string[] {
@@ -159,6 +164,13 @@ function auditKeyProblems(source: Record<string, string | undefined>): string[] 
   if (currentId === '' && keys.length > 1) return ['SWITCHBOARD_AUDIT_KEY_ID: is required when SWITCHBOARD_AUDIT_KEYS lists several keys (it names the one new events use)'];
   if (currentId !== '' && !keys.some((key) => key.id === currentId)) return [`SWITCHBOARD_AUDIT_KEY_ID: "${currentId}" is not listed in SWITCHBOARD_AUDIT_KEYS`];
   return [];
+}
+
+/** Node refuses a headers timeout longer than the request timeout (the whole request includes its headers). */
+function httpTimeoutProblems(source: Record<string, string | undefined>): string[] {
+  const request = Number(source.HTTP_REQUEST_TIMEOUT_MS ?? 30_000);
+  const headers = Number(source.HTTP_HEADERS_TIMEOUT_MS);
+  return headers > request ? [`HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (${request})`] : [];
 }
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -71,3 +71,28 @@ test('bad audit keys are all reported, and never echo a secret', () => {
   assert.deepEqual(problemsOf({ SWITCHBOARD_AUDIT_KEYS: `k1:${secret}`, SWITCHBOARD_AUDIT_KEY_ID: 'k9' }), ['SWITCHBOARD_AUDIT_KEY_ID: "k9" is not listed in SWITCHBOARD_AUDIT_KEYS']);
   assert.deepEqual(problemsOf({ SWITCHBOARD_AUDIT_KEY_ID: 'k1' }), ['SWITCHBOARD_AUDIT_KEY_ID: is set but SWITCHBOARD_AUDIT_KEYS is not']);
 });
+
+test('OIDC token times: a day and a minute by default, bounded, reported with the other bad keys', () => {
+  const oidc = { OIDC_ISSUER: 'https://idp.test/', OIDC_AUDIENCE: 'sb', OIDC_JWKS_URL: 'https://idp.test/jwks' };
+  assert.equal(loadConfig(oidc).oidc?.maxTokenLifetimeSeconds, 86_400);
+  assert.equal(loadConfig(oidc).oidc?.clockSkewSeconds, 60);
+  const tuned = loadConfig({ ...oidc, OIDC_MAX_TOKEN_LIFETIME_SECONDS: '3600', OIDC_CLOCK_SKEW_SECONDS: '0' }).oidc;
+  assert.deepEqual([tuned?.maxTokenLifetimeSeconds, tuned?.clockSkewSeconds], [3600, 0]);
+  assert.throws(
+    () => loadConfig({ ...oidc, OIDC_MAX_TOKEN_LIFETIME_SECONDS: '0', OIDC_CLOCK_SKEW_SECONDS: '-1' }),
+    (error) => error instanceof ConfigError && error.problems.length === 2,
+  );
+});
+
+test('HTTP timeouts: 30 s for a request, 10 s (at most the request timeout) for its headers, 5 s keep-alive', () => {
+  const defaults = loadConfig({}).http;
+  assert.deepEqual([defaults.requestTimeoutMs, defaults.headersTimeoutMs, defaults.keepAliveTimeoutMs], [30_000, 10_000, 5_000]);
+  assert.equal(loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '2000' }).http.headersTimeoutMs, 2000);
+  assert.throws(
+    () => loadConfig({ HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000', HTTP_KEEP_ALIVE_TIMEOUT_MS: '0' }),
+    (error) =>
+      error instanceof ConfigError &&
+      error.problems.some((problem) => problem.startsWith('HTTP_HEADERS_TIMEOUT_MS: must not exceed')) &&
+      error.problems.some((problem) => problem.startsWith('HTTP_KEEP_ALIVE_TIMEOUT_MS')),
+  );
+});

@@ -11,11 +11,28 @@ export interface OidcConfig {
   jwksUrl: string;
   tenantClaim: string;
   rolesClaim: string | undefined;
+  /** The longest a token may live: `exp - iat`, or `exp - now` when it has no `iat`; an older `iat` is refused too. */
+  maxTokenLifetimeSeconds: number;
+  /** How far the issuer's clock may be from ours when checking `exp`, `nbf` and `iat`. */
+  clockSkewSeconds: number;
+}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  shutdownGraceMs: number;
+  /** Longest a client may take to send a whole request, headers and body (not the response: streamed turns run on). */
+  requestTimeoutMs: number;
+  /** Longest a client may take to send the request headers. */
+  headersTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open. */
+  keepAliveTimeoutMs: number;
 }
 
 /** The validated, typed configuration of one broker process. */
 export interface AppConfig {
-  http: { host: string; port: number; bodyLimitBytes: number; shutdownGraceMs: number };
+  http: HttpConfig;
   database: DatabaseConfig;
   adminKey: string | undefined;
   oidc: OidcConfig | undefined;
@@ -87,7 +104,15 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return {
-    http: { host: env.HOST, port: env.PORT, bodyLimitBytes: env.BODY_LIMIT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS },
+    http: {
+      host: env.HOST,
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT,
+      shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(10_000, env.HTTP_REQUEST_TIMEOUT_MS),
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    },
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
       : { kind: 'embedded', dataDir: env.SWITCHBOARD_DATA_DIR, port: env.SWITCHBOARD_EMBEDDED_DB_PORT },
@@ -100,6 +125,8 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
             jwksUrl: env.OIDC_JWKS_URL,
             tenantClaim: env.OIDC_TENANT_CLAIM,
             rolesClaim: env.OIDC_ROLES_CLAIM,
+            maxTokenLifetimeSeconds: env.OIDC_MAX_TOKEN_LIFETIME_SECONDS,
+            clockSkewSeconds: env.OIDC_CLOCK_SKEW_SECONDS,
           }
         : undefined,
     logLevel: env.LOG_LEVEL,

@@ -88,6 +88,25 @@ describe('identity and roles', () => {
     assert.equal(denied[0].request_id, foreign.headers.get('x-request-id'));
   });
 
+  test('a key view shows the public prefix and the last four characters of the secret, nothing more', async () => {
+    const { keys } = await createTenantWithKeys(sb, ['admin']);
+    const created = await sb.as(keys.admin.key).post('/v1/api-keys', { role: 'app', name: 'backend' });
+    assert.equal(created.status, 201);
+    const secret: string = created.json.key;
+    const listed = await sb.as(keys.admin.key).get('/v1/api-keys');
+    const revoked = await sb.as(keys.admin.key).delete(`/v1/api-keys/${created.json.id as string}`);
+    const { key: _shownOnce, ...createdView } = created.json as Record<string, unknown>;
+    const views = [createdView, revoked.json, listed.json.data.find((view: { id: string }) => view.id === created.json.id)];
+    for (const view of views) {
+      assert.equal(view.keyPrefix, 'sbk_');
+      assert.equal(view.keyLast4, secret.slice(-4));
+      const text = JSON.stringify(view);
+      // No run of five or more secret characters appears anywhere in a view.
+      for (let start = 4; start + 5 <= secret.length; start++) assert.ok(!text.includes(secret.slice(start, start + 5)), `${text} shows ${secret.slice(start, start + 5)}`);
+    }
+    for (const view of listed.json.data) assert.equal(view.keyPrefix, 'sbk_', 'every listed key');
+  });
+
   test('tenant names are unique: 409', async () => {
     const { name } = await createTenantWithKeys(sb, []);
     const again = await sb.operator.post('/v1/tenants', { name });

@@ -11,6 +11,7 @@ import { runWithRequestContext } from '#libs/request-context';
 import { AppModule } from './app.module.js';
 import { prepareAuditIntegrity, type AuditIntegrity } from './audit/audit-integrity.js';
 import { openDatabase, type OpenedDatabase } from './database/open-database.js';
+import { configureHttpServer } from './http/http-server.js';
 import { sendProblem, toAppError } from './http/problem-details.js';
 import { assignRequestId, requestIdOf } from './http/request-id.js';
 import { OperatorKey } from './identity/operator-key.js';
@@ -58,6 +59,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
       { bodyParser: false, logger: new NestPinoLogger(), abortOnError: false },
     );
     installHttpPipeline(app, config, metrics);
+    configureHttpServer(app.getHttpServer(), config.http);
     await app.listen(config.http.port, config.http.host);
     // Sweeps begin once the broker serves; they stop before the database closes.
     const reaper = app.get(Reaper);

@@ -8,6 +8,8 @@ export interface ApiKey {
   name: string;
   role: TenantRole;
   keyPrefix: string;
+  /** Null for keys made before the last four characters were kept (their first twelve were, and are gone). */
+  keyLast4: string | null;
   createdAt: Date;
   revokedAt: Date | null;
 }
@@ -18,12 +20,13 @@ interface ApiKeyRow {
   name: string;
   role: TenantRole;
   key_prefix: string;
+  key_last4: string | null;
   key_hash?: Buffer;
   created_at: Date;
   revoked_at: Date | null;
 }
 
-const columns = 'id, tenant_id, name, role, key_prefix, created_at, revoked_at';
+const columns = 'id, tenant_id, name, role, key_prefix, key_last4, created_at, revoked_at';
 
 const toApiKey = (row: ApiKeyRow): ApiKey => ({
   id: row.id,
@@ -31,6 +34,7 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
   name: row.name,
   role: row.role,
   keyPrefix: row.key_prefix,
+  keyLast4: row.key_last4,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
 });
@@ -39,14 +43,13 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
 export class ApiKeyRepository {
   constructor(private readonly manager: EntityManager) {}
 
-  async insert(key: { id: string; tenantId: string; name: string; role: TenantRole; keyHash: Buffer; keyPrefix: string }): Promise<ApiKey> {
+  async insert(key: { id: string; tenantId: string; name: string; role: TenantRole; keyHash: Buffer; keyPrefix: string; keyLast4: string }): Promise<ApiKey> {
     const [row] = await this.manager.query<ApiKeyRow[]>(
-      `INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${columns}`,
-      [key.id, key.tenantId, key.name, key.role, key.keyHash, key.keyPrefix],
+      `INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, key_last4) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
+      [key.id, key.tenantId, key.name, key.role, key.keyHash, key.keyPrefix, key.keyLast4],
     );
     return toApiKey(row);
   }
-
 
   async findById(id: string): Promise<ApiKey | undefined> {
     const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);

@@ -14,7 +14,8 @@ export const apiKeyView = z.object({
   tenantId: z.string(),
   role: z.enum(tenantRoles),
   name: z.string(),
-  keyPrefix: z.string().describe('The first characters of the secret, to recognise it'),
+  keyPrefix: z.string().describe('The public prefix every secret starts with (`sbk_`); no secret characters'),
+  keyLast4: z.string().nullable().describe('The last four characters of the secret, to match a secret to its key; null for keys created before they were kept'),
   createdAt: z.string(),
   revokedAt: z.string().nullable(),
 });

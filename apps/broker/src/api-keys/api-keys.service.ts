@@ -6,7 +6,7 @@ import { Database } from '#libs/persistence';
 import type { TenantRole } from '#libs/request-context';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
-import { displayPrefix, hashApiKeySecret, mintApiKeySecret } from '../identity/api-key-secret.js';
+import { mintApiKeySecret, storedFormOf } from '../identity/api-key-secret.js';
 import { currentPrincipal, currentTenantPrincipal } from '../identity/principal.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { ApiKeyRepository, type ApiKey } from './api-key.repository.js';
@@ -18,6 +18,7 @@ const toView = (key: ApiKey): ApiKeyView => ({
   role: key.role,
   name: key.name,
   keyPrefix: key.keyPrefix,
+  keyLast4: key.keyLast4,
   createdAt: key.createdAt.toISOString(),
   revokedAt: key.revokedAt?.toISOString() ?? null,
 });
@@ -89,8 +90,7 @@ export class ApiKeysService {
       tenantId,
       name: input.name,
       role: input.role,
-      keyHash: hashApiKeySecret(secret),
-      keyPrefix: displayPrefix(secret),
+      ...storedFormOf(secret),
     });
     await appendAuditEvent(manager, tenantId, {
       type: 'credential.created',

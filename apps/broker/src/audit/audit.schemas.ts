@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { pageOf } from '../http/pagination.js';
+import { userIdSchema } from '../identity/user-id.js';
 import { auditEventTypes } from './audit-log.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 
 export const auditEventQuery = z.strictObject({
-  user: z.string().min(1).max(256).optional(),
+  user: userIdSchema.optional(),
   session: z.string().min(1).max(64).optional(),
   type: z.enum(auditEventTypes).optional(),
   from: isoTime.optional().describe('Inclusive lower bound on `at`'),
@@ -36,7 +37,7 @@ export type AuditEventView = z.infer<typeof auditEventView>;
 export const auditEventPage = pageOf(auditEventView);
 
 export const bindingQuery = z.strictObject({
-  user: z.string().min(1).max(256).optional(),
+  user: userIdSchema.optional(),
   status: z.enum(['provisioning', 'idle', 'active', 'terminated']).optional(),
   provider: z.string().max(32).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),

@@ -4,7 +4,7 @@ import { providerIds } from '#libs/runtime-spec';
 import { AgentRepository } from '../agents/agent.repository.js';
 import { ApiKeyRepository } from '../api-keys/api-key.repository.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
-import { displayPrefix, hashApiKeySecret, mintApiKeySecret } from '../identity/api-key-secret.js';
+import { mintApiKeySecret, storedFormOf } from '../identity/api-key-secret.js';
 import type { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 
@@ -39,8 +39,7 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
         tenantId: tenant.id,
         name: `demo ${role}`,
         role,
-        keyHash: hashApiKeySecret(secrets[role]),
-        keyPrefix: displayPrefix(secrets[role]),
+        ...storedFormOf(secrets[role]),
       });
       await appendAuditEvent(manager, tenant.id, {
         type: 'credential.created',

@@ -1,6 +1,7 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { logger } from '../logging/logger.js';
+import { routeTemplate } from '../metrics/metrics.js';
 import { requestIdOf } from './request-id.js';
 import { sendProblem, toAppError } from './problem-details.js';
 
@@ -14,7 +15,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const error = toAppError(exception);
     const requestId = requestIdOf(request);
     if (error.code === 'internal') {
-      logger.error({ err: exception, requestId, method: request.method, url: request.originalUrl }, 'unhandled error');
+      // The route template, not the URL: query strings and paths carry content (filters, user ids).
+      logger.error({ err: exception, requestId, method: request.method, route: routeTemplate(request) }, 'unhandled error');
     }
     sendProblem(response, error, requestId);
   }

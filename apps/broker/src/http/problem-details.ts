@@ -32,13 +32,9 @@ export function toAppError(error: unknown): AppError {
   return new AppError('internal', 'an unexpected error occurred; quote the request id when reporting it', {}, { cause: error });
 }
 
-/** Writes an RFC 9457 problem+json response. */
-export function sendProblem(response: Response, error: AppError, requestId: string): void {
-  if (response.headersSent) {
-    response.end();
-    return;
-  }
-  const body = {
+/** The RFC 9457 body of an error. */
+export function problemBody(error: AppError, requestId: string): Record<string, unknown> {
+  return {
     type: problemType(error.code),
     title: errorCatalog[error.code].title,
     status: error.status,
@@ -47,6 +43,14 @@ export function sendProblem(response: Response, error: AppError, requestId: stri
     ...error.extensions,
     requestId,
   };
+}
+
+/** Writes an RFC 9457 problem+json response. */
+export function sendProblem(response: Response, error: AppError, requestId: string): void {
+  if (response.headersSent) {
+    response.end();
+    return;
+  }
   if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(Math.ceil(error.retryAfterSeconds)));
-  response.status(error.status).type(problemContentType).send(JSON.stringify(body));
+  response.status(error.status).type(problemContentType).send(JSON.stringify(problemBody(error, requestId)));
 }

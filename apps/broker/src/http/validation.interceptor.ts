@@ -4,6 +4,7 @@ import type { Request } from 'express';
 import type { z } from 'zod';
 import { invalidRequest, type FieldProblem } from '#libs/errors';
 import { routeSpecKey, type RouteSpec } from './route-spec.js';
+import { unstorableTextProblems } from './unstorable-text.js';
 
 type ValidatedRequest = Request & { validated?: Record<string, unknown> };
 
@@ -12,6 +13,14 @@ type ValidatedRequest = Request & { validated?: Record<string, unknown> };
  * every problem of all three at once, and stores the parsed values for
  * `@Valid()`. Runs after the auth guard, so an anonymous caller learns nothing
  * about a route's schema.
+ *
+ * First, for every route and whatever its schemas say, the edge rule: no
+ * part of the request (path params, query, the headers the route declares,
+ * the JSON body at any depth, keys included) may carry text the database
+ * cannot store (NUL, lone surrogates) or nest deeper than the schemas and the
+ * driver can walk. Such a request is refused before its schema is even run.
+ * It comes after authentication on purpose: 401 and 403 stay the first
+ * answers, and the guard's own inputs are shape-checked where it reads them.
  */
 @Injectable()
 export class ValidationInterceptor implements NestInterceptor {
@@ -21,6 +30,13 @@ export class ValidationInterceptor implements NestInterceptor {
     const spec = this.reflector.get<RouteSpec | undefined>(routeSpecKey, context.getHandler());
     if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<ValidatedRequest>();
+    const unstorable = unstorableTextProblems({
+      params: request.params,
+      query: request.query,
+      headers: Object.fromEntries(Object.keys(spec.headers ?? {}).map((name) => [name.toLowerCase(), request.header(name)])),
+      body: request.body,
+    });
+    if (unstorable.length > 0) throw invalidRequest('the request carries text that cannot be stored', unstorable);
     const problems: FieldProblem[] = [];
     const validated: Record<string, unknown> = {};
     const parts: Array<['params' | 'query' | 'body', z.ZodType | undefined, unknown]> = [

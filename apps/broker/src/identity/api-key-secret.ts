@@ -20,7 +20,13 @@ export function sameHash(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** What is safe to show of a key after creation: its first characters. */
-export function displayPrefix(secret: string): string {
-  return secret.slice(0, 12);
+/**
+ * What is stored of a new key: the hash it is checked against, and what may
+ * be shown of it afterwards to recognise it — the public `sbk_` prefix and
+ * the last four characters (24 of its 256 random bits, as card and cloud
+ * key listings show). The key id names a key; these only help a human match
+ * a secret they hold, or one found in a leak, to it.
+ */
+export function storedFormOf(secret: string): { keyHash: Buffer; keyPrefix: string; keyLast4: string } {
+  return { keyHash: hashApiKeySecret(secret), keyPrefix: apiKeyPrefix, keyLast4: secret.slice(-4) };
 }

@@ -10,9 +10,7 @@ import { TenantRepository } from '../tenants/tenant.repository.js';
 import { apiKeyPrefix, hashApiKeySecret, sameHash } from './api-key-secret.js';
 import { OidcVerifier } from './oidc-verifier.js';
 import { OperatorKey } from './operator-key.js';
-
-/** 1–256 printable ASCII characters (API.md §1). */
-const endUserPattern = /^[\x20-\x7e]{1,256}$/;
+import { isWellFormedUserName, jwtUserId, jwtUserPrefix, takesJwtUserForm, userNameRule } from './user-id.js';
 
 export interface PresentedCredentials {
   authorization: string | undefined;
@@ -64,8 +62,13 @@ export class CredentialResolver {
     const hash = hashApiKeySecret(secret);
     const key = await findApiKeyByHash(this.database, hash);
     if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) throw unauthenticated('unknown or revoked API key');
-    if (endUser !== undefined && !endUserPattern.test(endUser)) {
-      throw invalidRequest('X-End-User is malformed', [{ path: 'headers.x-end-user', message: 'must be 1-256 printable characters' }]);
+    if (endUser !== undefined && !isWellFormedUserName(endUser)) {
+      throw invalidRequest('X-End-User is malformed', [{ path: 'headers.x-end-user', message: userNameRule }]);
+    }
+    if (endUser !== undefined && takesJwtUserForm(endUser)) {
+      throw invalidRequest('X-End-User is in the namespace of JWT users', [
+        { path: 'headers.x-end-user', message: `must not start with "${jwtUserPrefix}": those ids belong to users signed in with a JWT` },
+      ]);
     }
     return {
       kind: 'tenant',
@@ -90,7 +93,7 @@ export class CredentialResolver {
       kind: 'tenant',
       tenantId: tenant.id,
       role: this.pickRole(jwt.roles, access),
-      userId: jwt.subject,
+      userId: jwtUserId(jwt.subject),
       credential: { kind: 'jwt', id: jwt.tokenId },
     };
   }

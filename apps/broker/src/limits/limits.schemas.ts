@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userIdSchema } from '../identity/user-id.js';
 
 export const isolationLevels = ['any', 'sandbox', 'vm', 'microvm'] as const;
 export type IsolationLevel = (typeof isolationLevels)[number];
@@ -43,4 +44,4 @@ export const effectivePolicyView = z.object({
 });
 export type EffectivePolicyView = z.infer<typeof effectivePolicyView>;
 
-export const userIdParams = z.strictObject({ userId: z.string().min(1).max(256).regex(/^[\x20-\x7e]+$/, 'printable characters') });
+export const userIdParams = z.strictObject({ userId: userIdSchema });

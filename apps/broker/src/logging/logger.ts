@@ -1,10 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 import { currentRequestContext } from '#libs/request-context';
+import { errorSerializer } from './error-serializer.js';
 
 /**
  * The process logger: JSON lines on stdout. Every line written while a
- * request is being served carries its request id and tenant.
+ * request is being served carries its request id and tenant. Logged errors
+ * never carry database content (see error-serializer.ts), and request lines
+ * name the route template, never the URL: paths and query strings carry
+ * user ids and filters.
  */
 export let logger: Logger = createLogger('info');
 
@@ -13,6 +17,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'switchboard' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: errorSerializer },
     mixin() {
       const context = currentRequestContext();
       if (!context) return {};

@@ -24,7 +24,7 @@ import { TurnsService } from './turns.service.js';
 
 const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
 const endUserHeader: RouteSpec['headers'] = {
-  'X-End-User': { description: 'The end user this call acts for (API keys); not with a JWT', required: false },
+  'X-End-User': { description: 'The end user this call acts for (API keys): 1-256 printable characters, not starting with "jwt:" (the namespace of JWT users); not with a JWT', required: false },
 };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
