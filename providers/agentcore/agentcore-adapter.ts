@@ -128,10 +128,8 @@ export class AgentCoreAdapter implements RuntimeAdapter {
             this.log.debug({ provider: 'agentcore', what: step.what }, 'response data not in the portable stream');
         }
       }
-      throw new RuntimeError('stream_truncated', `the agent's response ended without the ${target.responseCodec} codec's terminator`, {
-        turnAccepted: true,
-        providerRequestId: output.$metadata.requestId,
-      });
+      // readResponseBody always ends with `end` or `failed`, both of which return above.
+      throw new RuntimeError('provider_error', 'the response reader stopped before the turn ended', { turnAccepted: true, providerRequestId: output.$metadata.requestId });
     } catch (error) {
       if (error instanceof RuntimeError) throw error;
       if (signal.aborted) throw toRuntimeError(error, { call: 'invoke', turnAccepted: true });

@@ -63,7 +63,7 @@ export type StrandsMessage = z.infer<typeof strandsMessageSchema>;
  * - `{"event": {contentBlockDelta: {delta: {text}}}}`: the model's raw stream (Bedrock ConverseStream shapes);
  * - `{"event": {metadata: {usage}}}`: tokens of one model call;
  * - `{"message": {role, content}}`: a complete message (assistant text and toolUse, or the user-role toolResult);
- * - `{"result": AgentResult}`: the last event of an invocation (the codec's terminator);
+ * - `{"result": AgentResult}`: the last event of an invocation, when its AgentResult serialised (usually it arrives as a Python repr string);
  * - `{"force_stop": true, "force_stop_reason"}`: the event loop gave up.
  * https://strandsagents.com/latest/documentation/docs/user-guide/concepts/streaming/async-iterators/
  */
@@ -87,3 +87,12 @@ export const agentRuntimeLifecycleSchema = z.looseObject({
     .looseObject({ idleRuntimeSessionTimeout: z.number().int().positive().optional(), maxLifetime: z.number().int().positive().optional() })
     .optional(),
 });
+
+/**
+ * The tokens of a whole invocation in an AgentResult that BedrockAgentCoreApp
+ * could serialise as a dict (`dataclasses.asdict`): Strands keeps them in
+ * `metrics.accumulated_usage` (EventLoopMetrics).
+ */
+export const strandsResultUsageSchema = z
+  .looseObject({ metrics: z.looseObject({ accumulated_usage: z.looseObject({ inputTokens: z.number().nonnegative(), outputTokens: z.number().nonnegative() }) }) })
+  .transform((result) => ({ inputTokens: result.metrics.accumulated_usage.inputTokens, outputTokens: result.metrics.accumulated_usage.outputTokens }));

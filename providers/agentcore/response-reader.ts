@@ -11,9 +11,12 @@ const documentLimitChars = 16 * 1024 * 1024;
 /**
  * Decodes an InvokeAgentRuntime response body as it arrives: SSE message by
  * message when the container streams (`text/event-stream`), else the whole
- * body as one document. Ends when the body does; whether the codec's
- * terminator came is the caller's call. Errors of the body stream (a reset
- * socket) propagate.
+ * body as one document. A body that ends cleanly ends the turn (AgentCore
+ * closes the stream when the container's entrypoint returns, and neither it
+ * nor BedrockAgentCoreApp writes a terminator), so the last step is always
+ * `end` or `failed`. A body that breaks off (a reset socket, a chunked body
+ * cut short: the HTTP client raises) is a transport failure: the error
+ * propagates to the caller.
  */
 export async function* readResponseBody(body: AsyncIterable<Uint8Array | string>, contentType: string | undefined, decoder: TurnDecoder): AsyncIterable<BodyStep> {
   const utf8 = new TextDecoder();
@@ -23,6 +26,7 @@ export async function* readResponseBody(body: AsyncIterable<Uint8Array | string>
     for await (const chunk of body) {
       for (const message of sse.push(text(chunk))) yield* classify(parseData(message.data), (data) => decoder.event(data));
     }
+    yield* decoder.finish();
     return;
   }
   let document = '';

@@ -114,7 +114,7 @@ describe('agentcore: lifecycle, retries and truncation through the broker', () =
     assert.equal(emulator.hasMicroVm(session.providerSession.id), false, 'the adapter stopped the fresh microVM');
   });
 
-  test('the text codec streams deltas and a completed message with the agent’s token counts', async () => {
+  test('a plain-text agent with no terminator: deltas, and the end of the body completes the turn (the agent reports no tokens)', async () => {
     const session = await createSession(textAgentName);
     const first = await turn(session.id, 'plain text please', { accept: 'text/event-stream' });
     assert.equal(first.status, 200, first.text);
@@ -123,7 +123,9 @@ describe('agentcore: lifecycle, retries and truncation through the broker', () =
     assert.ok(types.filter((type) => type === 'message.delta').length > 1, `events: ${types.join(', ')}`);
     const completed = events.find((event) => event.event === 'message.completed')!;
     assert.equal(completed.data.data.content[0].text, 'Turn 1. You said: "plain text please".');
-    assert.deepEqual(events.at(-1)?.data.data.usage, { inputTokens: 46, outputTokens: 14 });
+    assert.equal(events.at(-1)?.event, 'turn.completed');
+    // A stock text agent says nothing about tokens (issue 15 item 10 will mark them "not reported" rather than 0).
+    assert.deepEqual(events.at(-1)?.data.data.usage, { inputTokens: 0, outputTokens: 0 });
     const second = await turn(session.id, 'and again');
     assert.match(replyOf(second), /Earlier you said: "plain text please"/);
   });

@@ -13,7 +13,6 @@ describe('strands codec', () => {
     ]);
     assert.equal(turn.event({ data: 'Hel', delta: { text: 'Hel' } })[0].kind, 'ignore');
     assert.equal(turn.event({ init_event_loop: true })[0].kind, 'ignore');
-    assert.equal(turn.event('a bare string')[0].kind, 'ignore');
   });
 
   test('messages give tool calls, tool results and the completed reply; metadata gives tokens; result ends the turn', () => {
@@ -32,6 +31,28 @@ describe('strands codec', () => {
     assert.deepEqual(turn.event({ force_stop: true, force_stop_reason: 'context window overflow' }), [
       { kind: 'failed', code: 'provider_force_stop', message: 'context window overflow' },
     ]);
+  });
+
+  test('callback events and the result that JSON could not encode arrive as Python reprs: ignored, and the result still ends the turn', () => {
+    const turn = strands();
+    const repr = "{'data': 'Hel', 'delta': {'text': 'Hel'}, 'agent': <strands.agent.agent.Agent object at 0x7f>, 'event_loop_cycle_id': UUID('0b5e')}";
+    assert.equal(turn.event(repr)[0].kind, 'ignore');
+    assert.equal(turn.event("{'type': 'tool_use_stream', 'delta': {}, 'agent': <x>}")[0].kind, 'ignore');
+    assert.deepEqual(turn.event("{'result': AgentResult(stop_reason='end_turn', message={'role': 'assistant'}, metrics=EventLoopMetrics(), state={})}"), [{ kind: 'end' }]);
+  });
+
+  test('plain strings are the reply (an agent that yields text); the clean end of the body completes and ends it', () => {
+    const turn = strands();
+    assert.deepEqual(turn.event('Hel'), [{ kind: 'emit', event: { type: 'message.delta', text: 'Hel' } }]);
+    assert.deepEqual(turn.event('lo'), [{ kind: 'emit', event: { type: 'message.delta', text: 'lo' } }]);
+    assert.deepEqual(turn.finish(), [{ kind: 'emit', event: { type: 'message.completed', content: [{ type: 'text', text: 'Hello' }] } }, { kind: 'end' }]);
+    assert.deepEqual(strands().finish(), [{ kind: 'end' }]);
+  });
+
+  test('a JSON AgentResult carries the invocation\'s tokens in metrics.accumulated_usage', () => {
+    const steps = strands().document({ result: { stop_reason: 'end_turn', message: { role: 'assistant', content: [{ text: 'hi' }] }, metrics: { accumulated_usage: { inputTokens: 7, outputTokens: 3, totalTokens: 10 } } } });
+    assert.deepEqual(steps[0], { kind: 'usage', inputTokens: 7, outputTokens: 3 });
+    assert.equal(steps.at(-1)?.kind, 'end');
   });
 
   test('a JSON body is read whole: the captured {"result": message} shape, an AgentResult dict, a string', () => {
@@ -54,6 +75,13 @@ describe('text codec', () => {
       { kind: 'emit', event: { type: 'message.completed', content: [{ type: 'text', text: 'Hello, world' }] } },
       { kind: 'end' },
     ]);
+  });
+
+  test('without the optional done marker, the clean end of the body completes the reply, with no tokens', () => {
+    const turn = text();
+    turn.event('Hello');
+    turn.event(', world');
+    assert.deepEqual(turn.finish(), [{ kind: 'emit', event: { type: 'message.completed', content: [{ type: 'text', text: 'Hello, world' }] } }, { kind: 'end' }]);
   });
 
   test('documents: a string, {"result": string, "usage"} or {"result": message}', () => {

@@ -7,7 +7,7 @@ export type CodecStep =
   | { kind: 'emit'; event: Exclude<RuntimeEvent, { type: 'turn.end' | 'turn.error' }> }
   /** Tokens of one model call, to add to the turn's total. */
   | { kind: 'usage'; inputTokens: number; outputTokens: number }
-  /** The codec's terminator: the agent finished the turn. */
+  /** The agent finished the turn: the body ended cleanly, or the codec saw the agent's own last word. */
   | { kind: 'end' }
   /** The agent reported in-band that the turn failed. */
   | { kind: 'failed'; code: string; message: string }
@@ -29,6 +29,13 @@ export interface TurnDecoder {
   event(data: unknown): CodecStep[];
   /** A whole non-SSE body (`application/json` or other): parsed JSON when it is JSON, else the raw text. Complete by definition. */
   document(body: unknown): CodecStep[];
+  /**
+   * The event stream ended cleanly (the entrypoint returned: AgentCore and
+   * BedrockAgentCoreApp add no terminator of their own), so the turn is over.
+   * Ends with `end`. A body that breaks off never gets here: that is a
+   * transport failure, reported by the reader.
+   */
+  finish(): CodecStep[];
 }
 
 export const ignore = (what: string): CodecStep => ({ kind: 'ignore', what });

@@ -4,10 +4,12 @@ import { completed, ignore, messageText, type CodecStep, type ResponseCodec, typ
 /**
  * `responseCodec: "text"`, for agents that stream plain text:
  * - SSE: every `data:` is a chunk of the reply: a JSON string (`data: "Hel"`,
- *   what BedrockAgentCoreApp writes for a yielded `str` up to 1.1), raw text
- *   (`data: Hel`, what later versions write), or `{"type":"text","text"}`;
- *   the turn ends with `{"type":"done","usage"?:{inputTokens,outputTokens}}`
- *   (snake_case accepted). A stream that ends without it is truncated.
+ *   what BedrockAgentCoreApp writes for a yielded `str` in every version: it
+ *   `json.dumps` each value), raw text (`data: Hel`, from other servers), or
+ *   `{"type":"text","text"}`. The turn ends when the body does (the
+ *   entrypoint returned); an agent may end it earlier, with the turn's tokens,
+ *   by `{"type":"done","usage"?:{inputTokens,outputTokens}}` (snake_case
+ *   accepted). Without it the tokens are not reported.
  * - JSON: a string, `{"result": string | {role, content:[{text}]}, "usage"?}`, or `{"type":"text","text"}`.
  */
 export const textCodec: ResponseCodec = {
@@ -24,7 +26,13 @@ class TextTurn implements TurnDecoder {
     if (!parsed.success) return [ignore('unrecognised text-codec event')];
     if (parsed.data.type === 'text') return this.chunk(parsed.data.text);
     const usage = parsed.data.usage;
-    return [...(usage ? [{ kind: 'usage' as const, ...usage }] : []), ...completed(this.text), { kind: 'end' }];
+    return [...(usage ? [{ kind: 'usage' as const, ...usage }] : []), ...this.finish()];
+  }
+
+  finish(): CodecStep[] {
+    const text = this.text;
+    this.text = '';
+    return [...completed(text), { kind: 'end' }];
   }
 
   document(body: unknown): CodecStep[] {
