@@ -23,7 +23,7 @@ export function pythonRepr(value: unknown): string {
       .map(([key, item]) => `${pythonString(key)}: ${pythonRepr(item)}`)
       .join(', ')}}`;
   }
-  return pythonString(String(value));
+  return pythonString(typeof value === 'bigint' ? value.toString() : typeof value);
 }
 
 /** A dataclass instance's default repr: `Name(field=value, ...)`. */
