@@ -13,7 +13,7 @@ import {
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { toRuntimeError } from './claude-errors.js';
-import { mapClaudeEvent } from './claude-event-mapper.js';
+import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
 import { claudeTargetSchema, type ClaudeTarget } from './claude-target.js';
 import { claudeSessionSchema, type ClaudeSessionUsage } from './claude-wire.js';
 
@@ -103,6 +103,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
     const sessionId = request.session.providerSessionId;
     const baseline = (request.session.state as ClaudeSessionState).usage ?? zeroUsage;
     const options = { signal: request.signal };
+    const sentContent = request.input.map((part) => ({ type: 'text' as const, text: part.text }));
     // The stream has no replay: open it before sending the message.
     let stream;
     try {
@@ -112,27 +113,24 @@ export class ClaudeAdapter implements RuntimeAdapter {
     }
     let sent;
     try {
-      sent = await this.client.beta.sessions.events.send(
-        sessionId,
-        { events: [{ type: 'user.message', content: request.input.map((part) => ({ type: 'text' as const, text: part.text })) }] },
-        { ...options, maxRetries: 0 },
-      );
+      sent = await this.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: sentContent }] }, { ...options, maxRetries: 0 });
     } catch (error) {
       stream.controller.abort();
       // Only a response that says the message was refused proves it was not queued.
       throw toRuntimeError(error, { turnAccepted: !(error instanceof Anthropic.APIError && error.status !== undefined && error.status < 500) });
     }
     // Events before the echo of our own message belong to an earlier turn
-    // that is still draining (one that timed out, say): skip them.
-    const ourMessageIds = new Set((sent?.data ?? []).map((event) => event.id).filter(Boolean));
+    // that is still draining (one that timed out, say): skip them. The echo is
+    // known by the id the send returned, never by position: the late echo of
+    // an earlier message must not start (and its idle end) this turn.
+    const isOurEcho = echoMatcher(sent, sentContent);
     let reachedOurMessage = false;
     let usage: ClaudeSessionUsage = { ...baseline };
     try {
       for await (const raw of stream) {
         if (!reachedOurMessage) {
-          const { type, id } = raw as { type?: string; id?: string };
-          reachedOurMessage = type === 'user.message' && (ourMessageIds.size === 0 || ourMessageIds.has(String(id)));
-          if (!reachedOurMessage) this.log.debug({ provider: 'claude', eventType: type }, 'skipped an event of an earlier turn');
+          reachedOurMessage = isOurEcho(raw);
+          if (!reachedOurMessage) this.log.debug({ provider: 'claude', eventType: (raw as { type?: string }).type }, 'skipped an event of an earlier turn');
           continue;
         }
         const step = mapClaudeEvent(raw);
@@ -263,3 +261,4 @@ export class ClaudeAdapter implements RuntimeAdapter {
     }
   }
 }
+

@@ -20,18 +20,7 @@ export function toRuntimeError(error: unknown, context: { turnAccepted: boolean 
   }
   if (error instanceof Anthropic.APIError) {
     const status = error.status;
-    const kind: RuntimeErrorKind =
-      status === 429 || status === 529
-        ? 'throttled'
-        : status === 404 || status === 409
-          ? 'not_found'
-          : status === 400 || status === 422
-            ? 'invalid_target'
-            : status === undefined
-              ? 'stream_truncated'
-              : status >= 500
-                ? 'unavailable'
-                : 'provider_error';
+    const kind = kindOf(error);
     const retryAfter = Number(error.headers?.get('retry-after'));
     return new RuntimeError(kind, `Claude answered ${status ?? 'mid-stream'}: ${error.type ?? error.message}`, {
       // A refused request (429, 4xx) did not start anything.
@@ -46,4 +35,26 @@ export function toRuntimeError(error: unknown, context: { turnAccepted: boolean 
     turnAccepted: context.turnAccepted,
     cause: error,
   });
+}
+
+function kindOf(error: InstanceType<typeof Anthropic.APIError>): RuntimeErrorKind {
+  const status = error.status;
+  if (status === undefined) return 'stream_truncated';
+  if (status === 429 || status === 529) return 'throttled';
+  if (status === 404) return 'not_found';
+  if (status === 409) return saysSessionGone(error) ? 'not_found' : 'unavailable';
+  if (status === 400 || status === 422) return 'invalid_target';
+  return status >= 500 ? 'unavailable' : 'provider_error';
+}
+
+/**
+ * A 409 means the session is gone only when Claude says so (a send to an
+ * archived, deleted or terminated session: "A terminated session takes no
+ * more events"). Any other conflict is transient: the session lives on, and
+ * a refused request started nothing.
+ */
+function saysSessionGone(error: InstanceType<typeof Anthropic.APIError>): boolean {
+  const body = error.error as { error?: { message?: unknown } } | undefined;
+  const message = typeof body?.error?.message === 'string' ? body.error.message : error.message;
+  return /\b(archived|deleted|terminated)\b/i.test(message);
 }

@@ -62,3 +62,20 @@ export function mapClaudeEvent(raw: unknown): ClaudeStep {
       return { kind: 'gone' };
   }
 }
+
+/**
+ * Recognises the stream's echo of the message this turn sent: by the event
+ * ids the send returned (Claude returns them: `BetaManagedAgentsSendSessionEvents.data`);
+ * should a response ever lack them, by identical content, which a late echo
+ * of a different earlier message cannot match.
+ */
+export function echoMatcher(sent: { data?: Array<{ id?: string }> } | undefined, content: Array<{ type: 'text'; text: string }>): (raw: unknown) => boolean {
+  const ids = new Set((sent?.data ?? []).flatMap((event) => (event.id ? [event.id] : [])));
+  const sentText = JSON.stringify(content.map((part) => part.text));
+  return (raw) => {
+    const event = raw as { type?: string; id?: string; content?: Array<{ type?: string; text?: string }> };
+    if (event.type !== 'user.message') return false;
+    if (ids.size > 0) return event.id !== undefined && ids.has(event.id);
+    return JSON.stringify((event.content ?? []).map((part) => part.text)) === sentText;
+  };
+}
