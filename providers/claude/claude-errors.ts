@@ -54,7 +54,7 @@ function kindOf(error: InstanceType<typeof Anthropic.APIError>): RuntimeErrorKin
  * a refused request started nothing.
  */
 function saysSessionGone(error: InstanceType<typeof Anthropic.APIError>): boolean {
-  const body = error.error as { error?: { message?: unknown } } | undefined;
+  const body = error.error;
   const message = typeof body?.error?.message === 'string' ? body.error.message : error.message;
   return /\b(archived|deleted|terminated)\b/i.test(message);
 }
