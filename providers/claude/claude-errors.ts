@@ -54,7 +54,8 @@ function kindOf(error: InstanceType<typeof Anthropic.APIError>): RuntimeErrorKin
  * a refused request started nothing.
  */
 function saysSessionGone(error: InstanceType<typeof Anthropic.APIError>): boolean {
-  const body = error.error;
-  const message = typeof body?.error?.message === 'string' ? body.error.message : error.message;
+  const body: unknown = error.error;
+  const detail = typeof body === 'object' && body !== null && 'error' in body ? body.error : undefined;
+  const message = typeof detail === 'object' && detail !== null && 'message' in detail && typeof detail.message === 'string' ? detail.message : error.message;
   return /\b(archived|deleted|terminated)\b/i.test(message);
 }
