@@ -164,3 +164,17 @@ test('a turn abandoned before its call went out ends too', async () => {
 test('nothing asks the GCE metadata server for credentials or a universe domain', () => {
   assert.equal(metadataServerHits, 0);
 });
+
+test('partial text comes only when asked: the adapter asks ADK for SSE streaming, and a target that cannot ask gets complete events', async () => {
+  const streamed = await run(await open(), 'stream it');
+  assert.ok(streamed.filter((event) => event.type === 'message.delta').length > 1, `events: ${streamed.map((event) => event.type).join(', ')}`);
+  assert.equal(streamed.at(-1)?.type, 'turn.end');
+
+  const completeOnly = await run(await open(binding({ target: { ...emulator.demoTarget, streaming: 'none' } })), 'no partials');
+  assert.deepEqual(
+    completeOnly.map((event) => event.type),
+    ['message.completed', 'turn.end'],
+  );
+  const completed = completeOnly[0] as Extract<RuntimeEvent, { type: 'message.completed' }>;
+  assert.match(completed.content[0].text, /You said: "no partials"/);
+});

@@ -131,7 +131,7 @@ export class VertexAdapter implements RuntimeAdapter {
     const message = texts.length === 1 ? texts[0] : { role: 'user', parts: texts.map((text) => ({ text })) };
     const started = performance.now();
     const stream = executions.streamQueryReasoningEngine(
-      { name: target.reasoningEngine, classMethod: streamClassMethod, input: toProtoStruct({ user_id: userId, session_id: lastSegment(session.providerSessionId), message }) },
+      { name: target.reasoningEngine, classMethod: streamClassMethod, input: toProtoStruct({ user_id: userId, session_id: lastSegment(session.providerSessionId), message, ...runConfigFor(target) }) },
       // Never the SDK's 30 s default: a turn may run for minutes. Never re-sent by the SDK.
       { ...turnStreamCallOptions, timeout: this.options.turnTimeoutMs + turnDeadlineGraceMs },
     );
@@ -316,4 +316,14 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal, release: () => v
     else signal.addEventListener('abort', onAbort, { once: true });
   });
   return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/**
+ * AdkApp's `async_stream_query(run_config=…)` takes RunConfig as a dict
+ * (`model_dump(mode="json")`), whose `streaming_mode: "sse"` makes ADK yield
+ * partial text events; without it (ADK's default, NONE) only complete events come.
+ * https://github.com/googleapis/python-aiplatform (vertexai/agent_engines/templates/adk.py)
+ */
+function runConfigFor(target: VertexTarget): { run_config?: { streaming_mode: 'sse' } } {
+  return target.streaming === 'none' ? {} : { run_config: { streaming_mode: 'sse' } };
 }

@@ -17,6 +17,12 @@ export const vertexTargetSchema = z.strictObject({
   memoryGiB: z.number().int().min(1).max(32).optional(),
   /** `container_concurrency` of the deployment spec (default 9): how many requests share one container. */
   containerConcurrency: z.number().int().min(1).max(1000).optional(),
+  /**
+   * ADK streams partial text only when asked (`RunConfig.streaming_mode`, default NONE):
+   * `sse` (the default) asks for it through AdkApp's `run_config`; `none` sends no `run_config`, for engines whose
+   * `async_stream_query` predates that argument (the turn then arrives as complete events only).
+   */
+  streaming: z.enum(['sse', 'none']).optional(),
 });
 
 export type VertexTarget = z.infer<typeof vertexTargetSchema>;

@@ -81,7 +81,9 @@ async function serve(deps: ExecutionServiceDeps, call: Call): Promise<void> {
   });
   deps.store.appendEvent(session, turn.stored[0]);
   const cut = cutFault(deps, fault);
-  for (const [index, event] of turn.streamed.entries()) {
+  // Partial events exist only when the caller asked for SSE streaming, as in ADK.
+  const streamed = input.data.run_config?.streaming_mode === 'sse' ? turn.streamed : turn.streamed.filter((event) => !event.partial);
+  for (const [index, event] of streamed.entries()) {
     if (cut && index === cut.afterEvents) return endCut(call, cut.how);
     if (!(await waitUnlessCancelled(call, deps.pacingMs))) return;
     if (!event.partial) deps.store.appendEvent(session, event);

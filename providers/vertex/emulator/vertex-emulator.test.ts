@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { credentials, status as GrpcStatus } from '@grpc/grpc-js';
 import { v1, v1beta1 } from '@google-cloud/aiplatform';
 import { turnStreamCallOptions } from '../vertex-clients.js';
-import { fromProtoStruct } from '../vertex-struct.js';
+import { fromProtoStruct, toProtoStruct } from '../vertex-struct.js';
 import { startVertexEmulator, type VertexEmulator } from './vertex-emulator.js';
 
 let emulator: VertexEmulator;
@@ -32,8 +32,7 @@ const create = async (session: Record<string, unknown>, sessionId?: string) => {
 const query = (input: Record<string, unknown>, classMethod = 'async_stream_query') =>
   new Promise<{ events: Array<Record<string, unknown>>; code?: number }>((resolve) => {
     const events: Array<Record<string, unknown>> = [];
-    const fields = Object.fromEntries(Object.entries(input).map(([key, value]) => [key, { stringValue: String(value) }]));
-    const stream = executions.streamQueryReasoningEngine({ name: engine, classMethod, input: { fields } }, { ...turnStreamCallOptions, timeout: 5_000 });
+    const stream = executions.streamQueryReasoningEngine({ name: engine, classMethod, input: toProtoStruct(input) },  { ...turnStreamCallOptions, timeout: 5_000 });
     stream.on('data', (body: { data: Uint8Array }) => events.push(JSON.parse(Buffer.from(body.data).toString('utf8')) as Record<string, unknown>));
     stream.on('error', (error: { code?: number }) => resolve({ events, code: error.code }));
     stream.on('end', () => resolve({ events }));
@@ -61,15 +60,16 @@ test('the service validates sessions: id pattern, required user_id, TTL of at le
   assert.equal(await codeOf(sessions.getSession({ name: `${engine}/sessions/never` })), GrpcStatus.NOT_FOUND);
 });
 
-test('a turn streams ADK events as HttpBody lines and appends them to the session', async () => {
+test('a turn streams ADK events as HttpBody lines and appends them to the session; partials only when run_config asks for SSE', async () => {
   await create({ userId: 'u2' }, 'turns');
-  const first = await query({ user_id: 'u2', session_id: 'turns', message: 'remember 42' });
+  const first = await query({ user_id: 'u2', session_id: 'turns', message: 'remember 42', run_config: { streaming_mode: 'sse' } });
   assert.equal(first.code, undefined);
   assert.ok(first.events.some((event) => event.partial === true));
   const final = first.events.at(-1)!;
   assert.equal(final.partial, undefined);
   assert.ok(final.usage_metadata);
   const second = await query({ user_id: 'u2', session_id: 'turns', message: 'use a tool please' });
+  assert.equal(second.events.filter((event) => event.partial === true).length, 0, 'ADK streams no partials by default');
   const parts = second.events.flatMap((event) => (event.content as { parts: Array<Record<string, unknown>> }).parts);
   assert.ok(parts.some((part) => part.function_call) && parts.some((part) => part.function_response));
   assert.match(JSON.stringify(second.events.at(-1)), /Earlier you said: \\"remember 42\\"/);

@@ -57,10 +57,12 @@ export const streamQueryRequest = z.looseObject({
   input: struct.optional(),
 });
 
-/** What AdkApp's `async_stream_query(message, user_id, session_id)` reads from `input`. */
+/** What AdkApp's `async_stream_query(message, user_id, session_id, run_config)` reads from `input`. */
 export const streamQueryInput = z.looseObject({
   user_id: z.string().min(1, 'input.user_id is required'),
   session_id: z.string().optional(),
+  /** RunConfig as a dict; `streaming_mode: "sse"` asks ADK for partial events (NONE, the default, gives complete events only). */
+  run_config: z.looseObject({ streaming_mode: z.string().nullish() }).nullish(),
   message: z.union([
     z.string(),
     z.looseObject({ parts: z.array(z.looseObject({ text: z.string().optional() })) }),
