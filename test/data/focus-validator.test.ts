@@ -105,7 +105,7 @@ test('allowed values, non-negative values and conditional nullability', () => {
 
 test('column relations in exact decimals, and one parent SkuId per SkuPriceId', () => {
   // One unit in the 30th decimal: a float product would not see it.
-  assert.ok(broken((dataset) => (dataset.rows[0].ListCost = `${dataset.rows[0].ListCost}000000000000001`)).includes('ListUnitPrice-C-010-C'));
+  assert.ok(broken((dataset) => (dataset.rows[0].ListCost = `${String(dataset.rows[0].ListCost)}000000000000001`)).includes('ListUnitPrice-C-010-C'));
   assert.ok(broken((dataset) => (dataset.rows[1].SkuPriceId = dataset.rows[0].SkuPriceId)).includes('SkuPriceId-C-008-M'));
 });
 

@@ -159,8 +159,8 @@ const cellText = (value: unknown): string | null => {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value;
   if (value instanceof JsonNumber) return value.source;
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 };
 
 /** An exact decimal: an integer and its scale. */
@@ -277,7 +277,6 @@ export function validateFocus(dataset: { columns: string[]; rows: FocusRow[] }, 
   const rules = model.ModelRules;
   const claims = new Set<string>(options.claims);
   const present = new Set(dataset.columns);
-  const jsonl = options.format === 'jsonl';
   const evaluated = new Set<string>();
   const skipped = { notApplicable: new Set<string>(), columnAbsent: new Set<string>(), dynamic: new Set<string>(), noRequirement: new Set<string>() };
   const failures = new Map<string, { rows: number; example?: string }>();

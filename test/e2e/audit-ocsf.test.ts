@@ -4,6 +4,9 @@ import { validateOcsfEvent } from '../support/ocsf-validator.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
 type Activity = 'Create' | 'Read' | 'Update' | 'Delete';
+// An exported OCSF record, read field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OcsfRecord = Record<string, any>;
 
 /**
  * What each HTTP operation does to its resource, written from the API, not
@@ -41,7 +44,7 @@ interface StoredEvent {
 describe('audit: a normal day exported as OCSF', () => {
   let sb: TestBroker;
   let stored: StoredEvent[];
-  let ocsf: Array<Record<string, any>>;
+  let ocsf: OcsfRecord[];
 
   before(async () => {
     sb = await startTestBroker();
@@ -100,7 +103,7 @@ describe('audit: a normal day exported as OCSF', () => {
 
     const auditor = sb.as(tenant.keys.auditor.key);
     stored = (await auditor.get('/v1/audit/export?format=jsonl')).text.trim().split('\n').map((line) => JSON.parse(line) as StoredEvent);
-    ocsf = (await auditor.get('/v1/audit/export?format=ocsf')).text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, any>);
+    ocsf = (await auditor.get('/v1/audit/export?format=ocsf')).text.trim().split('\n').map((line) => JSON.parse(line) as OcsfRecord);
   });
   after(() => sb.close());
 

@@ -12,6 +12,9 @@ import { observableTypes, validateOcsfEvent } from '../support/ocsf-validator.js
  * not copied from the mapper: a new audit type with no row here fails.
  */
 type Expected = 'Create' | 'Read' | 'Update' | 'Delete';
+// A mapped OCSF record, read field by field.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type OcsfRecord = Record<string, any>;
 const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: Expected }> = [
   { type: 'session.bound', expected: 'Create' },
   { type: 'session.accessed', detail: { action: 'turn' }, expected: 'Create' },
@@ -71,7 +74,7 @@ test('an unknown type or action maps to Other, never to a guess', () => {
 });
 
 test('src_endpoint, api operation and response, actor user and observables', () => {
-  const ocsf = toOcsfApiActivity(eventOf('session.accessed', { action: 'turn' }), { version: '0.1.0' }) as Record<string, any>;
+  const ocsf = toOcsfApiActivity(eventOf('session.accessed', { action: 'turn' }), { version: '0.1.0' }) as OcsfRecord;
   assert.deepEqual(ocsf.src_endpoint, { ip: '203.0.113.7', port: 51234 });
   assert.equal(ocsf.api.operation, 'createTurn');
   assert.deepEqual(ocsf.api.response, { code: 200 });
@@ -87,9 +90,9 @@ test('src_endpoint, api operation and response, actor user and observables', () 
     'resources[1].uid': [10, 'sesn_abc'],
   });
   // An admin key with no end user is still a user behind the event; the reaper is not.
-  const admin = toOcsfApiActivity({ ...eventOf('credential.created'), user: null, actor: { kind: 'api_key', id: 'key_admin' } }, { version: '0.1.0' }) as Record<string, any>;
+  const admin = toOcsfApiActivity({ ...eventOf('credential.created'), user: null, actor: { kind: 'api_key', id: 'key_admin' } }, { version: '0.1.0' }) as OcsfRecord;
   assert.equal(admin.actor.user.uid, 'key_admin');
-  const reaper = toOcsfApiActivity({ ...eventOf('session.terminated'), user: null, actor: { kind: 'system', id: null }, http: null }, { version: '0.1.0' }) as Record<string, any>;
+  const reaper = toOcsfApiActivity({ ...eventOf('session.terminated'), user: null, actor: { kind: 'system', id: null }, http: null }, { version: '0.1.0' }) as OcsfRecord;
   assert.equal(reaper.actor.user, undefined);
   assert.deepEqual(reaper.src_endpoint, { name: 'switchboard' });
   assert.equal(reaper.api.operation, 'session.terminated');
@@ -97,9 +100,9 @@ test('src_endpoint, api operation and response, actor user and observables', () 
 });
 
 test('the OCSF validator fails on broken copies, per rule class', () => {
-  const good = toOcsfApiActivity(eventOf('session.accessed', { action: 'turn' }), { version: '0.1.0' }) as Record<string, any>;
+  const good = toOcsfApiActivity(eventOf('session.accessed', { action: 'turn' }), { version: '0.1.0' }) as OcsfRecord;
   assert.deepEqual(validateOcsfEvent(good, 'api_activity'), []);
-  const broken = (change: (event: Record<string, any>) => void) => {
+  const broken = (change: (event: OcsfRecord) => void) => {
     const copy = structuredClone(good);
     change(copy);
     return validateOcsfEvent(copy, 'api_activity').join('\n');

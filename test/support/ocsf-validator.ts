@@ -52,7 +52,7 @@ function attributesOf(definition: Definition, findParent: (name: string) => Defi
     if (name === '$include' || typeof spec !== 'object' || spec === null) continue;
     // The dictionary's enum is the base; the class or object may add values.
     const base = inherited[name] ?? (dictionary.attributes[name]?.enum ? { enum: dictionary.attributes[name].enum } : undefined);
-    all[name] = mergeSpecs(base, spec as AttributeSpec);
+    all[name] = mergeSpecs(base, spec);
   }
   return all;
 }
@@ -219,7 +219,8 @@ function checkObservables(event: Record<string, unknown>, context: Context): voi
       context.problems.push(`${where}.name ${observable.name} points at no attribute of the event`);
       continue;
     }
-    if (observable.value !== undefined && typeof target.value !== 'object' && String(target.value) !== observable.value) context.problems.push(`${where}.value is not the value of ${observable.name}`);
+    const scalar = typeof target.value === 'string' || typeof target.value === 'number' || typeof target.value === 'boolean';
+    if (observable.value !== undefined && scalar && String(target.value) !== observable.value) context.problems.push(`${where}.value is not the value of ${observable.name}`);
     if (target.observable !== undefined && target.observable !== typeId) context.problems.push(`${where}: ${observable.name} is observed as type ${typeId}, the schema types it ${target.observable}`);
   }
 }
