@@ -86,6 +86,7 @@ export const environmentSchema = z
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+    HTTP_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),

@@ -28,6 +28,8 @@ export interface HttpConfig {
   headersTimeoutMs: number;
   /** How long an idle keep-alive connection stays open. */
   keepAliveTimeoutMs: number;
+  /** Reverse proxies in front of the broker whose X-Forwarded-For hop is believed (0: the socket peer is the client). */
+  trustProxyHops: number;
 }
 
 /** The validated, typed configuration of one broker process. */
@@ -112,6 +114,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(10_000, env.HTTP_REQUEST_TIMEOUT_MS),
       keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      trustProxyHops: env.HTTP_TRUST_PROXY_HOPS,
     },
     database: env.DATABASE_URL
       ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }

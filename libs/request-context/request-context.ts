@@ -19,6 +19,21 @@ export type Principal =
 export interface RequestContext {
   requestId: string;
   principal: Principal | undefined;
+  /** The matched HTTP operation and the caller's address, once routing has matched (audit events record them). */
+  http?: RequestHttp;
+}
+
+export interface RequestHttp {
+  method: string;
+  /** The route template (`/v1/sessions/:id`), never the concrete URL. */
+  route: string;
+  operationId: string;
+  /** What the route answers when it succeeds. */
+  successStatus: number;
+  /** The client's address as the broker saw it: the socket peer, or the forwarded client when the trust-proxy setting trusts the hops. */
+  clientIp: string | null;
+  /** The peer's port; null when the address came from a forwarded header (a proxy does not forward the client's port). */
+  clientPort: number | null;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

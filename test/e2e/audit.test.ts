@@ -51,7 +51,7 @@ describe('audit API', () => {
       assert.ok(types.has(type), `has ${type}`);
     }
     const bound = all.json.data.find((event: { type: string; session: string }) => event.type === 'session.bound' && event.session === first.id);
-    assert.deepEqual(Object.keys(bound).sort(), ['actor', 'at', 'detail', 'hash', 'id', 'keyId', 'prevHash', 'provider', 'providerSession', 'requestId', 'seq', 'session', 'tenant', 'type', 'user'].sort());
+    assert.deepEqual(Object.keys(bound).sort(), ['actor', 'at', 'detail', 'hash', 'http', 'id', 'keyId', 'prevHash', 'provider', 'providerSession', 'requestId', 'seq', 'session', 'tenant', 'type', 'user'].sort());
     assert.equal(bound.tenant, tenant.tenantId);
     assert.equal(bound.user, 'alice');
     assert.deepEqual(bound.actor, { kind: 'api_key', id: tenant.keys.app.id });

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
-import { parseFocusCsv, validateFocusColumns, validateFocusRow, type FocusRow } from '../data/focus-validator.js';
+import { brokerClaims, describeFocusReport, parseFocusCsv, validateFocus } from '../data/focus-validator.js';
 
 /**
  * Who may read and change prices and costs, tenant isolation of costs,
@@ -109,23 +109,19 @@ describe('costs: access, isolation and the price book', () => {
     await assert.rejects(database.dataSource.query(`DELETE FROM meter_charges WHERE tenant_id = $1`, [one.tenantId]), /append-only/, 'the trigger stops even the schema owner');
   });
 
-  test('the FOCUS validator fails on broken rows (it can fail)', async () => {
+  test('the FOCUS validator fails on broken copies of a real export (it can fail)', async () => {
     const body = (await sb.as(one.keys.finance.key).get('/v1/costs/export?format=focus-csv&focusVersion=1.3')).text;
-    const { columns, rows } = parseFocusCsv(body);
-    const row = rows[0];
-    assert.deepEqual(validateFocusRow(row, '1.3'), []);
-    const broken = (change: FocusRow) => validateFocusRow({ ...row, ...change }, '1.3');
-    assert.match(broken({ ListCost: `${row.ListCost}1` }).join(), /PricingQuantity × ListUnitPrice/);
-    assert.match(broken({ BilledCost: null }).join(), /BilledCost must not be null/);
-    assert.match(broken({ ChargePeriodStart: '2026-11-21 06:00:00' }).join(), /ChargePeriodStart is not YYYY-MM-DDTHH:mm:ssZ/);
-    assert.match(broken({ ChargePeriodEnd: row.ChargePeriodStart }).join(), /before ChargePeriodEnd/);
-    assert.match(broken({ ChargeCategory: 'Usage-ish' }).join(), /ChargeCategory/);
-    assert.match(broken({ Tags: '{"tenant":"t"}' }).join(), /Tags lacks user/);
-    assert.match(broken({ ServiceProviderName: null }).join(), /ServiceProviderName must not be null/);
-    assert.match(validateFocusColumns(columns.filter((column) => column !== 'ServiceProviderName'), '1.3').join(), /missing Mandatory column ServiceProviderName/);
-    assert.deepEqual(validateFocusColumns(columns.filter((column) => !['ServiceProviderName', 'HostProviderName'].includes(column)), '1.2'), []);
-    assert.match(validateFocusColumns([...columns, 'TenantId'], '1.3').join(), /unknown column TenantId/);
-    assert.match(validateFocusColumns(['x_First', ...columns], '1.3').join(), /custom columns must come after/);
+    const dataset = parseFocusCsv(body);
+    const options = { version: '1.3', format: 'csv', claims: brokerClaims, providerTagPrefixes: ['switchboard/'] } as const;
+    assert.deepEqual(describeFocusReport(validateFocus(dataset, options)), []);
+    const broken = (change: Record<string, string | null>) =>
+      validateFocus({ columns: dataset.columns, rows: [{ ...dataset.rows[0], ...change }, ...dataset.rows.slice(1)] }, options).errors.map((violation) => violation.ruleId);
+    assert.ok(broken({ ListCost: `${dataset.rows[0].ListCost}1` }).includes('ListUnitPrice-C-010-C'));
+    assert.ok(broken({ BilledCost: null }).includes('BilledCost-C-003-M'));
+    assert.ok(broken({ ChargePeriodStart: '2026-11-21 06:00:00' }).includes('ChargePeriodStart-C-002-M'));
+    assert.ok(broken({ ChargeCategory: 'Usage-ish' }).includes('ChargeCategory-C-003-M'));
+    assert.ok(broken({ Tags: '{"tenant":"t"}' }).includes('Tags-C-012-M'));
+    assert.ok(broken({ ServiceProviderName: null }).includes('1.3-ServiceProviderName-not-null'));
   });
   // Runs last: it adds users to the tenant that the summary test above expects to hold only carol.
   test('end-user ids that look like formulas reach the CSV exports neutralised (OWASP CSV injection)', async () => {

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import type { HttpClient } from '../support/http-client.js';
-import { parseFocusCsv, toFixed30, validateFocusColumns, validateFocusRow, type FocusRow } from '../data/focus-validator.js';
+import { brokerClaims, describeFocusReport, parseFocusCsv, parseFocusJsonl, textRow, toFixed30, validateFocus, type FocusRow } from '../data/focus-validator.js';
 
 /**
  * A scripted day on every registered runtime, checked against a hand
@@ -82,16 +82,6 @@ function expectedCharges(turn: ScriptedTurn): Array<{ unit: string; pricingQuant
 const turnCost = (turn: ScriptedTurn) => expectedCharges(turn).reduce((sum, charge) => sum + charge.cost, 0n);
 
 /** JSON Lines with every number kept as its source text (needs JSON.parse source access, Node 22). */
-function parseFocusJsonl(body: string): FocusRow[] {
-  return body
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const parsed = JSON.parse(line, (_key, value: unknown, context?: { source?: string }) => (typeof value === 'number' && context?.source ? context.source : value)) as Record<string, unknown>;
-      return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, value === null ? null : typeof value === 'string' ? value : JSON.stringify(value)]));
-    });
-}
-
 describe('costs: a scripted day on every runtime, to the cent', () => {
   let sb: TestBroker;
   let finance: HttpClient;
@@ -226,20 +216,20 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
     test(`every ${format} ${version} row is valid FOCUS and matches the hand computation`, async () => {
       const response = await finance.get(`/v1/costs/export?format=${format}&focusVersion=${version}&from=${dayStart}&to=${dayEnd}`);
       assert.equal(response.status, 200, response.text);
-      let columns: string[];
-      let rows: FocusRow[];
+      let dataset: { columns: string[]; rows: FocusRow[] };
       if (format === 'focus-csv') {
         assert.match(response.headers.get('content-type')!, /^text\/csv/);
-        ({ columns, rows } = parseFocusCsv(response.text));
+        dataset = parseFocusCsv(response.text);
       } else {
         assert.match(response.headers.get('content-type')!, /^application\/x-ndjson/);
-        rows = parseFocusJsonl(response.text);
-        columns = Object.keys(rows[0]);
-        for (const row of rows) assert.deepEqual(Object.keys(row), columns, 'every line has the same columns in the same order');
+        dataset = parseFocusJsonl(response.text);
+        for (const row of dataset.rows) assert.deepEqual(Object.keys(row), dataset.columns, 'every line has the same columns in the same order');
       }
-      assert.deepEqual(validateFocusColumns(columns, version), []);
+      const report = validateFocus(dataset, { version, format: format === 'focus-csv' ? 'csv' : 'jsonl', claims: brokerClaims, providerTagPrefixes: ['switchboard/'] });
+      assert.deepEqual(describeFocusReport(report), [], 'no MUST violation of the official FOCUS model');
+      const { columns } = dataset;
+      const rows = dataset.rows.map(textRow);
       if (version === '1.3') assert.ok(columns.includes('ServiceProviderName') && columns.includes('HostProviderName'));
-      for (const row of rows) assert.deepEqual(validateFocusRow(row, version), [], JSON.stringify(row));
 
       const bySessionUnit = new Map<string, { cost: bigint; rows: number }>();
       for (const row of rows) {
@@ -250,7 +240,7 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
         bySessionUnit.set(key, entry);
         const tags = JSON.parse(row.Tags!);
         const turn = turns.find((candidate) => candidate.sessionId === row.ResourceId)!;
-        assert.deepEqual(tags, { tenant: tenant.tenantId, user: turn.user, agent: agentId, provider: turn.provider, session: turn.sessionId });
+        assert.deepEqual(tags, { 'switchboard/tenant': tenant.tenantId, 'switchboard/user': turn.user, 'switchboard/agent': agentId, 'switchboard/provider': turn.provider, 'switchboard/session': turn.sessionId });
         assert.equal(row.x_TenantId, tenant.tenantId);
         assert.equal(row.x_UserId, turn.user);
         assert.equal(row.x_PrincipalId, tenant.keys.app.id, 'the credential that ran the turns');

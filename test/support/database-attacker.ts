@@ -16,6 +16,7 @@ interface EventRow {
   provider_session_id: string | null;
   request_id: string | null;
   detail: Record<string, unknown>;
+  http: Record<string, unknown> | null;
   prev_hash: string;
   hash: string;
 }
@@ -97,6 +98,8 @@ function unkeyedHash(event: EventRow, prevHash: string): string {
     providerSession: event.provider_session_id,
     requestId: event.request_id,
     detail: event.detail,
+    // The formula is public: an attacker hashes every field the broker would, the recorded HTTP operation included.
+    ...(event.http ? { http: event.http } : {}),
   };
   return createHash('sha256').update(prevHash).update(canonicalJson(chained)).digest('hex');
 }

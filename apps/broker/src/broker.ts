@@ -106,6 +106,8 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
  */
 function installHttpPipeline(app: NestExpressApplication, config: AppConfig, metrics: Metrics): void {
   app.disable('x-powered-by');
+  // Only the hops the operator runs: a higher count would let a client forge its address in X-Forwarded-For.
+  if (config.http.trustProxyHops > 0) app.set('trust proxy', config.http.trustProxyHops);
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(assignRequestId);

@@ -157,6 +157,7 @@ export function toChained(event: AuditEventView): ChainedAuditEvent {
     requestId: event.requestId,
     detail: event.detail,
     keyId: event.keyId,
+    ...(event.http ? { http: event.http } : {}),
     prevHash: event.prevHash,
   };
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { AuditActor } from './audit-log.js';
+import type { AuditActor, AuditHttp } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
 interface AuditRow {
@@ -19,10 +19,11 @@ interface AuditRow {
   prev_hash: string;
   hash: string;
   key_id: string | null;
+  http: AuditHttp | null;
 }
 
 const columns = `tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider, provider_session_id, request_id,
-  detail, prev_hash, hash, key_id`;
+  detail, prev_hash, hash, key_id, http`;
 
 export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   id: row.id,
@@ -38,6 +39,7 @@ export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   requestId: row.request_id,
   detail: row.detail,
   keyId: row.key_id,
+  http: row.http,
   hash: row.hash,
   prevHash: row.prev_hash,
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { hotStatement, runHot } from '#libs/persistence';
 import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
-import { currentRequestContext } from '#libs/request-context';
+import { currentRequestContext, type RequestHttp } from '#libs/request-context';
 import { auditKeyringOf, type AuditKey, type AuditKeyring } from './audit-keyring.js';
 import { canonicalJson } from './canonical-json.js';
 
@@ -32,6 +32,22 @@ export interface AuditEventInput {
   detail?: Record<string, unknown>;
   /** Defaults to the current request's credential, or `system` outside a request. */
   actor?: AuditActor;
+  /**
+   * The HTTP status the request answers with this event. Defaults to the
+   * route's success status; a denial states the refusal's (a denied lookup
+   * is answered 404 by design, so that is its default).
+   */
+  status?: number;
+}
+
+/** The HTTP operation an event was recorded in, and the caller's address as the broker saw it. */
+export interface AuditHttp {
+  method: string;
+  route: string;
+  operationId: string;
+  status: number;
+  clientIp: string | null;
+  clientPort: number | null;
 }
 
 export const genesisHash = '0'.repeat(64);
@@ -52,6 +68,8 @@ export interface ChainedAuditEvent {
   detail: Record<string, unknown>;
   /** The audit key that chained the event; null for a legacy event (chained before keys, with plain SHA-256). */
   keyId: string | null;
+  /** Absent (not null) outside a request and before it was recorded, so older events keep their hash. */
+  http?: AuditHttp;
   prevHash: string;
 }
 
@@ -79,6 +97,11 @@ export function expectedChainHash(event: ChainedAuditEvent, keyring: AuditKeyrin
   if (event.keyId === null) return legacyChainHash(event);
   const key = keyring.find(event.keyId);
   return key && keyedChainHash(key, event);
+}
+
+function httpOf(request: RequestHttp, input: AuditEventInput): AuditHttp {
+  const status = input.status ?? (input.type === 'access.denied' ? 404 : request.successStatus);
+  return { method: request.method, route: request.route, operationId: request.operationId, status, clientIp: request.clientIp, clientPort: request.clientPort };
 }
 
 function actorFromContext(): AuditActor {
@@ -117,12 +140,12 @@ export function lockChainHeadSql(tenantParameter: string, source = ''): string {
    RETURNING last_seq AS audit_last_seq, last_hash AS audit_last_hash, last_at AS audit_last_at`;
 }
 
-const auditAppendParameterCount = 16;
+const auditAppendParameterCount = 17;
 
 /**
  * SQL that appends one event and moves the chain head, for a statement that
  * carries its audit record with its change (one round trip for both). The
- * event's values are the 16 parameters from `$firstParameter` on, in the
+ * event's values are the 17 parameters from `$firstParameter` on, in the
  * order of {@link auditAppendValues}; the statement must run after the
  * head was locked in the same transaction.
  */
@@ -131,7 +154,7 @@ export function auditAppendSql(firstParameter: number): { insertEvent: string; m
   const values = Array.from({ length: auditAppendParameterCount }, (_, index) => p(index)).join(', ');
   return {
     insertEvent: `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
-       provider_session_id, request_id, detail, prev_hash, hash, key_id) VALUES (${values})`,
+       provider_session_id, request_id, detail, prev_hash, hash, key_id, http) VALUES (${values})`,
     moveHead: `UPDATE audit_chain_heads SET last_seq = ${p(1)}, last_hash = ${p(14)}, last_at = ${p(3)} WHERE tenant_id = ${p(0)}`,
   };
 }
@@ -141,6 +164,7 @@ export function auditAppendValues(event: ChainedAuditEvent & { hash: string }): 
   return [
     event.tenant, event.seq, event.id, event.at, event.type, event.user, event.actor.kind, event.actor.id, event.session,
     event.provider, event.providerSession, event.requestId, JSON.stringify(event.detail), event.prevHash, event.hash, event.keyId,
+    event.http ? JSON.stringify(event.http) : null,
   ];
 }
 
@@ -166,6 +190,7 @@ export function nextChainedEvent(keyring: AuditKeyring, head: ChainHead, tenantI
     requestId: context?.requestId ?? null,
     detail: input.detail ?? {},
     keyId: keyring.current.id,
+    ...(context?.http ? { http: httpOf(context.http, input) } : {}),
     prevHash: head.lastHash,
   };
   return { ...event, hash: keyedChainHash(keyring.current, event) };

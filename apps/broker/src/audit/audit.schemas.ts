@@ -30,6 +30,18 @@ export const auditEventView = z.object({
   requestId: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
   keyId: z.string().nullable().describe('The audit key that chained the event (its hash is an HMAC with that key); null: a legacy event, chained with plain SHA-256'),
+  http: z
+    .object({
+      method: z.string(),
+      route: z.string().describe('The route template, e.g. /v1/sessions/:id'),
+      operationId: z.string(),
+      status: z.number().int().describe('The HTTP status the request answered with this event'),
+      clientIp: z.string().nullable().describe('The caller as the broker saw it (the socket peer, or the forwarded client when HTTP_TRUST_PROXY_HOPS trusts the proxy)'),
+      clientPort: z.number().int().nullable().describe('The peer port; null when the address came from X-Forwarded-For'),
+    })
+    .nullable()
+    .optional()
+    .describe('The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present'),
   hash: z.string(),
   prevHash: z.string(),
 });

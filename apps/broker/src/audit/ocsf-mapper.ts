@@ -1,3 +1,4 @@
+import type { AuditEventType } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
 /**
@@ -9,18 +10,58 @@ import type { AuditEventView } from './audit.schemas.js';
 const apiActivityClassUid = 6003;
 const applicationCategoryUid = 6;
 
-/** OCSF activity ids of API Activity: 1 Create, 2 Read, 3 Update, 4 Delete. */
-const activityOf: Record<string, { id: 1 | 2 | 3 | 4; name: string }> = {
-  'session.bound': { id: 1, name: 'Create' },
-  'session.accessed': { id: 2, name: 'Read' },
-  'session.terminated': { id: 4, name: 'Delete' },
-  'access.denied': { id: 2, name: 'Read' },
-  'limit.denied': { id: 1, name: 'Create' },
-  'credential.created': { id: 1, name: 'Create' },
-  'credential.revoked': { id: 4, name: 'Delete' },
-  'limits.changed': { id: 3, name: 'Update' },
-  'agent.changed': { id: 3, name: 'Update' },
-  'tenant.created': { id: 1, name: 'Create' },
+/** API Activity's activities (and base_event's Other). */
+export const ocsfActivities = {
+  create: { id: 1, name: 'Create' },
+  read: { id: 2, name: 'Read' },
+  update: { id: 3, name: 'Update' },
+  delete: { id: 4, name: 'Delete' },
+  other: { id: 99, name: 'Other' },
+} as const;
+export type OcsfActivity = (typeof ocsfActivities)[keyof typeof ocsfActivities];
+const { create, read, update, delete: remove, other } = ocsfActivities;
+
+/**
+ * What an action named in an event's `detail.action` does to its resource.
+ * A denial names the operation it refused, so a denied termination is a
+ * denied Delete and a denied lookup a denied Read.
+ */
+const actionActivity: Record<string, OcsfActivity> = {
+  get: read,
+  events: read,
+  turn: create,
+  create_session: create,
+  provisioned: create,
+  created: create,
+  update: update,
+  updated: update,
+  terminate: remove,
+  admin_terminate: remove,
+  revoke: remove,
+  delete: remove,
+  deleted: remove,
+};
+const byAction = (event: AuditEventView) => (typeof event.detail.action === 'string' ? actionActivity[event.detail.action] : undefined) ?? other;
+
+/**
+ * The activity of every audit type: what happened to the resource, denials
+ * included (activity = the attempted operation; status says it failed).
+ * A new audit type must be added here: the record type makes the compiler
+ * ask for it, and ocsf-mapper.test.ts pins each one.
+ */
+export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => OcsfActivity> = {
+  'session.bound': () => create,
+  // A turn creates, a read reads, a termination deletes: the action says which.
+  'session.accessed': byAction,
+  'session.terminated': () => remove,
+  'access.denied': byAction,
+  // The limits refuse a new session or a new turn.
+  'limit.denied': () => create,
+  'credential.created': () => create,
+  'credential.revoked': () => remove,
+  'limits.changed': (event) => (event.detail.removed === true ? remove : update),
+  'agent.changed': byAction,
+  'tenant.created': () => create,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */
@@ -28,10 +69,46 @@ export const ocsfSchemaVersion = '1.9.0-dev';
 
 const denied = new Set(['access.denied', 'limit.denied']);
 
+/** OCSF observable type ids (dictionary.json `observable` numbers) and their captions. */
+const observableTypes = {
+  ip: { type_id: 2, type: 'IP Address' },
+  resourceUid: { type_id: 10, type: 'Resource UID' },
+  credentialUid: { type_id: 19, type: 'User Credential ID' },
+  userUid: { type_id: 31, type: 'User: Unique ID' },
+  // No OCSF type fits a tenant id: Other, named.
+  tenantUid: { type_id: 99, type: 'Tenant UID' },
+} as const;
+
+/** The OCSF user behind an event: the end user, else the key, operator or token that acted. */
+function userOf(event: AuditEventView): Record<string, unknown> | undefined {
+  const credential = event.actor.id ?? undefined;
+  if (event.user) return { uid: event.user, name: event.user, type_id: 1, type: 'User', credential_uid: credential };
+  if (event.actor.kind === 'operator') return { uid: 'operator', name: 'operator', type_id: 2, type: 'Admin', credential_uid: credential };
+  if (event.actor.kind === 'api_key' && credential) return { uid: credential, type_id: 4, type: 'Service', credential_uid: credential };
+  return undefined;
+}
+
 export function toOcsfApiActivity(event: AuditEventView, product: { version: string }): Record<string, unknown> {
-  const activity = activityOf[event.type] ?? { id: 2, name: 'Read' };
+  const mapping = ocsfActivityOf[event.type as AuditEventType];
+  const activity = mapping ? mapping(event) : other;
   const failure = denied.has(event.type);
+  const http = event.http ?? null;
+  const user = userOf(event);
   const resourceUid = event.session ?? (typeof event.detail.keyId === 'string' ? event.detail.keyId : undefined) ?? (typeof event.detail.agentId === 'string' ? event.detail.agentId : undefined);
+  const resourceType = event.session ? 'session' : typeof event.detail.resource === 'string' ? event.detail.resource : 'resource';
+  const resources = [
+    ...(resourceUid ? [{ uid: resourceUid, type: resourceType }] : []),
+    ...(event.providerSession ? [{ uid: event.providerSession, type: 'provider_session' }] : []),
+  ];
+  const observables: Array<Record<string, unknown>> = [];
+  const observe = (name: string, value: string | null | undefined, type: { type_id: number; type: string }) => {
+    if (value) observables.push({ name, value, ...type });
+  };
+  observe('src_endpoint.ip', http?.clientIp, observableTypes.ip);
+  observe('actor.user.uid', user?.uid as string | undefined, observableTypes.userUid);
+  observe('actor.user.credential_uid', user?.credential_uid as string | undefined, observableTypes.credentialUid);
+  observe('metadata.tenant_uid', event.tenant, observableTypes.tenantUid);
+  resources.forEach((resource, index) => observe(`resources[${index}].uid`, resource.uid, observableTypes.resourceUid));
   return {
     activity_id: activity.id,
     activity_name: activity.name,
@@ -46,6 +123,7 @@ export function toOcsfApiActivity(event: AuditEventView, product: { version: str
     severity: failure ? 'Medium' : 'Informational',
     status_id: failure ? 2 : 1,
     status: failure ? 'Failure' : 'Success',
+    status_code: http ? String(http.status) : undefined,
     message: event.type,
     metadata: {
       version: ocsfSchemaVersion,
@@ -57,21 +135,27 @@ export function toOcsfApiActivity(event: AuditEventView, product: { version: str
       sequence: event.seq,
     },
     actor: {
-      user: event.user ? { uid: event.user, type_id: 1, type: 'User' } : undefined,
+      user,
       app_name: event.actor.kind === 'system' ? 'Switchboard' : undefined,
       authorizations: [{ decision: failure ? 'Deny' : 'Allow' }],
       idp: event.actor.kind === 'jwt' ? { name: 'OIDC' } : undefined,
       session: event.actor.id ? { uid: event.actor.id, credential_uid: event.actor.id } : undefined,
     },
     api: {
-      operation: event.type,
+      // The HTTP operation (OpenAPI operationId); events recorded outside a request (the reaper) name their audit type.
+      operation: http ? http.operationId : event.type,
       service: { name: event.provider ? `switchboard/${event.provider}` : 'switchboard' },
       request: event.requestId ? { uid: event.requestId } : undefined,
+      response: http ? { code: http.status } : undefined,
     },
-    src_endpoint: { name: event.actor.kind, uid: event.actor.id ?? undefined },
-    resources: resourceUid ? [{ uid: resourceUid, type: event.session ? 'session' : typeof event.detail.resource === 'string' ? event.detail.resource : 'resource' }] : undefined,
+    http_request: http ? { http_method: http.method, url: { path: http.route } } : undefined,
+    // The caller as the broker saw it; an event without a caller (the reaper, boot) comes from the broker itself.
+    src_endpoint: http?.clientIp ? { ip: http.clientIp, port: http.clientPort ?? undefined } : { name: 'switchboard' },
+    resources: resources.length ? resources : undefined,
+    observables: observables.length ? observables : undefined,
     unmapped: {
       switchboard: {
+        type: event.type,
         provider_session: event.providerSession,
         detail: event.detail,
         hash: event.hash,

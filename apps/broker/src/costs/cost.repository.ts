@@ -13,6 +13,8 @@ export interface ExportRow {
   session_id: string;
   user_id: string;
   agent_id: string;
+  /** The agent's name when the line was exported (its id if the agent is gone). */
+  agent_name: string;
   provider: string;
   principal_id: string | null;
   unit: PriceUnit;
@@ -74,10 +76,10 @@ export class CostRepository {
          ${focusTime(`greatest(date_trunc('second', c.charge_period_start) + interval '1 second', date_trunc('second', c.charge_period_end + interval '999999 microseconds'))`)} AS charge_period_end,
          ${focusTime(`date_trunc('month', c.charge_period_start AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`)} AS billing_period_start,
          ${focusTime(`(date_trunc('month', c.charge_period_start AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'`)} AS billing_period_end,
-         c.session_id, c.user_id, c.agent_id, c.provider, c.principal_id, c.unit,
+         c.session_id, c.user_id, c.agent_id, coalesce(a.name, c.agent_id) AS agent_name, c.provider, c.principal_id, c.unit,
          trim_scale(c.consumed_quantity)::text AS consumed_quantity, trim_scale(c.pricing_quantity)::text AS pricing_quantity,
          trim_scale(c.unit_price)::text AS unit_price, trim_scale(c.cost)::text AS cost, c.cost_basis, c.price_book_version
-       FROM meter_charges c
+       FROM meter_charges c LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
        WHERE c.tenant_id = $1 AND c.charge_period_start >= $2::timestamptz AND c.charge_period_start < $3::timestamptz
          AND ($4::bigint IS NULL OR (c.charge_period_start, c.id) > (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
        ORDER BY c.charge_period_start, c.id

@@ -36,7 +36,7 @@ export class CostsController {
     access: finance,
     query: costExportQuery,
     responses: {
-      200: { description: 'text/csv (focus-csv, csv) or application/x-ndjson (focus-jsonl), one row per session, charge type and clock hour', contentType: 'text/csv' },
+      200: { description: 'text/csv (focus-csv, csv) or application/x-ndjson (focus-jsonl), one row per session, charge type and clock hour; in focus-jsonl decimals are strings and Tags/SkuPriceDetails serialized JSON objects', contentType: 'text/csv' },
       ...problemResponses(400, 401, 403),
     },
   })

@@ -7,7 +7,7 @@ import { exportColumns } from './focus-columns.js';
 const row: ExportRow = {
   id: '1', start_us: '0', charge_period_start: '2026-01-01T10:00:00Z', charge_period_end: '2026-01-01T10:00:02Z',
   billing_period_start: '2026-01-01T00:00:00Z', billing_period_end: '2026-02-01T00:00:00Z', session_id: 'ses_1', user_id: 'u, "quoted"',
-  agent_id: 'agt_1', provider: 'agentcore', principal_id: null, unit: 'vcpu-hour', consumed_quantity: '0.123',
+  agent_id: 'agt_1', agent_name: 'triage', provider: 'agentcore', principal_id: null, unit: 'vcpu-hour', consumed_quantity: '0.123',
   pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1,
 };
 const context = { tenantId: 'ten_1', tenantName: 'acme' };
@@ -60,11 +60,18 @@ test('FOCUS CSV: header then rows, custom columns last, nulls empty', () => {
   assert.ok(line.endsWith('\r\n'));
 });
 
-test('FOCUS JSON Lines keep decimals as exact number literals and Tags as an object', () => {
+test('FOCUS JSON Lines carry decimals as exact strings and key-value columns as serialized JSON objects', () => {
   const line = jsonLinesEncoder(exportColumns('focus-jsonl', '1.3')).rows([row], context);
-  assert.ok(line.includes('"BilledCost":0.0000030579166965,'));
+  assert.ok(line.includes('"BilledCost":"0.0000030579166965",'));
   const parsed = JSON.parse(line);
-  assert.deepEqual(parsed.Tags, { tenant: 'ten_1', user: 'u, "quoted"', agent: 'agt_1', provider: 'agentcore', session: 'ses_1' });
+  assert.equal(typeof parsed.Tags, 'string', 'KeyValueFormat is a serialized JSON string');
+  assert.deepEqual(JSON.parse(parsed.Tags), {
+    'switchboard/tenant': 'ten_1', 'switchboard/user': 'u, "quoted"', 'switchboard/agent': 'agt_1', 'switchboard/provider': 'agentcore', 'switchboard/session': 'ses_1',
+  });
+  assert.deepEqual(JSON.parse(parsed.SkuPriceDetails), { x_ChargeType: 'vcpu-hour', x_PricingUnit: 'vCPU-Hours', x_UnitPriceUsd: '0.0895', x_PriceBookVersion: '1' });
+  assert.equal(parsed.ResourceName, 'triage session for u, "quoted"');
+  assert.equal(parsed.SkuMeter, 'vCPU Hours');
   assert.equal(parsed.ServiceProviderName, 'Amazon Web Services');
+  assert.equal(parsed.HostProviderName, 'Amazon Web Services');
   assert.equal(parsed.x_PrincipalId, null);
 });

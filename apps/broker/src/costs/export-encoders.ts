@@ -40,11 +40,14 @@ const csvValue = (column: ExportColumn, value: ReturnType<ExportColumn['value']>
   return csvTextField(column.kind === 'json' ? JSON.stringify(value) : (value as string));
 };
 
-/** JSON keeps decimals as number literals with every digit (the text is copied, never parsed into a float). */
+/**
+ * JSON carries decimals as strings (the API's rule for money and quantities:
+ * a JSON number is a float to most readers) and key-value columns as the
+ * serialized JSON object FOCUS's KeyValueFormat asks for, not a nested object.
+ */
 const jsonValue = (column: ExportColumn, value: ReturnType<ExportColumn['value']>) => {
   if (value === null) return 'null';
-  if (column.kind === 'decimal') return value as string;
-  return JSON.stringify(value);
+  return JSON.stringify(column.kind === 'json' ? JSON.stringify(value) : value);
 };
 
 export function csvEncoder(columns: ExportColumn[]): ExportEncoder {

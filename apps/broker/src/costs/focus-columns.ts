@@ -31,6 +31,12 @@ const text = (name: string, value: ExportColumn['value']) => column(name, 'strin
 const decimal = (name: string, value: (row: ExportRow) => string) => column(name, 'decimal', value);
 
 /**
+ * The prefix of every tag the broker sets (FOCUS Tags-C-012-M: provider-defined
+ * keys carry a provider prefix). The export carries no user-defined tags.
+ */
+export const providerTagPrefix = 'switchboard/';
+
+/**
  * FOCUS columns (FinOps FOCUS 1.2; 1.3 adds ServiceProviderName and
  * HostProviderName, keeping the deprecated ProviderName and PublisherName),
  * one row per charge line: a session's charge type within one clock hour.
@@ -40,6 +46,12 @@ const decimal = (name: string, value: (row: ExportRow) => string) => column(name
  * ListCost = PricingQuantity × ListUnitPrice holds digit for digit (no
  * rounding: amounts carry every decimal the product has). Custom columns
  * come last, `x_`-prefixed as FOCUS requires.
+ *
+ * Carrying ResourceId, SkuId and SkuPriceId claims billing per provisioned
+ * resource and unit pricing from a price list, which makes ResourceName,
+ * SkuMeter and SkuPriceDetails required (README, "FOCUS exports"). The
+ * runtimes do not let a tenant see or choose where they run, so the 1.3
+ * HostProviderName is the service provider's name, as the 1.3 text says.
  */
 function focusColumns(version: FocusVersion): ExportColumn[] {
   const cost = (name: string) => decimal(name, (row) => row.cost);
@@ -72,11 +84,27 @@ function focusColumns(version: FocusVersion): ExportColumn[] {
     ...(version === '1.3' ? [text('ServiceProviderName', (row) => service(row).company), text('HostProviderName', (row) => service(row).company)] : []),
     text('ServiceCategory', () => 'AI and Machine Learning'),
     text('ServiceName', (row) => service(row).serviceName),
+    text('ServiceSubcategory', () => 'AI Platforms'),
     text('ResourceId', (row) => row.session_id),
+    text('ResourceName', (row) => `${row.agent_name} session for ${row.user_id}`),
     text('ResourceType', () => 'Agent Session'),
     text('SkuId', (row) => `${row.provider}/${row.unit}`),
+    text('SkuMeter', (row) => priceUnitDefinitions[row.unit].meter),
     text('SkuPriceId', (row) => `${row.provider}/${row.unit}/v${row.price_book_version}`),
-    column('Tags', 'json', (row, context) => ({ tenant: context.tenantId, user: row.user_id, agent: row.agent_id, provider: row.provider, session: row.session_id })),
+    // Not FOCUS-defined properties, hence x_ (SkuPriceDetails-C-017-C); values as text keep the price exact.
+    column('SkuPriceDetails', 'json', (row) => ({
+      x_ChargeType: row.unit,
+      x_PricingUnit: priceUnitDefinitions[row.unit].pricingUnit,
+      x_UnitPriceUsd: row.unit_price,
+      x_PriceBookVersion: String(row.price_book_version),
+    })),
+    column('Tags', 'json', (row, context) => ({
+      [`${providerTagPrefix}tenant`]: context.tenantId,
+      [`${providerTagPrefix}user`]: row.user_id,
+      [`${providerTagPrefix}agent`]: row.agent_id,
+      [`${providerTagPrefix}provider`]: row.provider,
+      [`${providerTagPrefix}session`]: row.session_id,
+    })),
     text('x_TenantId', (_row, context) => context.tenantId),
     text('x_UserId', (row) => row.user_id),
     text('x_PrincipalId', (row) => row.principal_id),

@@ -14,6 +14,8 @@ export interface PriceUnitDefinition {
   /** Human label for descriptions: what is charged, and per what. */
   label: string;
   per: string;
+  /** FOCUS SkuMeter: what the SKU measures, the same for every runtime. */
+  meter: string;
   consumedUnit: string;
   pricingUnit: string;
   /** Consumed quantity ÷ this = pricing quantity. */
@@ -23,11 +25,11 @@ export interface PriceUnitDefinition {
 }
 
 export const priceUnitDefinitions: Record<PriceUnit, PriceUnitDefinition> = {
-  'session-hour': { label: 'session runtime', per: 'session-hour', consumedUnit: 'Seconds', pricingUnit: 'Hours', divisor: 3600n, allocation: 'over-time' },
-  'vcpu-hour': { label: 'vCPU', per: 'vCPU-hour', consumedUnit: 'vCPU-Seconds', pricingUnit: 'vCPU-Hours', divisor: 3600n, allocation: 'over-time' },
-  'gib-hour': { label: 'memory', per: 'GiB-hour', consumedUnit: 'GiB-Seconds', pricingUnit: 'GiB-Hours', divisor: 3600n, allocation: 'over-time' },
-  'input-mtok': { label: 'input tokens', per: 'million input tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
-  'output-mtok': { label: 'output tokens', per: 'million output tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  'session-hour': { label: 'session runtime', per: 'session-hour', meter: 'Session Hours', consumedUnit: 'Seconds', pricingUnit: 'Hours', divisor: 3600n, allocation: 'over-time' },
+  'vcpu-hour': { label: 'vCPU', per: 'vCPU-hour', meter: 'vCPU Hours', consumedUnit: 'vCPU-Seconds', pricingUnit: 'vCPU-Hours', divisor: 3600n, allocation: 'over-time' },
+  'gib-hour': { label: 'memory', per: 'GiB-hour', meter: 'Memory GiB Hours', consumedUnit: 'GiB-Seconds', pricingUnit: 'GiB-Hours', divisor: 3600n, allocation: 'over-time' },
+  'input-mtok': { label: 'input tokens', per: 'million input tokens', meter: 'Input Tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  'output-mtok': { label: 'output tokens', per: 'million output tokens', meter: 'Output Tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
 };
 
 /**

@@ -42,11 +42,14 @@ export interface RouteSpec {
 
 export const routeSpecKey = Symbol('switchboard:route-spec');
 
-export function Route(spec: RouteSpec): MethodDecorator {
-  const success = Object.keys(spec.responses)
+/** The status a route answers when it succeeds: its first documented 2xx. */
+export const successStatusOf = (spec: RouteSpec): number =>
+  Object.keys(spec.responses)
     .map(Number)
-    .find((status) => status >= 200 && status < 300);
-  return applyDecorators(SetMetadata(routeSpecKey, spec), HttpCode(success ?? 200));
+    .find((status) => status >= 200 && status < 300) ?? 200;
+
+export function Route(spec: RouteSpec): MethodDecorator {
+  return applyDecorators(SetMetadata(routeSpecKey, spec), HttpCode(successStatusOf(spec)));
 }
 
 /** The parsed and validated `params`, `query` or `body` of the current request. */

@@ -168,6 +168,7 @@ export class LimitEnforcer implements TurnAbandonedListener {
       user: caller.userId,
       provider: extra.provider,
       detail: { code: error.code, limit: error.extensions.limit, reason: error.detail },
+      status: error.status,
     });
     return new LimitDenial(error);
   }
