@@ -56,12 +56,12 @@ test('targets: https project endpoints, agent names, concrete versions', () => {
   assert.deepEqual(!bad.ok && [...new Set(bad.problems.map((problem) => problem.path))].sort(), ['agentName', 'agentVersion', 'extra', 'projectEndpoint']);
 });
 
-test('open: the broker session id is the agent_session_id, with a conversation; ceilings come from the version', async () => {
+test('open: the broker session id is the agent_session_id, with a conversation; a suspended sandbox is no end: both ceilings are the 30-day lifetime', async () => {
   const handle = await open();
   assert.equal(handle.providerSessionId, handle.binding.sessionId);
   assert.match(String(handle.state.conversationId), /^conv_/);
   assert.deepEqual(handle.state.size, { vcpus: 1, memoryGib: 2 });
-  assert.deepEqual(adapter.ceilings(emulator.demoTarget), { idleTimeoutMaxSeconds: 900, maxLifetimeSeconds: 30 * 24 * 3600 });
+  assert.deepEqual(adapter.ceilings(), { idleTimeoutMaxSeconds: 30 * 24 * 3600, maxLifetimeSeconds: 30 * 24 * 3600 });
   assert.equal(await adapter.getSessionStatus(handle), 'live');
 });
 

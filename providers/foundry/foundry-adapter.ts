@@ -31,9 +31,13 @@ export interface FoundryAdapterOptions {
   log?: AdapterLog;
 }
 
-/** Idle timeout of a hosted session when its version does not set one (hosted-agents docs). */
-export const defaultIdleTimeoutSeconds = 900;
-/** Sessions persist up to 30 days from their last activity. */
+/**
+ * Sessions persist up to 30 days from their last activity. The version's
+ * `idle_timeout_seconds` (default 900) only suspends the sandbox: the session,
+ * its files and its conversation resume at the next turn, so it bounds
+ * nothing the broker keeps; the broker's idle expiry is the tenant's policy,
+ * capped at this lifetime.
+ */
 const maxLifetimeSeconds = 30 * 24 * 3600;
 
 /** What the broker stores for a Foundry session: its conversation (history) and its sandbox size (for estimates). */
@@ -43,7 +47,6 @@ interface FoundrySessionState extends Record<string, unknown> {
 }
 
 interface VersionProfile {
-  idleTimeoutSeconds: number;
   size: SandboxSize | undefined;
 }
 
@@ -62,7 +65,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   private readonly profiles = new Map<string, VersionProfile>();
 
   constructor(private readonly options: FoundryAdapterOptions) {
-    this.descriptor = { id: 'foundry', isolation: 'vm', mode: options.mode, idleTimeoutMaxSeconds: defaultIdleTimeoutSeconds, maxLifetimeSeconds };
+    this.descriptor = { id: 'foundry', isolation: 'vm', mode: options.mode, idleTimeoutMaxSeconds: maxLifetimeSeconds, maxLifetimeSeconds };
     this.clients = new FoundryClients(options.credential, options.emulator);
     this.log = options.log ?? silentLog;
   }
@@ -71,14 +74,9 @@ export class FoundryAdapter implements RuntimeAdapter {
     return parseTargetWith(foundryTargetSchema, raw);
   }
 
-  /**
-   * The version's `session_configuration.idle_timeout_seconds` once the
-   * adapter has read that version (at its first session); the documented
-   * default (900 s) until then, since this call may not touch the network.
-   */
-  ceilings(target: unknown): SessionCeilings {
-    const profile = this.profiles.get(profileKey(target as FoundryTarget));
-    return { idleTimeoutMaxSeconds: profile?.idleTimeoutSeconds ?? defaultIdleTimeoutSeconds, maxLifetimeSeconds };
+  /** A suspended (idle) hosted session resumes: only the 30-day lifetime bounds either clock. */
+  ceilings(): SessionCeilings {
+    return { idleTimeoutMaxSeconds: maxLifetimeSeconds, maxLifetimeSeconds };
   }
 
   /**
@@ -235,10 +233,7 @@ export class FoundryAdapter implements RuntimeAdapter {
       const kind = version.status === 'creating' ? 'unavailable' : 'invalid_target';
       throw new RuntimeError(kind, `agent ${target.agentName} version ${target.agentVersion} is ${version.status}`, { turnAccepted: false });
     }
-    const profile: VersionProfile = {
-      idleTimeoutSeconds: version.definition.session_configuration?.idle_timeout_seconds ?? defaultIdleTimeoutSeconds,
-      size: parseSandboxSize(version.definition.cpu, version.definition.memory),
-    };
+    const profile: VersionProfile = { size: parseSandboxSize(version.definition.cpu, version.definition.memory) };
     this.profiles.set(profileKey(target), profile);
     return profile;
   }

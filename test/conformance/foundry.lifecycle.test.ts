@@ -14,6 +14,7 @@ describe('foundry: session lifecycle through the broker', () => {
   let sb: TestBroker;
   let emulator: FoundryEmulator;
   let app: HttpClient;
+  let admin: HttpClient;
   let agentName: string;
 
   before(async () => {
@@ -24,6 +25,7 @@ describe('foundry: session lifecycle through the broker', () => {
     const created = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: 'foundry', targets: { foundry: emulator.demoTarget } });
     assert.equal(created.status, 201, created.text);
     app = sb.as(tenant.keys.app.key, { 'x-end-user': 'lifecycle-user' });
+    admin = sb.as(tenant.keys.admin.key);
   });
   beforeEach(() => emulator.faults.clear());
   after(() => sb.close());
@@ -92,6 +94,18 @@ describe('foundry: session lifecycle through the broker', () => {
     assert.equal(resumed.status, 200, resumed.text);
     assert.match(resumed.json.turn.output.map((part: { text: string }) => part.text).join(''), /remember the blue door/);
     assert.deepEqual(sessionsNamed(session.id).map((found) => found.status), ['active']);
+  });
+
+  test("the sandbox's idle timeout does not bound the broker's: a tenant may keep sessions for hours, up to the 30-day lifetime", async () => {
+    const policy = await admin.put('/v1/limits', { idleTimeoutSeconds: 7200 });
+    assert.equal(policy.status, 200, policy.text);
+    try {
+      const created = await app.post('/v1/sessions', { agent: agentName, provider: 'foundry', idleTimeoutSeconds: 7200 });
+      assert.equal(created.status, 201, created.text);
+      assert.equal(created.json.idleTimeoutSeconds, 7200, 'a hosted session suspends at its sandbox idle timeout and resumes: not an end');
+    } finally {
+      await admin.put('/v1/limits', { idleTimeoutSeconds: null });
+    }
   });
 
   test('terminate stops the session at the service (files kept), and again is a no-op', async () => {
