@@ -21,17 +21,20 @@ const activityOf: Record<string, { id: 1 | 2 | 3 | 4; name: string }> = {
   'limits.changed': { id: 3, name: 'Update' },
   'agent.changed': { id: 3, name: 'Update' },
   'tenant.created': { id: 1, name: 'Create' },
+  'target.granted': { id: 1, name: 'Create' },
+  'target.revoked': { id: 4, name: 'Delete' },
+  'target.denied': { id: 1, name: 'Create' },
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */
 export const ocsfSchemaVersion = '1.9.0-dev';
 
-const denied = new Set(['access.denied', 'limit.denied']);
+const denied = new Set(['access.denied', 'limit.denied', 'target.denied']);
 
 export function toOcsfApiActivity(event: AuditEventView, product: { version: string }): Record<string, unknown> {
   const activity = activityOf[event.type] ?? { id: 2, name: 'Read' };
   const failure = denied.has(event.type);
-  const resourceUid = event.session ?? (typeof event.detail.keyId === 'string' ? event.detail.keyId : undefined) ?? (typeof event.detail.agentId === 'string' ? event.detail.agentId : undefined);
+  const resourceUid = event.session ?? (typeof event.detail.keyId === 'string' ? event.detail.keyId : undefined) ?? (typeof event.detail.agentId === 'string' ? event.detail.agentId : undefined) ?? (typeof event.detail.grantId === 'string' ? event.detail.grantId : undefined);
   return {
     activity_id: activity.id,
     activity_name: activity.name,
