@@ -21,7 +21,7 @@ describe('targets: endpoint discipline and per-tenant grants', () => {
 
   before(async () => {
     sb = await startTestBroker();
-    const record = (request: { method?: string; url?: string; headers: Record<string, unknown> }) => received.push(`${request.method} ${request.url} ${String(request.headers.authorization ?? '')}`);
+    const record = (request: { method?: string; url?: string; headers: { authorization?: string } }) => received.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
     const https = createHttpsServer((request, response) => (record(request), response.end()));
     const http = createHttpServer((request, response) => (record(request), response.end()));
     https.on('secureConnection', () => received.push('tls connection'));
