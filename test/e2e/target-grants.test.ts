@@ -149,8 +149,13 @@ describe('targets: endpoint discipline and per-tenant grants', () => {
     // The operator grants A's agent and environment to B: now B may store and use them.
     const grants = await grantTargets(sb, b.tenantId, { claude: claudeTarget });
     assert.equal(grants.length, 2);
+    const expected = [`agent:${claudeAgent.id}`, `environment:${environment.id}`];
     const listed = await sb.operator.get(`/v1/tenants/${b.tenantId}/target-grants`);
-    assert.deepEqual(listed.json.data.map((grant: { kind: string; value: string }) => `${grant.kind}:${grant.value}`).sort(), [`agent:${claudeAgent.id}`, `environment:${environment.id}`]);
+    assert.deepEqual(listed.json.data.map((grant: { kind: string; value: string }) => `${grant.kind}:${grant.value}`).sort(), expected);
+    // B's admin reads its own grants, and sees none of A's.
+    const ownGrants = await bAdmin.get('/v1/target-grants');
+    assert.equal(ownGrants.status, 200, ownGrants.text);
+    assert.deepEqual(ownGrants.json.data.map((grant: { kind: string; value: string }) => `${grant.kind}:${grant.value}`).sort(), expected);
     const allowed = await bAdmin.post('/v1/agents', { name: 'b-claude', defaultProvider: 'claude', targets: { claude: claudeTarget } });
     assert.equal(allowed.status, 201, allowed.text);
     const session = await bApp.post('/v1/sessions', { agent: 'b-claude' });

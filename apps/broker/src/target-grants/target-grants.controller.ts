@@ -13,11 +13,24 @@ import {
 import { TargetGrantsService } from './target-grants.service.js';
 
 /** What each tenant may target (README: Target grants): the platform operator's allowlist. */
-@Controller('v1/tenants/:tenantId/target-grants')
+@Controller('v1')
 export class TargetGrantsController {
   constructor(private readonly grants: TargetGrantsService) {}
 
-  @Post()
+  @Get('target-grants')
+  @Route({
+    operationId: 'listOwnTargetGrants',
+    summary: "List what the caller's tenant may target, as the platform operator granted it (tenant admin)",
+    tag: 'Agents',
+    access: { kind: 'tenant', roles: ['admin'] },
+    query: listTargetGrantsQuery,
+    responses: { 200: { description: 'A page of grants', schema: targetGrantPage }, ...problemResponses(400, 401, 403) },
+  })
+  listOwn(@Valid('query') query: { limit: number; cursor?: string }) {
+    return this.grants.listOwn(query.limit, query.cursor);
+  }
+
+  @Post('tenants/:tenantId/target-grants')
   @Route({
     operationId: 'grantTarget',
     summary: "Grant a tenant a provider scope its agents may target: an AWS account, a Foundry project, a GCP project, a Claude agent or environment (platform operator)",
@@ -31,7 +44,7 @@ export class TargetGrantsController {
     return this.grants.grant(params.tenantId, body);
   }
 
-  @Get()
+  @Get('tenants/:tenantId/target-grants')
   @Route({
     operationId: 'listTargetGrants',
     summary: "List a tenant's target grants (platform operator)",
@@ -45,7 +58,7 @@ export class TargetGrantsController {
     return this.grants.list(params.tenantId, query.limit, query.cursor);
   }
 
-  @Delete(':grantId')
+  @Delete('tenants/:tenantId/target-grants/:grantId')
   @Route({
     operationId: 'revokeTargetGrant',
     summary: 'Revoke a target grant: agents on that scope can no longer start sessions (platform operator)',

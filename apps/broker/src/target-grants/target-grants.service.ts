@@ -4,6 +4,7 @@ import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
+import { currentTenantPrincipal } from '../identity/principal.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { TargetGrantRepository, type TargetGrant } from './target-grant.repository.js';
 import type { CreateTargetGrantBody, TargetGrantView } from './target-grant.schemas.js';
@@ -41,6 +42,14 @@ export class TargetGrantsService {
       if (!(await new TenantRepository(manager).findById(tenantId))) throw notFound('tenant');
       return new TargetGrantRepository(manager).listAfter(tenantId, decodeCursor(cursor), limit);
     });
+    const page = pageFromRows(rows, limit);
+    return { data: page.data.map(toView), nextCursor: page.nextCursor };
+  }
+
+  /** A tenant admin's read of its own grants: what its agents may target. */
+  async listOwn(limit: number, cursor: string | undefined): Promise<Page<TargetGrantView>> {
+    const { tenantId } = currentTenantPrincipal();
+    const rows = await this.database.inTenant(tenantId, (manager) => new TargetGrantRepository(manager).listAfter(tenantId, decodeCursor(cursor), limit));
     const page = pageFromRows(rows, limit);
     return { data: page.data.map(toView), nextCursor: page.nextCursor };
   }
