@@ -7,6 +7,7 @@ import { TurnEndIndex1763700500000 } from './1763700500000-TurnEndIndex.js';
 import { PriceBookAuthors1763700600000 } from './1763700600000-PriceBookAuthors.js';
 import { AuditIntegrity1763700900000 } from './1763700900000-AuditIntegrity.js';
 import { ApiKeyLastFour1763701000000 } from './1763701000000-ApiKeyLastFour.js';
+import { TargetGrants1763701100000 } from './1763701100000-TargetGrants.js';
 import { AuditHttpOrigin1763701400000 } from './1763701400000-AuditHttpOrigin.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
@@ -20,6 +21,7 @@ export const migrations = [
   PriceBookAuthors1763700600000,
   AuditIntegrity1763700900000,
   ApiKeyLastFour1763701000000,
+  TargetGrants1763701100000,
   AuditHttpOrigin1763701400000,
 ];
 

@@ -55,6 +55,20 @@ export function parseAuditKeys(text: string): { keys: AuditKeySecret[]; problems
   return { keys, problems };
 }
 
+const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/**
+ * A provider base URL the operator overrides (the platform credential goes
+ * there): https, no user info, no query or fragment. Plain http only on
+ * loopback, for a local emulator (`npm run emulator -- <runtime>`).
+ */
+const providerBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an https URL' }).superRefine((text, context) => {
+  const url = new URL(text);
+  if (url.username !== '' || url.password !== '') context.addIssue({ code: 'custom', message: 'must not carry user info' });
+  if (url.search !== '' || url.hash !== '') context.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });
+  if (url.protocol === 'http:' && !loopbackHosts.has(url.hostname)) context.addIssue({ code: 'custom', message: 'must be https (plain http only to a loopback emulator)' });
+});
+
 /** `auto`: live with credentials, else emulated (when emulators are allowed). */
 const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
 
@@ -104,7 +118,7 @@ export const environmentSchema = z
     AZURE_FEDERATED_TOKEN_FILE: optionalText,
     GOOGLE_APPLICATION_CREDENTIALS: optionalText,
     GOOGLE_CLOUD_PROJECT: optionalText,
-    ANTHROPIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+    ANTHROPIC_BASE_URL: optionalText.pipe(providerBaseUrl.optional()),
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),

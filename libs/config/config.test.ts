@@ -96,3 +96,15 @@ test('HTTP timeouts: 30 s for a request, 10 s (at most the request timeout) for 
       error.problems.some((problem) => problem.startsWith('HTTP_KEEP_ALIVE_TIMEOUT_MS')),
   );
 });
+
+test('a provider base URL override is https without user info; plain http only to a loopback emulator', () => {
+  assert.equal(loadConfig({ ANTHROPIC_BASE_URL: 'https://api.anthropic.com' }).runtimes.claude.baseUrl, 'https://api.anthropic.com');
+  assert.equal(loadConfig({ ANTHROPIC_BASE_URL: 'http://127.0.0.1:4010' }).runtimes.claude.baseUrl, 'http://127.0.0.1:4010');
+  for (const bad of ['http://proxy.internal:8080', 'https://user:pw@api.anthropic.com', 'https://api.anthropic.com/?k=v', 'ftp://api.anthropic.com']) {
+    assert.throws(
+      () => loadConfig({ ANTHROPIC_BASE_URL: bad }),
+      (error: unknown) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('ANTHROPIC_BASE_URL')),
+      bad,
+    );
+  }
+});

@@ -9,6 +9,7 @@ export const errorCatalog = {
   unauthenticated: { status: 401, title: 'Unauthenticated' },
   forbidden: { status: 403, title: 'Forbidden' },
   isolation_policy: { status: 403, title: 'Isolation policy' },
+  target_not_allowed: { status: 403, title: 'Target not allowed' },
   not_found: { status: 404, title: 'Not found' },
   request_timeout: { status: 408, title: 'Request timeout' },
   conflict: { status: 409, title: 'Conflict' },

@@ -7,3 +7,5 @@ export { resolveRuntimeMode } from './runtime-module.js';
 export type { RuntimeModule, StartedRuntime, StandaloneEmulator } from './runtime-module.js';
 export { startEmulatedRuntime, startStandaloneEmulator } from './emulated-runtime.js';
 export type { EmulatorEndpoint, EmulatorEntry, EmulatorPlacement, EmulatorStartOptions } from './emulated-runtime.js';
+export { isScopeValue } from './target-scope.js';
+export type { TargetScope, TargetScopeKind, TargetScopes } from './target-scope.js';

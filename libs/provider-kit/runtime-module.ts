@@ -3,6 +3,7 @@ import type { AppConfig } from '#libs/config';
 import type { ProviderId, RuntimeAdapter } from '#libs/runtime-spec';
 import type { AdapterLog } from './debug-log.js';
 import type { EmulatorEntry } from './emulated-runtime.js';
+import type { TargetScopes } from './target-scope.js';
 
 /** A runtime started for this broker process. */
 export interface StartedRuntime {
@@ -24,6 +25,8 @@ export interface RuntimeModule {
   id: ProviderId;
   /** Validates `targets.<id>` of an agent; also documents it in OpenAPI. */
   targetSchema: z.ZodType;
+  /** What of a target the operator grants to tenants (README: Target grants). */
+  targetScopes: TargetScopes;
   /** Starts the runtime, or returns undefined when the config leaves it off. */
   start(context: { config: AppConfig; log: AdapterLog }): Promise<StartedRuntime | undefined>;
   /** The provider's emulator: started for an emulated runtime, or on its own (`npm run emulator -- <id>`). */

@@ -1,5 +1,5 @@
 import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
-import { agentCoreTargetSchema } from './agentcore-target.js';
+import { agentCoreTargetSchema, agentCoreTargetScopes } from './agentcore-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
@@ -15,6 +15,7 @@ const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', impo
 export const agentCoreRuntime: RuntimeModule = {
   id: 'agentcore',
   targetSchema: agentCoreTargetSchema,
+  targetScopes: agentCoreTargetScopes,
   async start({ config, log }) {
     const settings = config.runtimes.agentcore;
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TargetScopes } from '#libs/provider-kit';
 
 /**
  * A runtime ARN: `arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime id>`
@@ -87,3 +88,13 @@ export function targetLifecycle(target: AgentCoreTarget): Lifecycle {
     maxLifetimeSeconds: target.maxLifetimeSeconds ?? defaultLifecycle.maxLifetimeSeconds,
   };
 }
+
+/** A runtime ARN reaches its AWS account: the operator grants accounts (the platform's IAM role may reach several). */
+export const agentCoreTargetScopes: TargetScopes = {
+  kinds: [{ kind: 'account', pattern: /^\d{12}$/, description: "an AWS account id, the ARN's fifth field", example: '123456789012' }],
+  of(target) {
+    const parts = parseRuntimeArn((target as AgentCoreTarget).agentRuntimeArn);
+    if (!parts) throw new TypeError('not a runtime ARN');
+    return [{ kind: 'account', value: parts.accountId }];
+  },
+};

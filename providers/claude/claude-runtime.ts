@@ -1,5 +1,5 @@
 import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
-import { claudeTargetSchema } from './claude-target.js';
+import { claudeTargetSchema, claudeTargetScopes } from './claude-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
@@ -15,6 +15,7 @@ const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', impo
 export const claudeRuntime: RuntimeModule = {
   id: 'claude',
   targetSchema: claudeTargetSchema,
+  targetScopes: claudeTargetScopes,
   async start({ config, log }) {
     const settings = config.runtimes.claude;
     const mode = resolveRuntimeMode(settings.mode, settings.apiKey !== undefined, config.runtimes.emulators);

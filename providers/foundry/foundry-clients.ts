@@ -2,7 +2,9 @@ import { Agent } from 'node:https';
 import { AIProjectClient } from '@azure/ai-projects';
 import type { TokenCredential } from '@azure/identity';
 import type OpenAI from 'openai';
+import { RuntimeError } from '#libs/runtime-spec';
 import { fetchThroughAgent } from './emulator-transport.js';
+import { projectEndpointPattern } from './foundry-target.js';
 
 /** Where emulated mode really sends a project's calls, and the CA that vouches for it. */
 export interface EmulatorRoute {
@@ -51,6 +53,11 @@ export class FoundryClients {
   project(projectEndpoint: string): AIProjectClient {
     let client = this.projects.get(projectEndpoint);
     if (!client) {
+      // The last gate before the credential: a session stored before endpoints were checked (or any
+      // other path to here) must not hand the platform's token to another host.
+      if (!projectEndpointPattern.test(projectEndpoint)) {
+        throw new RuntimeError('invalid_target', 'the target is not a Foundry project endpoint (https://<resource>.services.ai.azure.com/api/projects/<project>)', { turnAccepted: false });
+      }
       client = new AIProjectClient(this.endpointFor(projectEndpoint), this.credential, {
         retryOptions: { maxRetries: 2 },
         ...(this.agent ? { agent: this.agent } : {}),

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
-import { foundryTargetSchema } from './foundry-target.js';
+import { foundryTargetSchema, foundryTargetScopes } from './foundry-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
@@ -22,6 +22,7 @@ const emulatorCredential: TokenCredential = {
 export const foundryRuntime: RuntimeModule = {
   id: 'foundry',
   targetSchema: foundryTargetSchema,
+  targetScopes: foundryTargetScopes,
   async start({ config, log }) {
     const settings = config.runtimes.foundry;
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);

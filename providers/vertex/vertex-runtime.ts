@@ -1,5 +1,5 @@
 import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
-import { vertexTargetSchema } from './vertex-target.js';
+import { vertexTargetSchema, vertexTargetScopes } from './vertex-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
 // a broker that leaves a runtime off never pays its memory (the Vertex SDK
@@ -25,6 +25,7 @@ export const emulatedSdkDefaultDeadlineMs = 3_000;
 export const vertexRuntime: RuntimeModule = {
   id: 'vertex',
   targetSchema: vertexTargetSchema,
+  targetScopes: vertexTargetScopes,
   async start({ config, log }) {
     const settings = config.runtimes.vertex;
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);

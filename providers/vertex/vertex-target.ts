@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TargetScopes } from '#libs/provider-kit';
 
 /** `projects/{project}/locations/{location}/reasoningEngines/{id}`, as Vertex AI names a reasoning engine. */
 export const reasoningEnginePattern = /^projects\/([a-z][a-z0-9-]{0,29}|\d{1,20})\/locations\/([a-z]+-[a-z]+\d+)\/reasoningEngines\/(\d{1,20})$/;
@@ -36,3 +37,16 @@ export function locationOf(reasoningEngine: string): string {
   if (!match) throw new TypeError(`not a reasoning engine resource name: ${reasoningEngine}`);
   return match[2];
 }
+
+/**
+ * A reasoning engine reaches its GCP project. The grant names the project as
+ * the target writes it: a project id and its number are two grants.
+ */
+export const vertexTargetScopes: TargetScopes = {
+  kinds: [{ kind: 'project', pattern: /^(?:[a-z][a-z0-9-]{0,29}|\d{1,20})$/, description: 'a GCP project id or number, as in the reasoning engine name', example: 'my-project' }],
+  of(target) {
+    const match = reasoningEnginePattern.exec((target as VertexTarget).reasoningEngine);
+    if (!match) throw new TypeError('not a reasoning engine resource name');
+    return [{ kind: 'project', value: match[1] }];
+  },
+};

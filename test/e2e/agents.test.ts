@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { grantTargets } from '../support/target-grants.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
 describe('agents API (API.md §3)', () => {
@@ -10,18 +11,20 @@ describe('agents API (API.md §3)', () => {
   after(() => sb.close());
 
   test('the example body of API.md §3 is accepted as written', async () => {
-    const { keys } = await createTenantWithKeys(sb, ['admin']);
+    const { tenantId, keys } = await createTenantWithKeys(sb, ['admin']);
+    const targets = {
+      agentcore: { agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/refund-abc', qualifier: 'DEFAULT', region: 'us-east-1' },
+      foundry: { projectEndpoint: 'https://acct.services.ai.azure.com/api/projects/p1', agentName: 'refund', agentVersion: '3' },
+      vertex: { reasoningEngine: 'projects/p/locations/us-central1/reasoningEngines/123' },
+      claude: { agentId: 'agent_01AbC', environmentId: 'env_01AbC', agentVersion: 2 },
+    };
+    await grantTargets(sb, tenantId, targets);
     const response = await sb.as(keys.admin.key).post('/v1/agents', {
       name: 'refund-assistant',
       description: 'Handles refunds',
       instructions: '...AGENTS.md text...',
       defaultProvider: 'agentcore',
-      targets: {
-        agentcore: { agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/refund-abc', qualifier: 'DEFAULT', region: 'us-east-1' },
-        foundry: { projectEndpoint: 'https://acct.services.ai.azure.com/api/projects/p1', agentName: 'refund', agentVersion: '3' },
-        vertex: { reasoningEngine: 'projects/p/locations/us-central1/reasoningEngines/123' },
-        claude: { agentId: 'agent_01AbC', environmentId: 'env_01AbC', agentVersion: 2 },
-      },
+      targets,
     });
     assert.equal(response.status, 201, response.text);
     assert.match(response.json.id, /^agt_/);

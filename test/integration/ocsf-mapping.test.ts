@@ -45,8 +45,13 @@ const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: E
   { type: 'agent.changed', detail: { action: 'updated', agentId: 'agt_1' }, expected: 'Update' },
   { type: 'agent.changed', detail: { action: 'deleted', agentId: 'agt_1' }, expected: 'Delete' },
   { type: 'tenant.created', detail: { name: 'acme' }, expected: 'Create' },
+  { type: 'target.granted', detail: { grantId: 'tgr_1', provider: 'claude' }, expected: 'Create' },
+  { type: 'target.revoked', detail: { grantId: 'tgr_1', provider: 'claude' }, expected: 'Delete' },
+  { type: 'target.denied', detail: { action: 'create_agent', scopes: [] }, expected: 'Create' },
+  { type: 'target.denied', detail: { action: 'update_agent', agentId: 'agt_1', scopes: [] }, expected: 'Update' },
+  { type: 'target.denied', detail: { action: 'create_session', agentId: 'agt_1', scopes: [] }, expected: 'Create' },
 ];
-const denials = new Set(['access.denied', 'limit.denied']);
+const denials = new Set(['access.denied', 'limit.denied', 'target.denied']);
 
 const eventOf = (type: string, detail: Record<string, unknown> = {}): AuditEventView => ({
   id: 'aud_1', seq: 1, at: '2026-12-03T10:00:00.000Z', type, tenant: 'ten_1', user: 'alice', actor: { kind: 'api_key', id: 'key_app' },
@@ -69,7 +74,7 @@ test('every audit type has an OCSF activity, pinned here (a new type without a r
 });
 
 test('an unknown type or action maps to Other, never to a guess', () => {
-  assert.equal(toOcsfApiActivity(eventOf('target.granted'), { version: '0.1.0' }).activity_id, 99);
+  assert.equal(toOcsfApiActivity(eventOf('not.a.type'), { version: '0.1.0' }).activity_id, 99);
   assert.equal(toOcsfApiActivity(eventOf('access.denied', { action: 'teleport' }), { version: '0.1.0' }).activity_id, 99);
 });
 

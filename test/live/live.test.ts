@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ProviderId } from '#libs/runtime-spec';
+import { grantTargets } from '../support/target-grants.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import { parseSse } from '../support/sse.js';
 
@@ -42,7 +43,9 @@ for (const provider of providers) {
     test('create → streamed turn → second turn remembers → transcript → terminate → 410', async () => {
       const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
       const agentName = uniqueName('live');
-      const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: provider.id, targets: { [provider.id]: JSON.parse(targetJson!) } });
+      const targets = { [provider.id]: JSON.parse(targetJson!) as unknown };
+      await grantTargets(sb, tenant.tenantId, targets);
+      const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: provider.id, targets });
       assert.equal(agent.status, 201, agent.text);
       const app = sb.as(tenant.keys.app.key, { 'x-end-user': 'live-test' });
       const session = await app.post('/v1/sessions', { agent: agentName });

@@ -17,6 +17,9 @@ import { OperatorKey } from './identity/operator-key.js';
 import { Metrics } from './metrics/metrics.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
+import { TargetAccess } from './target-grants/target-access.js';
+import { TargetGrantsController } from './target-grants/target-grants.controller.js';
+import { TargetGrantsService } from './target-grants/target-grants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { LimitEnforcer } from './limits/limit-enforcer.js';
 import { LimitsController } from './limits/limits.controller.js';
@@ -64,7 +67,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -79,6 +82,8 @@ export class AppModule {
         CredentialResolver,
         OpenApiDocument,
         TenantsService,
+        TargetGrantsService,
+        TargetAccess,
         ApiKeysService,
         AgentsService,
         AuditService,

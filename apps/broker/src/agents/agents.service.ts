@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
+import { AppError, conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../database/sql-errors.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { TargetAccess } from '../target-grants/target-access.js';
 import { AgentRepository, type Agent } from './agent.repository.js';
 import type { AgentTargets, AgentView, CreateAgentBody, UpdateAgentBody } from './agent.schemas.js';
 
@@ -28,13 +29,16 @@ export class AgentsService {
   constructor(
     private readonly database: Database,
     private readonly registry: RuntimeRegistry,
+    private readonly access: TargetAccess,
   ) {}
 
   async create(body: CreateAgentBody): Promise<AgentView> {
     this.checkTargets(body.targets);
     const { tenantId } = currentTenantPrincipal();
-    return this.writing(body.name, () =>
+    const outcome = await this.writing(body.name, () =>
       this.database.inTenant(tenantId, async (manager) => {
+        const refused = await this.access.refusal(manager, { tenantId, path: 'body.targets', targets: body.targets, action: 'create_agent' });
+        if (refused) return refused;
         const agent = await new AgentRepository(manager).insert({
           id: newId('agt'),
           tenantId,
@@ -48,6 +52,9 @@ export class AgentsService {
         return toAgentView(agent);
       }),
     );
+    // Thrown after the commit, so the refusal's audit record stays.
+    if (outcome instanceof AppError) throw outcome;
+    return outcome;
   }
 
   async list(limit: number, cursor: string | undefined): Promise<Page<AgentView>> {
@@ -72,6 +79,10 @@ export class AgentsService {
         const agents = new AgentRepository(manager);
         const current = await findOwnAgent(manager, tenantId, id, 'update');
         if (!current) return undefined;
+        if (body.targets) {
+          const refused = await this.access.refusal(manager, { tenantId, path: 'body.targets', targets: body.targets, action: 'update_agent', agentId: id });
+          if (refused) return refused;
+        }
         const next: Agent = {
           ...current,
           name: body.name ?? current.name,
@@ -92,6 +103,7 @@ export class AgentsService {
       }),
     );
     if (!updated) throw notFound('agent');
+    if (updated instanceof AppError) throw updated;
     return updated;
   }
 

@@ -17,6 +17,9 @@ export const auditEventTypes = [
   'limits.changed',
   'agent.changed',
   'tenant.created',
+  'target.granted',
+  'target.revoked',
+  'target.denied',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -31,6 +31,8 @@ const actionActivity: Record<string, OcsfActivity> = {
   events: read,
   turn: create,
   create_session: create,
+  create_agent: create,
+  update_agent: update,
   provisioned: create,
   created: create,
   update: update,
@@ -62,12 +64,16 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'limits.changed': (event) => (event.detail.removed === true ? remove : update),
   'agent.changed': byAction,
   'tenant.created': () => create,
+  'target.granted': () => create,
+  'target.revoked': () => remove,
+  // A refused target: the agent create/update or session create it would have done.
+  'target.denied': byAction,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */
 export const ocsfSchemaVersion = '1.9.0-dev';
 
-const denied = new Set(['access.denied', 'limit.denied']);
+const denied = new Set(['access.denied', 'limit.denied', 'target.denied']);
 
 /** OCSF observable type ids (dictionary.json `observable` numbers) and their captions. */
 const observableTypes = {
@@ -94,7 +100,7 @@ export function toOcsfApiActivity(event: AuditEventView, product: { version: str
   const failure = denied.has(event.type);
   const http = event.http ?? null;
   const user = userOf(event);
-  const resourceUid = event.session ?? (typeof event.detail.keyId === 'string' ? event.detail.keyId : undefined) ?? (typeof event.detail.agentId === 'string' ? event.detail.agentId : undefined);
+  const resourceUid = event.session ?? (typeof event.detail.keyId === 'string' ? event.detail.keyId : undefined) ?? (typeof event.detail.agentId === 'string' ? event.detail.agentId : undefined) ?? (typeof event.detail.grantId === 'string' ? event.detail.grantId : undefined);
   const resourceType = event.session ? 'session' : typeof event.detail.resource === 'string' ? event.detail.resource : 'resource';
   const resources = [
     ...(resourceUid ? [{ uid: resourceUid, type: resourceType }] : []),

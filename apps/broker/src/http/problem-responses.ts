@@ -19,7 +19,7 @@ export const problemSchema = z
 const descriptions: Record<number, string> = {
   400: 'Invalid request: every problem is listed in `errors`',
   401: 'Missing, unknown or revoked credential',
-  403: 'The role may not call this route',
+  403: 'The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant)',
   404: 'Unknown id, or another tenant’s or user’s resource',
   409: 'Conflict',
   410: 'The session is terminated',

@@ -70,20 +70,38 @@ export function asRuntimeError(error: unknown): RuntimeError {
   return new RuntimeError('provider_error', 'the provider adapter failed unexpectedly', { cause: error });
 }
 
-/** A provider failure, as the client sees it (API.md §2): never a 4xx. */
+/**
+ * What a client is told about a provider failure, by kind only. The adapter's
+ * message carries upstream text (hosts, addresses, transport errors, the
+ * provider's own wording): it goes to the log, never to the client.
+ */
+export const providerFailureMessages: Record<RuntimeError['kind'], string> = {
+  throttled: 'the provider is throttling; retries did not get through',
+  not_found: 'the provider no longer knows this session or target',
+  invalid_target: "the provider refused the agent's target",
+  unavailable: 'the provider is unavailable',
+  timeout: 'the provider did not answer in time',
+  stream_truncated: 'the provider stream ended before the turn did',
+  unsupported: 'the provider does not support this',
+  provider_error: 'the provider failed',
+};
+
+/** A provider's own error code, when it looks like one (a token, not prose that could carry a host or address). */
+const providerCodeShape = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** A provider failure, as the client sees it (API.md §2): never a 4xx, never the upstream text. */
 export function toHttpError(error: RuntimeError): AppError {
-  const extensions: Record<string, unknown> = { providerCode: error.providerCode, providerRequestId: error.providerRequestId };
+  logger.warn({ err: error, kind: error.kind, providerCode: error.providerCode, providerRequestId: error.providerRequestId }, 'provider call failed');
+  const providerCode = error.providerCode !== undefined && providerCodeShape.test(error.providerCode) ? error.providerCode : undefined;
+  const extensions: Record<string, unknown> = { providerCode, providerRequestId: error.providerRequestId };
+  const detail = providerFailureMessages[error.kind];
   switch (error.kind) {
     case 'throttled':
-      return new AppError('provider_unavailable', 'the provider is throttling; retries did not get through', {
-        ...extensions,
-        retryAfterSeconds: error.retryAfterSeconds ?? 5,
-      });
     case 'unavailable':
-      return new AppError('provider_unavailable', 'the provider is unavailable', { ...extensions, retryAfterSeconds: error.retryAfterSeconds ?? 5 });
+      return new AppError('provider_unavailable', detail, { ...extensions, retryAfterSeconds: error.retryAfterSeconds ?? 5 });
     case 'timeout':
-      return new AppError('provider_timeout', 'the provider did not answer in time', extensions);
+      return new AppError('provider_timeout', detail, extensions);
     default:
-      return new AppError('provider_error', `the provider failed: ${error.message}`, extensions);
+      return new AppError('provider_error', detail, extensions);
   }
 }

@@ -14,6 +14,7 @@ import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { ProviderCalls } from '../runtimes/provider-calls.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { TargetAccess } from '../target-grants/target-access.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import { findOwnSession } from './session-access.js';
 import { bindingOf } from './session-binding.js';
@@ -36,7 +37,8 @@ type CreateOutcome =
   | { kind: 'replayed'; sessionId: string }
   | { kind: 'raced' }
   | { kind: 'agent_missing' }
-  | { kind: 'denied'; denial: LimitDenial };
+  | { kind: 'denied'; denial: LimitDenial }
+  | { kind: 'target_refused'; error: AppError };
 
 /** Sessions of the calling end user (API.md §4): create, list, get, terminate, transcript. */
 @Injectable()
@@ -47,6 +49,7 @@ export class SessionsService {
     private readonly calls: ProviderCalls,
     private readonly terminator: SessionTerminator,
     private readonly limits: LimitEnforcer,
+    private readonly access: TargetAccess,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -85,6 +88,16 @@ export class SessionsService {
       if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);
       const target = agent.targets[provider];
       if (!target) throw invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]);
+      // Grants are read at every create: a revoked grant stops agents stored while it held.
+      const refused = await this.access.refusal(manager, {
+        tenantId: caller.tenantId,
+        path: 'agent.targets',
+        targets: { [provider]: target },
+        action: 'create_session',
+        user: caller.userId,
+        agentId: agent.id,
+      });
+      if (refused) return { kind: 'target_refused', error: refused };
       const admitted = await this.limits.admitSession(manager, caller, adapter.descriptor);
       if (admitted instanceof LimitDenial) return { kind: 'denied', denial: admitted };
       const { policy } = admitted;
@@ -125,6 +138,8 @@ export class SessionsService {
         throw notFound('agent');
       case 'denied':
         throw outcome.denial.error;
+      case 'target_refused':
+        throw outcome.error;
       case 'replayed':
         return { session: await this.waitUntilProvisioned(caller, outcome.sessionId), replayed: true };
       case 'raced': {

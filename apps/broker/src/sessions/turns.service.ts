@@ -13,7 +13,7 @@ import { MeteringService } from '../costs/metering.service.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
 import type { StoredPolicies } from '../limits/limits.repository.js';
 import { logger } from '../logging/logger.js';
-import { asRuntimeError, ProviderCalls, toHttpError } from '../runtimes/provider-calls.js';
+import { asRuntimeError, ProviderCalls, providerFailureMessages, toHttpError } from '../runtimes/provider-calls.js';
 import { RuntimeMetrics } from '../runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { findOwnSession } from './session-access.js';
@@ -362,7 +362,9 @@ function turnFailure(error: RuntimeError, signal: AbortSignal): { code: string; 
     unavailable: 'provider_unavailable',
     timeout: 'provider_timeout',
   };
-  return { code: codes[error.kind] ?? 'provider_error', message: error.message };
+  // The adapter's own message (upstream text) stays in the log (toHttpError logs it for refused turns).
+  if (error.kind !== 'stream_truncated') logger.warn({ err: error, kind: error.kind }, 'turn failed at the provider');
+  return { code: codes[error.kind] ?? 'provider_error', message: providerFailureMessages[error.kind] };
 }
 
 function terminatedError(session: Session): AppError {

@@ -1,0 +1,76 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { AppError, type FieldProblem } from '#libs/errors';
+import type { TargetScope } from '#libs/provider-kit';
+import type { ProviderId } from '#libs/runtime-spec';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { runtimeModules } from '../runtimes/runtime-modules.js';
+import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
+import { TargetGrantRepository } from './target-grant.repository.js';
+
+export interface TargetUse {
+  tenantId: string;
+  /** Where each target sits in the request, for the problem list (`body.targets`). */
+  path: string;
+  targets: Partial<Record<string, unknown>>;
+  action: 'create_agent' | 'update_agent' | 'create_session';
+  user?: string;
+  agentId?: string;
+}
+
+/**
+ * Whether a tenant may use its agents' targets: every scope a target reaches
+ * (runtime modules' `targetScopes`) must be granted to the tenant by the
+ * operator. Nothing is granted by default, except the fixed demo target of a
+ * runtime that runs on its emulator: it reaches no cloud and no other tenant,
+ * and it keeps the quick start and `sampleTarget` working on a fresh tenant.
+ */
+@Injectable()
+export class TargetAccess {
+  constructor(private readonly registry: RuntimeRegistry) {}
+
+  /**
+   * Undefined when every target is granted. Otherwise the 403 to answer,
+   * after recording `target.denied` in the caller's transaction: the caller
+   * must let that transaction commit (return, then throw).
+   */
+  async refusal(manager: EntityManager, use: TargetUse): Promise<AppError | undefined> {
+    const problems: FieldProblem[] = [];
+    const refused: Array<TargetScope & { provider: string }> = [];
+    const grants = new TargetGrantRepository(manager);
+    for (const [provider, target] of Object.entries(use.targets)) {
+      if (target === undefined) continue;
+      const module = runtimeModules.find((candidate) => candidate.id === provider);
+      const parsed = module?.targetSchema.safeParse(target);
+      if (!module || !parsed?.success) {
+        // A target stored before today's rules (e.g. a Foundry endpoint on another host) is never used.
+        problems.push({ path: `${use.path}.${provider}`, message: `the stored ${provider} target is no longer accepted; update the agent` });
+        refused.push({ provider, kind: 'target', value: 'invalid' });
+        continue;
+      }
+      const held = await grants.scopesOf(use.tenantId, provider);
+      const implicit = this.implicitScopes(provider as ProviderId);
+      for (const scope of module.targetScopes.of(parsed.data)) {
+        const key = `${scope.kind}:${scope.value}`;
+        if (held.has(key) || implicit.has(key)) continue;
+        problems.push({ path: `${use.path}.${provider}`, message: `${provider} ${scope.kind} ${scope.value} is not granted to this tenant` });
+        refused.push({ provider, ...scope });
+      }
+    }
+    if (problems.length === 0) return undefined;
+    await appendAuditEvent(manager, use.tenantId, {
+      type: 'target.denied',
+      user: use.user ?? null,
+      provider: refused.length > 0 && refused.every((scope) => scope.provider === refused[0].provider) ? refused[0].provider : null,
+      detail: { action: use.action, ...(use.agentId ? { agentId: use.agentId } : {}), scopes: refused },
+    });
+    return new AppError('target_not_allowed', 'the platform operator has not granted this tenant every target it names', { errors: problems });
+  }
+
+  private implicitScopes(provider: ProviderId): Set<string> {
+    const demo = this.registry.demoTargets()[provider];
+    const module = runtimeModules.find((candidate) => candidate.id === provider);
+    if (demo === undefined || !module) return new Set();
+    return new Set(module.targetScopes.of(demo).map((scope) => `${scope.kind}:${scope.value}`));
+  }
+}
