@@ -19,6 +19,7 @@ import { TenantsController } from './tenants/tenants.controller.js';
 import { TenantsService } from './tenants/tenants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { LimitEnforcer } from './limits/limit-enforcer.js';
+import { ReplicaTurnGate } from './limits/replica-turn-gate.js';
 import { LimitsController } from './limits/limits.controller.js';
 import { LimitsService } from './limits/limits.service.js';
 import { AuditController } from './audit/audit.controller.js';
@@ -83,6 +84,7 @@ export class AppModule {
         AgentsService,
         AuditService,
         LimitEnforcer,
+        ReplicaTurnGate,
         LimitsService,
         RuntimeMetrics,
         ProviderCalls,
