@@ -49,7 +49,7 @@ export function resolvePolicy(config: AppConfig, tenant: StoredPolicy, user: Sto
       sources[field] = 'platform';
     }
   }
-  return { policy: policy as Policy, sources: sources as PolicySources };
+  return { policy: policy as Policy, sources };
 }
 
 export function effectivePolicy(config: AppConfig, tenant: StoredPolicy, user: StoredPolicy = {}): Policy {
