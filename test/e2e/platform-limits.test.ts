@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Reaper } from '../../apps/broker/src/lifecycle/reaper.js';
 import type { HttpClient, TestResponse } from '../support/http-client.js';
 import { realPlatformLimits } from '../support/platform-limits.js';
 import { parseSse } from '../support/sse.js';
@@ -108,6 +109,21 @@ describe('platform limits: defaults and ceilings', () => {
     assert.equal(parseSse((await held).text).at(-1)?.event, 'turn.completed');
     const later = await user('eve').post(`/v1/sessions/${second}/turns`, { input: 'now there is room' });
     assert.equal(later.status, 200, later.text);
+  });
+
+  test('rate windows of past minutes are deleted by the reaper (every user writes them now), the current one kept', async () => {
+    const { user, create } = await tenantWithAgent();
+    assert.equal((await create(user('rater'))).status, 201);
+    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+    const [{ tenant_id: tenantId }] = await sql<{ tenant_id: string }>(`SELECT tenant_id FROM rate_windows WHERE user_id = 'rater'`);
+    await sql(`INSERT INTO rate_windows (tenant_id, user_id, kind, window_start, count) VALUES ($1, 'rater', 'turn', date_trunc('minute', now()) - interval '5 minutes', 7)`, [tenantId]);
+    await sb.broker.app.get(Reaper).sweepOnce();
+    const left = await sql<{ kind: string; old: boolean }>(
+      `SELECT kind, window_start < date_trunc('minute', now()) - interval '1 minute' AS old FROM rate_windows WHERE tenant_id = $1 AND user_id = 'rater'`,
+      [tenantId],
+    );
+    assert.ok(!left.some((row) => row.old), `old windows left: ${JSON.stringify(left)}`);
+    assert.ok(left.some((row) => row.kind === 'session_create'), "the recent window stays");
   });
 
   test('LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: past it a turn is 503 replica_at_capacity with Retry-After, and nothing is recorded', async () => {
