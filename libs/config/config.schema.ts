@@ -69,6 +69,36 @@ const providerBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an https U
   if (url.protocol === 'http:' && !loopbackHosts.has(url.hostname)) context.addIssue({ code: 'custom', message: 'must be https (plain http only to a loopback emulator)' });
 });
 
+/**
+ * A platform limit: a count, or `none` for no platform limit at all (not
+ * recommended: then a tenant that sets nothing has no limit). Empty means
+ * unset, so the default applies.
+ */
+const platformLimit = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .transform((value) => (value === '' ? String(fallback) : value))
+    .pipe(z.union([z.literal('none').transform(() => null), z.coerce.number<string>().int().min(0).max(10_000_000)]))
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value));
+
+/** A platform default for one limit; unset means the limit's ceiling. */
+const platformDefault = optionalText.pipe(z.union([z.literal('none').transform(() => null), z.coerce.number<string>().int().min(0).max(10_000_000)]).optional());
+
+/**
+ * The limits with a platform ceiling: `[policy field, environment suffix, default ceiling]`.
+ * `LIMIT_CEILING_<suffix>` caps what a tenant may set; `LIMIT_DEFAULT_<suffix>`
+ * applies when the tenant sets nothing (README: Platform limits).
+ */
+export const platformLimitSettings = [
+  ['maxActiveSessionsPerUser', 'ACTIVE_SESSIONS_PER_USER', 20],
+  ['maxActiveSessionsPerTenant', 'ACTIVE_SESSIONS_PER_TENANT', 500],
+  ['sessionCreatesPerMinutePerUser', 'SESSION_CREATES_PER_MINUTE_PER_USER', 60],
+  ['turnsPerMinutePerUser', 'TURNS_PER_MINUTE_PER_USER', 120],
+  ['maxOpenStreamsPerTenant', 'OPEN_STREAMS_PER_TENANT', 200],
+] as const;
+
 /** `auto`: live with credentials, else emulated (when emulators are allowed). */
 const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
 
@@ -143,6 +173,17 @@ export const environmentSchema = z
     PROVIDER_RETRY_BASE_MS: z.coerce.number().int().min(1).max(60_000).default(250),
     DEFAULT_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(900),
     DEFAULT_MAX_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(28_800),
+    LIMIT_CEILING_ACTIVE_SESSIONS_PER_USER: platformLimit(20),
+    LIMIT_DEFAULT_ACTIVE_SESSIONS_PER_USER: platformDefault,
+    LIMIT_CEILING_ACTIVE_SESSIONS_PER_TENANT: platformLimit(500),
+    LIMIT_DEFAULT_ACTIVE_SESSIONS_PER_TENANT: platformDefault,
+    LIMIT_CEILING_SESSION_CREATES_PER_MINUTE_PER_USER: platformLimit(60),
+    LIMIT_DEFAULT_SESSION_CREATES_PER_MINUTE_PER_USER: platformDefault,
+    LIMIT_CEILING_TURNS_PER_MINUTE_PER_USER: platformLimit(120),
+    LIMIT_DEFAULT_TURNS_PER_MINUTE_PER_USER: platformDefault,
+    LIMIT_CEILING_OPEN_STREAMS_PER_TENANT: platformLimit(200),
+    LIMIT_DEFAULT_OPEN_STREAMS_PER_TENANT: platformDefault,
+    LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: platformLimit(1000),
     /**
      * Tests only: the broker process exits (code 86) at this point of session
      * creation, as a crashed replica would. `after-session-bound`: the session
@@ -159,7 +200,19 @@ export const environmentSchema = z
  * a member already failed).
  */
 export function crossFieldProblems(source: Record<string, string | undefined>): string[] {
-  return [...oidcProblems(source), ...httpTimeoutProblems(source), ...auditKeyProblems(source)];
+  return [...oidcProblems(source), ...httpTimeoutProblems(source), ...auditKeyProblems(source), ...platformLimitProblems(source)];
+}
+
+/** A platform default must lie within its ceiling (`none` is above every count). */
+function platformLimitProblems(source: Record<string, string | undefined>): string[] {
+  return platformLimitSettings.flatMap(([, suffix, fallback]) => {
+    const ceilingText = (source[`LIMIT_CEILING_${suffix}`] ?? '').trim() || String(fallback);
+    const defaultText = (source[`LIMIT_DEFAULT_${suffix}`] ?? '').trim();
+    if (defaultText === '' || ceilingText === 'none') return [];
+    const ceiling = Number(ceilingText);
+    if (defaultText === 'none') return [`LIMIT_DEFAULT_${suffix}: cannot be none while LIMIT_CEILING_${suffix} is ${ceilingText}`];
+    return Number(defaultText) > ceiling ? [`LIMIT_DEFAULT_${suffix}: must not exceed LIMIT_CEILING_${suffix} (${ceilingText})`] : [];
+  });
 }
 
 function oidcProblems(source: Record<string, string | undefined>): string[] {

@@ -108,3 +108,25 @@ test('a provider base URL override is https without user info; plain http only t
     );
   }
 });
+
+test('platform limits: shipped defaults, an empty value is unset, none lifts a ceiling, a default must fit its ceiling', () => {
+  const shipped = loadConfig({}).limits;
+  assert.deepEqual(shipped.platform.maxActiveSessionsPerUser, { default: 20, ceiling: 20 });
+  assert.deepEqual(shipped.platform.maxActiveSessionsPerTenant, { default: 500, ceiling: 500 });
+  assert.deepEqual(shipped.platform.sessionCreatesPerMinutePerUser, { default: 60, ceiling: 60 });
+  assert.deepEqual(shipped.platform.turnsPerMinutePerUser, { default: 120, ceiling: 120 });
+  assert.deepEqual(shipped.platform.maxOpenStreamsPerTenant, { default: 200, ceiling: 200 });
+  assert.equal(shipped.maxOpenStreamsPerReplica, 1000);
+  assert.deepEqual(loadConfig({ LIMIT_CEILING_ACTIVE_SESSIONS_PER_USER: '' }).limits.platform.maxActiveSessionsPerUser, { default: 20, ceiling: 20 });
+  const tuned = loadConfig({ LIMIT_CEILING_ACTIVE_SESSIONS_PER_USER: 'none', LIMIT_DEFAULT_ACTIVE_SESSIONS_PER_USER: '5', LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: 'none' }).limits;
+  assert.deepEqual(tuned.platform.maxActiveSessionsPerUser, { default: 5, ceiling: null });
+  assert.equal(tuned.maxOpenStreamsPerReplica, null);
+  assert.throws(
+    () => loadConfig({ LIMIT_DEFAULT_TURNS_PER_MINUTE_PER_USER: '500', LIMIT_CEILING_OPEN_STREAMS_PER_TENANT: '-1', LIMIT_DEFAULT_OPEN_STREAMS_PER_TENANT: 'none', LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: 'lots' }),
+    (error) =>
+      error instanceof ConfigError &&
+      ['LIMIT_CEILING_OPEN_STREAMS_PER_TENANT', 'LIMIT_DEFAULT_OPEN_STREAMS_PER_TENANT', 'LIMIT_DEFAULT_TURNS_PER_MINUTE_PER_USER', 'LIMIT_MAX_OPEN_STREAMS_PER_REPLICA'].every((key) =>
+        error.problems.some((problem) => problem.startsWith(`${key}:`)),
+      ),
+  );
+});

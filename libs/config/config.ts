@@ -1,4 +1,4 @@
-import { crossFieldProblems, environmentSchema, type AuditKeySecret, type Environment } from './config.schema.js';
+import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment } from './config.schema.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -41,6 +41,8 @@ export interface AppConfig {
   logLevel: Environment['LOG_LEVEL'];
   runtimes: RuntimesConfig;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
+  /** The operator's limits: what tenants get by default and the most they may set. */
+  limits: PlatformLimitsConfig;
   /** What a turn is assumed to cost when its budget is reserved (settled with the measured cost after it). */
   budgets: { turnEstimateUsd: string };
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
@@ -50,6 +52,16 @@ export interface AppConfig {
   seedDemo: boolean;
   /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
   testCrashPoint: TestCrashPoint | undefined;
+}
+
+/** A limit field of the tenant policy that the platform caps. */
+export type CeilingedLimit = (typeof platformLimitSettings)[number][0];
+
+export interface PlatformLimitsConfig {
+  /** Per limit: what applies when the tenant sets nothing, and the most a tenant or user policy may set (null: none). */
+  platform: Record<CeilingedLimit, { default: number | null; ceiling: number | null }>;
+  /** Turns in flight on this replica at once (each holds a client connection and a provider stream); null: no cap. */
+  maxOpenStreamsPerReplica: number | null;
 }
 
 /** How the audit chain is keyed and anchored (README: Audit integrity). */
@@ -156,6 +168,16 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
     },
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
+    limits: {
+      platform: Object.fromEntries(
+        platformLimitSettings.map(([field, suffix]) => {
+          const ceiling = env[`LIMIT_CEILING_${suffix}`];
+          const fallback = env[`LIMIT_DEFAULT_${suffix}`];
+          return [field, { ceiling, default: fallback === undefined ? ceiling : fallback }];
+        }),
+      ) as PlatformLimitsConfig['platform'],
+      maxOpenStreamsPerReplica: env.LIMIT_MAX_OPEN_STREAMS_PER_REPLICA,
+    },
     budgets: { turnEstimateUsd: env.TURN_COST_ESTIMATE_USD },
     audit: {
       keys: env.SWITCHBOARD_AUDIT_KEYS

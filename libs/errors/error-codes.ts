@@ -16,6 +16,7 @@ export const errorCatalog = {
   session_terminated: { status: 410, title: 'Session terminated' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  limit_above_ceiling: { status: 422, title: 'Limit above platform ceiling' },
   headers_too_large: { status: 431, title: 'Request headers too large' },
   limit_exceeded: { status: 429, title: 'Limit exceeded' },
   budget_exceeded: { status: 429, title: 'Budget exceeded' },
@@ -25,6 +26,7 @@ export const errorCatalog = {
   provider_unavailable: { status: 503, title: 'Provider unavailable' },
   provider_timeout: { status: 504, title: 'Provider timeout' },
   not_ready: { status: 503, title: 'Not ready' },
+  replica_at_capacity: { status: 503, title: 'Replica at capacity' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

@@ -124,6 +124,9 @@ export async function benchTurnOverhead(
       SWITCHBOARD_SEED_DEMO: 'off',
       // A provider's work is not on the broker's event loop in production: nor is the emulator's here.
       SWITCHBOARD_EMULATOR_PLACEMENT: emulatorPlacement,
+      // The shipped ceilings on turns in flight, so a turn pays the tenant's count as in production (64 in flight fit under 200).
+      LIMIT_CEILING_OPEN_STREAMS_PER_TENANT: '',
+      LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: '',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: '20' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
       ...fixture.env,
     }, undefined, (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean));

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generousPlatformLimits } from './platform-limits.js';
 
 const mainScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/broker/src/main.js');
 const packageJson = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json');
@@ -28,7 +29,7 @@ export interface BrokerProcess {
 /** Runs `node dist/apps/broker/src/main.js` exactly as `npm start` does, and waits until it listens. */
 export async function spawnBroker(env: Record<string, string>, timeoutMs = 60_000, extraNodeFlags: string[] = []): Promise<BrokerProcess> {
   const child = spawn(process.execPath, [...startScriptNodeFlags(), ...extraNodeFlags, mainScript], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...generousPlatformLimits, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

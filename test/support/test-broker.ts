@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '#libs/config';
 import { startBroker, type RunningBroker } from '../../apps/broker/src/broker.js';
 import { HttpClient } from './http-client.js';
+import { generousPlatformLimits } from './platform-limits.js';
 
 export interface TestBroker {
   broker: RunningBroker;
@@ -33,6 +34,7 @@ export async function startTestBroker(env: Record<string, string> = {}): Promise
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SWITCHBOARD_SEED_DEMO: 'off',
     SWITCHBOARD_ADMIN_KEY: operatorKey,
+    ...generousPlatformLimits,
     ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL, DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10' } : { SWITCHBOARD_DATA_DIR: dataDir! }),
     ...env,
   });

@@ -22,6 +22,7 @@ import { TargetGrantsController } from './target-grants/target-grants.controller
 import { TargetGrantsService } from './target-grants/target-grants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { LimitEnforcer } from './limits/limit-enforcer.js';
+import { ReplicaTurnGate } from './limits/replica-turn-gate.js';
 import { LimitsController } from './limits/limits.controller.js';
 import { LimitsService } from './limits/limits.service.js';
 import { AuditController } from './audit/audit.controller.js';
@@ -88,6 +89,7 @@ export class AppModule {
         AgentsService,
         AuditService,
         LimitEnforcer,
+        ReplicaTurnGate,
         LimitsService,
         RuntimeMetrics,
         ProviderCalls,

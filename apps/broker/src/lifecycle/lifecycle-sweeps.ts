@@ -53,6 +53,21 @@ export class LifecycleSweeps {
     this.databaseKind = config.database.kind;
   }
 
+  /**
+   * Rate windows of past minutes: only the current minute's is ever read, and
+   * with platform rate limits on by default every active user writes one
+   * row per kind a minute, so without this the table only grows.
+   */
+  async pruneRateWindows(): Promise<number> {
+    const [row] = await this.database.inPlatform((manager) =>
+      manager.query<{ pruned: string }[]>(
+        `WITH gone AS (DELETE FROM rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 minute' RETURNING 1)
+         SELECT count(*) AS pruned FROM gone`,
+      ),
+    );
+    return Number(row.pruned);
+  }
+
   /** Turns whose replica died mid-turn: failed `broker_lost_turn`, claim released, listeners told. */
   async closeLostTurns(stopped: Stopped): Promise<number> {
     const claims = await this.read((lifecycle) => lifecycle.findStaleTurnClaims(this.thresholds.turnLostAfterMs, sweepBatchSize));

@@ -9,7 +9,7 @@ import { sweepIntervalMs } from './lifecycle-settings.js';
 import { LifecycleSweeps, type Stopped } from './lifecycle-sweeps.js';
 import { leadershipFor, type ReaperLeadership } from './reaper-leadership.js';
 
-export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints';
+export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints' | 'rate_windows';
 export type SweepReport = Record<SweepStep, number>;
 
 /**
@@ -44,7 +44,7 @@ export class Reaper {
     this.leader = new Gauge({ name: 'switchboard_reaper_leader', help: '1 while this replica leads the lifecycle sweeps', registers: [metrics.registry] });
     this.actions = new Counter({
       name: 'switchboard_reaper_actions_total',
-      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed), by sweep step',
+      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed; rate_windows: past rate windows deleted), by sweep step',
       labelNames: ['step'],
       registers: [metrics.registry],
     });
@@ -56,6 +56,7 @@ export class Reaper {
       ['provider_stops', (stopped) => sweeps.retryProviderStops(stopped)],
       // Not the lifecycle's, but periodic work done once across replicas too (its own, slower interval).
       ['audit_checkpoints', (stopped) => checkpoints.sweep(stopped)],
+      ['rate_windows', () => sweeps.pruneRateWindows()],
     ];
   }
 
@@ -79,7 +80,7 @@ export class Reaper {
   /** One full sweep, leader or not: what the timer runs on the leader, and what tests call directly. */
   async sweepOnce(): Promise<SweepReport> {
     const stopped = () => this.stopping;
-    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0 };
+    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0, rate_windows: 0 };
     for (const [step, run] of this.steps) {
       if (stopped()) break;
       try {

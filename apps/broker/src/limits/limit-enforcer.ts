@@ -76,9 +76,11 @@ export class LimitEnforcer implements TurnAbandonedListener {
   }
 
   /**
-   * Before a turn: the turn rate, then the budgets — reserving this turn's
-   * estimated cost on the user's and the tenant's monthly ledgers. `stored`
-   * is the policies when the caller already read them in this transaction.
+   * Before a turn, whose session the caller has claimed in this transaction
+   * (holding the tenant's audit chain head): the tenant's turns in flight,
+   * the turn rate, then the budgets — reserving this turn's estimated cost on
+   * the user's and the tenant's monthly ledgers. `stored` is the policies
+   * when the caller already read them in this transaction.
    */
   async admitTurn(
     manager: EntityManager,
@@ -89,6 +91,16 @@ export class LimitEnforcer implements TurnAbandonedListener {
     const limits = new LimitsRepository(manager);
     stored ??= await limits.policies(caller.userId);
     const policy = effectivePolicy(this.config, stored.tenant, stored.user);
+    if (policy.maxOpenStreamsPerTenant !== null) {
+      // Every claim holds the chain head until it commits, so this count (which includes this turn) is exact across replicas.
+      const inFlight = await limits.turnsInFlight(caller.tenantId);
+      if (inFlight > policy.maxOpenStreamsPerTenant) {
+        return this.deny(manager, caller, new AppError('limit_exceeded', `the tenant has ${inFlight - 1} of ${policy.maxOpenStreamsPerTenant} turns in flight`, {
+          limit: 'maxOpenStreamsPerTenant',
+          retryAfterSeconds: 1,
+        }));
+      }
+    }
     if (policy.turnsPerMinutePerUser !== null) {
       const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'turn', policy.turnsPerMinutePerUser);
       if (counted === undefined) {

@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Put } from '@nestjs/common';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid } from '../http/route-spec.js';
-import { effectivePolicyView, policyUpdate, policyView, userIdParams, type PolicyUpdate } from './limits.schemas.js';
+import { effectivePolicyView, policyUpdate, tenantPolicyView, userIdParams, type PolicyUpdate } from './limits.schemas.js';
 import { LimitsService } from './limits.service.js';
 
 const admin = { kind: 'tenant', roles: ['admin'] } as const;
@@ -16,7 +16,10 @@ export class LimitsController {
     summary: "The tenant's limits policy",
     tag: 'Limits',
     access: admin,
-    responses: { 200: { description: 'The whole policy (null: no limit)', schema: policyView }, ...problemResponses(401, 403) },
+    responses: {
+      200: { description: 'The effective policy (null: no limit), where each value comes from, and the platform defaults and ceilings', schema: tenantPolicyView },
+      ...problemResponses(401, 403),
+    },
   })
   get() {
     return this.limits.tenantPolicy();
@@ -25,11 +28,11 @@ export class LimitsController {
   @Put()
   @Route({
     operationId: 'updateLimits',
-    summary: 'Change the tenant policy: fields sent replace, omitted stay, null removes the limit',
+    summary: 'Change the tenant policy: fields sent replace, omitted stay, null removes the limit (up to the platform ceiling); above a ceiling: 422',
     tag: 'Limits',
     access: admin,
     body: policyUpdate,
-    responses: { 200: { description: 'The whole policy', schema: policyView }, ...problemResponses(400, 401, 403) },
+    responses: { 200: { description: 'The whole policy', schema: tenantPolicyView }, ...problemResponses(400, 401, 403, 422) },
   })
   update(@Valid('body') body: PolicyUpdate) {
     return this.limits.updateTenantPolicy(body);
@@ -51,12 +54,12 @@ export class LimitsController {
   @Put('users/:userId')
   @Route({
     operationId: 'updateUserLimits',
-    summary: 'Override any field for one user (same rules; null: no limit for this user)',
+    summary: 'Override any field for one user (same rules; null: no limit for this user beyond the platform ceiling)',
     tag: 'Limits',
     access: admin,
     params: userIdParams,
     body: policyUpdate,
-    responses: { 200: { description: 'Effective policy and usage', schema: effectivePolicyView }, ...problemResponses(400, 401, 403) },
+    responses: { 200: { description: 'Effective policy and usage', schema: effectivePolicyView }, ...problemResponses(400, 401, 403, 422) },
   })
   updateUser(@Valid('params') params: { userId: string }, @Valid('body') body: PolicyUpdate) {
     return this.limits.updateUserPolicy(params.userId, body);

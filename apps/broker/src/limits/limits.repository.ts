@@ -110,6 +110,19 @@ export class LimitsRepository {
   }
 
   /**
+   * Turns in flight in the tenant, on every replica (a claimed session is
+   * `active` with a current turn). Exact only while the caller holds the
+   * tenant's audit chain head, as every turn claim does until it commits.
+   */
+  async turnsInFlight(tenantId: string): Promise<number> {
+    const [row] = await this.manager.query<{ running: string }[]>(
+      `SELECT count(*) AS running FROM sessions WHERE tenant_id = $1 AND status = 'active' AND current_turn_id IS NOT NULL`,
+      [tenantId],
+    );
+    return Number(row.running);
+  }
+
+  /**
    * Counts one event in the current minute's window unless the window is
    * already at `limit`. Returns the new count, or undefined when refused
    * (nothing counted). Atomic under concurrency: one conditional upsert.

@@ -7,12 +7,16 @@ export type IsolationLevel = (typeof isolationLevels)[number];
 const money = z.string().regex(/^\d{1,12}(\.\d{1,10})?$/, 'a decimal amount in USD, as a string ("50", "0.25")');
 const count = z.number().int().min(0).max(10_000_000);
 
-/** Every field nullable: null means "no limit" (for timeouts: the broker default). */
+/**
+ * Every field nullable: null means "no limit" — for the fields the platform
+ * caps, no limit beyond the platform ceiling; for timeouts, the broker default.
+ */
 const policyFields = {
   maxActiveSessionsPerUser: count.nullable(),
   maxActiveSessionsPerTenant: count.nullable(),
   sessionCreatesPerMinutePerUser: count.nullable(),
   turnsPerMinutePerUser: count.nullable(),
+  maxOpenStreamsPerTenant: count.nullable(),
   idleTimeoutSeconds: z.number().int().min(60).max(2_592_000).nullable(),
   maxLifetimeSeconds: z.number().int().min(60).max(2_592_000).nullable(),
   monthlyBudgetUsdPerUser: money.nullable(),
@@ -20,18 +24,51 @@ const policyFields = {
   requiredIsolation: z.enum(isolationLevels).nullable(),
 };
 
-/** A PUT body: fields sent replace, fields omitted stay, null removes the limit. */
-export const policyUpdate = z.strictObject(Object.fromEntries(Object.entries(policyFields).map(([key, schema]) => [key, schema.optional()])) as {
-  [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>;
+export const policyLayers = ['user', 'tenant', 'platform'] as const;
+export type PolicyLayer = (typeof policyLayers)[number];
+
+/** Which layer each effective value comes from: the user's override, the tenant policy, or the platform (default or ceiling). */
+const policySources = z.object(Object.fromEntries(Object.keys(policyFields).map((key) => [key, z.enum(policyLayers)])) as {
+  [K in keyof typeof policyFields]: z.ZodEnum<{ [L in PolicyLayer]: L }>;
 });
-export type PolicyUpdate = z.infer<typeof policyUpdate>;
+export type PolicySources = z.infer<typeof policySources>;
+
+const platformLimit = z.object({ default: z.number().int().nullable(), ceiling: z.number().int().nullable() });
+/** The operator's limits, as a tenant admin sees them (null: none). */
+export const platformLimitsView = z.object({
+  maxActiveSessionsPerUser: platformLimit,
+  maxActiveSessionsPerTenant: platformLimit,
+  sessionCreatesPerMinutePerUser: platformLimit,
+  turnsPerMinutePerUser: platformLimit,
+  maxOpenStreamsPerTenant: platformLimit,
+  maxOpenStreamsPerReplica: z.number().int().nullable(),
+});
+
+/**
+ * A PUT body: fields sent replace, fields omitted stay, null removes the
+ * limit. `sources` and `platform` are read-only and ignored, so a GET's body
+ * can be sent back as it is.
+ */
+export const policyUpdate = z.strictObject({
+  ...(Object.fromEntries(Object.entries(policyFields).map(([key, schema]) => [key, schema.optional()])) as {
+    [K in keyof typeof policyFields]: z.ZodOptional<(typeof policyFields)[K]>;
+  }),
+  sources: z.unknown().optional(),
+  platform: z.unknown().optional(),
+});
+export type PolicyUpdate = Omit<z.infer<typeof policyUpdate>, 'sources' | 'platform'>;
 
 export const policyView = z.object(policyFields);
 export type Policy = z.infer<typeof policyView>;
 
+/** GET/PUT /v1/limits: the tenant's effective policy, where each value comes from, and the platform's limits. */
+export const tenantPolicyView = policyView.extend({ sources: policySources, platform: platformLimitsView });
+export type TenantPolicyView = z.infer<typeof tenantPolicyView>;
+
 export const effectivePolicyView = z.object({
   user: z.string(),
   policy: policyView,
+  sources: policySources,
   /** Which fields this user's override sets. */
   overrides: z.array(z.string()),
   usage: z.object({

@@ -5,8 +5,9 @@ import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { LimitsRepository } from './limits.repository.js';
-import type { EffectivePolicyView, Policy, PolicyUpdate } from './limits.schemas.js';
-import { budgetMonth, effectivePolicy } from './policy.js';
+import type { StoredPolicy } from './limits.repository.js';
+import type { EffectivePolicyView, PolicyUpdate, TenantPolicyView } from './limits.schemas.js';
+import { aboveCeiling, budgetMonth, resolvePolicy } from './policy.js';
 
 /** The limits API (API.md §5): the tenant policy and per-user overrides, for the tenant's admins. */
 @Injectable()
@@ -16,18 +17,32 @@ export class LimitsService {
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
-  async tenantPolicy(): Promise<Policy> {
+  async tenantPolicy(): Promise<TenantPolicyView> {
     const { tenantId } = currentTenantPrincipal();
-    return this.database.inTenant(tenantId, async (manager) => effectivePolicy(this.config, await new LimitsRepository(manager).tenantPolicy()));
+    return this.database.inTenant(tenantId, async (manager) => this.tenantView(await new LimitsRepository(manager).tenantPolicy()));
   }
 
-  async updateTenantPolicy(changes: PolicyUpdate): Promise<Policy> {
+  async updateTenantPolicy(body: PolicyUpdate): Promise<TenantPolicyView> {
     const { tenantId } = currentTenantPrincipal();
+    const changes = this.admissible(body);
     return this.database.inTenant(tenantId, async (manager) => {
       const stored = await new LimitsRepository(manager).updateTenantPolicy(tenantId, changes);
       await appendAuditEvent(manager, tenantId, { type: 'limits.changed', detail: { scope: 'tenant', changes } });
-      return effectivePolicy(this.config, stored);
+      return this.tenantView(stored);
     });
+  }
+
+  /** The policy fields of a PUT body (the read-only view fields dropped), refused when one is above its ceiling. */
+  private admissible(body: PolicyUpdate): StoredPolicy {
+    const { sources: _sources, platform: _platform, ...changes } = body as PolicyUpdate & { sources?: unknown; platform?: unknown };
+    const refusal = aboveCeiling(this.config, changes);
+    if (refusal) throw refusal;
+    return changes;
+  }
+
+  private tenantView(stored: StoredPolicy): TenantPolicyView {
+    const { policy, sources } = resolvePolicy(this.config, stored);
+    return { ...policy, sources, platform: { ...this.config.limits.platform, maxOpenStreamsPerReplica: this.config.limits.maxOpenStreamsPerReplica } };
   }
 
   async userPolicy(userId: string): Promise<EffectivePolicyView> {
@@ -42,9 +57,11 @@ export class LimitsService {
         await limits.windowCount(userId, 'turn'),
         await limits.ledger(userId, month),
       ];
+      const { policy, sources } = resolvePolicy(this.config, await limits.tenantPolicy(), override);
       return {
         user: userId,
-        policy: effectivePolicy(this.config, await limits.tenantPolicy(), override),
+        policy,
+        sources,
         overrides: Object.keys(override).sort(),
         usage: {
           activeSessions: live.user,
@@ -57,8 +74,9 @@ export class LimitsService {
     });
   }
 
-  async updateUserPolicy(userId: string, changes: PolicyUpdate): Promise<EffectivePolicyView> {
+  async updateUserPolicy(userId: string, body: PolicyUpdate): Promise<EffectivePolicyView> {
     const { tenantId } = currentTenantPrincipal();
+    const changes = this.admissible(body);
     await this.database.inTenant(tenantId, async (manager) => {
       await new LimitsRepository(manager).updateUserPolicy(tenantId, userId, changes);
       await appendAuditEvent(manager, tenantId, { type: 'limits.changed', user: userId, detail: { scope: 'user', changes } });

@@ -1,15 +1,18 @@
-import type { AppConfig } from '#libs/config';
+import { platformLimitSettings, type AppConfig } from '#libs/config';
+import { AppError } from '#libs/errors';
 import type { IsolationClass } from '#libs/runtime-spec';
 import type { StoredPolicy } from './limits.repository.js';
-import type { IsolationLevel, Policy } from './limits.schemas.js';
+import type { IsolationLevel, Policy, PolicyLayer, PolicySources } from './limits.schemas.js';
 
-/** The policy of a tenant that never set one: no limits, the broker's default timeouts, any runtime. */
+/** The policy of a tenant that never set one: the platform defaults, the broker's default timeouts, any runtime. */
 export function defaultPolicy(config: AppConfig): Policy {
+  const platform = config.limits.platform;
   return {
-    maxActiveSessionsPerUser: null,
-    maxActiveSessionsPerTenant: null,
-    sessionCreatesPerMinutePerUser: null,
-    turnsPerMinutePerUser: null,
+    maxActiveSessionsPerUser: platform.maxActiveSessionsPerUser.default,
+    maxActiveSessionsPerTenant: platform.maxActiveSessionsPerTenant.default,
+    sessionCreatesPerMinutePerUser: platform.sessionCreatesPerMinutePerUser.default,
+    turnsPerMinutePerUser: platform.turnsPerMinutePerUser.default,
+    maxOpenStreamsPerTenant: platform.maxOpenStreamsPerTenant.default,
     idleTimeoutSeconds: config.sessions.defaultIdleTimeoutSeconds,
     maxLifetimeSeconds: config.sessions.defaultMaxLifetimeSeconds,
     monthlyBudgetUsdPerUser: null,
@@ -18,20 +21,54 @@ export function defaultPolicy(config: AppConfig): Policy {
   };
 }
 
+export const ceilingedLimits = platformLimitSettings.map(([field]) => field);
+
 /**
- * Default ← tenant policy ← user override. A stored null means "no limit",
- * except for the timeouts and the isolation requirement, where it means
- * "back to the default".
+ * Platform default ← tenant policy ← user override, each capped by the
+ * platform ceiling. A stored null means "no limit of this layer's own": for
+ * a capped field that is the ceiling; for the timeouts and the isolation
+ * requirement, the default; elsewhere (budgets), no limit.
  */
-export function effectivePolicy(config: AppConfig, tenant: StoredPolicy, user: StoredPolicy = {}): Policy {
+export function resolvePolicy(config: AppConfig, tenant: StoredPolicy, user: StoredPolicy = {}): { policy: Policy; sources: PolicySources } {
   const base = defaultPolicy(config);
-  const merged = { ...base, ...tenant, ...user };
-  return {
-    ...merged,
-    idleTimeoutSeconds: merged.idleTimeoutSeconds ?? base.idleTimeoutSeconds,
-    maxLifetimeSeconds: merged.maxLifetimeSeconds ?? base.maxLifetimeSeconds,
-    requiredIsolation: merged.requiredIsolation ?? base.requiredIsolation,
-  };
+  const policy = { ...base } as Record<keyof Policy, unknown>;
+  const sources = {} as Record<keyof Policy, PolicyLayer>;
+  for (const field of Object.keys(base) as (keyof Policy)[]) {
+    const layer: PolicyLayer = field in user ? 'user' : field in tenant ? 'tenant' : 'platform';
+    const stored = layer === 'user' ? user[field] : layer === 'tenant' ? tenant[field] : base[field];
+    policy[field] = stored ?? base[field];
+    sources[field] = stored === null && (field === 'idleTimeoutSeconds' || field === 'maxLifetimeSeconds' || field === 'requiredIsolation') ? 'platform' : layer;
+  }
+  for (const field of ceilingedLimits) {
+    const { ceiling } = config.limits.platform[field];
+    const chosen = sources[field] === 'platform' ? base[field] : (sources[field] === 'user' ? user : tenant)[field];
+    if (ceiling === null) {
+      policy[field] = chosen ?? null;
+    } else if (chosen === null || chosen === undefined || chosen > ceiling) {
+      policy[field] = ceiling;
+      sources[field] = 'platform';
+    }
+  }
+  return { policy: policy as Policy, sources };
+}
+
+export function effectivePolicy(config: AppConfig, tenant: StoredPolicy, user: StoredPolicy = {}): Policy {
+  return resolvePolicy(config, tenant, user).policy;
+}
+
+/** The first limit in `changes` above its platform ceiling, as a 422 `limit_above_ceiling`. */
+export function aboveCeiling(config: AppConfig, changes: StoredPolicy): AppError | undefined {
+  for (const field of ceilingedLimits) {
+    const value = changes[field];
+    const { ceiling } = config.limits.platform[field];
+    if (typeof value === 'number' && ceiling !== null && value > ceiling) {
+      return new AppError('limit_above_ceiling', `${field} of ${value} is above the platform ceiling of ${ceiling}; set at most ${ceiling} (or null for the ceiling itself)`, {
+        limit: field,
+        ceiling,
+      });
+    }
+  }
+  return undefined;
 }
 
 const isolationRank: Record<IsolationClass | IsolationLevel, number> = { any: 0, shared: 0, sandbox: 1, vm: 2, microvm: 3 };

@@ -12,6 +12,7 @@ import { lockChainHead, nextChainedEvent, type ChainHead } from '../audit/audit-
 import { MeteringService } from '../costs/metering.service.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../limits/limit-enforcer.js';
 import type { StoredPolicies } from '../limits/limits.repository.js';
+import { ReplicaTurnGate } from '../limits/replica-turn-gate.js';
 import { logger } from '../logging/logger.js';
 import { asRuntimeError, ProviderCalls, providerFailureMessages, toHttpError } from '../runtimes/provider-calls.js';
 import { RuntimeMetrics } from '../runtimes/runtime-metrics.js';
@@ -63,10 +64,20 @@ export class TurnsService {
     private readonly metrics: RuntimeMetrics,
     private readonly metering: MeteringService,
     private readonly limits: LimitEnforcer,
+    private readonly replicaGate: ReplicaTurnGate,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
   async run(sessionId: string, body: TurnBody, request: Request, response: Response): Promise<void> {
+    const leave = this.replicaGate.enter();
+    try {
+      await this.runAdmitted(sessionId, body, request, response);
+    } finally {
+      leave();
+    }
+  }
+
+  private async runAdmitted(sessionId: string, body: TurnBody, request: Request, response: Response): Promise<void> {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
     const turnId = newId('trn');
