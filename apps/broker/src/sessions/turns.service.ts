@@ -74,7 +74,7 @@ export class TurnsService {
     const { session, started, reservation } = await this.claim(caller, sessionId, turnId, input);
     this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const delivery: Delivery = (request.header('accept') ?? '').includes('text/event-stream')
-      ? { kind: 'sse', writer: new SseWriter(response) }
+      ? { kind: 'sse', writer: new SseWriter(response, { heartbeatMs: this.config.content.sseHeartbeatMs, maxBufferedBytes: this.config.content.sseMaxBufferedBytes }) }
       : { kind: 'json' };
     const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId }, started.seq + 1, (event) => {
       if (delivery.kind === 'sse') delivery.writer.send(event);
