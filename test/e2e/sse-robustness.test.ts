@@ -114,3 +114,55 @@ describe('an open event stream survives a database error', () => {
     assert.equal(turn.status, 200, turn.text);
   });
 });
+
+/**
+ * Issue 23 item 4: a client that stops reading used to have every event of
+ * its turn buffered in the broker's heap. Past SSE_MAX_BUFFERED_BYTES the
+ * connection is dropped; the turn goes on, is recorded, and reads back.
+ */
+describe('a stalled event stream is dropped, its turn is not', () => {
+  let sb: TestBroker;
+  let app: ReturnType<TestBroker['as']>;
+  let appKey: string;
+  let agent: string;
+
+  before(async () => {
+    sb = await startTestBroker({ SSE_MAX_BUFFERED_BYTES: '64kb' });
+    const { keys } = await createTenantWithKeys(sb, ['app', 'admin']);
+    appKey = keys.app.key;
+    agent = uniqueName('stall');
+    const created = await sb.as(keys.admin.key).post('/v1/agents', { name: agent, defaultProvider: 'claude', targets: { claude: sb.broker.runtimes.demoTargets().claude } });
+    assert.equal(created.status, 201, created.text);
+    app = sb.as(appKey, { 'x-end-user': 'u-stall' });
+  });
+  after(() => sb.close());
+
+  test('past the bound the connection is closed; the turn completes and its events read back in full', async () => {
+    const session = await app.post('/v1/sessions', { agent });
+    assert.equal(session.status, 201, session.text);
+    const sessionId = session.json.id as string;
+    // ~6 MB of events for 0.9 MB of input (echoed, and run through a tool).
+    const input = [{ type: 'text', text: 'tool' }, ...Array.from({ length: 5 }, () => ({ type: 'text', text: 'y'.repeat(180_000) }))];
+    const stalled = stalledRequest(sb.url, `/v1/sessions/${sessionId}/turns`, { authorization: `Bearer ${appKey}`, 'x-end-user': 'u-stall', accept: 'text/event-stream' }, JSON.stringify({ input }));
+    let stored: Array<{ type: string; data: Record<string, unknown> }> = [];
+    for (let polls = 0; !stored.some((event) => event.type === 'turn.completed'); polls++) {
+      if (polls > 1200) assert.fail(`the turn did not complete: ${JSON.stringify(stored.map((event) => event.type))}`);
+      await sleep(50);
+      const page = await app.get(`/v1/sessions/${sessionId}/events?limit=1000`);
+      assert.equal(page.status, 200, page.text.slice(0, 300));
+      stored = page.json.data;
+    }
+    const received = await stalled.readAll();
+    assert.match(received, /^HTTP\/1\.1 200 /, 'the stream had opened');
+    const events = parseSse(received.split('\r\n\r\n').slice(1).join('\r\n\r\n').replace(/\n\n[^\n]*$/, '\n\n'));
+    assert.ok(!events.some((event) => event.event === 'turn.completed'), `the stalled client was cut off before the end (${events.map((event) => event.event).join(', ')})`);
+    assert.ok(received.length < 2 * 1024 * 1024, `the client received ${received.length} bytes, less than the turn's events`);
+    assert.deepEqual(
+      stored.map((event) => event.type),
+      ['turn.started', 'tool.call', 'tool.result', 'message.completed', 'turn.completed'],
+    );
+    const reply = stored.find((event) => event.type === 'message.completed')!.data as { content: Array<{ text: string }> };
+    assert.ok(reply.content[0].text.includes('y'.repeat(180_000)), 'the recorded reply is whole');
+    assert.equal((await sb.anonymous.get('/healthz')).status, 200);
+  });
+});
