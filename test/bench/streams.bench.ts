@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startClaudeEmulator } from '#providers/claude';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { processMemoryMiB } from './stats.js';
 
@@ -43,11 +44,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const largeInput = [{ type: 'text', text: 'tool' }, ...Array.from({ length: 5 }, () => ({ type: 'text', text: 'x'.repeat(180_000) }))];
 
 async function brokerWithTenant(databaseUrl: string | undefined, settings: Record<string, string>) {
-  const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'switchboard-bench-streams-'));
+  // Also where the development audit key goes on PostgreSQL.
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-streams-'));
+  // Claude runs in this process, not the broker's: the emulator keeps every turn's events, which is not the broker's memory.
+  const emulator = await startClaudeEmulator();
   const broker = await spawnBroker({
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SWITCHBOARD_DATA_DIR: dataDir!, SWITCHBOARD_SEED_DEMO: 'off' }),
+    SWITCHBOARD_CLAUDE_MODE: 'live',
+    ANTHROPIC_API_KEY: 'sk-ant-bench',
+    ANTHROPIC_BASE_URL: emulator.url,
+    SWITCHBOARD_AGENTCORE_MODE: 'off',
+    SWITCHBOARD_FOUNDRY_MODE: 'off',
+    SWITCHBOARD_VERTEX_MODE: 'off',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SWITCHBOARD_SEED_DEMO: 'off' }),
+    SWITCHBOARD_DATA_DIR: dataDir,
     SWITCHBOARD_ADMIN_KEY: operatorKey,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     ...settings,
   });
   const call = async (route: string, key: string, body?: unknown, headers: Record<string, string> = {}, method?: string) => {
@@ -65,7 +76,7 @@ async function brokerWithTenant(databaseUrl: string | undefined, settings: Recor
   await call('/v1/agents', admin, {
     name: 'bench',
     defaultProvider: 'claude',
-    targets: { claude: { agentId: 'agent_011CSwitchboardDemoAgent', environmentId: 'env_011CSwitchboardDemoEnvironment' } },
+    targets: { claude: emulator.demoTarget },
   });
   await call('/v1/limits', admin, { maxActiveSessionsPerUser: 1_000_000, maxActiveSessionsPerTenant: 1_000_000, sessionCreatesPerMinutePerUser: 1_000_000 }, {}, 'PUT');
   const as = (user: string) => ({
@@ -81,23 +92,40 @@ async function brokerWithTenant(databaseUrl: string | undefined, settings: Recor
         broker.child.kill('SIGTERM');
         await broker.exited;
       }
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      await emulator.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 /** A client that sends its turn and never reads: the broker's socket buffers fill. */
-function stalledTurn(broker: BrokerProcess, sessionId: string, appKey: string, user: string): { socket: Socket; closedByServer: Promise<boolean> } {
+function stalledTurn(broker: BrokerProcess, sessionId: string, appKey: string, user: string): { socket: Socket; readToEnd(): Promise<{ completed: boolean }> } {
   const { hostname, port } = new URL(broker.url);
   const socket = connect(Number(port), hostname);
   socket.on('error', () => undefined);
+  // Only whether the stream reached its end is kept, not what it carried.
+  let tail = '';
+  let completed = false;
+  socket.on('data', (chunk: Buffer) => {
+    const text = tail + chunk.toString('latin1');
+    if (text.includes('event: turn.completed')) completed = true;
+    tail = text.slice(-32);
+  });
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.pause();
   const body = JSON.stringify({ input: largeInput });
   socket.write(
-    `POST /v1/sessions/${sessionId}/turns HTTP/1.1\r\nHost: broker\r\nAuthorization: Bearer ${appKey}\r\nX-End-User: ${user}\r\n` +
+    `POST /v1/sessions/${sessionId}/turns HTTP/1.1\r\nHost: broker\r\nConnection: close\r\nAuthorization: Bearer ${appKey}\r\nX-End-User: ${user}\r\n` +
       `Accept: text/event-stream\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
-  return { socket, closedByServer: new Promise((resolve) => socket.once('close', () => resolve(true))) };
+  return {
+    socket,
+    async readToEnd() {
+      socket.resume();
+      await Promise.race([closed, sleep(30_000)]);
+      return { completed };
+    },
+  };
 }
 
 function sampler(pid: number) {
@@ -115,8 +143,9 @@ function sampler(pid: number) {
 /**
  * `streams` clients each start a large streamed turn and never read it, on a
  * broker run as `npm start` runs it (512 MiB heap): resident memory before,
- * at peak and after, whether the broker survived, and whether the turns were
- * recorded anyway (issue 23 item 4).
+ * at peak and after, whether the broker survived, whether the turns were
+ * recorded anyway, and how many clients were dropped (read at the end, they
+ * never saw `turn.completed`) (issue 23 item 4).
  */
 export async function benchStalledStreams(databaseUrl: string | undefined, streams: number, settings: Record<string, string> = {}): Promise<StalledStreamFigures> {
   const run = await brokerWithTenant(databaseUrl, settings);
@@ -143,12 +172,7 @@ export async function benchStalledStreams(databaseUrl: string | undefined, strea
     const rssBeforeMiB = processMemoryMiB(pid);
     const memory = sampler(pid);
     const started = performance.now();
-    let closed = 0;
-    const clients = sessions.map((session) => {
-      const client = stalledTurn(run.broker, session.id, run.appKey, session.user);
-      void client.closedByServer.then(() => closed++);
-      return client;
-    });
+    const clients = sessions.map((session) => stalledTurn(run.broker, session.id, run.appKey, session.user));
     // Until every turn is recorded, the broker dies, or five minutes pass.
     let turnsRecorded = 0;
     const deadline = Date.now() + 300_000;
@@ -166,7 +190,9 @@ export async function benchStalledStreams(databaseUrl: string | undefined, strea
     const brokerAlive = await run.alive();
     const rssPeakMiB = memory.stop();
     const rssAfterMiB = brokerAlive ? processMemoryMiB(pid) : 0;
-    const dropped = closed;
+    // The stalled clients read at last: a dropped one never sees its turn end.
+    const ends = await Promise.all(clients.map((client) => client.readToEnd()));
+    const dropped = ends.filter((end) => !end.completed).length;
     for (const client of clients) client.socket.destroy();
     return { settings, streams, eventBytesPerTurn, rssBeforeMiB, rssPeakMiB, rssAfterMiB, brokerAlive, dropped, turnsRecorded, seconds };
   } finally {
