@@ -8,7 +8,7 @@ import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
 import { benchStartup } from './startup.bench.js';
-import { benchStalledStreams, benchTranscriptGet } from './streams.bench.js';
+import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
 import { startScriptNodeFlags } from '../support/broker-process.js';
 
@@ -21,7 +21,8 @@ import { startScriptNodeFlags } from '../support/broker-process.js';
  * BENCH_BROKER_NODE_FLAGS adds Node flags to its broker (`--cpu-prof`).
  * `-- streams`: stalled event streams (BENCH_STALLED_STREAMS, default 150) and
  * one large transcript read (BENCH_TRANSCRIPT_TURNS, default 90), each with
- * the default bounds and with the bounds lifted (the broker before issue 23).
+ * the default bounds and with the bounds lifted (the broker before issue 23);
+ * BENCH_STREAMS=stalled|transcript runs one of the two.
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -43,10 +44,12 @@ const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
 const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
 const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
+// BENCH_STREAMS=stalled or =transcript runs one half; the other keeps its last figures.
+const streamsHalf = (half: string) => wants('streams') && (process.env.BENCH_STREAMS ?? half) === half;
 const streams = wants('streams')
   ? {
-      stalled: [await benchStalledStreams(databaseUrl, stalledStreamCount), await benchStalledStreams(databaseUrl, stalledStreamCount, unbounded)],
-      transcript: [await benchTranscriptGet(databaseUrl, transcriptTurns), await benchTranscriptGet(databaseUrl, transcriptTurns, unbounded)],
+      stalled: streamsHalf('stalled') ? [await benchStalledStreams(databaseUrl, stalledStreamCount), await benchStalledStreams(databaseUrl, stalledStreamCount, unbounded)] : undefined,
+      transcript: streamsHalf('transcript') ? [await benchTranscriptGet(databaseUrl, transcriptTurns), await benchTranscriptGet(databaseUrl, transcriptTurns, unbounded)] : undefined,
     }
   : undefined;
 
@@ -58,7 +61,7 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   audit?: typeof audit;
   costExport?: typeof costExport;
   creates?: typeof creates;
-  streams?: typeof streams;
+  streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
@@ -73,7 +76,9 @@ const report = {
   audit: wants('audit') ? audit : previous.audit,
   costExport: wants('costs') ? costExport : (previous.costExport ?? []),
   creates: wants('creates') ? creates : previous.creates,
-  streams: wants('streams') ? streams : previous.streams,
+  streams: streams
+    ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
+    : previous.streams,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);

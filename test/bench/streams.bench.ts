@@ -11,6 +11,8 @@ export interface StalledStreamFigures {
   /** Extra broker settings of this run (e.g. an unbounded SSE_MAX_BUFFERED_BYTES, as before issue 23). */
   settings: Record<string, string>;
   streams: number;
+  /** The HTTP status each stalled turn was answered with. */
+  statuses: Record<string, number>;
   /** What one stalled turn streams (its input echoed, run through a tool, recalled): measured on a reading client. */
   eventBytesPerTurn: number;
   rssBeforeMiB: number;
@@ -86,7 +88,15 @@ async function brokerWithTenant(databaseUrl: string | undefined, settings: Recor
     broker,
     appKey: app,
     as,
-    alive: async () => (await fetch(`${broker.url}/healthz`).then((response) => response.status).catch(() => 0)) === 200,
+    /** Up, unless /healthz fails three times in a row (one failure may be a keep-alive socket closed under it). */
+    alive: async () => {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        if ((await fetch(`${broker.url}/healthz`).then((response) => response.status).catch(() => 0)) === 200) return true;
+        if (broker.child.exitCode !== null || broker.child.signalCode !== null) return false;
+        await sleep(200);
+      }
+      return false;
+    },
     async stop() {
       if (broker.child.exitCode === null && broker.child.signalCode === null) {
         broker.child.kill('SIGTERM');
@@ -99,14 +109,16 @@ async function brokerWithTenant(databaseUrl: string | undefined, settings: Recor
 }
 
 /** A client that sends its turn and never reads: the broker's socket buffers fill. */
-function stalledTurn(broker: BrokerProcess, sessionId: string, appKey: string, user: string): { socket: Socket; readToEnd(): Promise<{ completed: boolean }> } {
+function stalledTurn(broker: BrokerProcess, sessionId: string, appKey: string, user: string): { socket: Socket; readToEnd(): Promise<{ completed: boolean; head: string }> } {
   const { hostname, port } = new URL(broker.url);
   const socket = connect(Number(port), hostname);
   socket.on('error', () => undefined);
   // Only whether the stream reached its end is kept, not what it carried.
   let tail = '';
+  let head = '';
   let completed = false;
   socket.on('data', (chunk: Buffer) => {
+    if (head.length < 600) head += chunk.toString('latin1').slice(0, 600);
     const text = tail + chunk.toString('latin1');
     if (text.includes('event: turn.completed')) completed = true;
     tail = text.slice(-32);
@@ -123,7 +135,7 @@ function stalledTurn(broker: BrokerProcess, sessionId: string, appKey: string, u
     async readToEnd() {
       socket.resume();
       await Promise.race([closed, sleep(30_000)]);
-      return { completed };
+      return { completed, head };
     },
   };
 }
@@ -193,8 +205,15 @@ export async function benchStalledStreams(databaseUrl: string | undefined, strea
     // The stalled clients read at last: a dropped one never sees its turn end.
     const ends = await Promise.all(clients.map((client) => client.readToEnd()));
     const dropped = ends.filter((end) => !end.completed).length;
+    const statuses: Record<string, number> = {};
+    for (const end of ends) {
+      const status = /^HTTP\/1\.1 (\d+)/.exec(end.head)?.[1] ?? 'none';
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+    const refused = ends.find((end) => !end.head.startsWith('HTTP/1.1 200'));
+    if (refused) console.error(`a stalled turn was answered: ${refused.head.replace(/x{20,}/g, 'x…').slice(0, 400)}`);
     for (const client of clients) client.socket.destroy();
-    return { settings, streams, eventBytesPerTurn, rssBeforeMiB, rssPeakMiB, rssAfterMiB, brokerAlive, dropped, turnsRecorded, seconds };
+    return { settings, streams, statuses, eventBytesPerTurn, rssBeforeMiB, rssPeakMiB, rssAfterMiB, brokerAlive, dropped, turnsRecorded, seconds };
   } finally {
     await run.stop();
   }

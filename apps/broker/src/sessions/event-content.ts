@@ -68,13 +68,22 @@ export function capEventContent(data: Record<string, unknown>, maxBytes: number)
     const slot = longestString(capped);
     if (!slot || slot.value.length <= truncationMarker.length) break;
     // Each character cut removes at least one byte of JSON, so cutting `excess` characters is enough for this string.
-    let keep = Math.max(0, slot.value.length - excess - truncationMarker.length);
-    if (keep > 0 && /[\ud800-\udbff]/.test(slot.value[keep - 1])) keep--;
-    (slot.holder as Record<string | number, unknown>)[slot.key] = slot.value.slice(0, keep) + truncationMarker;
+    (slot.holder as Record<string | number, unknown>)[slot.key] = cutAt(slot.value, slot.value.length - excess - truncationMarker.length) + truncationMarker;
   }
-  const kept = Object.fromEntries(
-    Object.entries(data).filter(([, value]) => typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 256)),
-  );
+  // Short scalar fields (an id, a name) stay while they take at most half the room.
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) {
+    if (!(typeof value === 'number' || typeof value === 'boolean' || (typeof value === 'string' && value.length <= 256))) continue;
+    if (jsonBytes({ ...kept, [key]: value }) > budget / 2) break;
+    kept[key] = value;
+  }
   const previewChars = Math.max(0, Math.floor(budget / 6) - jsonBytes(kept));
-  return { ...kept, preview: JSON.stringify(data).slice(0, previewChars) + truncationMarker, truncated };
+  return { ...kept, preview: cutAt(JSON.stringify(data), previewChars) + truncationMarker, truncated };
+}
+
+/** The first `chars` characters, one fewer rather than half a surrogate pair (jsonb refuses a lone surrogate). */
+function cutAt(text: string, chars: number): string {
+  let keep = Math.max(0, chars);
+  if (keep > 0 && keep < text.length && /[\ud800-\udbff]/.test(text[keep - 1])) keep--;
+  return text.slice(0, keep);
 }
