@@ -146,11 +146,16 @@ describe('a stalled event stream is dropped, its turn is not', () => {
     const stalled = stalledRequest(sb.url, `/v1/sessions/${sessionId}/turns`, { authorization: `Bearer ${appKey}`, 'x-end-user': 'u-stall', accept: 'text/event-stream' }, JSON.stringify({ input }));
     let stored: Array<{ type: string; data: Record<string, unknown> }> = [];
     for (let polls = 0; !stored.some((event) => event.type === 'turn.completed'); polls++) {
-      if (polls > 1200) assert.fail(`the turn did not complete: ${JSON.stringify(stored.map((event) => event.type))}`);
+      if (polls > 600) assert.fail(`the turn did not complete: ${JSON.stringify(stored.map((event) => event.type))}`);
       await sleep(50);
-      const page = await app.get(`/v1/sessions/${sessionId}/events?limit=1000`);
-      assert.equal(page.status, 200, page.text.slice(0, 300));
-      stored = page.json.data;
+      stored = [];
+      // Page after page: these events are over the default page size.
+      for (let after: number | null = 0; after !== null; ) {
+        const page = await app.get(`/v1/sessions/${sessionId}/events?after=${after}&limit=1000`);
+        assert.equal(page.status, 200, page.text.slice(0, 300));
+        stored.push(...(page.json.data as typeof stored));
+        after = page.json.nextAfter as number | null;
+      }
     }
     const received = await stalled.readAll();
     assert.match(received, /^HTTP\/1\.1 200 /, 'the stream had opened');
