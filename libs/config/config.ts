@@ -43,6 +43,8 @@ export interface AppConfig {
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
   /** The operator's limits: what tenants get by default and the most they may set. */
   limits: PlatformLimitsConfig;
+  /** How much of a turn's content the broker holds, stores and streams (issue 23 items 4 and 5). */
+  content: ContentConfig;
   /** What a turn is assumed to cost when its budget is reserved (settled with the measured cost after it). */
   budgets: { turnEstimateUsd: string };
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
@@ -62,6 +64,19 @@ export interface PlatformLimitsConfig {
   platform: Record<CeilingedLimit, { default: number | null; ceiling: number | null }>;
   /** Turns in flight on this replica at once (each holds a client connection and a provider stream); null: no cap. */
   maxOpenStreamsPerReplica: number | null;
+}
+
+export interface ContentConfig {
+  /** A comment line every so often keeps proxies from closing an idle event stream. */
+  sseHeartbeatMs: number;
+  /** How far an event stream may fall behind its client before the connection is dropped (the turn goes on). */
+  sseMaxBufferedBytes: number;
+  /** A turn's input (the UTF-8 bytes of its text): more is 413 `payload_too_large`. */
+  turnInputMaxBytes: number;
+  /** One stored event's data as JSON: an input over it is refused, a provider's event over it truncated. */
+  eventContentMaxBytes: number;
+  /** One page of `GET /v1/sessions/{id}/events`: the page ends early past it (the cursor continues). */
+  eventsPageMaxBytes: number;
 }
 
 /** How the audit chain is keyed and anchored (README: Audit integrity). */
@@ -177,6 +192,13 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         }),
       ) as PlatformLimitsConfig['platform'],
       maxOpenStreamsPerReplica: env.LIMIT_MAX_OPEN_STREAMS_PER_REPLICA,
+    },
+    content: {
+      sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+      sseMaxBufferedBytes: env.SSE_MAX_BUFFERED_BYTES,
+      turnInputMaxBytes: env.TURN_INPUT_MAX_BYTES,
+      eventContentMaxBytes: env.EVENT_CONTENT_MAX_BYTES,
+      eventsPageMaxBytes: env.EVENTS_PAGE_MAX_BYTES,
     },
     budgets: { turnEstimateUsd: env.TURN_COST_ESTIMATE_USD },
     audit: {

@@ -8,6 +8,7 @@ import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
 import { benchStartup } from './startup.bench.js';
+import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
 import { startScriptNodeFlags } from '../support/broker-process.js';
 
@@ -18,6 +19,10 @@ import { startScriptNodeFlags } from '../support/broker-process.js';
  * PostgreSQL; `npm run bench -- startup` or `-- turns` runs one part.
  * BENCH_RUNTIMES=claude,vertex limits the turn bench to those runtimes;
  * BENCH_BROKER_NODE_FLAGS adds Node flags to its broker (`--cpu-prof`).
+ * `-- streams`: stalled event streams (BENCH_STALLED_STREAMS, default 150) and
+ * one large transcript read (BENCH_TRANSCRIPT_TURNS, default 90), each with
+ * the default bounds and with the bounds lifted (the broker before issue 23);
+ * BENCH_STREAMS=stalled|transcript runs one of the two.
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -36,6 +41,17 @@ const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, ag
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
+const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
+const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
+const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
+// BENCH_STREAMS=stalled or =transcript runs one half; the other keeps its last figures.
+const streamsHalf = (half: string) => wants('streams') && (process.env.BENCH_STREAMS ?? half) === half;
+const streams = wants('streams')
+  ? {
+      stalled: streamsHalf('stalled') ? [await benchStalledStreams(databaseUrl, stalledStreamCount), await benchStalledStreams(databaseUrl, stalledStreamCount, unbounded)] : undefined,
+      transcript: streamsHalf('transcript') ? [await benchTranscriptGet(databaseUrl, transcriptTurns), await benchTranscriptGet(databaseUrl, transcriptTurns, unbounded)] : undefined,
+    }
+  : undefined;
 
 // Parts not run this time keep their last figures (and say when those were measured).
 const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileSync('bench-results/latest.json', 'utf8')) : {}) as {
@@ -45,10 +61,11 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   audit?: typeof audit;
   costExport?: typeof costExport;
   creates?: typeof creates;
+  streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'streams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -59,6 +76,9 @@ const report = {
   audit: wants('audit') ? audit : previous.audit,
   costExport: wants('costs') ? costExport : (previous.costExport ?? []),
   creates: wants('creates') ? creates : previous.creates,
+  streams: streams
+    ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
+    : previous.streams,
 };
 mkdirSync('bench-results', { recursive: true });
 writeFileSync('bench-results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
@@ -114,6 +134,26 @@ const lines = [
         '## Session creates with limits and audit on (PostgreSQL)',
         '',
         `${report.creates.replicas} replicas, ${report.creates.clients} concurrent clients, ${report.creates.creates} creates: **${report.creates.createsPerSecond} creates/s**, p50 ${report.creates.p50Ms} ms, p99 ${report.creates.p99Ms} ms (${report.creates.limited} refused).`,
+        '',
+      ]
+    : []),
+  ...(report.streams
+    ? [
+        `## Stalled event streams and large transcripts (broker flags: ${startScriptNodeFlags().join(' ')})`,
+        '',
+        '| settings | stalled streams | event bytes per turn | RSS before / peak / after (MiB) | broker alive | dropped | turns recorded | seconds |',
+        '|---|---|---|---|---|---|---|---|',
+        ...report.streams.stalled.map(
+          (row) =>
+            `| ${JSON.stringify(row.settings) === '{}' ? 'defaults' : JSON.stringify(row.settings)} | ${row.streams} | ${row.eventBytesPerTurn} | ${row.rssBeforeMiB} / ${row.rssPeakMiB} / ${row.rssAfterMiB} | ${row.brokerAlive} | ${row.dropped} | ${row.turnsRecorded} | ${row.seconds} |`,
+        ),
+        '',
+        '| settings | events (MiB) | GET ?limit=1000: status, events, MiB, ms | pages to read all | RSS before / peak (MiB) | broker alive |',
+        '|---|---|---|---|---|---|',
+        ...report.streams.transcript.map(
+          (row) =>
+            `| ${JSON.stringify(row.settings) === '{}' ? 'defaults' : JSON.stringify(row.settings)} | ${row.events} (${row.transcriptMiB}) | ${row.firstPageStatus}, ${row.firstPageEvents}, ${row.firstPageMiB}, ${row.firstPageMs} | ${row.pagesToReadAll} | ${row.rssBeforeMiB} / ${row.rssPeakMiB} | ${row.brokerAlive} |`,
+        ),
         '',
       ]
     : []),

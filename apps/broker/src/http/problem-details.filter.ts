@@ -2,8 +2,9 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import type { Request, Response } from 'express';
 import { logger } from '../logging/logger.js';
 import { routeTemplate } from '../metrics/metrics.js';
+import { SseWriter } from '../sessions/sse-writer.js';
 import { requestIdOf } from './request-id.js';
-import { sendProblem, toAppError } from './problem-details.js';
+import { problemBody, sendProblem, toAppError } from './problem-details.js';
 
 /** The one place where errors become HTTP responses (API.md §2). */
 @Catch()
@@ -18,6 +19,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       // The route template, not the URL: query strings and paths carry content (filters, user ids).
       logger.error({ err: exception, requestId, method: request.method, route: routeTemplate(request) }, 'unhandled error');
     }
-    sendProblem(response, error, requestId);
+    // An open event stream has its status line out already: the problem goes out as its last event.
+    const stream = SseWriter.of(response);
+    if (stream) stream.fail(problemBody(error, requestId));
+    else sendProblem(response, error, requestId);
   }
 }

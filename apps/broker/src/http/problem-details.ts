@@ -48,7 +48,8 @@ export function problemBody(error: AppError, requestId: string): Record<string, 
 /** Writes an RFC 9457 problem+json response. */
 export function sendProblem(response: Response, error: AppError, requestId: string): void {
   if (response.headersSent) {
-    response.end();
+    // Ending twice, or a destroyed response, would be an 'error' event; nothing more can be said to this client.
+    if (!response.writableEnded && !response.destroyed) response.end();
     return;
   }
   if (error.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(Math.ceil(error.retryAfterSeconds)));

@@ -49,12 +49,27 @@ export class SessionEventRepository {
     );
   }
 
-  async listAfter(sessionId: string, afterSeq: number, limit: number): Promise<SessionEventView[]> {
-    const rows = await this.manager.query<EventRow[]>(
-      `SELECT id, session_id, turn_id, seq, type, at, data FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-      [sessionId, afterSeq, limit],
+  /**
+   * Events after `afterSeq`, at most `limit` of them and, past the first, at
+   * most `maxBytes` of data (as JSON text): the sizes are added up in the
+   * database, so a page of large events is never read whole to be cut.
+   * `more`: there may be events after the page.
+   */
+  async listAfter(sessionId: string, afterSeq: number, limit: number, maxBytes: number): Promise<{ events: SessionEventView[]; more: boolean }> {
+    const rows = await this.manager.query<Array<EventRow & { candidates: string }>>(
+      `WITH candidates AS (
+         SELECT seq, octet_length(data::text) AS bytes FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
+       ), sized AS (
+         SELECT seq, sum(bytes) OVER (ORDER BY seq) AS upto, row_number() OVER (ORDER BY seq) AS n FROM candidates
+       )
+       SELECT e.id, e.session_id, e.turn_id, e.seq, e.type, e.at, e.data, (SELECT count(*) FROM candidates) AS candidates
+       FROM sized s JOIN session_events e ON e.session_id = $1 AND e.seq = s.seq
+       WHERE s.upto <= $4 OR s.n = 1
+       ORDER BY e.seq`,
+      [sessionId, afterSeq, limit, maxBytes],
     );
-    return rows.map((row) => ({
+    const candidates = rows.length > 0 ? Number(rows[0].candidates) : 0;
+    const events = rows.map((row) => ({
       id: row.id,
       sessionId: row.session_id,
       turnId: row.turn_id,
@@ -63,5 +78,7 @@ export class SessionEventRepository {
       at: row.at.toISOString(),
       data: row.data,
     }));
+    // A full page by rows keeps the contract of a cursor even when nothing follows; a page cut by bytes has more.
+    return { events, more: candidates === limit || events.length < candidates };
   }
 }

@@ -89,7 +89,9 @@ export class SessionsController {
   @Post(':id/turns')
   @Route({
     operationId: 'runTurn',
-    summary: 'Run one turn: Server-Sent Events with Accept: text/event-stream, else JSON',
+    summary:
+      'Run one turn: Server-Sent Events with Accept: text/event-stream, else JSON. An input over TURN_INPUT_MAX_BYTES is 413 payload_too_large; ' +
+      'a failure after the stream opened ends it with an `error` event (problem+json as data); a client that falls SSE_MAX_BUFFERED_BYTES behind is disconnected (the turn goes on and is recorded)',
     tag: 'Sessions',
     access: app,
     params: sessionIdParams,
@@ -97,7 +99,7 @@ export class SessionsController {
     headers: { ...endUserHeader, Accept: { description: 'text/event-stream for a stream of events', required: false } },
     responses: {
       200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView },
-      ...problemResponses(400, 401, 403, 404, 409, 410, 429, 502, 503, 504),
+      ...problemResponses(400, 401, 403, 404, 409, 410, 413, 429, 502, 503, 504),
     },
   })
   turn(@Valid('params') params: { id: string }, @Valid('body') body: TurnBody, @Req() request: Request, @Res() response: Response) {
@@ -107,7 +109,9 @@ export class SessionsController {
   @Get(':id/events')
   @Route({
     operationId: 'listSessionEvents',
-    summary: 'The stored transcript (every event type except message.delta), in seq order',
+    summary:
+      'The stored transcript (every event type except message.delta), in seq order. A page holds at most `limit` events and at most EVENTS_PAGE_MAX_BYTES of event data ' +
+      '(one event always, whatever its size): a page cut short by bytes has a `nextAfter` to continue from',
     tag: 'Sessions',
     access: app,
     params: sessionIdParams,

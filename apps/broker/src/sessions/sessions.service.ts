@@ -226,12 +226,13 @@ export class SessionsService {
 
   async events(sessionId: string, after: number, limit: number): Promise<{ data: SessionEventView[]; nextAfter: number | null }> {
     const caller = sessionCaller();
-    const events = await this.database.inTenant(caller.tenantId, async (manager) => {
+    const page = await this.database.inTenant(caller.tenantId, async (manager) => {
       const session = await findOwnSession(manager, caller, sessionId, 'events');
-      return session && new SessionEventRepository(manager).listAfter(sessionId, after, limit);
+      return session && new SessionEventRepository(manager).listAfter(sessionId, after, limit, this.config.content.eventsPageMaxBytes);
     });
-    if (!events) throw notFound('session');
-    return { data: events, nextAfter: events.length === limit ? events[events.length - 1].seq : null };
+    if (!page) throw notFound('session');
+    const { events, more } = page;
+    return { data: events, nextAfter: more && events.length > 0 ? events[events.length - 1].seq : null };
   }
 
   /**

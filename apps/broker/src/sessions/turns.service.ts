@@ -24,6 +24,7 @@ import { expiryReason } from './session-view.js';
 import { SessionRepository, type Session } from './session.repository.js';
 import type { SessionEventView, TurnBody, TurnView } from './session.schemas.js';
 import { sessionCaller, type SessionCaller } from './sessions.service.js';
+import { capEventContent, checkTurnInput } from './event-content.js';
 import { SseWriter } from './sse-writer.js';
 import { TurnRecorder } from './turn-recorder.js';
 import { TurnRepository } from './turn.repository.js';
@@ -80,12 +81,13 @@ export class TurnsService {
   private async runAdmitted(sessionId: string, body: TurnBody, request: Request, response: Response): Promise<void> {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
+    checkTurnInput(input, this.config.content);
     const turnId = newId('trn');
     const claimStarted = performance.now();
     const { session, started, reservation } = await this.claim(caller, sessionId, turnId, input);
     this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const delivery: Delivery = (request.header('accept') ?? '').includes('text/event-stream')
-      ? { kind: 'sse', writer: new SseWriter(response) }
+      ? { kind: 'sse', writer: new SseWriter(response, { heartbeatMs: this.config.content.sseHeartbeatMs, maxBufferedBytes: this.config.content.sseMaxBufferedBytes }) }
       : { kind: 'json' };
     const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId }, started.seq + 1, (event) => {
       if (delivery.kind === 'sse') delivery.writer.send(event);
@@ -236,8 +238,10 @@ export class TurnsService {
                 ended = true;
                 break;
               }
-              if (event.type === 'message.completed') output.push(...event.content);
-              recorder.record(event.type, eventData(event));
+              // An event over the stored-content cap is cut down, the same for the stream, the transcript and the answer.
+              const data = capEventContent(eventData(event), this.config.content.eventContentMaxBytes);
+              if (event.type === 'message.completed' && Array.isArray(data.content)) output.push(...(data.content as typeof event.content));
+              recorder.record(event.type, data);
             }
             // An aborted stream may just end: the abort's reason (timeout, termination) is the real outcome.
             if (!ended && controller.signal.aborted) throw controller.signal.reason;
