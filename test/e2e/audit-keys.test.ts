@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
+import { keyedAuditChainMigration, migrations } from '../../migrations/index.js';
 import { spawnBroker } from '../support/broker-process.js';
 import { DatabaseAttacker } from '../support/database-attacker.js';
 import { HttpClient } from '../support/http-client.js';
@@ -103,7 +104,9 @@ describe('audit keys', () => {
       assert.deepEqual([unanchored.ok, unanchored.legacyAnchored, unanchored.firstBadSeq], [false, false, null]);
       assert.match(unanchored.reason, /no signed checkpoint at seq \d+ vouches for them/);
       assert.equal(await sb.broker.audit.checkpoints.signMovedHeads(), 0, 'the periodic checkpoints never sign an unkeyed head');
-      await sb.broker.database.dataSource.undoLastMigration();
+      // Back to the version before the keyed chain: every migration from the last down to it.
+      const keyedAt = migrations.findIndex((migration) => new migration().name === keyedAuditChainMigration);
+      for (let undone = migrations.length; undone > keyedAt; undone--) await sb.broker.database.dataSource.undoLastMigration();
       return { ...tenant, length: unanchored.checked as number, operatorKey: sb.operatorKey };
     });
     await withBroker({ ...embedded, SWITCHBOARD_ADMIN_KEY: before.operatorKey }, async (sb) => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient, type TestResponse } from '../support/http-client.js';
+import { grantTargets } from '../support/target-grants.js';
 
 /**
  * The binding under concurrent multi-tenant load: 5 tenants × 20 users run
@@ -46,6 +47,7 @@ describe('the user-session binding under concurrent multi-tenant load', { skip: 
       const id = (await operator.post('/v1/tenants', { name: `load-${randomBytes(5).toString('hex')}` })).json.id as string;
       const admin = (await operator.post(`/v1/tenants/${id}/api-keys`, { role: 'admin', name: 'admin' })).json.key as string;
       const app = (await operator.post(`/v1/tenants/${id}/api-keys`, { role: 'app', name: 'app' })).json.key as string;
+      await grantTargets({ operator }, id, { claude: emulator.demoTarget });
       const adminClient = new HttpClient(replicas[0].url, { authorization: `Bearer ${admin}` });
       assert.equal((await adminClient.post('/v1/agents', { name: 'agent', defaultProvider: 'claude', targets: { claude: emulator.demoTarget } })).status, 201);
       assert.equal((await adminClient.put('/v1/limits', limits)).status, 200);

@@ -15,6 +15,7 @@ import { RuntimeRegistry } from '../../apps/broker/src/runtimes/runtime-registry
 import { SessionTerminator } from '../../apps/broker/src/sessions/session-terminator.js';
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { grantTargets } from '../support/target-grants.js';
 
 /**
  * The reaper on one broker, on whichever database the suite runs (embedded
@@ -49,6 +50,8 @@ describe('lifecycle: the reaper ends what is due', () => {
       ANTHROPIC_BASE_URL: emulator.url,
     });
     const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor']);
+    // Claude runs live (against the emulator's URL): its targets need the operator's grant.
+    await grantTargets(sb, tenant.tenantId, { claude: emulator.demoTarget });
     agentName = uniqueName('agent');
     const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: 'claude', targets: { claude: emulator.demoTarget } });
     assert.equal(agent.status, 201, agent.text);

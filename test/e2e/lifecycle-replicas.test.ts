@@ -11,6 +11,7 @@ import { lifecycleThresholds, sweepIntervalMs } from '../../apps/broker/src/life
 import { loadConfig } from '#libs/config';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
+import { grantTargets } from '../support/target-grants.js';
 
 /**
  * The lifecycle across broker processes: exactly one replica leads the
@@ -91,6 +92,7 @@ describe('lifecycle across replicas', () => {
       assert.equal(created.status, 201, created.text);
       keys[role] = created.json.key;
     }
+    await grantTargets({ operator }, tenant.json.id as string, { claude: emulator.demoTarget });
     const admin = (url: string) => new HttpClient(url, { authorization: `Bearer ${keys.admin}` });
     const app = (url: string) => new HttpClient(url, { authorization: `Bearer ${keys.app}`, 'x-end-user': 'replica-user' });
     const agent = await admin(broker.url).post('/v1/agents', { name: 'replica-agent', defaultProvider: 'claude', targets: { claude: emulator.demoTarget } });

@@ -5,6 +5,7 @@ import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { realPlatformLimits } from '../support/platform-limits.js';
+import { grantTargets } from '../support/target-grants.js';
 
 const databaseUrl = process.env.DATABASE_URL;
 const operatorKey = `sbk_test_operator_${randomBytes(16).toString('hex')}`;
@@ -47,6 +48,7 @@ describe('turns in flight across two replicas', { skip: databaseUrl ? false : 'n
   test('12 concurrent turns over two replicas with maxOpenStreamsPerTenant 3: exactly 3 run, 9 are 429', async () => {
     const operator = new HttpClient(replicas[0].url, { authorization: `Bearer ${operatorKey}` });
     const tenantId = (await operator.post('/v1/tenants', { name: `streams-${randomBytes(4).toString('hex')}` })).json.id as string;
+    await grantTargets({ operator }, tenantId, { claude: emulator.demoTarget });
     const adminKey = (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'admin', name: 'admin' })).json.key as string;
     const appKey = (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'app', name: 'app' })).json.key as string;
     const admin = new HttpClient(replicas[1].url, { authorization: `Bearer ${adminKey}` });

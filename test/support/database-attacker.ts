@@ -39,9 +39,11 @@ export class DatabaseAttacker {
       let previous = seq === 1 ? '0'.repeat(64) : events[seq - 2].hash;
       for (const event of events.slice(seq - 1)) {
         if (Number(event.seq) === seq) edit(event);
+        // Events of the version before the keyed chain carried no HTTP origin either.
+        if (options.markUnkeyed) event.http = null;
         const hash = unkeyedHash(event, previous);
         await manager.query(
-          `UPDATE audit_events SET detail = $3, prev_hash = $4, hash = $5 ${options.markUnkeyed ? ', key_id = NULL' : ''} WHERE tenant_id = $1 AND seq = $2`,
+          `UPDATE audit_events SET detail = $3, prev_hash = $4, hash = $5 ${options.markUnkeyed ? ', key_id = NULL, http = NULL' : ''} WHERE tenant_id = $1 AND seq = $2`,
           [tenantId, event.seq, JSON.stringify(event.detail), previous, hash],
         );
         previous = hash;
