@@ -27,6 +27,7 @@ export const errorCatalog = {
   provider_timeout: { status: 504, title: 'Provider timeout' },
   not_ready: { status: 503, title: 'Not ready' },
   replica_at_capacity: { status: 503, title: 'Replica at capacity' },
+  database_busy: { status: 503, title: 'Database busy' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalog;

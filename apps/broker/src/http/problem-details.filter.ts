@@ -18,6 +18,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (error.code === 'internal') {
       // The route template, not the URL: query strings and paths carry content (filters, user ids).
       logger.error({ err: exception, requestId, method: request.method, route: routeTemplate(request) }, 'unhandled error');
+    } else if (error.code === 'database_busy') {
+      logger.warn({ requestId, method: request.method, route: routeTemplate(request) }, 'database pool exhausted: answered 503');
     }
     // An open event stream has its status line out already: the problem goes out as its last event.
     const stream = SseWriter.of(response);

@@ -17,6 +17,9 @@ export function toAppError(error: unknown): AppError {
   if (candidate?.type === 'encoding.unsupported' || candidate?.type === 'charset.unsupported') {
     return new AppError('unsupported_media_type', 'the request body encoding is not supported');
   }
+  if (isPoolCheckoutTimeout(error)) {
+    return new AppError('database_busy', 'every database connection of this replica is busy; retry shortly', { retryAfterSeconds: 1 }, { cause: error });
+  }
   const status = typeof candidate?.getStatus === 'function' ? candidate.getStatus() : Number(candidate?.status ?? candidate?.statusCode);
   const byStatus: Partial<Record<number, ErrorCode>> = {
     400: 'invalid_request',
@@ -30,6 +33,15 @@ export function toAppError(error: unknown): AppError {
   const code = byStatus[status];
   if (code) return new AppError(code, code === 'not_found' ? 'no such route or resource' : errorCatalog[code].title);
   return new AppError('internal', 'an unexpected error occurred; quote the request id when reporting it', {}, { cause: error });
+}
+
+/**
+ * pg-pool's answer when no connection frees up within `connectionTimeoutMillis`:
+ * the replica is overloaded, not broken, so the client should retry (503), not
+ * report a bug (500).
+ */
+function isPoolCheckoutTimeout(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
 /** The RFC 9457 body of an error. */
