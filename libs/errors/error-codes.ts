@@ -16,7 +16,6 @@ export const errorCatalog = {
   session_terminated: { status: 410, title: 'Session terminated' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
-  limit_above_ceiling: { status: 422, title: 'Limit above platform ceiling' },
   headers_too_large: { status: 431, title: 'Request headers too large' },
   limit_exceeded: { status: 429, title: 'Limit exceeded' },
   budget_exceeded: { status: 429, title: 'Budget exceeded' },

@@ -45,21 +45,21 @@ describe('platform limits: defaults and ceilings', () => {
     assert.equal((await create(user('bob'))).status, 201, 'other users are not affected');
   });
 
-  test('a tenant or user policy above a ceiling is refused with 422 limit_above_ceiling and nothing changes', async () => {
+  test('a tenant or user policy above a ceiling is refused (400 invalid_request naming each field) and nothing changes', async () => {
     const { admin } = await tenantWithAgent();
     const refused = await admin.put('/v1/limits', { maxActiveSessionsPerUser: 21, turnsPerMinutePerUser: 10 });
-    assert.equal(refused.status, 422, refused.text);
-    assert.equal(refused.json.code, 'limit_above_ceiling');
-    assert.equal(refused.json.limit, 'maxActiveSessionsPerUser');
-    assert.equal(refused.json.ceiling, 20);
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.code, 'invalid_request');
+    assert.deepEqual(refused.json.errors.map((error: { path: string }) => error.path), ['body.maxActiveSessionsPerUser']);
+    assert.match(refused.json.errors[0].message, /above the platform ceiling of 20/);
     for (const [field, value] of [['maxActiveSessionsPerTenant', 501], ['sessionCreatesPerMinutePerUser', 61], ['turnsPerMinutePerUser', 121], ['maxOpenStreamsPerTenant', 201]] as const) {
       const response = await admin.put('/v1/limits', { [field]: value });
-      assert.equal(response.status, 422, `${field}: ${response.text}`);
-      assert.equal(response.json.limit, field);
+      assert.equal(response.status, 400, `${field}: ${response.text}`);
+      assert.deepEqual(response.json.errors.map((error: { path: string }) => error.path), [`body.${field}`]);
     }
     const userOverride = await admin.put('/v1/limits/users/vip', { maxActiveSessionsPerUser: 1000 });
-    assert.equal(userOverride.status, 422, userOverride.text);
-    assert.equal(userOverride.json.code, 'limit_above_ceiling');
+    assert.equal(userOverride.status, 400, userOverride.text);
+    assert.equal(userOverride.json.code, 'invalid_request');
     const unchanged = await admin.get('/v1/limits');
     assert.equal(unchanged.json.turnsPerMinutePerUser, 120, 'the refused PUT changed nothing');
     assert.equal(unchanged.json.sources.turnsPerMinutePerUser, 'platform');

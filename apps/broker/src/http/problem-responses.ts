@@ -24,10 +24,9 @@ const descriptions: Record<number, string> = {
   409: 'Conflict',
   410: 'The session is terminated',
   413: 'The body is over the size limit',
-  422: 'A limit above the platform ceiling (`limit` names it, `ceiling` says the most allowed)',
   429: 'A limit, rate or budget was reached; see Retry-After',
   502: 'The provider failed',
-  503: 'The provider is unavailable, or (turns) this replica has as many turns in flight as it allows; see Retry-After',
+  503: 'The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After',
   504: 'The provider did not answer in time',
 };
 

@@ -28,11 +28,11 @@ export class LimitsController {
   @Put()
   @Route({
     operationId: 'updateLimits',
-    summary: 'Change the tenant policy: fields sent replace, omitted stay, null removes the limit (up to the platform ceiling); above a ceiling: 422',
+    summary: 'Change the tenant policy: fields sent replace, omitted stay, null removes the limit (up to the platform ceiling); above a ceiling: 400',
     tag: 'Limits',
     access: admin,
     body: policyUpdate,
-    responses: { 200: { description: 'The whole policy', schema: tenantPolicyView }, ...problemResponses(400, 401, 403, 422) },
+    responses: { 200: { description: 'The whole policy', schema: tenantPolicyView }, ...problemResponses(400, 401, 403) },
   })
   update(@Valid('body') body: PolicyUpdate) {
     return this.limits.updateTenantPolicy(body);
@@ -59,7 +59,7 @@ export class LimitsController {
     access: admin,
     params: userIdParams,
     body: policyUpdate,
-    responses: { 200: { description: 'Effective policy and usage', schema: effectivePolicyView }, ...problemResponses(400, 401, 403, 422) },
+    responses: { 200: { description: 'Effective policy and usage', schema: effectivePolicyView }, ...problemResponses(400, 401, 403) },
   })
   updateUser(@Valid('params') params: { userId: string }, @Valid('body') body: PolicyUpdate) {
     return this.limits.updateUserPolicy(params.userId, body);

@@ -40,7 +40,7 @@ test('an operator default below the ceiling applies until the tenant sets up to 
   assert.equal(resolvePolicy(config, {}).policy.maxActiveSessionsPerUser, 5);
   assert.equal(resolvePolicy(config, { maxActiveSessionsPerUser: 50 }).policy.maxActiveSessionsPerUser, 50);
   assert.equal(aboveCeiling(config, { maxActiveSessionsPerUser: 50 }), undefined);
-  assert.equal(aboveCeiling(config, { maxActiveSessionsPerUser: 51 })?.code, 'limit_above_ceiling');
+  assert.equal(aboveCeiling(config, { maxActiveSessionsPerUser: 51 })?.code, 'invalid_request');
 });
 
 test('ceiling none: the tenant may set anything, and null is no limit at all', () => {

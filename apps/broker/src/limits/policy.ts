@@ -56,19 +56,19 @@ export function effectivePolicy(config: AppConfig, tenant: StoredPolicy, user: S
   return resolvePolicy(config, tenant, user).policy;
 }
 
-/** The first limit in `changes` above its platform ceiling, as a 422 `limit_above_ceiling`. */
+/**
+ * The limits in `changes` above their platform ceiling, as API.md's 400
+ * `invalid_request` (a value out of range), one `errors` entry per field.
+ */
 export function aboveCeiling(config: AppConfig, changes: StoredPolicy): AppError | undefined {
-  for (const field of ceilingedLimits) {
+  const errors = ceilingedLimits.flatMap((field) => {
     const value = changes[field];
     const { ceiling } = config.limits.platform[field];
-    if (typeof value === 'number' && ceiling !== null && value > ceiling) {
-      return new AppError('limit_above_ceiling', `${field} of ${value} is above the platform ceiling of ${ceiling}; set at most ${ceiling} (or null for the ceiling itself)`, {
-        limit: field,
-        ceiling,
-      });
-    }
-  }
-  return undefined;
+    return typeof value === 'number' && ceiling !== null && value > ceiling
+      ? [{ path: `body.${field}`, message: `${value} is above the platform ceiling of ${ceiling}; set at most ${ceiling} (or null for the ceiling itself)` }]
+      : [];
+  });
+  return errors.length === 0 ? undefined : new AppError('invalid_request', 'a limit is above the platform ceiling', { errors });
 }
 
 const isolationRank: Record<IsolationClass | IsolationLevel, number> = { any: 0, shared: 0, sandbox: 1, vm: 2, microvm: 3 };
