@@ -4,6 +4,7 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
 import { keyedAuditChainMigration, migrations } from '../../migrations/index.js';
 import { spawnBroker } from '../support/broker-process.js';
@@ -133,12 +134,14 @@ describe('audit keys', () => {
 
   test("the reaper's leader signs checkpoints of moved heads periodically, each written to the log as a line consumers can check alone", async () => {
     const operatorKey = `sbk_checkpoint_log_${randomBytes(12).toString('hex')}`;
+    // Its own database: on the suite's shared one another broker may hold the reaper lease and sign (and log) elsewhere.
+    const ownDatabase = process.env.DATABASE_URL ? await createDatabase(process.env.DATABASE_URL) : undefined;
     const broker = await spawnBroker({
       SWITCHBOARD_ADMIN_KEY: operatorKey,
       SWITCHBOARD_SEED_DEMO: 'off',
       SWITCHBOARD_EMULATORS: 'off',
       SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS: '1',
-      ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : { SWITCHBOARD_DATA_DIR: tempDir() }),
+      ...(ownDatabase ? { DATABASE_URL: ownDatabase.url } : { SWITCHBOARD_DATA_DIR: tempDir() }),
     });
     try {
       assert.match(broker.output(), /SWITCHBOARD_AUDIT_KEYS is not set: the audit chain is keyed with a DEVELOPMENT key/);
@@ -167,6 +170,25 @@ describe('audit keys', () => {
     } finally {
       broker.child.kill('SIGTERM');
       await broker.exited;
+      await ownDatabase?.drop();
     }
   });
 });
+
+/** A fresh PostgreSQL database beside the suite's, and how to drop it. */
+async function createDatabase(suiteUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `sb_checkpoints_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: suiteUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(suiteUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
