@@ -4,11 +4,11 @@ import { createPublicKey, randomBytes, verify } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
 import { keyedAuditChainMigration, migrations } from '../../migrations/index.js';
 import { spawnBroker } from '../support/broker-process.js';
 import { DatabaseAttacker } from '../support/database-attacker.js';
+import { dedicatedDatabase } from '../support/dedicated-database.js';
 import { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, type TestBroker } from '../support/test-broker.js';
 
@@ -135,7 +135,7 @@ describe('audit keys', () => {
   test("the reaper's leader signs checkpoints of moved heads periodically, each written to the log as a line consumers can check alone", async () => {
     const operatorKey = `sbk_checkpoint_log_${randomBytes(12).toString('hex')}`;
     // Its own database: on the suite's shared one another broker may hold the reaper lease and sign (and log) elsewhere.
-    const ownDatabase = process.env.DATABASE_URL ? await createDatabase(process.env.DATABASE_URL) : undefined;
+    const ownDatabase = process.env.DATABASE_URL ? await dedicatedDatabase(process.env.DATABASE_URL) : undefined;
     const broker = await spawnBroker({
       SWITCHBOARD_ADMIN_KEY: operatorKey,
       SWITCHBOARD_SEED_DEMO: 'off',
@@ -174,21 +174,3 @@ describe('audit keys', () => {
     }
   });
 });
-
-/** A fresh PostgreSQL database beside the suite's, and how to drop it. */
-async function createDatabase(suiteUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sb_checkpoints_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: suiteUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(suiteUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-}

@@ -1,8 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
-import pg from 'pg';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
@@ -16,6 +14,7 @@ import { SessionTerminator } from '../../apps/broker/src/sessions/session-termin
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import { grantTargets } from '../support/target-grants.js';
+import { dedicatedDatabase } from '../support/dedicated-database.js';
 
 /**
  * The reaper on one broker, on whichever database the suite runs (embedded
@@ -182,22 +181,4 @@ interface SessionRow {
   termination_reason: string | null;
   provider_stopped_at: Date | null;
   current_turn_id: string | null;
-}
-
-/** A fresh PostgreSQL database next to the suite's (advisory locks, and so the reaper's lead, are per database). */
-async function dedicatedDatabase(suiteUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `sb_lifecycle_${randomBytes(6).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: suiteUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(suiteUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
