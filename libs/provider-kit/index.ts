@@ -9,3 +9,5 @@ export { startEmulatedRuntime, startStandaloneEmulator } from './emulated-runtim
 export type { EmulatorEndpoint, EmulatorEntry, EmulatorPlacement, EmulatorStartOptions } from './emulated-runtime.js';
 export { isScopeValue } from './target-scope.js';
 export type { TargetScope, TargetScopeKind, TargetScopes } from './target-scope.js';
+export { maxRetryAfterSeconds, readRetryAfter } from './retry-after.js';
+export { streamBroke } from './stream-broke.js';

@@ -15,7 +15,7 @@ export interface SessionBinding {
   /** The end user, exactly as the caller gave it. Tenant-qualify it before sending it anywhere shared. */
   userId: string;
   agent: { id: string; name: string; instructions: string | null };
-  /** The agent's target for this provider, already accepted by {@link RuntimeAdapter.parseTarget}. */
+  /** The agent's target for this provider, already accepted by the provider's target schema (its runtime module's `targetSchema`). */
   target: unknown;
   metadata: Record<string, unknown>;
   idleTimeoutSeconds: number;
@@ -73,12 +73,6 @@ export type ProviderSessionStatus = 'live' | 'gone';
 export interface RuntimeAdapter {
   readonly id: ProviderId;
   readonly descriptor: RuntimeDescriptor;
-
-  /**
-   * Validates an agent's target for this provider (ARN, resource names,
-   * ids). Pure; no network. Problems name paths relative to the target.
-   */
-  parseTarget(raw: unknown): { ok: true; target: unknown } | { ok: false; problems: Array<{ path: string; message: string }> };
 
   /** Idle-timeout and lifetime ceilings the provider imposes for this target. */
   ceilings(target: unknown): SessionCeilings;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand, type InvokeAgentRuntimeCommandOutput } from '@aws-sdk/client-bedrock-agentcore';
-import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -17,7 +17,7 @@ import { RuntimeLifecycles } from './agentcore-control-plane.js';
 import { toRuntimeError } from './agentcore-errors.js';
 import { ContactLog, reapedReason, sessionStateSchema, tighterLifecycle, type AgentCoreSessionState } from './agentcore-session-state.js';
 import { runtimeSessionIdFor } from './agentcore-session-id.js';
-import { agentCoreTargetSchema, parseRuntimeArn, targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
+import { parseRuntimeArn, targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
 import { turnUsage } from './agentcore-usage.js';
 import { responseCodecs } from './codecs/index.js';
 import { readResponseBody } from './response-reader.js';
@@ -62,10 +62,6 @@ export class AgentCoreAdapter implements RuntimeAdapter {
     this.log = options.log ?? silentLog;
     this.clients = new AgentCoreClients(options.connection, options.callTimeoutMs);
     this.lifecycles = new RuntimeLifecycles((region) => this.clients.control(region), this.log);
-  }
-
-  parseTarget(raw: unknown) {
-    return parseTargetWith(agentCoreTargetSchema, raw);
   }
 
   ceilings(raw: unknown): SessionCeilings {
@@ -134,11 +130,7 @@ export class AgentCoreAdapter implements RuntimeAdapter {
       if (error instanceof RuntimeError) throw error;
       if (signal.aborted) throw toRuntimeError(error, { call: 'invoke', turnAccepted: true });
       // A reset socket surfaces as `Error: aborted` (ECONNRESET) from the body stream, never retried by the SDK.
-      throw new RuntimeError('stream_truncated', `the agent's response broke off: ${(error as Error)?.message ?? 'unknown'}`, {
-        turnAccepted: true,
-        providerRequestId: output.$metadata.requestId,
-        cause: error,
-      });
+      throw streamBroke("the agent's response broke off", error, { providerRequestId: output.$metadata.requestId });
     } finally {
       signal.removeEventListener('abort', destroyBody);
       // Leaving early (turn.end, error, the broker stopping) must release the connection.

@@ -1,4 +1,5 @@
 import type { BedrockAgentCoreServiceException } from '@aws-sdk/client-bedrock-agentcore';
+import { readRetryAfter } from '#libs/provider-kit';
 import { RuntimeError, type RuntimeErrorKind } from '#libs/runtime-spec';
 
 /** Which call failed: the same status means different things (a 404 on invoke is a missing runtime, on stop a finished session). */
@@ -20,10 +21,10 @@ export function toRuntimeError(error: unknown, context: { call: AgentCoreCall; t
   const status = serviceStatus(error);
   if (status !== undefined) {
     const service = error as BedrockAgentCoreServiceException;
-    const retryAfter = Number(service.$response?.headers?.['retry-after'] ?? service.$response?.headers?.['x-amz-retry-after']);
+    const headers = service.$response?.headers;
     return new RuntimeError(kindOf(service.name, status, context.call), `AgentCore answered ${status} ${service.name}: ${service.message}`, {
       turnAccepted: refusedStatuses.has(status) ? false : context.turnAccepted,
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      retryAfterSeconds: readRetryAfter(headers?.['retry-after'] ?? headers?.['x-amz-retry-after']),
       providerRequestId: service.$metadata?.requestId,
       providerCode: service.name,
       cause: error,

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -14,7 +14,7 @@ import {
 } from '#libs/runtime-spec';
 import { toRuntimeError } from './claude-errors.js';
 import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
-import { claudeTargetSchema, type ClaudeTarget } from './claude-target.js';
+import type { ClaudeTarget } from './claude-target.js';
 import { claudeSessionSchema, type ClaudeSessionUsage } from './claude-wire.js';
 
 export interface ClaudeAdapterOptions {
@@ -66,10 +66,6 @@ export class ClaudeAdapter implements RuntimeAdapter {
     // retried by the SDK; a call that could start work (create, send) never is.
     this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseUrl ?? null, maxRetries: 0 });
     this.log = options.log ?? silentLog;
-  }
-
-  parseTarget(raw: unknown) {
-    return parseTargetWith(claudeTargetSchema, raw);
   }
 
   ceilings(): SessionCeilings {
@@ -170,10 +166,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
       // Anything that breaks the body after it started (a reset socket surfaces
       // as undici's "TypeError: terminated", a mid-stream `event: error` as an
       // APIError without status) is a truncated stream.
-      throw new RuntimeError('stream_truncated', `the Claude event stream broke: ${(error as Error)?.message ?? 'unknown'}`, {
-        turnAccepted: true,
-        cause: error,
-      });
+      throw streamBroke('the Claude event stream broke', error);
     } finally {
       // Leaving the loop early must close the SSE request.
       stream.controller.abort();

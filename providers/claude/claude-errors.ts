@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { readRetryAfter } from '#libs/provider-kit';
 import { RuntimeError, type RuntimeErrorKind } from '#libs/runtime-spec';
 
 /**
@@ -21,11 +22,10 @@ export function toRuntimeError(error: unknown, context: { turnAccepted: boolean 
   if (error instanceof Anthropic.APIError) {
     const status = error.status;
     const kind = kindOf(error);
-    const retryAfter = Number(error.headers?.get('retry-after'));
     return new RuntimeError(kind, `Claude answered ${status ?? 'mid-stream'}: ${error.type ?? error.message}`, {
       // A refused request (429, 4xx) did not start anything.
       turnAccepted: status !== undefined && status < 500 ? false : context.turnAccepted,
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      retryAfterSeconds: readRetryAfter(error.headers?.get('retry-after')),
       providerRequestId: error.requestID ?? undefined,
       providerCode: error.type ?? undefined,
       cause: error,

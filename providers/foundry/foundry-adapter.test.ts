@@ -1,7 +1,9 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RuntimeError, type RuntimeEvent, type SessionBinding, type SessionHandle } from '#libs/runtime-spec';
+import { parseTargetWith } from '#libs/provider-kit';
 import { FoundryAdapter } from './foundry-adapter.js';
+import { foundryTargetSchema } from './foundry-target.js';
 import { estimateCompute, parseSandboxSize } from './foundry-compute.js';
 import { startFoundryEmulator, type FoundryEmulator } from './emulator/index.js';
 
@@ -50,8 +52,8 @@ async function collect(handle: SessionHandle, text: string): Promise<RuntimeEven
 }
 
 test('targets: https project endpoints, agent names, concrete versions', () => {
-  assert.equal(adapter.parseTarget(emulator.demoTarget).ok, true);
-  const bad = adapter.parseTarget({ projectEndpoint: 'http://x.services.ai.azure.com/api/projects/p', agentName: '-bad', agentVersion: 'latest', extra: 1 });
+  assert.equal(parseTargetWith(foundryTargetSchema, emulator.demoTarget).ok, true);
+  const bad = parseTargetWith(foundryTargetSchema, { projectEndpoint: 'http://x.services.ai.azure.com/api/projects/p', agentName: '-bad', agentVersion: 'latest', extra: 1 });
   assert.equal(bad.ok, false);
   assert.deepEqual(!bad.ok && [...new Set(bad.problems.map((problem) => problem.path))].sort(), ['agentName', 'agentVersion', 'extra', 'projectEndpoint']);
 });

@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import OpenAI from 'openai';
-import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -17,7 +17,7 @@ import { FoundryClients, type EmulatorRoute } from './foundry-clients.js';
 import { estimateCompute, parseSandboxSize, type SandboxSize } from './foundry-compute.js';
 import { statusOf, toRuntimeError } from './foundry-errors.js';
 import { mapFoundryEvent, portableSessionState } from './foundry-event-mapper.js';
-import { foundryTargetSchema, type FoundryTarget } from './foundry-target.js';
+import type { FoundryTarget } from './foundry-target.js';
 import { agentVersionSchema, conversationSchema, sessionResourceSchema } from './foundry-wire.js';
 
 export interface FoundryAdapterOptions {
@@ -68,10 +68,6 @@ export class FoundryAdapter implements RuntimeAdapter {
     this.descriptor = { id: 'foundry', isolation: 'vm', mode: options.mode, idleTimeoutMaxSeconds: maxLifetimeSeconds, maxLifetimeSeconds };
     this.clients = new FoundryClients(options.credential, options.emulator);
     this.log = options.log ?? silentLog;
-  }
-
-  parseTarget(raw: unknown) {
-    return parseTargetWith(foundryTargetSchema, raw);
   }
 
   /** A suspended (idle) hosted session resumes: only the 30-day lifetime bounds either clock. */
@@ -149,7 +145,7 @@ export class FoundryAdapter implements RuntimeAdapter {
         yield { type: 'turn.error', code: `provider_${error.code ?? 'error'}`, message: error.message };
         return;
       }
-      throw new RuntimeError('stream_truncated', `the Foundry response stream broke: ${(error as Error)?.message ?? 'unknown'}`, { turnAccepted: true, cause: error });
+      throw streamBroke('the Foundry response stream broke', error);
     } finally {
       // Leaving early (abort, failure) must close the SSE request; closing is how a streamed response is cancelled.
       stream.controller.abort();

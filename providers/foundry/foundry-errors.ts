@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/ai-projects';
 import OpenAI from 'openai';
+import { readRetryAfter } from '#libs/provider-kit';
 import { RuntimeError, type RuntimeErrorKind } from '#libs/runtime-spec';
 
 /**
@@ -61,10 +62,9 @@ interface StatusDetails {
 }
 
 function fromStatus(status: number | undefined, details: StatusDetails): RuntimeError {
-  const retryAfter = Number(details.retryAfter);
   return new RuntimeError(kindFor(status), `Foundry answered ${status ?? 'mid-stream'}: ${details.code ?? details.message}`, {
     turnAccepted: status !== undefined && status < 500 ? false : details.turnAccepted,
-    retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    retryAfterSeconds: readRetryAfter(details.retryAfter),
     providerRequestId: details.requestId,
     providerCode: details.code,
     cause: details.cause,

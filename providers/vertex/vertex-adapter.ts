@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createBackoffSettings } from 'google-gax';
-import { parseTargetWith, silentLog, type AdapterLog } from '#libs/provider-kit';
+import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -18,7 +18,7 @@ import { grpcCodeOf, toRuntimeError } from './vertex-errors.js';
 import { HttpBodyDecoder, mapAdkEvent } from './vertex-event-mapper.js';
 import { lastSegment, vertexSessionIdFor, vertexUserIdFor } from './vertex-ids.js';
 import { toProtoStruct } from './vertex-struct.js';
-import { locationOf, vertexTargetSchema, type VertexTarget } from './vertex-target.js';
+import { locationOf, type VertexTarget } from './vertex-target.js';
 import { turnUsage } from './vertex-usage.js';
 import { vertexSessionSchema } from './vertex-wire.js';
 
@@ -71,10 +71,6 @@ export class VertexAdapter implements RuntimeAdapter {
     this.descriptor = { id: 'vertex', isolation: 'shared', mode: options.mode, ...ceilings };
     this.clients = new VertexClients({ endpoint: options.endpoint, sdkDefaultDeadlineMs: options.sdkDefaultDeadlineMs });
     this.log = options.log ?? silentLog;
-  }
-
-  parseTarget(raw: unknown) {
-    return parseTargetWith(vertexTargetSchema, raw);
   }
 
   ceilings(): SessionCeilings {
@@ -246,11 +242,7 @@ export class VertexAdapter implements RuntimeAdapter {
     if (code === GrpcStatus.NOT_FOUND) return toRuntimeError(error, { turnAccepted: true });
     if (code === GrpcStatus.DEADLINE_EXCEEDED) return new RuntimeError('timeout', 'the turn outlived its deadline', { turnAccepted: true, providerCode: 'DEADLINE_EXCEEDED', cause: error });
     if (received) {
-      return new RuntimeError('stream_truncated', `the Vertex AI stream broke: ${(error as Error)?.message ?? 'unknown'}`, {
-        turnAccepted: true,
-        providerCode: code === undefined ? undefined : GrpcStatus[code],
-        cause: error,
-      });
+      return streamBroke('the Vertex AI stream broke', error, { providerCode: code === undefined ? undefined : GrpcStatus[code] });
     }
     const runtimeError = toRuntimeError(error, { turnAccepted: true });
     const ambiguous = code === GrpcStatus.INTERNAL || code === GrpcStatus.UNKNOWN || code === GrpcStatus.FAILED_PRECONDITION || code === GrpcStatus.INVALID_ARGUMENT;

@@ -6,7 +6,7 @@ import { vertexRuntime } from '#runtimes/vertex';
 
 /**
  * Every runtime the broker knows, registered in this one place (no
- * auto-discovery). Adding a provider = one import and one entry here.
+ * auto-discovery).
  */
 export const runtimeModules: readonly RuntimeModule[] = [
   claudeRuntime,
