@@ -21,3 +21,5 @@ export {
 export type { EmulatorLogger } from './emulator-logger.js';
 export { silentLogger } from './emulator-logger.js';
 export { countWords, splitIntoChunks } from './text-chunks.js';
+export { planAgentTurn, toolTrigger, totalUsage } from './deterministic-agent.js';
+export type { AgentTool, AgentToolCall, AgentTurnInput, AgentTurnPlan, ModelCallCost, TokenUsage } from './deterministic-agent.js';

@@ -1,4 +1,4 @@
-/** Word-level helpers the deterministic emulator agents share, so their token counts and streamed chunks agree. */
+/** Word-level helpers of the deterministic emulator agent, so token counts and streamed chunks agree in every emulator. */
 
 export const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
 

@@ -1,4 +1,5 @@
-import type { AgentTurnPlan } from './demo-agent.js';
+import { totalUsage } from '#libs/emulator-kit';
+import type { DemoTurnPlan } from './demo-agent.js';
 import type { AgentDialect } from './runtime-catalog.js';
 import { dataclassRepr, PythonObject, pythonRepr } from './python-repr.js';
 
@@ -17,12 +18,12 @@ const bookkeeping = (data: unknown): AgentChunk => ({ data, content: false });
 const content = (data: unknown): AgentChunk => ({ data, content: true });
 
 /** The SSE payloads of one turn as the runtime's container would write them. */
-export function streamedTurn(dialect: AgentDialect, plan: AgentTurnPlan): AgentChunk[] {
+export function streamedTurn(dialect: AgentDialect, plan: DemoTurnPlan): AgentChunk[] {
   return dialect === 'strands' ? strandsStream(plan) : textStream(plan);
 }
 
 /** The JSON body of one turn when the caller accepts `application/json`. */
-export function documentTurn(dialect: AgentDialect, plan: AgentTurnPlan): unknown {
+export function documentTurn(dialect: AgentDialect, plan: DemoTurnPlan): unknown {
   return dialect === 'strands'
     ? { result: { role: 'assistant', content: [{ text: plan.reply }] } }
     : { result: plan.reply, usage: { input_tokens: totalUsage(plan).inputTokens, output_tokens: totalUsage(plan).outputTokens } };
@@ -39,13 +40,14 @@ export function documentTurn(dialect: AgentDialect, plan: AgentTurnPlan): unknow
  * a JSON string holding the Python repr ({@link serialised}). No terminator:
  * the body ends when the entrypoint returns.
  */
-function strandsStream(plan: AgentTurnPlan): AgentChunk[] {
+function strandsStream(plan: DemoTurnPlan): AgentChunk[] {
   const state = invocationState(plan.turn);
   const chunks: AgentChunk[] = [bookkeeping({ init_event_loop: true }), bookkeeping({ start: true }), bookkeeping({ start_event_loop: true })];
   const metadata = (usage: { inputTokens: number; outputTokens: number }) =>
     content({ event: { metadata: { usage: { ...usage, totalTokens: usage.inputTokens + usage.outputTokens }, metrics: { latencyMs: 400 } } } });
-  if (plan.tool) {
-    const { id, name, input, result, usage } = plan.tool;
+  if (plan.toolCall) {
+    const id = plan.toolUseId;
+    const { name, input, result, usage } = plan.toolCall;
     const toolUse = { toolUseId: id, name, input: JSON.stringify(input) };
     chunks.push(
       bookkeeping({ event: { messageStart: { role: 'assistant' } } }),
@@ -66,7 +68,7 @@ function strandsStream(plan: AgentTurnPlan): AgentChunk[] {
   const message = { role: 'assistant', content: [{ text: plan.reply }] };
   const usage = totalUsage(plan);
   const metrics = dataclassRepr('EventLoopMetrics', {
-    cycle_count: plan.tool ? 2 : 1,
+    cycle_count: plan.toolCall ? 2 : 1,
     tool_metrics: {},
     cycle_durations: [0.4],
     traces: [traceObject(plan.turn)],
@@ -109,13 +111,6 @@ function holdsPythonObject(value: unknown): boolean {
 }
 
 /** A plain-text agent (`yield event["data"]`): each chunk a JSON string; the body just ends, with no terminator and no usage. */
-function textStream(plan: AgentTurnPlan): AgentChunk[] {
+function textStream(plan: DemoTurnPlan): AgentChunk[] {
   return plan.chunks.map((text) => content(text));
-}
-
-function totalUsage(plan: AgentTurnPlan) {
-  return {
-    inputTokens: plan.usage.inputTokens + (plan.tool?.usage.inputTokens ?? 0),
-    outputTokens: plan.usage.outputTokens + (plan.tool?.usage.outputTokens ?? 0),
-  };
 }

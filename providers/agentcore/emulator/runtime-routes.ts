@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RequestBodyError, readJsonBody, sendJson, type EmulatorClock, type EmulatorLogger, type EmulatorStats, type Fault } from '#libs/emulator-kit';
 import { documentTurn, streamedTurn, type AgentChunk } from './agent-dialects.js';
 import { AgentCoreApiError, fieldInvalid, notFound } from './api-errors.js';
-import { planAgentTurn } from './demo-agent.js';
+import { planDemoTurn } from './demo-agent.js';
 import type { MicroVm, MicroVmPool } from './microvm-pool.js';
 import type { RuntimeCatalog } from './runtime-catalog.js';
 import { streamChunks } from './invocation-stream.js';
@@ -79,7 +79,7 @@ function agentTurn(vm: MicroVm, payload: z.infer<typeof payloadSchema>, services
     return { stream: [{ data: error, content: true }], document: error };
   }
   services.stats.count('turns.run');
-  const plan = planAgentTurn(vm.history, payload.prompt, `tooluse_${randomUUID().replaceAll('-', '').slice(0, 22)}`);
+  const plan = planDemoTurn(vm.history, payload.prompt, `tooluse_${randomUUID().replaceAll('-', '').slice(0, 22)}`);
   return { stream: streamedTurn(vm.runtime.dialect, plan), document: documentTurn(vm.runtime.dialect, plan) };
 }
 

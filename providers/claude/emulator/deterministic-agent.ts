@@ -1,19 +1,13 @@
+import { planAgentTurn, type AgentTool, type AgentTurnInput, type TokenUsage } from '#libs/emulator-kit';
+
 /**
- * The emulator's stand-in for a model: a pure function from the
- * conversation so far to what one turn does. Replies quote the current and
- * the previous message so a test can prove the session kept its state, and
- * every number is derived from word counts so a test can predict it.
+ * The Claude emulator's agent: the emulators' shared deterministic agent
+ * (`#libs/emulator-kit`) with a `bash` tool that echoes the message, its plan
+ * cut into the model requests Managed Agents reports as spans, with usage in
+ * the API's snake_case.
  */
 
-export interface TurnInput {
-  /** 1 for the session's first turn. */
-  turn: number;
-  text: string;
-  /** What the user said in earlier turns, oldest first. */
-  earlierTexts: readonly string[];
-  /** Words already in the conversation (user and agent messages) before this turn. */
-  contextWords: number;
-}
+export type TurnInput = AgentTurnInput;
 
 export interface ModelUsage {
   input_tokens: number;
@@ -28,52 +22,27 @@ interface ModelRequestCost {
 
 /** One model call: it either asks for a tool or writes the reply. */
 export type ModelRequestPlan =
-  | (ModelRequestCost & { kind: 'tool_use'; name: 'bash'; input: { command: string }; result: string })
+  | (ModelRequestCost & { kind: 'tool_use'; name: string; input: { command: string }; result: string })
   | (ModelRequestCost & { kind: 'message'; text: string; chunks: string[] });
 
 export interface TurnPlan {
   modelRequests: ModelRequestPlan[];
 }
 
-const promptOverheadTokens = 40;
-const tokensPerWord = 2;
-const msPerModelRequest = 400;
-const msPerOutputToken = 10;
-const msPerToolRun = 250;
-
-export const countWords = (text: string) => text.split(/\s+/).filter(Boolean).length;
-
-const tokens = (text: string) => tokensPerWord * countWords(text);
-const cost = (input_tokens: number, output_tokens: number, extraMs = 0): ModelRequestCost => ({
-  usage: { input_tokens, output_tokens },
-  durationMs: msPerModelRequest + msPerOutputToken * output_tokens + extraMs,
-});
 const shellQuote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
-/** Splits `text` at word boundaries into at most `parts` pieces that concatenate back to it. */
-export function splitIntoChunks(text: string, parts = 3): string[] {
-  const words = text.match(/\S+\s*/g) ?? [text];
-  const size = Math.ceil(words.length / parts);
-  const chunks: string[] = [];
-  for (let index = 0; index < words.length; index += size) chunks.push(words.slice(index, index + size).join(''));
-  return chunks;
-}
+/** The agent's built-in bash tool, echoing the message back (`agent_toolset`'s `bash`). */
+const bash: AgentTool<{ command: string }> = { name: 'bash', input: (text) => ({ command: `echo ${shellQuote(text)}` }), result: (text) => text };
+
+const snakeCase = ({ inputTokens, outputTokens }: TokenUsage): ModelUsage => ({ input_tokens: inputTokens, output_tokens: outputTokens });
 
 export function planTurn(input: TurnInput): TurnPlan {
+  const plan = planAgentTurn(input, bash);
   const modelRequests: ModelRequestPlan[] = [];
-  let context = promptOverheadTokens + tokensPerWord * input.contextWords + tokens(input.text);
-  const sentences = [`Turn ${input.turn}.`, `You said: "${input.text}".`];
-  const previous = input.earlierTexts.at(-1);
-  if (previous !== undefined) sentences.push(`Earlier you said: "${previous}".`);
-
-  if (/\btool\b/i.test(input.text)) {
-    const command = `echo ${shellQuote(input.text)}`;
-    modelRequests.push({ kind: 'tool_use', ...cost(context, tokens(command), msPerToolRun), name: 'bash', input: { command }, result: input.text });
-    context += tokens(command) + tokens(input.text);
-    sentences.push(`The bash tool printed: ${input.text}`);
+  if (plan.toolCall) {
+    const { name, input: toolInput, result, usage, durationMs } = plan.toolCall;
+    modelRequests.push({ kind: 'tool_use', name, input: toolInput, result, usage: snakeCase(usage), durationMs });
   }
-
-  const reply = sentences.join(' ');
-  modelRequests.push({ kind: 'message', ...cost(context, tokens(reply)), text: reply, chunks: splitIntoChunks(reply) });
+  modelRequests.push({ kind: 'message', text: plan.reply, chunks: plan.chunks, usage: snakeCase(plan.usage), durationMs: plan.durationMs });
   return { modelRequests };
 }

@@ -1,7 +1,7 @@
 import { setImmediate as nextTick, setTimeout as sleep } from 'node:timers/promises';
-import type { EmulatorClock, EmulatorLogger, EmulatorStats, FaultPlan } from '#libs/emulator-kit';
+import { countWords, type EmulatorClock, type EmulatorLogger, type EmulatorStats, type FaultPlan } from '#libs/emulator-kit';
 import { newClaudeId } from './claude-ids.js';
-import { countWords, planTurn, type ModelRequestPlan, type ModelUsage, type TurnInput } from './deterministic-agent.js';
+import { planTurn, type ModelRequestPlan, type ModelUsage, type TurnInput } from './deterministic-agent.js';
 import type { SessionEvent, SessionRecord, SessionStore } from './session-store.js';
 import { usageSnapshot } from './session-view.js';
 
@@ -205,7 +205,7 @@ export class TurnRunner {
       session.events.filter((event) => event.type === type && event !== message && event.processed_at !== null).map(messageText);
     const earlierTexts = said('user.message');
     const contextWords = [...earlierTexts, ...said('agent.message')].reduce((sum, text) => sum + countWords(text), 0);
-    return { turn: earlierTexts.length + 1, text: messageText(message), earlierTexts, contextWords };
+    return { text: messageText(message), earlierTexts, contextWords };
   }
 }
 

@@ -1,24 +1,14 @@
-import { countWords, splitIntoChunks } from '#libs/emulator-kit';
+import { planAgentTurn, totalUsage, type AgentTool, type AgentTurnInput } from '#libs/emulator-kit';
 
 /**
- * The emulator's stand-in for the hosted agent's container: a pure function
- * from the conversation so far to what one turn produces. The reply quotes
- * this turn's and the previous turn's user text, so a test can prove the
- * session kept its history; a message with the word "tool" first calls a
- * function tool. Token counts derive from word counts, so tests can predict them.
+ * The hosted agent's container: the emulators' shared deterministic agent
+ * (`#libs/emulator-kit`) with a `list_files` function tool, its plan in the
+ * Responses API's terms: one function call (JSON `arguments`, string
+ * `output`) and one usage for the whole response.
  */
 
-export interface AgentTurnInput {
-  /** What the user says now. */
-  text: string;
-  /** What the user said in earlier turns of the conversation, oldest first. */
-  earlierTexts: readonly string[];
-  /** Words already in the conversation (all message items) before this turn. */
-  contextWords: number;
-}
-
 export interface AgentToolCall {
-  name: 'list_files';
+  name: string;
   arguments: string;
   output: string;
 }
@@ -31,30 +21,16 @@ export interface AgentTurnPlan {
   usage: { input_tokens: number; output_tokens: number };
 }
 
-const promptOverheadTokens = 30;
-const tokensPerWord = 2;
+const listFiles: AgentTool<{ path: string }> = { name: 'list_files', input: () => ({ path: '/files' }), result: () => 'notes.md, report.csv' };
 
 export function planTurn(input: AgentTurnInput): AgentTurnPlan {
-  const turn = input.earlierTexts.length + 1;
-  const previous = input.earlierTexts.at(-1);
-  const toolCall: AgentToolCall | null = /\btools?\b/i.test(input.text)
-    ? { name: 'list_files', arguments: JSON.stringify({ path: '/files' }), output: 'notes.md\nreport.csv' }
-    : null;
-  const reply = [
-    `Turn ${turn}. You said: "${input.text}".`,
-    previous === undefined ? 'This is the start of our conversation.' : `Earlier you said: "${previous}".`,
-    toolCall ? `The list_files tool found: ${toolCall.output.replace('\n', ', ')}.` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-  const promptWords = input.contextWords + countWords(input.text) + (toolCall ? countWords(toolCall.output) : 0);
+  const plan = planAgentTurn(input, listFiles);
+  const { inputTokens, outputTokens } = totalUsage(plan);
+  const call = plan.toolCall;
   return {
-    toolCall,
-    reply,
-    chunks: splitIntoChunks(reply, 4),
-    usage: {
-      input_tokens: promptOverheadTokens + tokensPerWord * promptWords,
-      output_tokens: tokensPerWord * countWords(reply) + (toolCall ? 8 : 0),
-    },
+    toolCall: call ? { name: call.name, arguments: JSON.stringify(call.input), output: call.result } : null,
+    reply: plan.reply,
+    chunks: plan.chunks,
+    usage: { input_tokens: inputTokens, output_tokens: outputTokens },
   };
 }

@@ -1,14 +1,14 @@
+import { countWords, planAgentTurn, type AgentTool } from '#libs/emulator-kit';
+
 /**
- * The emulator's ADK agent, as pure functions: what one `async_stream_query`
- * turn streams and stores, given the session's earlier user messages. Replies
- * quote the current message and the previous one verbatim (state
- * continuity); a message containing the word "tool" first calls `list_files`.
- * Token counts depend only on the texts.
+ * The emulator's ADK agent: the emulators' shared deterministic agent
+ * (`#libs/emulator-kit`) with a `list_files` tool, its plan as the ADK
+ * events one `async_stream_query` turn streams and stores, given the
+ * session's earlier user messages.
  */
 
 export const demoAgentName = 'switchboard_demo_agent';
-const toolName = 'list_files';
-const toolResult = { files: ['README.md', 'orders.csv'] };
+const listFiles: AgentTool<{ path: string }> = { name: 'list_files', input: () => ({ path: '.' }), result: () => 'README.md, orders.csv' };
 
 export interface AgentTurn {
   /** Every event in streaming order, partial chunks included. */
@@ -28,49 +28,36 @@ export interface TurnContext {
   nowSeconds: number;
 }
 
-const words = (text: string) => text.split(/\s+/).filter(Boolean).length;
-
 export function runDeterministicTurn(context: TurnContext): AgentTurn {
-  const turn = context.history.length + 1;
-  const previous = context.history.at(-1);
-  const usesTool = /\btools?\b/i.test(context.text);
-  const reply =
-    `Turn ${turn}. You said: "${context.text}".` +
-    (usesTool ? ` ${toolName} found ${toolResult.files.length} files.` : '') +
-    (previous === undefined ? '' : ` Earlier you said: "${previous}".`);
+  const contextWords = context.history.reduce((sum, text) => sum + countWords(text), 0);
+  const plan = planAgentTurn({ text: context.text, earlierTexts: context.history, contextWords }, listFiles);
   const base = { invocation_id: context.invocationId, author: demoAgentName };
   const at = { timestamp: context.nowSeconds };
-  const promptTokens = 12 + words(context.text) + context.history.reduce((sum, text) => sum + words(text), 0);
+  const usageMetadata = ({ inputTokens, outputTokens }: { inputTokens: number; outputTokens: number }) => ({
+    prompt_token_count: inputTokens,
+    candidates_token_count: outputTokens,
+    total_token_count: inputTokens + outputTokens,
+  });
   const user = { ...base, author: 'user', id: context.nextId(), ...at, content: { role: 'user', parts: [{ text: context.text }] } };
 
   const toolEvents: Array<Record<string, unknown>> = [];
-  if (usesTool) {
+  if (plan.toolCall) {
+    const { name, input, result, usage } = plan.toolCall;
     const callId = `adk-${context.invocationId}-call-1`;
     toolEvents.push(
-      {
-        ...base,
-        id: context.nextId(),
-        ...at,
-        content: { role: 'model', parts: [{ function_call: { id: callId, name: toolName, args: { path: '.' } } }] },
-        usage_metadata: { prompt_token_count: promptTokens, candidates_token_count: 5, total_token_count: promptTokens + 5 },
-      },
-      { ...base, id: context.nextId(), ...at, content: { role: 'user', parts: [{ function_response: { id: callId, name: toolName, response: toolResult } }] } },
+      { ...base, id: context.nextId(), ...at, content: { role: 'model', parts: [{ function_call: { id: callId, name, args: input } }] }, usage_metadata: usageMetadata(usage) },
+      // The tool function returns a dict, as ADK tools do.
+      { ...base, id: context.nextId(), ...at, content: { role: 'user', parts: [{ function_response: { id: callId, name, response: { files: result.split(', ') } } }] } },
     );
   }
-  const partials = chunks(reply).map((chunk) => ({ ...base, id: context.nextId(), ...at, partial: true, content: { role: 'model', parts: [{ text: chunk }] } }));
-  const replyPrompt = promptTokens + (usesTool ? 10 : 0);
+  const partials = plan.chunks.map((chunk) => ({ ...base, id: context.nextId(), ...at, partial: true, content: { role: 'model', parts: [{ text: chunk }] } }));
   const final = {
     ...base,
     id: context.nextId(),
     ...at,
-    content: { role: 'model', parts: [{ text: reply }] },
-    actions: { state_delta: { turns: turn }, artifact_delta: {} },
-    usage_metadata: { prompt_token_count: replyPrompt, candidates_token_count: words(reply), total_token_count: replyPrompt + words(reply) },
+    content: { role: 'model', parts: [{ text: plan.reply }] },
+    actions: { state_delta: { turns: plan.turn }, artifact_delta: {} },
+    usage_metadata: usageMetadata(plan.usage),
   };
   return { streamed: [...toolEvents, ...partials, final], stored: [user, ...toolEvents, final] };
-}
-
-/** Splits a reply into chunks of up to four words, keeping the spaces, as a model streams it. */
-function chunks(text: string): string[] {
-  return text.match(/(\S+\s*){1,4}/g) ?? [text];
 }
