@@ -23,3 +23,5 @@ export { silentLogger } from './emulator-logger.js';
 export { countWords, splitIntoChunks } from './text-chunks.js';
 export { planAgentTurn, toolTrigger, totalUsage } from './deterministic-agent.js';
 export type { AgentTool, AgentToolCall, AgentTurnInput, AgentTurnPlan, ModelCallCost, TokenUsage } from './deterministic-agent.js';
+export { createEmulatorRouter, describeIssues, readBody } from './emulator-router.js';
+export type { EmulatorRoute, EmulatorRouterOptions, ErrorAnswer, RouteCall } from './emulator-router.js';

@@ -1,8 +1,8 @@
-import { openEventStream } from '#libs/emulator-kit';
+import { openEventStream, readBody } from '#libs/emulator-kit';
 import { EventStreamListener } from './event-stream.js';
 import { submitEvents } from './event-intake.js';
 import { paginate } from './paging.js';
-import { readBody, type EmulatorServices, type Route } from './route-table.js';
+import type { EmulatorServices, Route } from './route-table.js';
 import { listEventsQuery, readQuery, sendEventsBody, streamEventsQuery } from './wire-schemas.js';
 
 /** `/v1/sessions/{id}/events`: send, list (the persisted log) and the live stream. */
@@ -10,18 +10,18 @@ export function eventRoutes({ store, runner, lifecycle }: EmulatorServices): Rou
   return [
     {
       method: 'POST',
-      path: '/v1/sessions/:id/events',
+      path: '/v1/sessions/{id}/events',
       op: 'events.send',
       handle: async (call) => {
         const session = store.find(call.params.id);
         lifecycle.assertWritable(session);
-        const { events } = await readBody(call, sendEventsBody);
+        const { events } = await readBody(call.req, sendEventsBody);
         return { data: submitEvents(store, runner, session, events) };
       },
     },
     {
       method: 'GET',
-      path: '/v1/sessions/:id/events',
+      path: '/v1/sessions/{id}/events',
       op: 'events.list',
       handle: ({ params, url }) => {
         const session = store.find(params.id);
@@ -33,7 +33,7 @@ export function eventRoutes({ store, runner, lifecycle }: EmulatorServices): Rou
     },
     {
       method: 'GET',
-      path: '/v1/sessions/:id/events/stream',
+      path: '/v1/sessions/{id}/events/stream',
       op: 'events.stream',
       streaming: true,
       handle: ({ params, url, res, fault }) => {

@@ -1,6 +1,7 @@
+import { readBody } from '#libs/emulator-kit';
 import { submitEvents } from './event-intake.js';
 import { paginate } from './paging.js';
-import { readBody, type EmulatorServices, type Route } from './route-table.js';
+import type { EmulatorServices, Route } from './route-table.js';
 import type { SessionRecord } from './session-store.js';
 import { sessionObject } from './session-view.js';
 import { createSessionBody, listSessionsQuery, readQuery, updateSessionBody } from './wire-schemas.js';
@@ -16,7 +17,7 @@ export function sessionRoutes(services: EmulatorServices): Route[] {
       path: '/v1/sessions',
       op: 'sessions.create',
       handle: async (call) => {
-        const body = await readBody(call, createSessionBody);
+        const body = await readBody(call.req, createSessionBody);
         setup.environment(body.environment_id);
         const session = store.create({
           agent: setup.snapshotFor(body.agent),
@@ -47,15 +48,15 @@ export function sessionRoutes(services: EmulatorServices): Route[] {
         return { ...page, data: page.data.map(view) };
       },
     },
-    { method: 'GET', path: '/v1/sessions/:id', op: 'sessions.retrieve', handle: ({ params }) => view(store.find(params.id)) },
+    { method: 'GET', path: '/v1/sessions/{id}', op: 'sessions.retrieve', handle: ({ params }) => view(store.find(params.id)) },
     {
       method: 'POST',
-      path: '/v1/sessions/:id',
+      path: '/v1/sessions/{id}',
       op: 'sessions.update',
       handle: async (call) => {
         const session = store.find(call.params.id);
         lifecycle.assertWritable(session);
-        const body = await readBody(call, updateSessionBody);
+        const body = await readBody(call.req, updateSessionBody);
         if (body.title !== undefined) session.title = body.title;
         for (const [key, value] of Object.entries(body.metadata ?? {})) {
           if (value === null) delete session.metadata[key];
@@ -71,7 +72,7 @@ export function sessionRoutes(services: EmulatorServices): Route[] {
     },
     {
       method: 'POST',
-      path: '/v1/sessions/:id/archive',
+      path: '/v1/sessions/{id}/archive',
       op: 'sessions.archive',
       handle: ({ params }) => {
         const session = store.find(params.id);
@@ -81,7 +82,7 @@ export function sessionRoutes(services: EmulatorServices): Route[] {
     },
     {
       method: 'DELETE',
-      path: '/v1/sessions/:id',
+      path: '/v1/sessions/{id}',
       op: 'sessions.delete',
       handle: ({ params }) => {
         lifecycle.delete(store.find(params.id));

@@ -1,7 +1,8 @@
+import { readBody } from '#libs/emulator-kit';
 import { codeForStatus, FoundryApiError } from './api-errors.js';
 import { newFoundryId } from './emulator-ids.js';
 import { cursorPage } from './paging.js';
-import { ok, projectPrefix, readBody, type EmulatorServices, type Route } from './route-table.js';
+import { ok, projectPrefix, type EmulatorServices, type Route } from './route-table.js';
 import { createSessionBody, createVersionBody, listQuery } from './wire-schemas.js';
 
 const agentPath = `${projectPrefix}/agents/{agent}`;

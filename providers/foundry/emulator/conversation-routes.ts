@@ -1,8 +1,9 @@
+import { readBody } from '#libs/emulator-kit';
 import { notFound } from './api-errors.js';
 import { type ConversationItem } from './conversation-store.js';
 import { newFoundryId } from './emulator-ids.js';
 import { cursorPage } from './paging.js';
-import { ok, openaiPrefix, readBody, type EmulatorServices, type Route } from './route-table.js';
+import { ok, openaiPrefix, type EmulatorServices, type Route } from './route-table.js';
 import { createConversationBody, inputText, listQuery, type MessageInput } from './wire-schemas.js';
 
 /** `conversations.*` of the OpenAI protocol on an agent endpoint: create, read, list items, delete. */

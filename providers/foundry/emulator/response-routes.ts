@@ -1,13 +1,12 @@
 import { FoundryApiError, notFound } from './api-errors.js';
 import { messageText, userMessage, type ConversationItem, type ConversationRecord } from './conversation-store.js';
 import { toItem } from './conversation-routes.js';
-import { playFault } from './foundry-router.js';
-import { countWords } from '#libs/emulator-kit';
+import { countWords, playTransportFault, readBody, type RouteCall } from '#libs/emulator-kit';
 import { planTurn } from './deterministic-agent.js';
 import { newFoundryId, unixSeconds } from './emulator-ids.js';
 import { completedResponse, failedResponse, type ResponseContext } from './response-events.js';
 import { writeResponseStream } from './response-stream.js';
-import { ok, openaiPrefix, readBody, type EmulatorServices, type Route, type RouteCall, type RouteResult } from './route-table.js';
+import { ok, openaiPrefix, type EmulatorServices, type Route, type RouteResult } from './route-table.js';
 import type { SessionRecord } from './session-store.js';
 import { createResponseBody, inputText, type CreateResponseBody } from './wire-schemas.js';
 
@@ -68,8 +67,8 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
   services.sessions.touch(session);
   try {
     if (!body.stream) {
-      // A JSON answer suffers stream-shaping faults like any other call.
-      if (fault && (await playFault(fault, { op: 'responses.create' }, res)) === 'answered') return 'written';
+      // A JSON answer suffers stream-shaping faults like any other call (the router already answered a `status` one).
+      if (fault && fault.kind !== 'status' && (await playTransportFault(fault, res, { streaming: false })) === 'answered') return 'written';
       commit();
       return ok(built.response);
     }
