@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { RequestBodyError, readJsonBody, sendJson, type EmulatorClock, type EmulatorLogger, type EmulatorStats, type Fault } from '#libs/emulator-kit';
+import { RequestBodyError, readJsonBody, sendJson, type EmulatorClock, type EmulatorLogger, type EmulatorStats, type RouteCall } from '#libs/emulator-kit';
 import { documentTurn, streamedTurn, type AgentChunk } from './agent-dialects.js';
 import { AgentCoreApiError, fieldInvalid, notFound } from './api-errors.js';
 import { planDemoTurn } from './demo-agent.js';
@@ -23,17 +23,6 @@ export interface RouteServices {
   pacingMs: number;
 }
 
-export interface RouteCall {
-  req: IncomingMessage;
-  res: ServerResponse;
-  url: URL;
-  /** The decoded path parameter: a runtime ARN, or a runtime id. */
-  identifier: string;
-  requestId: string;
-  /** The fault drawn for this call that the router did not play itself (delay, truncate, stall). */
-  fault: Fault | undefined;
-}
-
 /** What the demo agent reads from the payload; `switchboard.resume` says the caller expects a continued session. */
 const payloadSchema = z.looseObject({
   prompt: z.string(),
@@ -42,7 +31,7 @@ const payloadSchema = z.looseObject({
 
 /** `POST /runtimes/{arn}/invocations`: InvokeAgentRuntime. */
 export async function invokeRuntime(call: RouteCall, services: RouteServices): Promise<void> {
-  const { runtime, qualifier } = services.catalog.resolve(call.identifier, call.url.searchParams);
+  const { runtime, qualifier } = services.catalog.resolve(call.params.identifier, call.url.searchParams);
   const runtimeSessionId = requireSessionId(call.req);
   const payload = await readPayload(call.req);
   const vm = services.pool.acquire(runtime, qualifier, runtimeSessionId);
@@ -85,7 +74,7 @@ function agentTurn(vm: MicroVm, payload: z.infer<typeof payloadSchema>, services
 
 /** `POST /runtimes/{arn}/stopruntimesession`: StopRuntimeSession; 404 when the session is unknown or already over. */
 export async function stopRuntimeSession(call: RouteCall, services: RouteServices): Promise<void> {
-  const { runtime, qualifier } = services.catalog.resolve(call.identifier, call.url.searchParams);
+  const { runtime, qualifier } = services.catalog.resolve(call.params.identifier, call.url.searchParams);
   const runtimeSessionId = requireSessionId(call.req);
   await readJsonBody(call.req);
   const vm = services.pool.find(runtime, qualifier, runtimeSessionId);
@@ -96,7 +85,7 @@ export async function stopRuntimeSession(call: RouteCall, services: RouteService
 
 /** `GET /runtimes/{runtimeId}/`: the control plane's GetAgentRuntime, for the lifecycle. */
 export function getAgentRuntime(call: RouteCall, services: RouteServices): void {
-  const runtime = services.catalog.byId(call.identifier);
+  const runtime = services.catalog.byId(call.params.identifier);
   // The control plane's timestamps are RFC 3339 strings (the SDK rejects epoch numbers here).
   const created = new Date(runtime.createdAt).toISOString();
   sendJson(
