@@ -1,16 +1,19 @@
 import type { ProviderId } from '#libs/runtime-spec';
 
 /**
- * What a provider contributes to the conformance suite: how to drive faults
- * on its emulator (the one the broker under test started in-process).
+ * What a runtime contributes to the conformance suite (test/conformance): how
+ * to drive faults on its emulator (the one the broker under test started
+ * in-process). It lives in the runtime's folder (`conformance.fixture.ts`)
+ * and its module points at it (`RuntimeModule.conformance`), so a registered
+ * runtime without one does not compile. Test-only: the broker never loads it.
  *
  * Every emulator's deterministic agent follows two conventions the suite
  * relies on: a reply to turn N contains turn N−1's user text verbatim (state
  * continuity), and a message containing the word "tool" makes the agent call
  * a tool (tool.call then tool.result).
  */
-export interface ConformanceFixture {
-  provider: ProviderId;
+export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
+  provider: Id;
   /** Extra broker environment for this provider (mode overrides and the like). */
   env?: Record<string, string>;
   controls(emulator: unknown): EmulatorControls;
