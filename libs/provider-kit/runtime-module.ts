@@ -65,6 +65,12 @@ export interface RuntimeModule<Id extends ProviderId = ProviderId, Settings = un
   targetSchema: z.ZodType;
   /** What of a target the operator grants to tenants (README: Target grants). */
   targetScopes: TargetScopes;
+  /**
+   * The variables of its settings any one of which makes `auto` mode go live
+   * (`SWITCHBOARD_<ID>_MODE=live` forces it without them). The live suite
+   * (test/live) runs a runtime when one is set.
+   */
+  liveCredentials: readonly string[];
   vendor: RuntimeVendor;
   /** Its published list prices, the price book's starting point for it. */
   listPrices: readonly RuntimeListPrice[];

@@ -9,6 +9,9 @@ import { agentCoreTargetSchema, agentCoreTargetScopes } from './agentcore-target
 const loadAdapter = () => import('./agentcore-adapter.js');
 const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startAgentCoreEmulator' };
 
+/** Where the vendor's default credential chain finds credentials: any one set means `auto` runs live. */
+const credentialVariables = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const;
+
 /**
  * AgentCore's slice of the environment. Live credentials come from the AWS
  * default provider chain; their presence is only sniffed here.
@@ -24,7 +27,7 @@ const agentCoreSettings = z
   .transform((env) => ({
     mode: env.SWITCHBOARD_AGENTCORE_MODE,
     region: env.AWS_REGION,
-    hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE),
+    hasCredentials: credentialVariables.some((name) => env[name] !== undefined),
   }));
 
 /**
@@ -37,6 +40,7 @@ export const agentCoreRuntime = defineRuntime({
   settings: agentCoreSettings,
   targetSchema: agentCoreTargetSchema,
   targetScopes: agentCoreTargetScopes,
+  liveCredentials: credentialVariables,
   vendor: { company: 'Amazon Web Services', serviceName: 'Amazon Bedrock AgentCore' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
   listPrices: [

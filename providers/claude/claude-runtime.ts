@@ -28,6 +28,7 @@ export const claudeRuntime = defineRuntime({
   settings: claudeSettings,
   targetSchema: claudeTargetSchema,
   targetScopes: claudeTargetScopes,
+  liveCredentials: ['ANTHROPIC_API_KEY'],
   vendor: { company: 'Anthropic', serviceName: 'Claude Managed Agents' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
   listPrices: [

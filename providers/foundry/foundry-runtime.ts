@@ -15,6 +15,9 @@ const emulatorCredential: TokenCredential = {
   getToken: async () => ({ token: 'switchboard-emulated', expiresOnTimestamp: Date.now() + 3600_000 }),
 };
 
+/** Where the vendor's default credential chain finds credentials: any one set means `auto` runs live. */
+const credentialVariables = ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'] as const;
+
 /** Foundry's slice of the environment. Live credentials come from DefaultAzureCredential; their presence is only sniffed here. */
 const foundrySettings = z
   .object({
@@ -25,7 +28,7 @@ const foundrySettings = z
   })
   .transform((env) => ({
     mode: env.SWITCHBOARD_FOUNDRY_MODE,
-    hasCredentials: Boolean(env.AZURE_CLIENT_ID || env.AZURE_FEDERATED_TOKEN_FILE || env.AZURE_TENANT_ID),
+    hasCredentials: credentialVariables.some((name) => env[name] !== undefined),
   }));
 
 /**
@@ -39,6 +42,7 @@ export const foundryRuntime = defineRuntime({
   settings: foundrySettings,
   targetSchema: foundryTargetSchema,
   targetScopes: foundryTargetScopes,
+  liveCredentials: credentialVariables,
   vendor: { company: 'Microsoft', serviceName: 'Microsoft Foundry Agent Service' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
   listPrices: [

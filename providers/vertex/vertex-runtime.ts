@@ -18,6 +18,9 @@ const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', impo
  */
 export const emulatedSdkDefaultDeadlineMs = 3_000;
 
+/** Where the vendor's default credential chain finds credentials: any one set means `auto` runs live. */
+const credentialVariables = ['GOOGLE_APPLICATION_CREDENTIALS'] as const;
+
 /** Vertex's slice of the environment. Live credentials come from Application Default Credentials. */
 const vertexSettings = z
   .object({
@@ -27,7 +30,7 @@ const vertexSettings = z
   })
   .transform((env) => ({
     mode: env.SWITCHBOARD_VERTEX_MODE,
-    hasCredentials: Boolean(env.GOOGLE_APPLICATION_CREDENTIALS),
+    hasCredentials: credentialVariables.some((name) => env[name] !== undefined),
     project: env.GOOGLE_CLOUD_PROJECT,
   }));
 
@@ -42,6 +45,7 @@ export const vertexRuntime = defineRuntime({
   settings: vertexSettings,
   targetSchema: vertexTargetSchema,
   targetScopes: vertexTargetScopes,
+  liveCredentials: credentialVariables,
   vendor: { company: 'Google Cloud', serviceName: 'Vertex AI Agent Engine' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
   listPrices: [

@@ -1,4 +1,3 @@
-import type { ProviderId } from '#libs/runtime-spec';
 import type { RuntimeModule } from '#libs/provider-kit';
 import type { Database } from '#libs/persistence';
 import { PriceBookRepository, type Price } from './price-book.repository.js';
@@ -32,7 +31,7 @@ export async function addMissingListPrices(database: Database, runtimes: readonl
     for (const runtime of runtimes) {
       if (priced.has(runtime.id) || runtime.listPrices.length === 0) continue;
       const current = await book.current();
-      const listed: Price[] = runtime.listPrices.map((price) => ({ ...price, provider: runtime.id as ProviderId, unit: price.unit as PriceUnit }));
+      const listed: Price[] = runtime.listPrices.map((price) => ({ ...price, provider: runtime.id, unit: price.unit as PriceUnit }));
       await book.insertVersion(current.version + 1, `runtime ${runtime.id} list prices`, { kind: 'system', id: null, requestId: null }, [...current.prices, ...listed]);
       added.push(current.version + 1);
     }

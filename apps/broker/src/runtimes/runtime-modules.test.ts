@@ -21,9 +21,15 @@ test('every runtime id is registered once, under its own id, in providerIds orde
   for (const [id, module] of Object.entries(runtimeModuleById)) assert.equal(module.id, id);
 });
 
-test('each runtime names its vendor for the FOCUS provider columns', () => {
+test('each runtime names its vendor for the FOCUS provider columns, and the credentials that make it live', () => {
   for (const module of runtimeModules) {
     assert.ok(module.vendor.company.trim() !== '' && module.vendor.serviceName.trim() !== '', module.id);
+    assert.ok(module.liveCredentials.length > 0, module.id);
+    // A credential variable the settings do not read would never make `auto` go live.
+    for (const name of module.liveCredentials) {
+      const config = loadBrokerConfig({ [name]: 'x' });
+      assert.notEqual(JSON.stringify(config.runtimes[module.id]), JSON.stringify(loadBrokerConfig({}).runtimes[module.id]), `${module.id} reads ${name}`);
+    }
   }
 });
 
