@@ -13,17 +13,18 @@ import type { ProviderId } from '#libs/runtime-spec';
  * a tool (tool.call then tool.result).
  */
 export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
+  /** The runtime's id (`provider` as the API names it in the requests the suite makes). */
   provider: Id;
-  /** Extra broker environment for this provider (mode overrides and the like). */
+  /** Extra broker environment for this runtime (mode overrides and the like). */
   env?: Record<string, string>;
   controls(emulator: unknown): EmulatorControls;
   /**
    * The bench baseline: the same session and turn run straight from the
-   * provider's SDK to the emulator, without the broker. The bench's broker
+   * runtime's SDK to the emulator, without the broker. The bench's broker
    * runs in its own process, so the emulator is given by its address.
    */
   direct(emulator: EmulatorAddress, target: unknown): Promise<DirectSession>;
-  /** The demo target of the provider's emulator (fixed ids), for the bench. */
+  /** The demo target of the runtime's emulator (fixed ids), for the bench. */
   benchTarget?: unknown;
 }
 

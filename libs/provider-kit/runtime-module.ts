@@ -76,7 +76,7 @@ export interface RuntimeModule<Id extends ProviderId = ProviderId, Settings = un
   listPrices: readonly RuntimeListPrice[];
   /** Starts the runtime with its own settings, or returns undefined when they leave it off. */
   start(context: { settings: Settings; config: AppConfig; log: AdapterLog }): Promise<StartedRuntime | undefined>;
-  /** The provider's emulator: started for an emulated runtime, or on its own (`npm run emulator -- <id>`). */
+  /** The runtime's emulator: started when it runs emulated, or on its own (`npm run emulator -- <id>`). */
   emulator: EmulatorEntry;
   /** Its conformance fixture (tests only; loaded on demand so the broker never loads test code or SDK clients for it). */
   conformance(): Promise<ConformanceFixture<Id>>;
@@ -99,7 +99,7 @@ export interface StandaloneEmulator {
 }
 
 /**
- * Live when the mode says so, or when `auto` finds the provider's
+ * Live when the mode says so, or when `auto` finds the runtime's
  * credentials; emulated when `auto` finds none (and emulators are allowed);
  * off otherwise.
  */
