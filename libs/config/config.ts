@@ -36,7 +36,7 @@ export interface HttpConfig {
 /**
  * The validated, typed configuration of one broker process. `RuntimeSettings`
  * are the runtimes' own slices (`runtimes.<id>`), typed by the schemas the
- * broker composes in (apps/broker/src/runtimes/runtime-modules.ts: `BrokerConfig`);
+ * broker composes in (apps/broker/src/runtimes/broker-config.ts: `BrokerConfig`);
  * code that needs none of them takes the plain `AppConfig`.
  */
 export interface AppConfig<RuntimeSettings extends object = object> {
