@@ -14,7 +14,8 @@ const byteSize = z
     return Math.floor(Number(match[1]) * factor);
   });
 
-const optionalText = z
+/** A text variable where empty means unset. */
+export const optionalText = z
   .string()
   .trim()
   .transform((value) => (value === '' ? undefined : value))
@@ -62,7 +63,7 @@ const loopbackHosts = new Set(['127.0.0.1', '[::1]', 'localhost']);
  * there): https, no user info, no query or fragment. Plain http only on
  * loopback, for a local emulator (`npm run emulator -- <runtime>`).
  */
-const providerBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an https URL' }).superRefine((text, context) => {
+export const providerBaseUrl = z.url({ protocol: /^https?$/, error: 'must be an https URL' }).superRefine((text, context) => {
   const url = new URL(text);
   if (url.username !== '' || url.password !== '') context.addIssue({ code: 'custom', message: 'must not carry user info' });
   if (url.search !== '' || url.hash !== '') context.addIssue({ code: 'custom', message: 'must not carry a query or fragment' });
@@ -100,11 +101,13 @@ export const platformLimitSettings = [
 ] as const;
 
 /** `auto`: live with credentials, else emulated (when emulators are allowed). */
-const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
+export const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
 
 /**
- * Every environment variable Switchboard reads, in one place. Nothing else in
- * the code base reads `process.env` (see `loadConfig`).
+ * Every environment variable Switchboard reads but the runtimes' own: each
+ * runtime module declares its slice (`RuntimeModule.settings`), and
+ * `loadConfig` validates them together. Nothing else in the code base reads
+ * `process.env` (see `loadConfig`).
  */
 export const environmentSchema = z
   .object({
@@ -134,21 +137,6 @@ export const environmentSchema = z
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
-    SWITCHBOARD_CLAUDE_MODE: runtimeMode,
-    SWITCHBOARD_AGENTCORE_MODE: runtimeMode,
-    SWITCHBOARD_FOUNDRY_MODE: runtimeMode,
-    SWITCHBOARD_VERTEX_MODE: runtimeMode,
-    ANTHROPIC_API_KEY: optionalText,
-    AWS_REGION: z.string().trim().min(1).default('us-east-1'),
-    AWS_ACCESS_KEY_ID: optionalText,
-    AWS_PROFILE: optionalText,
-    AWS_WEB_IDENTITY_TOKEN_FILE: optionalText,
-    AZURE_CLIENT_ID: optionalText,
-    AZURE_TENANT_ID: optionalText,
-    AZURE_FEDERATED_TOKEN_FILE: optionalText,
-    GOOGLE_APPLICATION_CREDENTIALS: optionalText,
-    GOOGLE_CLOUD_PROJECT: optionalText,
-    ANTHROPIC_BASE_URL: optionalText.pipe(providerBaseUrl.optional()),
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment } from './config.schema.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
@@ -32,14 +33,19 @@ export interface HttpConfig {
   trustProxyHops: number;
 }
 
-/** The validated, typed configuration of one broker process. */
-export interface AppConfig {
+/**
+ * The validated, typed configuration of one broker process. `RuntimeSettings`
+ * are the runtimes' own slices (`runtimes.<id>`), typed by the schemas the
+ * broker composes in (apps/broker/src/runtimes/broker-config.ts: `BrokerConfig`);
+ * code that needs none of them takes the plain `AppConfig`.
+ */
+export interface AppConfig<RuntimeSettings extends object = object> {
   http: HttpConfig;
   database: DatabaseConfig;
   adminKey: string | undefined;
   oidc: OidcConfig | undefined;
   logLevel: Environment['LOG_LEVEL'];
-  runtimes: RuntimesConfig;
+  runtimes: RuntimesConfig & RuntimeSettings;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
   /** The operator's limits: what tenants get by default and the most they may set. */
   limits: PlatformLimitsConfig;
@@ -96,19 +102,12 @@ export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POI
 
 export type RuntimeMode = 'auto' | 'live' | 'emulated' | 'off';
 
-/** How the broker reaches each runtime, and how patiently. */
+/** How the broker reaches the runtimes, and how patiently (each runtime's own settings come from its module). */
 export interface RuntimesConfig {
   /** `auto`: a runtime without credentials runs against its in-process emulator. `off`: it is not registered. */
   emulators: 'auto' | 'off';
   /** Where emulators run: on the broker's event loop (default), or each on a worker thread of its own. */
   emulatorPlacement: 'in-process' | 'thread';
-  claude: { mode: RuntimeMode; apiKey: string | undefined; baseUrl: string | undefined };
-  /** Live credentials come from the AWS default provider chain; their presence is only sniffed here. */
-  agentcore: { mode: RuntimeMode; region: string; hasCredentials: boolean };
-  /** Live credentials come from DefaultAzureCredential. */
-  foundry: { mode: RuntimeMode; hasCredentials: boolean };
-  /** Live credentials come from Application Default Credentials. */
-  vertex: { mode: RuntimeMode; hasCredentials: boolean; project: string | undefined };
   turnTimeoutMs: number;
   /** Timeout of one non-turn provider call (open, stop, status). */
   callTimeoutMs: number;
@@ -124,13 +123,31 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+/** The runtimes' settings schemas, by runtime id: each over the runtime's slice of the environment. */
+export type RuntimeSettingsSchemas = Record<string, z.ZodType>;
+
+/** The settings each schema yields, by runtime id. */
+export type RuntimeSettingsOf<Schemas extends RuntimeSettingsSchemas> = { [Id in keyof Schemas]: z.output<Schemas[Id]> };
+
+/**
+ * Validates the environment: the broker's own variables and each runtime's
+ * slice (`runtimeSettings`, passed in by the app: this lib never imports a
+ * runtime), every problem of all of them reported at once.
+ */
+export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never, z.ZodType>>(
+  source: Record<string, string | undefined>,
+  runtimeSettings: Schemas = {} as Schemas,
+): AppConfig<RuntimeSettingsOf<Schemas>> {
+  const issueText = (issue: z.core.$ZodIssue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`;
   const parsed = environmentSchema.safeParse(source);
+  const runtimes = Object.entries(runtimeSettings).map(([id, schema]) => [id, schema.safeParse(source)] as const);
   const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`)),
+    ...(parsed.success ? [] : parsed.error.issues.map(issueText)),
+    ...runtimes.flatMap(([, result]) => (result.success ? [] : result.error.issues.map(issueText))),
     ...crossFieldProblems(source),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const runtimeConfig = Object.fromEntries(runtimes.map(([id, result]) => [id, result.data])) as RuntimeSettingsOf<Schemas>;
   const env = parsed.data;
   return {
     http: {
@@ -163,24 +180,10 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     runtimes: {
       emulators: env.SWITCHBOARD_EMULATORS,
       emulatorPlacement: env.SWITCHBOARD_EMULATOR_PLACEMENT,
-      claude: { mode: env.SWITCHBOARD_CLAUDE_MODE, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL },
-      agentcore: {
-        mode: env.SWITCHBOARD_AGENTCORE_MODE,
-        region: env.AWS_REGION,
-        hasCredentials: Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE),
-      },
-      foundry: {
-        mode: env.SWITCHBOARD_FOUNDRY_MODE,
-        hasCredentials: Boolean(env.AZURE_CLIENT_ID || env.AZURE_FEDERATED_TOKEN_FILE || env.AZURE_TENANT_ID),
-      },
-      vertex: {
-        mode: env.SWITCHBOARD_VERTEX_MODE,
-        hasCredentials: Boolean(env.GOOGLE_APPLICATION_CREDENTIALS),
-        project: env.GOOGLE_CLOUD_PROJECT,
-      },
       turnTimeoutMs: env.TURN_TIMEOUT_MS,
       callTimeoutMs: env.PROVIDER_CALL_TIMEOUT_MS,
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
+      ...runtimeConfig,
     },
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
     limits: {

@@ -1,4 +1,6 @@
-import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
+import { z } from 'zod';
+import { optionalText, providerBaseUrl, runtimeMode } from '#libs/config';
+import { defineRuntime, resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry } from '#libs/provider-kit';
 import { claudeTargetSchema, claudeTargetScopes } from './claude-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
@@ -7,17 +9,34 @@ import { claudeTargetSchema, claudeTargetScopes } from './claude-target.js';
 const loadAdapter = () => import('./claude-adapter.js');
 const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', import.meta.url).href, exportName: 'startClaudeEmulator' };
 
+/** Claude's slice of the environment (README: Configuration). */
+const claudeSettings = z
+  .object({
+    SWITCHBOARD_CLAUDE_MODE: runtimeMode,
+    ANTHROPIC_API_KEY: optionalText,
+    ANTHROPIC_BASE_URL: optionalText.pipe(providerBaseUrl.optional()),
+  })
+  .transform((env) => ({ mode: env.SWITCHBOARD_CLAUDE_MODE, apiKey: env.ANTHROPIC_API_KEY, baseUrl: env.ANTHROPIC_BASE_URL }));
+
 /**
  * Claude Managed Agents for the broker's registry: live with ANTHROPIC_API_KEY
  * (and ANTHROPIC_BASE_URL if set), else against its emulator (in the broker or
  * on a thread: SWITCHBOARD_EMULATOR_PLACEMENT).
  */
-export const claudeRuntime: RuntimeModule = {
+export const claudeRuntime = defineRuntime({
   id: 'claude',
+  settings: claudeSettings,
   targetSchema: claudeTargetSchema,
   targetScopes: claudeTargetScopes,
-  async start({ config, log }) {
-    const settings = config.runtimes.claude;
+  liveCredentials: ['ANTHROPIC_API_KEY'],
+  vendor: { company: 'Anthropic', serviceName: 'Claude Managed Agents' },
+  // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
+  listPrices: [
+    { unit: 'session-hour', unitPrice: '0.08', source: 'https://www.anthropic.com/pricing (Claude Managed Agents, per session-hour of running time)', effectiveDate: '2025-11-21' },
+    { unit: 'input-mtok', unitPrice: '3', source: 'https://www.anthropic.com/pricing (Claude Sonnet 4.5 input, per million tokens)', effectiveDate: '2025-11-21' },
+    { unit: 'output-mtok', unitPrice: '15', source: 'https://www.anthropic.com/pricing (Claude Sonnet 4.5 output, per million tokens)', effectiveDate: '2025-11-21' },
+  ],
+  async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.apiKey !== undefined, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
     if (mode === 'off') return undefined;
@@ -39,4 +58,5 @@ export const claudeRuntime: RuntimeModule = {
     });
   },
   emulator,
-};
+  conformance: async () => (await import('./conformance.fixture.js')).claudeFixture,
+});

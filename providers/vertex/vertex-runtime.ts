@@ -1,4 +1,6 @@
-import { resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry, type RuntimeModule } from '#libs/provider-kit';
+import { z } from 'zod';
+import { optionalText, runtimeMode } from '#libs/config';
+import { defineRuntime, resolveRuntimeMode, startEmulatedRuntime, type EmulatorEntry } from '#libs/provider-kit';
 import { vertexTargetSchema, vertexTargetScopes } from './vertex-target.js';
 
 // The adapter and emulator (and their SDKs) load only when this runtime starts:
@@ -16,18 +18,41 @@ const emulator: EmulatorEntry = { moduleUrl: new URL('./emulator/index.js', impo
  */
 export const emulatedSdkDefaultDeadlineMs = 3_000;
 
+/** Where the vendor's default credential chain finds credentials: any one set means `auto` runs live. */
+const credentialVariables = ['GOOGLE_APPLICATION_CREDENTIALS'] as const;
+
+/** Vertex's slice of the environment. Live credentials come from Application Default Credentials. */
+const vertexSettings = z
+  .object({
+    SWITCHBOARD_VERTEX_MODE: runtimeMode,
+    GOOGLE_APPLICATION_CREDENTIALS: optionalText,
+    GOOGLE_CLOUD_PROJECT: optionalText,
+  })
+  .transform((env) => ({
+    mode: env.SWITCHBOARD_VERTEX_MODE,
+    hasCredentials: credentialVariables.some((name) => env[name] !== undefined),
+    project: env.GOOGLE_CLOUD_PROJECT,
+  }));
+
 /**
  * Google Vertex AI Agent Engine for the broker's registry: live with
  * Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or
  * SWITCHBOARD_VERTEX_MODE=live for workload identity / gcloud ADC), else
  * against the in-process gRPC emulator.
  */
-export const vertexRuntime: RuntimeModule = {
+export const vertexRuntime = defineRuntime({
   id: 'vertex',
+  settings: vertexSettings,
   targetSchema: vertexTargetSchema,
   targetScopes: vertexTargetScopes,
-  async start({ config, log }) {
-    const settings = config.runtimes.vertex;
+  liveCredentials: credentialVariables,
+  vendor: { company: 'Google Cloud', serviceName: 'Vertex AI Agent Engine' },
+  // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
+  listPrices: [
+    { unit: 'vcpu-hour', unitPrice: '0.0864', source: 'https://cloud.google.com/vertex-ai/pricing#vertex-ai-agent-engine (Agent Engine, per vCPU-hour)', effectiveDate: '2025-11-21' },
+    { unit: 'gib-hour', unitPrice: '0.009', source: 'https://cloud.google.com/vertex-ai/pricing#vertex-ai-agent-engine (Agent Engine, per GiB-hour)', effectiveDate: '2025-11-21' },
+  ],
+  async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
     const common = { callTimeoutMs: config.runtimes.callTimeoutMs, turnTimeoutMs: config.runtimes.turnTimeoutMs, log };
     if (mode === 'off') return undefined;
@@ -54,4 +79,5 @@ export const vertexRuntime: RuntimeModule = {
     });
   },
   emulator,
-};
+  conformance: async () => (await import('./conformance.fixture.js')).vertexFixture,
+});

@@ -1,9 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { agentCoreFixture } from '../conformance/agentcore.fixture.js';
-import { claudeFixture } from '../conformance/claude.fixture.js';
-import { foundryFixture } from '../conformance/foundry.fixture.js';
-import { vertexFixture } from '../conformance/vertex.fixture.js';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
@@ -11,6 +7,7 @@ import { benchStartup } from './startup.bench.js';
 import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
 import { startScriptNodeFlags } from '../support/broker-process.js';
+import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.js';
 
 /**
  * `npm run bench`: measures, then writes bench-results/latest.json and a
@@ -36,7 +33,7 @@ const turnLoads = [
   { concurrency: 64, pauseMs: 1000, turns: 640 },
 ];
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead([claudeFixture, agentCoreFixture, foundryFixture, vertexFixture].filter((fixture) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(fixture.provider)), turnLoads, databaseUrl) : [];
+const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(runtimeModules.filter((module) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(module.id)).map((module) => module.conformance())), turnLoads, databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];

@@ -1,4 +1,4 @@
-import type { ConformanceFixture, DirectSession, EmulatorAddress } from '../conformance/conformance-fixture.js';
+import type { ConformanceFixture, DirectSession, EmulatorAddress } from '#libs/provider-kit';
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -4,7 +4,7 @@ import type { AgentCoreEmulator } from '#providers/agentcore';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import type { HttpClient } from '../support/http-client.js';
 import { parseSse } from '../support/sse.js';
-import { agentCoreFixture } from './agentcore.fixture.js';
+import { agentCoreFixture } from '../../providers/agentcore/conformance.fixture.js';
 
 /**
  * AgentCore's issue acceptance: through the broker, over real HTTP, against

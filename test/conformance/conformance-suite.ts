@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import type { HttpClient, TestResponse } from '../support/http-client.js';
 import { parseSse, type ReceivedEvent } from '../support/sse.js';
-import type { ConformanceFixture, EmulatorControls } from './conformance-fixture.js';
+import type { ConformanceFixture, EmulatorControls } from '#libs/provider-kit';
 
 /** Turn timeout of the broker under test: short, so the slow-provider scenario is quick. */
 const turnTimeoutMs = 2500;

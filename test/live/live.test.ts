@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ProviderId } from '#libs/runtime-spec';
+import { environmentSchema } from '#libs/config';
+import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.js';
 import { grantTargets } from '../support/target-grants.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import { parseSse } from '../support/sse.js';
@@ -13,14 +14,12 @@ import { parseSse } from '../support/sse.js';
  * Faults cannot be injected into a real cloud, so only the scenarios that
  * need none run here.
  */
-const providers: Array<{ id: ProviderId; credentials: string[]; modeVariable: string }> = [
-  { id: 'claude', credentials: ['ANTHROPIC_API_KEY'], modeVariable: 'SWITCHBOARD_CLAUDE_MODE' },
-  { id: 'agentcore', credentials: ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE'], modeVariable: 'SWITCHBOARD_AGENTCORE_MODE' },
-  { id: 'foundry', credentials: ['AZURE_CLIENT_ID', 'AZURE_TENANT_ID', 'AZURE_FEDERATED_TOKEN_FILE'], modeVariable: 'SWITCHBOARD_FOUNDRY_MODE' },
-  { id: 'vertex', credentials: ['GOOGLE_APPLICATION_CREDENTIALS'], modeVariable: 'SWITCHBOARD_VERTEX_MODE' },
-];
 
-for (const provider of providers) {
+/** What the broker itself reads: every other variable of this environment may be a runtime's setting, and is passed on. */
+const brokerVariables = new Set(Object.keys(environmentSchema.shape));
+
+for (const module of runtimeModules) {
+  const provider = { id: module.id, credentials: module.liveCredentials, modeVariable: `SWITCHBOARD_${module.id.toUpperCase()}_MODE` };
   const targetJson = process.env[`LIVE_TARGET_${provider.id.toUpperCase()}`];
   const hasCredentials = provider.credentials.some((name) => process.env[name]) || process.env[provider.modeVariable] === 'live';
   const skip = !hasCredentials
@@ -34,7 +33,7 @@ for (const provider of providers) {
     before(async () => {
       const env: Record<string, string> = { SWITCHBOARD_EMULATORS: 'off', [provider.modeVariable]: 'live' };
       for (const [key, value] of Object.entries(process.env)) {
-        if (value && /^(ANTHROPIC_|AWS_|AZURE_|GOOGLE_)/.test(key)) env[key] = value;
+        if (value && !brokerVariables.has(key)) env[key] = value;
       }
       sb = await startTestBroker(env);
     });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '#libs/config';
 import { startBroker, type RunningBroker } from '../../apps/broker/src/broker.js';
+import { loadBrokerConfig } from '../../apps/broker/src/runtimes/broker-config.js';
 import { HttpClient } from './http-client.js';
 import { generousPlatformLimits } from './platform-limits.js';
 
@@ -28,7 +28,7 @@ export interface TestBroker {
 export async function startTestBroker(env: Record<string, string> = {}): Promise<TestBroker> {
   const operatorKey = `sbk_test_operator_${randomBytes(16).toString('hex')}`;
   const dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(path.join(tmpdir(), 'switchboard-test-'));
-  const config = loadConfig({
+  const config = loadBrokerConfig({
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -17,6 +17,7 @@ import { assignRequestId, requestIdOf } from './http/request-id.js';
 import { OperatorKey } from './identity/operator-key.js';
 import { configureLogger, logger, NestPinoLogger } from './logging/logger.js';
 import { Metrics, routeTemplate } from './metrics/metrics.js';
+import type { BrokerConfig } from './runtimes/broker-config.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { Reaper } from './lifecycle/reaper.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
@@ -41,7 +42,7 @@ export interface RunningBroker {
 }
 
 /** Builds and starts one broker: database, migrations, operator key, HTTP. Used by main and by the tests. */
-export async function startBroker(config: AppConfig): Promise<RunningBroker> {
+export async function startBroker(config: BrokerConfig): Promise<RunningBroker> {
   const started = performance.now();
   configureLogger(config.logLevel);
   const stopTracing = await startTracing(config.tracing);
@@ -49,6 +50,7 @@ export async function startBroker(config: AppConfig): Promise<RunningBroker> {
   let runtimes: RuntimeRegistry | undefined;
   try {
     if (database.appliedMigrations.length > 0) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
+    if (database.addedPriceBookVersions.length > 0) logger.info({ versions: database.addedPriceBookVersions }, 'priced new runtimes from their list prices');
     const audit = await prepareAuditIntegrity(config, database);
     const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.dataSource, config.adminKey);
     const metrics = new Metrics();

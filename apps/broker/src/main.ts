@@ -1,11 +1,12 @@
-import { ConfigError, loadConfig } from '#libs/config';
+import { ConfigError } from '#libs/config';
 import { startBroker } from './broker.js';
 import { logger } from './logging/logger.js';
+import { loadBrokerConfig } from './runtimes/broker-config.js';
 
 /** `npm start`: one broker process, stopped cleanly by SIGTERM or Ctrl-C. */
 let config;
 try {
-  config = loadConfig(process.env);
+  config = loadBrokerConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);

@@ -1,15 +1,8 @@
 import type { ProviderId } from '#libs/runtime-spec';
+import { runtimeModuleById } from '../runtimes/runtime-modules.js';
 import type { ExportRow } from './cost.repository.js';
 import type { FocusVersion } from './cost.schemas.js';
 import { priceUnitDefinitions } from './price-units.js';
-
-/** Who sells, hosts and invoices each runtime, for FOCUS's provider columns. */
-const runtimeServices: Record<ProviderId, { company: string; serviceName: string }> = {
-  claude: { company: 'Anthropic', serviceName: 'Claude Managed Agents' },
-  agentcore: { company: 'Amazon Web Services', serviceName: 'Amazon Bedrock AgentCore' },
-  foundry: { company: 'Microsoft', serviceName: 'Microsoft Foundry Agent Service' },
-  vertex: { company: 'Google Cloud', serviceName: 'Vertex AI Agent Engine' },
-};
 
 /** A row with what the whole export shares. */
 export interface ExportContext {
@@ -25,7 +18,9 @@ export interface ExportColumn {
   value(row: ExportRow, context: ExportContext): string | Record<string, string> | null;
 }
 
-const service = (row: ExportRow) => runtimeServices[row.provider as ProviderId] ?? { company: row.provider, serviceName: row.provider };
+/** Who sells, hosts and invoices a row's runtime (its module's `vendor`), for FOCUS's provider columns; a runtime no longer registered is named by its id. */
+const service = (row: ExportRow) =>
+  Object.hasOwn(runtimeModuleById, row.provider) ? runtimeModuleById[row.provider as ProviderId].vendor : { company: row.provider, serviceName: row.provider };
 const column = (name: string, kind: ColumnKind, value: ExportColumn['value']): ExportColumn => ({ name, kind, value });
 const text = (name: string, value: ExportColumn['value']) => column(name, 'string', value);
 const decimal = (name: string, value: (row: ExportRow) => string) => column(name, 'decimal', value);

@@ -77,6 +77,12 @@ export class PriceBookRepository {
     return rows[0] && toPriceBook(rows[0]);
   }
 
+  /** Every runtime some version of the book has priced (one the operator later removed stays priced: removing was a choice). */
+  async pricedRuntimes(): Promise<Set<string>> {
+    const rows = await this.manager.query<Array<{ provider: string }>>(`SELECT DISTINCT provider FROM prices`);
+    return new Set(rows.map((row) => row.provider));
+  }
+
   /** Serializes price book changes for the rest of the transaction (two operators at once get consecutive versions). */
   async lockForChange(): Promise<void> {
     await this.manager.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard.price_book'))`);

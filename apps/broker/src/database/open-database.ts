@@ -2,12 +2,16 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '#libs/config';
 import { Database, runMigrations, startEmbeddedDatabase, type EmbeddedDatabase } from '#libs/persistence';
 import { migrations } from '#migrations';
+import { addMissingListPrices } from '../costs/runtime-list-prices.js';
+import { runtimeModules } from '../runtimes/runtime-modules.js';
 
 export interface OpenedDatabase {
   dataSource: DataSource;
   database: Database;
   embedded: EmbeddedDatabase | undefined;
   appliedMigrations: string[];
+  /** Price book versions added at this start for runtimes the book had never priced. */
+  addedPriceBookVersions: number[];
   close(): Promise<void>;
 }
 
@@ -45,7 +49,11 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
   return { ...common, url: config.database.url, poolSize: config.database.poolSize, extra: { connectionTimeoutMillis: 10_000 } };
 }
 
-/** Starts the embedded database if configured, connects, and applies pending migrations. */
+/**
+ * Starts the embedded database if configured, connects, applies pending
+ * migrations, then prices the registered runtimes the price book has never
+ * priced (their modules' list prices).
+ */
 export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
   const embedded =
     config.database.kind === 'embedded'
@@ -57,11 +65,14 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     const appliedMigrations = await runMigrations(dataSource, {
       lockUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
     });
+    const database = new Database(dataSource, { keepPlans: config.database.kind === 'postgres' });
+    const addedPriceBookVersions = await addMissingListPrices(database, runtimeModules);
     return {
       dataSource,
-      database: new Database(dataSource, { keepPlans: config.database.kind === 'postgres' }),
+      database,
       embedded,
       appliedMigrations,
+      addedPriceBookVersions,
       async close() {
         await dataSource.destroy();
         await embedded?.stop();

@@ -2,6 +2,7 @@ import { Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { z } from 'zod';
+import { runtimeModules } from '../runtimes/runtime-modules.js';
 import { routeSpecKey, type RouteSpec } from './route-spec.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -127,7 +128,8 @@ export class OpenApiDocument {
       info: {
         title: 'Switchboard',
         version: '0.1.0',
-        description: 'One portable session API over AWS Bedrock AgentCore, Microsoft Foundry, Google Vertex AI Agent Engine and Claude Managed Agents.',
+        // Named from the registry, so a new runtime appears here without an edit.
+        description: `One portable session API over ${new Intl.ListFormat('en', { type: 'conjunction' }).format(runtimeModules.map((module) => module.vendor.serviceName))}.`,
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key (sbk_...), the operator key, or an OIDC JWT' } },

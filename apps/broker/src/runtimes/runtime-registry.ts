@@ -1,7 +1,7 @@
-import type { AppConfig } from '#libs/config';
 import type { StartedRuntime } from '#libs/provider-kit';
 import type { ProviderId, RuntimeAdapter, RuntimeDescriptor } from '#libs/runtime-spec';
 import { logger } from '../logging/logger.js';
+import type { BrokerConfig } from './broker-config.js';
 import { runtimeModules } from './runtime-modules.js';
 
 /**
@@ -12,11 +12,11 @@ import { runtimeModules } from './runtime-modules.js';
 export class RuntimeRegistry {
   private constructor(private readonly started: Map<ProviderId, StartedRuntime>) {}
 
-  static async start(config: AppConfig): Promise<RuntimeRegistry> {
+  static async start(config: BrokerConfig): Promise<RuntimeRegistry> {
     const started = new Map<ProviderId, StartedRuntime>();
     try {
       for (const module of runtimeModules) {
-        const runtime = await module.start({ config, log: logger.child({ component: 'runtime', provider: module.id }) });
+        const runtime = await module.start({ settings: config.runtimes[module.id], config, log: logger.child({ component: 'runtime', provider: module.id }) });
         if (runtime) started.set(module.id, runtime);
       }
       return new RuntimeRegistry(started);

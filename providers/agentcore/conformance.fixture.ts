@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
-import type { AgentCoreEmulator, AgentCoreTarget } from '#providers/agentcore';
-import type { ConformanceFixture } from './conformance-fixture.js';
+import type { AgentCoreEmulator, AgentCoreTarget } from './index.js';
+import type { ConformanceFixture } from '#libs/provider-kit';
 
-export const agentCoreFixture: ConformanceFixture = {
+export const agentCoreFixture: ConformanceFixture<'agentcore'> = {
   provider: 'agentcore',
   // Without AWS credentials in the environment the runtime starts emulated; say so, whatever the machine has.
   env: { SWITCHBOARD_AGENTCORE_MODE: 'emulated' },

@@ -1,9 +1,9 @@
 import { credentials } from '@grpc/grpc-js';
 import { v1 } from '@google-cloud/aiplatform';
-import { turnStreamCallOptions, type VertexEmulator, type VertexTarget } from '#providers/vertex';
-import type { ConformanceFixture } from './conformance-fixture.js';
+import { turnStreamCallOptions, type VertexEmulator, type VertexTarget } from './index.js';
+import type { ConformanceFixture } from '#libs/provider-kit';
 
-export const vertexFixture: ConformanceFixture = {
+export const vertexFixture: ConformanceFixture<'vertex'> = {
   provider: 'vertex',
   controls(emulator) {
     const vertex = emulator as VertexEmulator;

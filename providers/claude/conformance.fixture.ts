@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { ClaudeEmulator, ClaudeTarget } from '#providers/claude';
-import type { ConformanceFixture } from './conformance-fixture.js';
+import type { ClaudeEmulator, ClaudeTarget } from './index.js';
+import type { ConformanceFixture } from '#libs/provider-kit';
 
-export const claudeFixture: ConformanceFixture = {
+export const claudeFixture: ConformanceFixture<'claude'> = {
   provider: 'claude',
   controls(emulator) {
     const claude = emulator as ClaudeEmulator;

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
-import { FoundryClients, type FoundryEmulator, type FoundryTarget } from '#providers/foundry';
-import type { ConformanceFixture } from './conformance-fixture.js';
+import { FoundryClients, type FoundryEmulator, type FoundryTarget } from './index.js';
+import type { ConformanceFixture } from '#libs/provider-kit';
 
 const benchToken = { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3600_000 }) };
 
-export const foundryFixture: ConformanceFixture = {
+export const foundryFixture: ConformanceFixture<'foundry'> = {
   provider: 'foundry',
   controls(emulator) {
     const foundry = emulator as FoundryEmulator;

@@ -1,26 +1,30 @@
 import type { ProviderId } from '#libs/runtime-spec';
 
 /**
- * What a provider contributes to the conformance suite: how to drive faults
- * on its emulator (the one the broker under test started in-process).
+ * What a runtime contributes to the conformance suite (test/conformance): how
+ * to drive faults on its emulator (the one the broker under test started
+ * in-process). It lives in the runtime's folder (`conformance.fixture.ts`)
+ * and its module points at it (`RuntimeModule.conformance`), so a registered
+ * runtime without one does not compile. Test-only: the broker never loads it.
  *
  * Every emulator's deterministic agent follows two conventions the suite
  * relies on: a reply to turn N contains turn N−1's user text verbatim (state
  * continuity), and a message containing the word "tool" makes the agent call
  * a tool (tool.call then tool.result).
  */
-export interface ConformanceFixture {
-  provider: ProviderId;
-  /** Extra broker environment for this provider (mode overrides and the like). */
+export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
+  /** The runtime's id (`provider` as the API names it in the requests the suite makes). */
+  provider: Id;
+  /** Extra broker environment for this runtime (mode overrides and the like). */
   env?: Record<string, string>;
   controls(emulator: unknown): EmulatorControls;
   /**
    * The bench baseline: the same session and turn run straight from the
-   * provider's SDK to the emulator, without the broker. The bench's broker
+   * runtime's SDK to the emulator, without the broker. The bench's broker
    * runs in its own process, so the emulator is given by its address.
    */
   direct(emulator: EmulatorAddress, target: unknown): Promise<DirectSession>;
-  /** The demo target of the provider's emulator (fixed ids), for the bench. */
+  /** The demo target of the runtime's emulator (fixed ids), for the bench. */
   benchTarget?: unknown;
 }
 

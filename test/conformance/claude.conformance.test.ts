@@ -1,4 +1,0 @@
-import { claudeFixture } from './claude.fixture.js';
-import { runConformanceSuite } from './conformance-suite.js';
-
-runConformanceSuite(claudeFixture);

@@ -1,4 +1,0 @@
-import { foundryFixture } from './foundry.fixture.js';
-import { runConformanceSuite } from './conformance-suite.js';
-
-runConformanceSuite(foundryFixture);
