@@ -193,6 +193,8 @@ export class ClaudeAdapter implements RuntimeAdapter {
       const raw = await this.client.beta.sessions.retrieve(sessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
       return claudeSessionSchema.parse(raw).usage;
     } catch (error) {
+      // The broker gave up on the turn: no usage to report (the outer handler turns this into its error).
+      if (signal.aborted) throw error;
       this.log.warn(
         { provider: 'claude', providerSessionId: sessionId, err: error },
         'could not read the session usage after the turn: the turn is metered with the usage its stream showed, and the next turn catches up',
