@@ -23,6 +23,24 @@ export type ContentPart = { type: 'text'; text: string };
 export interface TurnUsage {
   inputTokens: number;
   outputTokens: number;
+  /**
+   * Prompt-cache reads: input tokens served from the provider's prompt cache,
+   * NOT included in `inputTokens` (Anthropic's usage semantics: input,
+   * cache reads and cache writes are disjoint and add up to the prompt).
+   * Absent when the provider reports no cache use.
+   */
+  cacheReadInputTokens?: number;
+  /**
+   * Prompt-cache writes: input tokens written to the prompt cache (every
+   * lifetime), NOT included in `inputTokens`. Absent when none were reported.
+   */
+  cacheCreationInputTokens?: number;
+  /**
+   * Of `cacheCreationInputTokens`, those written with a one-hour lifetime,
+   * priced above the default (five-minute) writes. Absent means all writes
+   * were five-minute ones.
+   */
+  cacheCreation1hInputTokens?: number;
   /** Active (billed) seconds the provider reported for this turn, if it reports them. */
   providerActiveSeconds?: number;
   vcpuSeconds?: number;

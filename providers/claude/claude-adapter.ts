@@ -15,7 +15,8 @@ import {
 import { toRuntimeError } from './claude-errors.js';
 import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
 import type { ClaudeTarget } from './claude-target.js';
-import { claudeSessionSchema, type ClaudeSessionUsage } from './claude-wire.js';
+import { cumulativeOf, newestOf, turnUsageBetween, zeroUsage, type CumulativeUsage } from './claude-usage.js';
+import { claudeSessionSchema } from './claude-wire.js';
 
 export interface ClaudeAdapterOptions {
   apiKey: string;
@@ -45,10 +46,8 @@ const orphanSearchPages = 5;
 
 /** Cumulative session usage at the end of the last turn: the baseline for the next turn's delta. */
 interface ClaudeSessionState extends Record<string, unknown> {
-  usage: { input_tokens: number; output_tokens: number; active_seconds: number };
+  usage: CumulativeUsage;
 }
-
-const zeroUsage = { input_tokens: 0, output_tokens: 0, active_seconds: 0 };
 
 /**
  * Claude Managed Agents through `client.beta.sessions.*` of @anthropic-ai/sdk.
@@ -121,7 +120,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
     // an earlier message must not start (and its idle end) this turn.
     const isOurEcho = echoMatcher(sent, sentContent);
     let reachedOurMessage = false;
-    let usage: ClaudeSessionUsage = { ...baseline };
+    // The newest `session.usage` snapshot streamed during this turn, if any: the docs promise none per turn.
+    let streamed: CumulativeUsage | undefined;
+    let activeReported = false;
     try {
       for await (const raw of stream) {
         if (!reachedOurMessage) {
@@ -135,27 +136,24 @@ export class ClaudeAdapter implements RuntimeAdapter {
             yield step.event;
             break;
           case 'usage':
-            usage = step.usage;
+            streamed = cumulativeOf(step.usage, streamed ?? baseline);
+            activeReported ||= step.usage.active_seconds !== undefined;
             break;
           case 'failed':
             yield { type: 'turn.error', code: step.code, message: step.message };
             return;
           case 'gone':
             throw new RuntimeError('not_found', 'the Claude session was terminated or deleted', { turnAccepted: true });
-          case 'idle':
+          case 'idle': {
+            const read = await this.sessionUsage(sessionId, request.signal);
+            const now = newestOf(baseline, newestOf(streamed ?? baseline, read ? cumulativeOf(read, baseline) : baseline));
             yield {
               type: 'turn.end',
-              usage: {
-                inputTokens: Math.max(0, usage.input_tokens - baseline.input_tokens),
-                outputTokens: Math.max(0, usage.output_tokens - baseline.output_tokens),
-                providerActiveSeconds:
-                  usage.active_seconds === undefined ? undefined : Math.max(0, usage.active_seconds - baseline.active_seconds),
-              },
-              state: {
-                usage: { input_tokens: usage.input_tokens, output_tokens: usage.output_tokens, active_seconds: usage.active_seconds ?? baseline.active_seconds },
-              } satisfies ClaudeSessionState,
+              usage: turnUsageBetween(baseline, now, activeReported || read?.active_seconds !== undefined),
+              state: { usage: now } satisfies ClaudeSessionState,
             };
             return;
+          }
           case 'ignore':
             this.log.debug({ provider: 'claude', eventType: step.type }, 'event not in the portable stream');
         }
@@ -172,6 +170,29 @@ export class ClaudeAdapter implements RuntimeAdapter {
       stream.controller.abort();
       // A turn we gave up on keeps running (and billing) at Claude: interrupt it.
       if (request.signal.aborted) await this.interrupt(sessionId);
+    }
+  }
+
+  /**
+   * The session's cumulative usage, read once the turn is idle: the
+   * authoritative figure (`session.usage` events are periodic snapshots,
+   * not one per turn). Undefined when the read fails: the turn still
+   * completes with what the stream showed, and since the baseline then
+   * stays behind, the next turn's read books the rest. Nothing is lost,
+   * only attributed one turn late.
+   */
+  private async sessionUsage(sessionId: string, signal: AbortSignal) {
+    try {
+      const raw = await this.client.beta.sessions.retrieve(sessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      return claudeSessionSchema.parse(raw).usage;
+    } catch (error) {
+      // The broker gave up on the turn: no usage to report (the outer handler turns this into its error).
+      if (signal.aborted) throw error;
+      this.log.warn(
+        { provider: 'claude', providerSessionId: sessionId, err: error },
+        'could not read the session usage after the turn: the turn is metered with the usage its stream showed, and the next turn catches up',
+      );
+      return undefined;
     }
   }
 

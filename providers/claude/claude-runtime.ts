@@ -35,6 +35,10 @@ export const claudeRuntime = defineRuntime({
     { unit: 'session-hour', unitPrice: '0.08', source: 'https://www.anthropic.com/pricing (Claude Managed Agents, per session-hour of running time)', effectiveDate: '2025-11-21' },
     { unit: 'input-mtok', unitPrice: '3', source: 'https://www.anthropic.com/pricing (Claude Sonnet 4.5 input, per million tokens)', effectiveDate: '2025-11-21' },
     { unit: 'output-mtok', unitPrice: '15', source: 'https://www.anthropic.com/pricing (Claude Sonnet 4.5 output, per million tokens)', effectiveDate: '2025-11-21' },
+    // Prompt caching (migration PromptCachePrices): 0.1×, 1.25× and 2× the input price.
+    { unit: 'cache-read-mtok', unitPrice: '0.3', source: 'https://platform.claude.com/docs/en/about-claude/pricing (prompt caching: cache hits and refreshes, 0.1 × base input; Claude Sonnet 4.5 $0.30 per million tokens)', effectiveDate: '2026-12-03' },
+    { unit: 'cache-write-5m-mtok', unitPrice: '3.75', source: 'https://platform.claude.com/docs/en/about-claude/pricing (prompt caching: 5-minute cache writes, 1.25 × base input; Claude Sonnet 4.5 $3.75 per million tokens)', effectiveDate: '2026-12-03' },
+    { unit: 'cache-write-1h-mtok', unitPrice: '6', source: 'https://platform.claude.com/docs/en/about-claude/pricing (prompt caching: 1-hour cache writes, 2 × base input; Claude Sonnet 4.5 $6 per million tokens)', effectiveDate: '2026-12-03' },
   ],
   async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.apiKey !== undefined, config.runtimes.emulators);

@@ -9,9 +9,21 @@ import { z } from 'zod';
 const text = z.object({ type: z.literal('text'), text: z.string() });
 const contentBlock = z.union([text, z.looseObject({ type: z.string() })]);
 
+/**
+ * `BetaManagedAgentsSessionUsage` (the session's `usage`) and the
+ * `session.usage` event's snapshot: cumulative over the session. Input,
+ * cache reads and cache writes are disjoint; writes come by cache lifetime.
+ */
 export const sessionUsageSchema = z.looseObject({
   input_tokens: z.number().nonnegative().default(0),
   output_tokens: z.number().nonnegative().default(0),
+  cache_read_input_tokens: z.number().nonnegative().default(0),
+  cache_creation: z
+    .looseObject({
+      ephemeral_5m_input_tokens: z.number().nonnegative().default(0),
+      ephemeral_1h_input_tokens: z.number().nonnegative().default(0),
+    })
+    .nullish(),
   active_seconds: z.number().nonnegative().optional(),
 });
 export type ClaudeSessionUsage = z.infer<typeof sessionUsageSchema>;

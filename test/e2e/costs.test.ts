@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import type { HttpClient } from '../support/http-client.js';
 import { brokerClaims, describeFocusReport, parseFocusCsv, parseFocusJsonl, textRow, toFixed30, validateFocus, type FocusRow } from '../data/focus-validator.js';
@@ -28,15 +29,31 @@ import { brokerClaims, describeFocusReport, parseFocusCsv, parseFocusJsonl, text
 
 const testPrices = (provider: string) =>
   provider === 'claude'
-    ? { 'session-hour': '36', 'input-mtok': '10000', 'output-mtok': '20000' }
+    ? { 'session-hour': '36', 'input-mtok': '10000', 'output-mtok': '20000', 'cache-read-mtok': '1000', 'cache-write-5m-mtok': '12500', 'cache-write-1h-mtok': '20000' }
     : { 'vcpu-hour': '36', 'gib-hour': '3.6', 'input-mtok': '1000', 'output-mtok': '2000' };
 const allProviders = ['claude', 'agentcore', 'foundry', 'vertex'];
-const units: Record<string, { divisor: bigint; column: 'active' | 'vcpu' | 'gib' | 'input' | 'output' }> = {
+type QuantityColumn = 'active' | 'vcpu' | 'gib' | 'input' | 'output' | 'cacheRead' | 'cacheWrite5m' | 'cacheWrite1h';
+const units: Record<string, { divisor: bigint; column: QuantityColumn }> = {
   'session-hour': { divisor: 3600n, column: 'active' },
   'vcpu-hour': { divisor: 3600n, column: 'vcpu' },
   'gib-hour': { divisor: 3600n, column: 'gib' },
   'input-mtok': { divisor: 1_000_000n, column: 'input' },
   'output-mtok': { divisor: 1_000_000n, column: 'output' },
+  'cache-read-mtok': { divisor: 1_000_000n, column: 'cacheRead' },
+  'cache-write-5m-mtok': { divisor: 1_000_000n, column: 'cacheWrite5m' },
+  'cache-write-1h-mtok': { divisor: 1_000_000n, column: 'cacheWrite1h' },
+};
+
+/** FOCUS SkuMeter, ConsumedUnit and PricingUnit per charge type: cache reads and writes are meters of their own, not input tokens. */
+const focusUnits: Record<string, [string, string, string]> = {
+  'session-hour': ['Session Hours', 'Seconds', 'Hours'],
+  'vcpu-hour': ['vCPU Hours', 'vCPU-Seconds', 'vCPU-Hours'],
+  'gib-hour': ['Memory GiB Hours', 'GiB-Seconds', 'GiB-Hours'],
+  'input-mtok': ['Input Tokens', 'Tokens', '1000000 Tokens'],
+  'output-mtok': ['Output Tokens', 'Tokens', '1000000 Tokens'],
+  'cache-read-mtok': ['Cache Read Input Tokens', 'Tokens', '1000000 Tokens'],
+  'cache-write-5m-mtok': ['Cache Write Input Tokens 5 Minutes', 'Tokens', '1000000 Tokens'],
+  'cache-write-1h-mtok': ['Cache Write Input Tokens 1 Hour', 'Tokens', '1000000 Tokens'],
 };
 
 /** Decimal text → bigint of 10^-30, and back (trailing zeros dropped). */
@@ -67,7 +84,8 @@ interface ScriptedTurn {
   wallMs: number;
   startedAt: Date;
   endedAt: Date;
-  quantities: Record<'active' | 'vcpu' | 'gib' | 'input' | 'output', string | null>;
+  providerSessionId: string;
+  quantities: Record<QuantityColumn, string | null>;
 }
 
 /** Expected cost of one turn per unit (10^-30 USD), by the documented rule. */
@@ -133,20 +151,26 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
           turns.push({
             provider, user, sessionId: session.json.id, turnId: turn.json.turn.id, input, wallMs,
             inputTokens: turn.json.turn.usage.inputTokens, outputTokens: turn.json.turn.usage.outputTokens,
-            startedAt: new Date(0), endedAt: new Date(0), quantities: { active: null, vcpu: null, gib: null, input: null, output: null },
+            startedAt: new Date(0), endedAt: new Date(0), providerSessionId: '',
+            quantities: { active: null, vcpu: null, gib: null, input: null, output: null, cacheRead: null, cacheWrite5m: null, cacheWrite1h: null },
           });
         }
       }
     }
-    // What the adapters reported, as stored on the turn rows by the turn flow.
+    // What the adapters reported, as stored on the turn rows by the turn flow. The turn rows do not keep
+    // prompt-cache tokens: those come from the meter records, checked against the Claude emulator's own
+    // session totals in a test below, so they are inputs the provider vouches for.
     const rows = await sb.broker.database.database.inTenant(tenant.tenantId, (manager) =>
-      manager.query<Array<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null }>>(
-        `SELECT id, started_at, ended_at, duration_ms, provider_active_seconds::text, vcpu_seconds::text, gib_seconds::text FROM turns WHERE id = ANY($1)`,
+      manager.query<Array<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null; provider_session_id: string; cache_read: string; cache_write_5m: string; cache_write_1h: string }>>(
+        `SELECT t.id, t.started_at, t.ended_at, t.duration_ms, t.provider_active_seconds::text, t.vcpu_seconds::text, t.gib_seconds::text, s.provider_session_id,
+           m.cache_read_input_tokens::text AS cache_read, m.cache_creation_5m_input_tokens::text AS cache_write_5m, m.cache_creation_1h_input_tokens::text AS cache_write_1h
+         FROM turns t JOIN sessions s ON s.id = t.session_id JOIN meter_records m ON m.turn_id = t.id WHERE t.id = ANY($1)`,
         [turns.map((turn) => turn.turnId)],
       ),
     );
     for (const turn of turns) {
       const row = rows.find((candidate) => candidate.id === turn.turnId)!;
+      turn.providerSessionId = row.provider_session_id;
       turn.startedAt = row.started_at;
       turn.endedAt = row.ended_at;
       turn.quantities = {
@@ -155,6 +179,9 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
         gib: row.gib_seconds,
         input: String(turn.inputTokens),
         output: String(turn.outputTokens),
+        cacheRead: row.cache_read,
+        cacheWrite5m: row.cache_write_5m,
+        cacheWrite1h: row.cache_write_1h,
       };
     }
     dayEnd = new Date(Date.now() + 1000).toISOString();
@@ -174,6 +201,25 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
       const reportedMs = Number(turn.quantities.active) * 1000;
       assert.ok(reportedMs >= plannedMs && reportedMs <= plannedMs + turn.wallMs + 1, `${reportedMs} ms for planned ${plannedMs} ms within ${turn.wallMs} ms`);
     }
+  });
+
+  test('Claude prompt-cache tokens are metered per turn and add up to what the Claude session reports', async () => {
+    const emulator = sb.broker.runtimes.emulator<{ url: string }>('claude')!;
+    const claude = new Anthropic({ apiKey: 'sk-ant-test', baseURL: emulator.url, maxRetries: 0 });
+    const claudeTurns = turns.filter((turn) => turn.provider === 'claude');
+    for (const providerSessionId of new Set(claudeTurns.map((turn) => turn.providerSessionId))) {
+      const sessionTurns = claudeTurns.filter((turn) => turn.providerSessionId === providerSessionId);
+      const { usage } = await claude.beta.sessions.retrieve(providerSessionId);
+      const sum = (column: QuantityColumn | 'input' | 'output') => sessionTurns.reduce((total, turn) => total + Number(turn.quantities[column]), 0);
+      assert.equal(sum('input'), usage.input_tokens);
+      assert.equal(sum('output'), usage.output_tokens);
+      assert.equal(sum('cacheRead'), usage.cache_read_input_tokens);
+      assert.equal(sum('cacheWrite5m'), usage.cache_creation?.ephemeral_5m_input_tokens);
+      assert.equal(sum('cacheWrite1h'), usage.cache_creation?.ephemeral_1h_input_tokens);
+    }
+    // The emulator's first turn writes the cache; a second turn in the session reads it.
+    assert.ok(claudeTurns.every((turn) => Number(turn.quantities.cacheWrite5m) > 0));
+    assert.ok(claudeTurns.some((turn) => Number(turn.quantities.cacheRead) > 0));
   });
 
   test('the summary matches the hand computation for every grouping', async () => {
@@ -250,6 +296,7 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
         const basis = unit === 'session-hour' ? 'provider-reported' : unit.endsWith('mtok') ? 'provider-reported' : 'estimated';
         assert.equal(row.x_CostBasis, basis, `${row.SkuId} basis`);
         assert.equal(row.ListUnitPrice, testPrices(turn.provider)[unit as keyof ReturnType<typeof testPrices>]);
+        assert.deepEqual([row.SkuMeter, row.ConsumedUnit, row.PricingUnit], focusUnits[unit], `${row.SkuId} meter and units`);
         assert.equal(row.SkuPriceId, `${row.SkuId}/v${originalVersion}`);
         for (const cost of ['EffectiveCost', 'ListCost', 'ContractedCost']) assert.equal(row[cost], row.BilledCost);
       }
@@ -270,6 +317,7 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
         assertMoney(text30(got.cost), want.cost, key);
       }
       assert.ok(providers.every((provider) => rows.some((row) => row.SkuId!.startsWith(`${provider}/`))), 'every runtime is in the export');
+      for (const sku of ['claude/cache-read-mtok', 'claude/cache-write-5m-mtok']) assert.ok(rows.some((row) => row.SkuId === sku), `${sku} lines are in the export`);
     });
   }
 

@@ -52,19 +52,23 @@ test('a turn streams from status_running to status_idle, with deltas that add up
 
   const [spanEnd] = only(events, 'span.model_request_end');
   assert.equal(spanEnd.model_request_start_id, only(events, 'span.model_request_start')[0].id);
-  assert.deepEqual(spanEnd.model_usage, { input_tokens: 44, output_tokens: 12, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+  // The deterministic agent's 44-token prompt: the first request of a session writes it to the cache, but for the 4
+  // tokens after the breakpoint; nothing was cached before it to read.
+  assert.deepEqual(spanEnd.model_usage, { input_tokens: 4, output_tokens: 12, cache_creation_input_tokens: 40, cache_read_input_tokens: 0 });
   assert.deepEqual(only(events, 'session.status_idle')[0].stop_reason, { type: 'end_turn' });
 
   const session = await client.beta.sessions.retrieve(sessionId);
   assert.equal(session.status, 'idle');
-  assert.equal(session.usage.input_tokens, 44);
+  assert.equal(session.usage.input_tokens, 4);
   assert.equal(session.usage.output_tokens, 12);
+  assert.equal(session.usage.cache_read_input_tokens, 0);
+  assert.deepEqual(session.usage.cache_creation, { ephemeral_5m_input_tokens: 40, ephemeral_1h_input_tokens: 0 });
   // One model call of 12 output tokens: 400 ms + 12 × 10 ms of emulated time, plus the real time the turn took
   // (bounded by what this test measured around it, so a loaded machine cannot fail it).
   const active = session.usage.active_seconds!;
   assert.ok(active >= 0.52 && active <= 0.52 + wallSeconds + 0.01, `active_seconds ${active}, wall ${wallSeconds}`);
   assert.ok(session.stats.duration_seconds! >= session.stats.active_seconds!);
-  assert.deepEqual(only(events, 'session.usage')[0].usage.input_tokens, 44);
+  assert.deepEqual(only(events, 'session.usage')[0].usage.input_tokens, 4);
 });
 
 test('a second turn remembers the first, and usage accumulates', async () => {
@@ -74,10 +78,33 @@ test('a second turn remembers the first, and usage accumulates', async () => {
   assert.equal(only(first, 'event_delta').length, 0, 'no deltas unless asked for');
   assert.equal(replyText(second), 'Turn 2. You said: "what is my name". Earlier you said: "my name is Ada".');
 
-  const modelInput = [...first, ...second].flatMap((event) => (event.type === 'span.model_request_end' ? [event.model_usage.input_tokens] : []));
-  const [lastUsage] = only(second, 'session.usage');
-  assert.equal(lastUsage.usage.input_tokens, modelInput[0] + modelInput[1]);
-  assert.ok(modelInput[1] > modelInput[0], 'the second call reads a longer context');
+  const spans = [...first, ...second].flatMap((event) => (event.type === 'span.model_request_end' ? [event.model_usage] : []));
+  const prompt = (usage: (typeof spans)[number]) => usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+  assert.ok(prompt(spans[1]) > prompt(spans[0]), 'the second call reads a longer context');
+  // The second turn reads what the first wrote from the cache and writes only what is new; input_tokens is the uncached rest.
+  assert.equal(spans[1].cache_read_input_tokens, spans[0].cache_creation_input_tokens);
+  assert.equal(spans[1].cache_creation_input_tokens, prompt(spans[1]) - prompt(spans[0]));
+  assert.equal(spans[1].input_tokens, 4);
+
+  // session.usage is a periodic snapshot, not one per turn: the second turn ends without one. The session resource has the sums.
+  assert.equal(only(first, 'session.usage').length, 1);
+  assert.equal(only(second, 'session.usage').length, 0);
+  const { usage } = await client.beta.sessions.retrieve(sessionId);
+  const sum = (field: 'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_input_tokens') => spans.reduce((total, span) => total + span[field], 0);
+  assert.equal(usage.input_tokens, sum('input_tokens'));
+  assert.equal(usage.output_tokens, sum('output_tokens'));
+  assert.equal(usage.cache_read_input_tokens, sum('cache_read_input_tokens'));
+  assert.equal(usage.cache_creation?.ephemeral_5m_input_tokens, sum('cache_creation_input_tokens'));
+});
+
+test('a cache entry idle for more than five minutes has expired: the next turn writes the prompt again', async () => {
+  const sessionId = await createSession(client);
+  const [first] = only(await runTurn(client, sessionId, 'remember this'), 'span.model_request_end');
+  emulator.clock.advance(5 * 60_000 + 1);
+  const [late] = only(await runTurn(client, sessionId, 'still there?'), 'span.model_request_end');
+  assert.ok(first.model_usage.cache_creation_input_tokens > 0);
+  assert.equal(late.model_usage.cache_read_input_tokens, 0);
+  assert.ok(late.model_usage.cache_creation_input_tokens > first.model_usage.cache_creation_input_tokens, 'the whole (longer) prefix is written again');
 });
 
 test('a message that mentions a tool runs bash before replying', async () => {

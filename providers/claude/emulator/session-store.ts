@@ -1,6 +1,7 @@
 import type { EmulatorClock } from '#libs/emulator-kit';
 import { notFound } from './api-errors.js';
 import { newClaudeId } from './claude-ids.js';
+import type { PromptCacheState } from './prompt-cache.js';
 import type { SessionAgentSnapshot } from './setup-registry.js';
 
 export type SessionStatus = 'idle' | 'running' | 'rescheduling' | 'terminated';
@@ -28,7 +29,7 @@ export interface StreamListener {
   end(): void;
 }
 
-export interface SessionRecord {
+export interface SessionRecord extends PromptCacheState {
   readonly id: string;
   agent: SessionAgentSnapshot;
   readonly environmentId: string;
@@ -41,8 +42,14 @@ export interface SessionRecord {
   metadata: Record<string, string>;
   vaultIds: string[];
   budget: unknown;
+  /** Uncached input tokens, as `usage.input_tokens` counts them. */
   inputTokens: number;
   outputTokens: number;
+  cacheReadInputTokens: number;
+  /** Cache writes; all of them 5-minute ones (the emulator never writes 1-hour entries). */
+  cacheCreationInputTokens: number;
+  /** Turns that reached `session.status_idle`: every second one ends without a `session.usage` snapshot. */
+  turnsFinished: number;
   /** Emulated milliseconds spent `running` in finished turns. */
   activeMs: number;
   /** When the session last became `running`, on the emulator clock. */
@@ -70,6 +77,11 @@ export class SessionStore {
       status: 'idle',
       inputTokens: 0,
       outputTokens: 0,
+      cacheReadInputTokens: 0,
+      cacheCreationInputTokens: 0,
+      cachedPromptTokens: 0,
+      cacheExpiresAt: 0,
+      turnsFinished: 0,
       activeMs: 0,
       runningSince: null,
       events: [],

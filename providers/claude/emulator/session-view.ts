@@ -6,13 +6,18 @@ export function activeMs(session: SessionRecord, now: number): number {
   return session.activeMs + (session.runningSince === null ? 0 : now - session.runningSince);
 }
 
-/** `BetaManagedAgentsSessionUsage`, cumulative over the session. No `list_cost`: the emulator has no price list. */
+/**
+ * `BetaManagedAgentsSessionUsage`, cumulative over the session: the sums of
+ * the model requests' `model_usage` (input_tokens uncached only; cache reads
+ * and writes apart, writes by lifetime, see prompt-cache.ts). No
+ * `list_cost`: the emulator has no price list.
+ */
 export function usageSnapshot(session: SessionRecord, now: number) {
   return {
     input_tokens: session.inputTokens,
     output_tokens: session.outputTokens,
-    cache_read_input_tokens: 0,
-    cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+    cache_read_input_tokens: session.cacheReadInputTokens,
+    cache_creation: { ephemeral_5m_input_tokens: session.cacheCreationInputTokens, ephemeral_1h_input_tokens: 0 },
     active_seconds: activeMs(session, now) / 1000,
   };
 }

@@ -2,6 +2,7 @@ import { setImmediate as nextTick, setTimeout as sleep } from 'node:timers/promi
 import { countWords, type EmulatorClock, type EmulatorLogger, type EmulatorStats, type FaultPlan } from '#libs/emulator-kit';
 import { newClaudeId } from './claude-ids.js';
 import { planTurn, type ModelRequestPlan, type ModelUsage, type TurnInput } from './deterministic-agent.js';
+import { applyPromptCache } from './prompt-cache.js';
 import type { SessionEvent, SessionRecord, SessionStore } from './session-store.js';
 import { usageSnapshot } from './session-view.js';
 
@@ -37,7 +38,10 @@ const modelErrorTypes: Record<number, string> = { 429: 'model_rate_limited_error
  * Works through each session's queued `user.message` events, one turn at a
  * time, narrating each turn as the API does: `session.status_running`, a
  * model-request span per model call (tool use in between), the reply as
- * deltas then `agent.message`, `session.usage`, `session.status_idle`.
+ * deltas then `agent.message`, `session.usage` (not on every turn, see
+ * {@link TurnRunner.finishTurn}), `session.status_idle`. Each span's
+ * `model_usage` splits the prompt into uncached input, cache reads and cache
+ * writes (prompt-cache.ts).
  * Each model call moves the emulator clock forward by its planned duration,
  * and `active_seconds` is the clock time spent `running`, so it grows by the
  * turn's simulated duration (plus any time a test advances mid-turn). A
@@ -135,10 +139,12 @@ export class TurnRunner {
     const start = await emit({ type: 'span.model_request_start' });
     // The emulated world spends the call's time: timestamps and active_seconds show it, no real waiting.
     this.deps.clock.advance(request.durationMs);
-    const endSpan = (usage: ModelUsage) => {
-      session.inputTokens += usage.input_tokens;
-      session.outputTokens += usage.output_tokens;
-      const model_usage = { ...usage, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const endSpan = (planned: ModelUsage) => {
+      const model_usage = applyPromptCache(session, planned, this.deps.clock.now());
+      session.inputTokens += model_usage.input_tokens;
+      session.outputTokens += model_usage.output_tokens;
+      session.cacheReadInputTokens += model_usage.cache_read_input_tokens;
+      session.cacheCreationInputTokens += model_usage.cache_creation_input_tokens;
       return emit({ type: 'span.model_request_end', model_request_start_id: start.id, is_error: false, model_usage });
     };
     if (request.kind === 'tool_use') {
@@ -161,13 +167,19 @@ export class TurnRunner {
   /**
    * Books the turn's active time, reports usage and goes idle, all in one go
    * so an interrupt cannot land between the two closing events.
+   * `session.usage` is a periodic snapshot (the SDK's own words for
+   * `BetaManagedAgentsSessionUsageEvent`), not a per-turn report: the docs
+   * promise none at a turn's end, so every second turn of a session ends
+   * without one, and a client that bills from the stream alone undercounts.
+   * The session resource (`GET /v1/sessions/{id}`) always has the figures.
    */
   private finishTurn(session: SessionRecord, stopReason: StopReason): void {
     const { store, clock } = this.deps;
     this.stopActiveClock(session);
     session.status = 'idle';
+    session.turnsFinished += 1;
     store.touch(session);
-    store.append(session, { type: 'session.usage', usage: usageSnapshot(session, clock.now()), budget: session.budget });
+    if (session.turnsFinished % 2 === 1) store.append(session, { type: 'session.usage', usage: usageSnapshot(session, clock.now()), budget: session.budget });
     store.append(session, { type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
   }
 

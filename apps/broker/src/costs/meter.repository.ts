@@ -32,6 +32,9 @@ export interface MeterRecord {
   idleSeconds: string;
   inputTokens: number;
   outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheCreation5mInputTokens: number;
+  cacheCreation1hInputTokens: number;
   vcpuSeconds: string | null;
   gibSeconds: string | null;
   computeEstimated: boolean;
@@ -84,8 +87,10 @@ const insertTurnMeterStatement = hotStatement(
   `WITH meter AS (
      INSERT INTO meter_records (tenant_id, session_id, turn_id, user_id, agent_id, provider, principal_id, turn_status, period_start, period_end,
        active_seconds, active_basis, broker_active_seconds, provider_active_seconds, idle_seconds, input_tokens, output_tokens,
-       vcpu_seconds, gib_seconds, compute_estimated, price_book_version, cost_usd)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric)
+       vcpu_seconds, gib_seconds, compute_estimated, price_book_version, cost_usd,
+       cache_read_input_tokens, cache_creation_5m_input_tokens, cache_creation_1h_input_tokens)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric,
+       $24, $25, $26)
      RETURNING id
    ), charges AS (
      INSERT INTO meter_charges (tenant_id, meter_id, session_id, user_id, agent_id, provider, principal_id, charge_period_start, charge_period_end,
@@ -107,7 +112,7 @@ export class MeterRepository {
         record.tenantId, record.sessionId, record.turnId, record.userId, record.agentId, record.provider, record.principalId, record.turnStatus,
         record.startUs.toString(), record.endUs.toString(), record.activeSeconds, record.activeBasis, record.brokerActiveSeconds, record.providerActiveSeconds,
         record.idleSeconds, record.inputTokens, record.outputTokens, record.vcpuSeconds, record.gibSeconds, record.computeEstimated, record.priceBookVersion,
-        record.costUsd, JSON.stringify(lines.map(lineText)),
+        record.costUsd, JSON.stringify(lines.map(lineText)), record.cacheReadInputTokens, record.cacheCreation5mInputTokens, record.cacheCreation1hInputTokens,
       ]);
   }
 }

@@ -6,6 +6,7 @@ import type { Session } from '../sessions/session.repository.js';
 import { priceTurn, type CostBasis, type MeteredQuantity } from './charge-lines.js';
 import { formatDecimal, fromMetered, roundTo, sumDecimals, type Decimal } from './decimal.js';
 import { MeterRepository, type TurnWindow } from './meter.repository.js';
+import { cacheWrites, tokenQuantities } from './token-quantities.js';
 
 /** A finished turn, as the turn flow knows it when it records the end. */
 export interface FinishedTurn {
@@ -35,6 +36,8 @@ const seconds = (value: number | undefined): Decimal | undefined => (value === u
  *   priced: no runtime reports what it bills for idle time.
  * - vCPU/GiB-seconds: as the adapter reported them; `estimated` when they
  *   come from the target's configured size.
+ * - Tokens: uncached input, output, prompt-cache reads and writes (by
+ *   lifetime), each its own unit and charge line.
  */
 @Injectable()
 export class MeteringService {
@@ -56,8 +59,7 @@ export class MeteringService {
       ...(providerActive || turn.status === 'completed' ? [{ unit: 'session-hour' as const, quantity: active, basis: activeBasis }] : []),
       ...(vcpuSeconds ? [{ unit: 'vcpu-hour' as const, quantity: vcpuSeconds, basis: computeBasis }] : []),
       ...(gibSeconds ? [{ unit: 'gib-hour' as const, quantity: gibSeconds, basis: computeBasis }] : []),
-      { unit: 'input-mtok', quantity: { units: BigInt(turn.usage.inputTokens), scale: 0 }, basis: 'provider-reported' },
-      { unit: 'output-mtok', quantity: { units: BigInt(turn.usage.outputTokens), scale: 0 }, basis: 'provider-reported' },
+      ...tokenQuantities(turn.usage),
     ];
     const lines = priceTurn({ startUs: window.startUs, endUs: window.endUs, quantities, prices: window.prices });
     const idleUs = window.startUs > window.idleSinceUs ? window.startUs - window.idleSinceUs : 0n;
@@ -82,6 +84,9 @@ export class MeteringService {
         idleSeconds: formatDecimal(roundTo({ units: idleUs, scale: 6 }, 3)),
         inputTokens: turn.usage.inputTokens,
         outputTokens: turn.usage.outputTokens,
+        cacheReadInputTokens: turn.usage.cacheReadInputTokens ?? 0,
+        cacheCreation5mInputTokens: cacheWrites(turn.usage).fiveMinutes,
+        cacheCreation1hInputTokens: cacheWrites(turn.usage).oneHour,
         vcpuSeconds: vcpuSeconds ? formatDecimal(vcpuSeconds) : null,
         gibSeconds: gibSeconds ? formatDecimal(gibSeconds) : null,
         computeEstimated: turn.usage.computeEstimated ?? false,

@@ -7,7 +7,16 @@
  * FOCUS unit strings follow its Unit Format ("<plural units>",
  * "<unit>-<time unit>", "<quantity> <plural units>").
  */
-export const priceUnits = ['session-hour', 'vcpu-hour', 'gib-hour', 'input-mtok', 'output-mtok'] as const;
+export const priceUnits = [
+  'session-hour',
+  'vcpu-hour',
+  'gib-hour',
+  'input-mtok',
+  'output-mtok',
+  'cache-read-mtok',
+  'cache-write-5m-mtok',
+  'cache-write-1h-mtok',
+] as const;
 export type PriceUnit = (typeof priceUnits)[number];
 
 export interface PriceUnitDefinition {
@@ -30,6 +39,12 @@ export const priceUnitDefinitions: Record<PriceUnit, PriceUnitDefinition> = {
   'gib-hour': { label: 'memory', per: 'GiB-hour', meter: 'Memory GiB Hours', consumedUnit: 'GiB-Seconds', pricingUnit: 'GiB-Hours', divisor: 3600n, allocation: 'over-time' },
   'input-mtok': { label: 'input tokens', per: 'million input tokens', meter: 'Input Tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
   'output-mtok': { label: 'output tokens', per: 'million output tokens', meter: 'Output Tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  // Prompt caching (Claude): input tokens read from or written to the cache are
+  // not in `input-mtok` and have their own prices; writes are priced by the
+  // lifetime of the cache entry. https://platform.claude.com/docs/en/about-claude/pricing
+  'cache-read-mtok': { label: 'prompt cache reads', per: 'million cache-read input tokens', meter: 'Cache Read Input Tokens', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  'cache-write-5m-mtok': { label: 'prompt cache writes (5-minute)', per: 'million cache-write input tokens', meter: 'Cache Write Input Tokens 5 Minutes', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
+  'cache-write-1h-mtok': { label: 'prompt cache writes (1-hour)', per: 'million cache-write input tokens', meter: 'Cache Write Input Tokens 1 Hour', consumedUnit: 'Tokens', pricingUnit: '1000000 Tokens', divisor: 1_000_000n, allocation: 'at-end' },
 };
 
 /**
