@@ -1,14 +1,19 @@
 import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
-import { logger } from '../logging/logger.js';
-import { SessionEventRepository, type StoredEvent } from './session-event.repository.js';
-import type { EventType, SessionEventView } from './session.schemas.js';
+import { logger } from '../../logging/logger.js';
+import { SessionEventRepository, type StoredEvent } from '../session-event.repository.js';
+import type { EventType, SessionEventView } from '../session.schemas.js';
 
 /** A turn's events not stored yet, and the session's next free seq after them. */
 export interface PendingTranscript {
   events: StoredEvent[];
   nextSeq: number;
+}
+
+/** An event of a turn, numbered `seq` (`turn.started` is made this way by the claim, which stores it). */
+export function turnEvent(ids: { sessionId: string; turnId: string }, seq: number, type: EventType, data: Record<string, unknown>): SessionEventView {
+  return { id: newId('evt'), sessionId: ids.sessionId, turnId: ids.turnId, seq, type, at: new Date().toISOString(), data };
 }
 
 /** Intermediate events are written at the latest after this many, or this long, whichever comes first. */
@@ -39,17 +44,9 @@ export class TurnRecorder {
     this.nextSeq = firstSeq;
   }
 
-  /** The next event, numbered but not recorded (the caller stores it itself, e.g. `turn.started` with the claim). */
-  allocate(type: EventType, data: Record<string, unknown>): SessionEventView {
-    return {
-      id: newId('evt'),
-      sessionId: this.ids.sessionId,
-      turnId: this.ids.turnId,
-      seq: this.nextSeq++,
-      type,
-      at: new Date().toISOString(),
-      data,
-    };
+  /** The next event, numbered but not recorded. */
+  private allocate(type: EventType, data: Record<string, unknown>): SessionEventView {
+    return turnEvent(this.ids, this.nextSeq++, type, data);
   }
 
   /** Sends an already-stored event to the listener. */

@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { hotStatement, runHot } from '#libs/persistence';
 import type { InputPart, TurnUsage } from '#libs/runtime-spec';
-import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../costs/meter.repository.js';
+import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../../costs/meter.repository.js';
 import type { PendingTranscript } from './turn-recorder.js';
-import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../audit/audit-log.js';
+import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
 
 /** The turn's row, its `turn.started` event and its `session.accessed` audit record. */
 const insertRunningStatement = (() => {
