@@ -139,8 +139,8 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
       }
     }
     // What the adapters reported, as stored on the turn rows by the turn flow.
-    const rows = await sb.broker.database.database.inTenant(tenant.tenantId, (manager) =>
-      manager.query<Array<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null }>>(
+    const rows = await sb.broker.database.database.inTenant(tenant.tenantId, (tx) =>
+      tx.rows<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null }>(
         `SELECT id, started_at, ended_at, duration_ms, provider_active_seconds::text, vcpu_seconds::text, gib_seconds::text FROM turns WHERE id = ANY($1)`,
         [turns.map((turn) => turn.turnId)],
       ),
@@ -292,8 +292,8 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
   });
 
   test('meter records keep both clocks, idle time and the price book version', async () => {
-    const records = await sb.broker.database.database.inTenant(tenant.tenantId, (manager) =>
-      manager.query<Array<{ turn_id: string; active_seconds: string; broker_active_seconds: string; provider_active_seconds: string | null; idle_seconds: string; price_book_version: number; active_basis: string }>>(
+    const records = await sb.broker.database.database.inTenant(tenant.tenantId, (tx) =>
+      tx.rows<{ turn_id: string; active_seconds: string; broker_active_seconds: string; provider_active_seconds: string | null; idle_seconds: string; price_book_version: number; active_basis: string }>(
         `SELECT turn_id, active_seconds::text, broker_active_seconds::text, provider_active_seconds::text, idle_seconds::text, price_book_version, active_basis FROM meter_records WHERE tenant_id = $1`,
         [tenant.tenantId],
       ),

@@ -1,6 +1,5 @@
-import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import { logger } from '../../logging/logger.js';
 import { SessionEventRepository, type StoredEvent } from '../session-event.repository.js';
 import type { EventType, SessionEventView } from '../session.schemas.js';
@@ -74,14 +73,14 @@ export class TurnRecorder {
   async finish(
     type: 'turn.completed' | 'turn.failed',
     data: Record<string, unknown>,
-    work: (manager: EntityManager, transcript: PendingTranscript) => Promise<void>,
+    work: (tx: Transaction, transcript: PendingTranscript) => Promise<void>,
   ): Promise<SessionEventView> {
     this.cancelFlush();
     await this.writing;
     const event = this.allocate(type, data);
     const events = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
     this.pending = [];
-    await this.database.inTenant(this.ids.tenantId, (manager) => work(manager, { events, nextSeq: this.nextSeq }));
+    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }));
     this.listener(event);
     return event;
   }
@@ -105,7 +104,7 @@ export class TurnRecorder {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.database.inTenant(this.ids.tenantId, (manager) => new SessionEventRepository(manager).insertMany(batch, this.nextSeq));
+      await this.database.inTenant(this.ids.tenantId, (tx) => new SessionEventRepository(tx).insertMany(batch, this.nextSeq));
     } catch (error) {
       // Keep the events for the final transaction, which retries them once.
       logger.error({ err: error, sessionId: this.ids.sessionId, turnId: this.ids.turnId }, 'could not store turn events yet');
