@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { DataSource, EntityManager } from 'typeorm';
-import { keepPlansOn } from './hot-statement.js';
+import type { DataSource } from 'typeorm';
+import { ConnectionTransaction, type Transaction } from './transaction.js';
 
 /**
  * The database role every request transaction runs as. It is NOSUPERUSER and
@@ -18,7 +18,7 @@ export const applicationRole = 'switchboard_app';
  * tenant-owned table compare `tenant_id` to that setting, so a query that
  * forgets its tenant filter still sees only the tenant's rows.
  *
- * Always use the `EntityManager` passed to `work`: querying through another
+ * Always use the `Transaction` passed to `work`: querying through another
  * connection while a transaction is open deadlocks the embedded database
  * (one backend session; see shared/notes/database.md P5).
  */
@@ -32,7 +32,7 @@ export class Database {
     private readonly options: { keepPlans?: boolean } = {},
   ) {}
 
-  inTenant<T>(tenantId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  inTenant<T>(tenantId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.transaction(tenantId, 'tenant', work);
   }
 
@@ -42,7 +42,7 @@ export class Database {
    * operator's routes, and background jobs. Request handlers of a tenant
    * never use it.
    */
-  inPlatform<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  inPlatform<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.transaction('', 'platform', work);
   }
 
@@ -62,20 +62,19 @@ export class Database {
    * COMMIT (ROLLBACK when `work` throws). Every request pays this, so the
    * opening is a single simple-protocol query: its values are escaped
    * literals, since a multi-statement query cannot take parameters.
-   * `work` gets a manager bound to this connection; it runs SQL through
-   * `manager.query` (TypeORM's own transaction API is not used).
+   * `work` gets the transaction's handle on this connection (TypeORM's own
+   * transaction API is not used).
    */
-  private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (tx: Transaction) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as pg.PoolClient;
-    if (this.options.keepPlans) keepPlansOn(runner.manager, connection);
     try {
       let result: T;
       try {
         await runner.query(
           `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
         );
-        result = await work(runner.manager);
+        result = await work(new ConnectionTransaction(runner, this.dataSource, this.options.keepPlans ? connection : undefined));
       } catch (error) {
         // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
         await runner.query('ROLLBACK').catch(() => undefined);

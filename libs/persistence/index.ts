@@ -3,4 +3,5 @@ export type { EmbeddedDatabase } from './embedded-database.js';
 export { Database, applicationRole } from './database.js';
 export { runMigrations, hasPendingMigrations } from './migration-runner.js';
 export { DataDirLock } from './data-dir-lock.js';
-export { hotStatement, runHot, type HotStatement } from './hot-statement.js';
+export { hotStatement, type HotStatement } from './hot-statement.js';
+export type { Transaction } from './transaction.js';

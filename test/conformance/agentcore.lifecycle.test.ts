@@ -51,8 +51,8 @@ describe('agentcore: lifecycle, retries and truncation through the broker', () =
     assert.ok(emulator.hasMicroVm(runtimeSessionId), 'the first turn booted a microVM');
 
     // The broker's clock: its idle deadline has passed. The provider's: its idle timeout (900 s) has passed too.
-    await sb.broker.database.database.inTenant(tenantId, (manager) =>
-      manager.query(`UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE id = $1`, [session.id]),
+    await sb.broker.database.database.inTenant(tenantId, (tx) =>
+      tx.rows(`UPDATE sessions SET idle_expires_at = now() - interval '1 second' WHERE id = $1`, [session.id]),
     );
     emulator.clock.advance(901_000);
     assert.equal(emulator.hasMicroVm(runtimeSessionId), false, 'the emulator reaped the microVM');

@@ -151,6 +151,22 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.equal((await jsonTurn(session.id, 'and now?')).status, 200, 'the session is usable afterwards');
     });
 
+    test('a refusal before acceptance is problem+json in SSE mode too, and the transcript records the turn', async () => {
+      const session = (await createSession()).json;
+      controls.throttleTurns(3);
+      const refused = await app.post(`/v1/sessions/${session.id}/turns`, { input: 'hello' }, { accept: 'text/event-stream' });
+      assert.equal(refused.status, 503, refused.text);
+      assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(refused.json.code, 'provider_unavailable');
+      assert.ok(Number(refused.headers.get('retry-after')) > 0);
+      const transcript = await app.get(`/v1/sessions/${session.id}/events`);
+      assert.deepEqual(
+        transcript.json.data.map((event: { type: string }) => event.type),
+        ['turn.started', 'turn.failed'],
+      );
+      assert.equal(transcript.json.data[1].data.error.code, 'provider_unavailable');
+    });
+
     test('a session the provider lost is terminated with reason provider', async () => {
       const session = (await createSession()).json;
       controls.loseSession(session.providerSession.id);

@@ -81,8 +81,8 @@ describe('agents API (API.md §3)', () => {
     for (const call of [() => sb.as(two.keys.admin.key).get(`/v1/agents/${agent.id}`), () => sb.as(two.keys.admin.key).delete(`/v1/agents/${agent.id}`), () => sb.as(two.keys.admin.key).patch(`/v1/agents/${agent.id}`, { description: 'x' })]) {
       assert.equal((await call()).status, 404);
     }
-    const denied = await sb.broker.database.database.inTenant(two.tenantId, (manager) =>
-      manager.query<{ detail: { id: string; action: string } }[]>(`SELECT detail FROM audit_events WHERE type = 'access.denied' ORDER BY seq`),
+    const denied = await sb.broker.database.database.inTenant(two.tenantId, (tx) =>
+      tx.rows<{ detail: { id: string; action: string } }>(`SELECT detail FROM audit_events WHERE type = 'access.denied' ORDER BY seq`),
     );
     assert.deepEqual(denied.map((row) => [row.detail.id, row.detail.action]), [[agent.id, 'get'], [agent.id, 'delete'], [agent.id, 'update']]);
     await app.delete(`/v1/sessions/${session.id}`);

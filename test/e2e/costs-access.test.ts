@@ -104,7 +104,7 @@ describe('costs: access, isolation and the price book', () => {
   test('meter rows are append-only, even for the tenant that owns them', async () => {
     const { database } = sb.broker.database;
     for (const statement of [`UPDATE meter_charges SET cost = 0`, `DELETE FROM meter_records`, `UPDATE prices SET unit_price = 0`]) {
-      await assert.rejects(database.inTenant(one.tenantId, (manager) => manager.query(statement)), statement);
+      await assert.rejects(database.inTenant(one.tenantId, (tx) => tx.rows(statement)), statement);
     }
     await assert.rejects(database.dataSource.query(`DELETE FROM meter_charges WHERE tenant_id = $1`, [one.tenantId]), /append-only/, 'the trigger stops even the schema owner');
   });

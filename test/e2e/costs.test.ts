@@ -160,8 +160,8 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
     // What the adapters reported, as stored on the turn rows by the turn flow. The turn rows do not keep
     // prompt-cache tokens: those come from the meter records, checked against the Claude emulator's own
     // session totals in a test below, so they are inputs the provider vouches for.
-    const rows = await sb.broker.database.database.inTenant(tenant.tenantId, (manager) =>
-      manager.query<Array<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null; provider_session_id: string; cache_read: string; cache_write_5m: string; cache_write_1h: string }>>(
+    const rows = await sb.broker.database.database.inTenant(tenant.tenantId, (tx) =>
+      tx.rows<{ id: string; started_at: Date; ended_at: Date; duration_ms: number; provider_active_seconds: string | null; vcpu_seconds: string | null; gib_seconds: string | null; provider_session_id: string; cache_read: string; cache_write_5m: string; cache_write_1h: string }>(
         `SELECT t.id, t.started_at, t.ended_at, t.duration_ms, t.provider_active_seconds::text, t.vcpu_seconds::text, t.gib_seconds::text, s.provider_session_id,
            m.cache_read_input_tokens::text AS cache_read, m.cache_creation_5m_input_tokens::text AS cache_write_5m, m.cache_creation_1h_input_tokens::text AS cache_write_1h
          FROM turns t JOIN sessions s ON s.id = t.session_id JOIN meter_records m ON m.turn_id = t.id WHERE t.id = ANY($1)`,
@@ -340,8 +340,8 @@ describe('costs: a scripted day on every runtime, to the cent', () => {
   });
 
   test('meter records keep both clocks, idle time and the price book version', async () => {
-    const records = await sb.broker.database.database.inTenant(tenant.tenantId, (manager) =>
-      manager.query<Array<{ turn_id: string; active_seconds: string; broker_active_seconds: string; provider_active_seconds: string | null; idle_seconds: string; price_book_version: number; active_basis: string }>>(
+    const records = await sb.broker.database.database.inTenant(tenant.tenantId, (tx) =>
+      tx.rows<{ turn_id: string; active_seconds: string; broker_active_seconds: string; provider_active_seconds: string | null; idle_seconds: string; price_book_version: number; active_basis: string }>(
         `SELECT turn_id, active_seconds::text, broker_active_seconds::text, provider_active_seconds::text, idle_seconds::text, price_book_version, active_basis FROM meter_records WHERE tenant_id = $1`,
         [tenant.tenantId],
       ),

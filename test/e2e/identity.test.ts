@@ -79,8 +79,8 @@ describe('identity and roles', () => {
     );
     assert.equal((await sb.as(b.keys.app.key, { 'x-end-user': 'u' }).get('/v1/me')).status, 200, 'the foreign key still works');
 
-    const denied = await sb.broker.database.database.inTenant(a.tenantId, (manager) =>
-      manager.query(`SELECT type, request_id, actor_id, detail FROM audit_events WHERE type = 'access.denied' ORDER BY seq`),
+    const denied = await sb.broker.database.database.inTenant(a.tenantId, (tx) =>
+      tx.rows<{ type: string; request_id: string; actor_id: string; detail: { id: string } }>(`SELECT type, request_id, actor_id, detail FROM audit_events WHERE type = 'access.denied' ORDER BY seq`),
     );
     assert.equal(denied.length, 2);
     assert.equal(denied[0].detail.id, b.keys.app.id);

@@ -72,8 +72,8 @@ describe('session isolation between users and tenants', () => {
           assert.equal(response.status, 404, `${caller.label} → ${route.name} on ${owner.label}`);
           assert.equal(response.json.code, 'not_found');
           assert.equal(response.json.detail, missing.json.detail, 'indistinguishable from a missing session');
-          const [denial] = await sb.broker.database.database.inTenant(caller.tenantId, (manager) =>
-            manager.query<Array<{ user_id: string; actor_kind: string; actor_id: string; session_id: string; tenant_id: string }>>(
+          const [denial] = await sb.broker.database.database.inTenant(caller.tenantId, (tx) =>
+            tx.rows<{ user_id: string; actor_kind: string; actor_id: string; session_id: string; tenant_id: string }>(
               `SELECT user_id, actor_kind, actor_id, session_id, tenant_id FROM audit_events WHERE type = 'access.denied' AND request_id = $1`,
               [response.headers.get('x-request-id')],
             ),

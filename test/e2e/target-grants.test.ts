@@ -88,8 +88,8 @@ describe('targets: endpoint discipline and per-tenant grants', () => {
     const name = uniqueName('legacy');
     const target = { ...foundryEmulator().demoTarget, projectEndpoint: `https://127.0.0.1:${httpsPort}/api/projects/demo` };
     // As a broker before this version stored it (its schema accepted any https host).
-    await sb.broker.database.database.inTenant(tenantId, (manager) =>
-      manager.query(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, $3, 'foundry', $4)`, [agentId, tenantId, name, { foundry: target }]),
+    await sb.broker.database.database.inTenant(tenantId, (tx) =>
+      tx.rows(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, $3, 'foundry', $4)`, [agentId, tenantId, name, { foundry: target }]),
     );
     const session = await sb.as(keys.app.key, { 'x-end-user': 'u-1' }).post('/v1/sessions', { agent: name });
     assert.equal(session.status, 403, session.text);

@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hotStatement, runHot } from '#libs/persistence';
+import { hotStatement } from '#libs/persistence';
 import { createTenantWithKeys, startTestBroker, type TestBroker } from '../support/test-broker.js';
 
 const probe = hotStatement('test_probe', `SELECT current_setting('app.tenant_id') AS tenant, $1::int + 1 AS next`);
@@ -23,18 +23,18 @@ describe('hot statements', () => {
 
   test('run in the tenant transaction and return rows, for reads and for writes with RETURNING', async () => {
     const database = sb.broker.database.database;
-    const [read] = await database.inTenant(tenantId, (manager) => runHot<{ tenant: string; next: number }>(manager, probe, [41]));
+    const [read] = await database.inTenant(tenantId, (tx) => tx.hot<{ tenant: string; next: number }>(probe, [41]));
     assert.deepEqual(read, { tenant: tenantId, next: 42 });
     // An UPDATE, which TypeORM would answer as [rows, count]: rows here too.
-    const written = await database.inTenant(tenantId, (manager) => runHot<{ tenant_id: string }>(manager, probeWrite, ['app']));
+    const written = await database.inTenant(tenantId, (tx) => tx.hot<{ tenant_id: string }>(probeWrite, ['app']));
     assert.deepEqual(written, [{ tenant_id: tenantId }]);
   });
 
   test('are prepared (and kept) on PostgreSQL only', async () => {
     const database = sb.broker.database.database;
-    const prepared = await database.inTenant(tenantId, async (manager) => {
-      await runHot(manager, probe, [1]);
-      const rows = await manager.query<{ name: string }[]>(`SELECT name FROM pg_prepared_statements WHERE name = $1`, [probe.name]);
+    const prepared = await database.inTenant(tenantId, async (tx) => {
+      await tx.hot(probe, [1]);
+      const rows = await tx.rows<{ name: string }>(`SELECT name FROM pg_prepared_statements WHERE name = $1`, [probe.name]);
       return rows.length > 0;
     });
     assert.equal(prepared, sb.broker.database.embedded === undefined, 'named on PostgreSQL, unnamed on the embedded database');

@@ -16,8 +16,8 @@ describe('migration PromptCachePrices', () => {
   after(() => sb.close());
 
   test('adds a version with every earlier price and the three Claude cache prices', async () => {
-    const rows = await sb.broker.database.database.inPlatform((manager) =>
-      manager.query<Array<{ version: number; provider: string; unit: string; unit_price: string }>>(
+    const rows = await sb.broker.database.database.inPlatform((tx) =>
+      tx.rows<{ version: number; provider: string; unit: string; unit_price: string }>(
         `SELECT p.version, p.provider, p.unit, p.unit_price::text FROM prices p
          WHERE p.version IN (SELECT version FROM price_book_versions WHERE note LIKE '%PromptCachePrices%' UNION SELECT version - 1 FROM price_book_versions WHERE note LIKE '%PromptCachePrices%')
          ORDER BY p.provider, p.unit`,

@@ -18,13 +18,13 @@ describe('row-level security', () => {
     b = await createTenantWithKeys(sb, ['app', 'auditor']);
     // Rows in a second tenant-owned table for both tenants.
     for (const tenant of [a, b]) {
-      await sb.broker.database.database.inTenant(tenant.tenantId, async (manager) => {
+      await sb.broker.database.database.inTenant(tenant.tenantId, async (tx) => {
         const agentId = newId('agt');
-        await manager.query(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, 'agent', 'claude', '{}')`, [
+        await tx.rows(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, 'agent', 'claude', '{}')`, [
           agentId,
           tenant.tenantId,
         ]);
-        await manager.query(
+        await tx.rows(
           `INSERT INTO sessions (id, tenant_id, user_id, agent_id, provider, status, idle_timeout_seconds, max_lifetime_seconds)
            VALUES ($1, $2, 'u-1', $3, 'claude', 'idle', 900, 28800)`,
           [newId('ses'), tenant.tenantId, agentId],
@@ -39,8 +39,8 @@ describe('row-level security', () => {
   test('an unfiltered query sees only the current tenant', async () => {
     for (const table of ['api_keys', 'agents', 'sessions', 'audit_events', 'tenants']) {
       const column = table === 'tenants' ? 'id' : 'tenant_id';
-      const rows = await database().inTenant(a.tenantId, (manager) =>
-        manager.query<{ tenant: string }[]>(`SELECT DISTINCT ${column} AS tenant FROM ${table}`),
+      const rows = await database().inTenant(a.tenantId, (tx) =>
+        tx.rows<{ tenant: string }>(`SELECT DISTINCT ${column} AS tenant FROM ${table}`),
       );
       assert.deepEqual(
         rows.map((row) => row.tenant),
@@ -51,16 +51,16 @@ describe('row-level security', () => {
   });
 
   test('the transaction runs as a role RLS applies to', async () => {
-    const [role] = await database().inTenant(a.tenantId, (manager) =>
-      manager.query(`SELECT current_user AS name, r.rolsuper AS super, r.rolbypassrls AS bypass FROM pg_roles r WHERE r.rolname = current_user`),
+    const [role] = await database().inTenant(a.tenantId, (tx) =>
+      tx.rows(`SELECT current_user AS name, r.rolsuper AS super, r.rolbypassrls AS bypass FROM pg_roles r WHERE r.rolname = current_user`),
     );
     assert.deepEqual(role, { name: 'switchboard_app', super: false, bypass: false });
   });
 
   test('writing a row for another tenant is refused by the database', async () => {
     await assert.rejects(
-      database().inTenant(a.tenantId, (manager) =>
-        manager.query(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, 'sneaky', 'claude', '{}')`, [
+      database().inTenant(a.tenantId, (tx) =>
+        tx.rows(`INSERT INTO agents (id, tenant_id, name, default_provider, targets) VALUES ($1, $2, 'sneaky', 'claude', '{}')`, [
           newId('agt'),
           b.tenantId,
         ]),
@@ -70,9 +70,9 @@ describe('row-level security', () => {
   });
 
   test("updates cannot reach another tenant's rows", async () => {
-    const result = await database().inTenant(a.tenantId, (manager) => manager.query(`UPDATE sessions SET metadata = '{"hacked":true}'`));
-    assert.equal(result[1], 1, 'only tenant A’s one session was updated');
-    const [bSession] = await database().inTenant(b.tenantId, (manager) => manager.query(`SELECT metadata FROM sessions`));
+    const updated = await database().inTenant(a.tenantId, (tx) => tx.count(`UPDATE sessions SET metadata = '{"hacked":true}'`));
+    assert.equal(updated, 1, 'only tenant A’s one session was updated');
+    const [bSession] = await database().inTenant(b.tenantId, (tx) => tx.rows<{ metadata: unknown }>(`SELECT metadata FROM sessions`));
     assert.deepEqual(bSession.metadata, {});
   });
 
@@ -85,7 +85,7 @@ describe('row-level security', () => {
   });
 
   test('the request role cannot change or delete audit rows', async () => {
-    await assert.rejects(database().inTenant(a.tenantId, (manager) => manager.query(`DELETE FROM audit_events`)));
-    await assert.rejects(database().inTenant(a.tenantId, (manager) => manager.query(`UPDATE audit_events SET type = 'x'`)));
+    await assert.rejects(database().inTenant(a.tenantId, (tx) => tx.rows(`DELETE FROM audit_events`)));
+    await assert.rejects(database().inTenant(a.tenantId, (tx) => tx.rows(`UPDATE audit_events SET type = 'x'`)));
   });
 });

@@ -1,5 +1,6 @@
+import type { Transaction } from '#libs/persistence';
 import { createHash } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
 
 interface EventRow {
@@ -31,33 +32,33 @@ export class DatabaseAttacker {
 
   /** Edits event `seq`, re-chains it and every later event, and moves the head onto the new last hash. */
   async rewriteFrom(tenantId: string, seq: number, edit: (event: EventRow) => void, options: { markUnkeyed?: boolean } = {}): Promise<void> {
-    await this.tamper(async (manager) => {
+    await this.tamper(async (tx) => {
       // The constraint that only keyed rows are written is the owner's; a superuser lifts it for the rewrite.
-      const [constrained] = await manager.query<unknown[]>(`SELECT 1 FROM pg_constraint WHERE conname = 'audit_events_keyed'`);
-      if (constrained) await manager.query(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_keyed`);
-      const events = await manager.query<EventRow[]>(`SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
+      const [constrained] = await tx.rows<unknown>(`SELECT 1 FROM pg_constraint WHERE conname = 'audit_events_keyed'`);
+      if (constrained) await tx.rows(`ALTER TABLE audit_events DROP CONSTRAINT audit_events_keyed`);
+      const events = await tx.rows<EventRow>(`SELECT * FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, [tenantId]);
       let previous = seq === 1 ? '0'.repeat(64) : events[seq - 2].hash;
       for (const event of events.slice(seq - 1)) {
         if (Number(event.seq) === seq) edit(event);
         // Events of the version before the keyed chain carried no HTTP origin either.
         if (options.markUnkeyed) event.http = null;
         const hash = unkeyedHash(event, previous);
-        await manager.query(
+        await tx.rows(
           `UPDATE audit_events SET detail = $3, prev_hash = $4, hash = $5 ${options.markUnkeyed ? ', key_id = NULL, http = NULL' : ''} WHERE tenant_id = $1 AND seq = $2`,
           [tenantId, event.seq, JSON.stringify(event.detail), previous, hash],
         );
         previous = hash;
       }
-      await manager.query(`UPDATE audit_chain_heads SET last_hash = $2 WHERE tenant_id = $1`, [tenantId, previous]);
-      if (constrained) await manager.query(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_keyed CHECK (key_id IS NOT NULL) NOT VALID`);
+      await tx.rows(`UPDATE audit_chain_heads SET last_hash = $2 WHERE tenant_id = $1`, [tenantId, previous]);
+      if (constrained) await tx.rows(`ALTER TABLE audit_events ADD CONSTRAINT audit_events_keyed CHECK (key_id IS NOT NULL) NOT VALID`);
     });
   }
 
   /** Deletes the events after `keepThroughSeq` and moves the head back onto the last one kept: a consistent, shorter chain. */
   async truncateAfter(tenantId: string, keepThroughSeq: number): Promise<void> {
-    await this.tamper(async (manager) => {
-      await manager.query(`DELETE FROM audit_events WHERE tenant_id = $1 AND seq > $2`, [tenantId, keepThroughSeq]);
-      await manager.query(
+    await this.tamper(async (tx) => {
+      await tx.rows(`DELETE FROM audit_events WHERE tenant_id = $1 AND seq > $2`, [tenantId, keepThroughSeq]);
+      await tx.rows(
         `UPDATE audit_chain_heads h SET last_seq = e.seq, last_hash = e.hash, last_at = e.at FROM audit_events e
          WHERE h.tenant_id = $1 AND e.tenant_id = $1 AND e.seq = $2`,
         [tenantId, keepThroughSeq],
@@ -66,22 +67,24 @@ export class DatabaseAttacker {
   }
 
   async deleteCheckpoints(tenantId: string): Promise<void> {
-    await this.tamper((manager) => manager.query(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenantId]));
+    await this.tamper((tx) => tx.rows(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenantId]));
   }
 
   /** Stores a checkpoint row as given: one of their own making (which they cannot sign), or one they deleted before. */
   async storeCheckpoint(checkpoint: { tenant: string; seq: number; hash: string; at: string; keyId: string; signature: string }): Promise<void> {
-    await this.tamper((manager) =>
-      manager.query(`INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    await this.tamper((tx) =>
+      tx.rows(`INSERT INTO audit_checkpoints (tenant_id, seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)`, [
         checkpoint.tenant, checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.keyId, checkpoint.signature,
       ]),
     );
   }
 
-  private tamper(work: (manager: EntityManager) => Promise<unknown>): Promise<void> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL session_replication_role = replica`); // bypasses the append-only triggers
-      await work(manager);
+  private tamper(work: (tx: Pick<Transaction, 'rows'>) => Promise<unknown>): Promise<void> {
+    // A superuser's own transaction, not the broker's (which drops to the application role).
+    return this.dataSource.transaction(async (superuser) => {
+      const tx = { rows: <T>(sql: string, parameters: readonly unknown[] = []) => superuser.query<T[]>(sql, [...parameters]) };
+      await tx.rows(`SET LOCAL session_replication_role = replica`); // bypasses the append-only triggers
+      await work(tx);
     });
   }
 }

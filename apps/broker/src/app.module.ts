@@ -39,7 +39,10 @@ import { SessionTerminator } from './sessions/session-terminator.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
-import { TurnsService } from './sessions/turns.service.js';
+import { TurnClaims } from './sessions/turns/turn-claim.js';
+import { TurnExecution } from './sessions/turns/turn-execution.js';
+import { TurnSettlement } from './sessions/turns/turn-settlement.js';
+import { TurnsService } from './sessions/turns/turns.service.js';
 import { CostExportService } from './costs/cost-export.service.js';
 import { CostsController } from './costs/costs.controller.js';
 import { CostsService } from './costs/costs.service.js';
@@ -97,6 +100,9 @@ export class AppModule {
         SessionEndListener,
         SessionsService,
         TurnsService,
+        TurnClaims,
+        TurnExecution,
+        TurnSettlement,
         PriceBookService,
         MeteringService,
         CostsService,

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { notFound } from '#libs/errors';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
@@ -14,8 +13,8 @@ import type { ListTenantSessionsQuery, TerminatedSessionsView } from './admin-se
 import { TenantSessionRepository } from './tenant-session.repository.js';
 
 /** The sessions of `ids`, in that order, read in the caller's transaction. */
-async function sessionsById(manager: EntityManager, ids: string[]): Promise<Session[]> {
-  const repository = new SessionRepository(manager);
+async function sessionsById(tx: Transaction, ids: string[]): Promise<Session[]> {
+  const repository = new SessionRepository(tx);
   const found: Session[] = [];
   for (const id of ids) {
     const session = await repository.findById(id);
@@ -44,15 +43,15 @@ export class AdminSessionsService {
 
   async list(query: ListTenantSessionsQuery): Promise<Page<SessionView>> {
     const { tenantId } = currentTenantPrincipal();
-    const sessions = await this.database.inTenant(tenantId, async (manager) => {
-      const ids = await new TenantSessionRepository(manager).listIds({
+    const sessions = await this.database.inTenant(tenantId, async (tx) => {
+      const ids = await new TenantSessionRepository(tx).listIds({
         userId: query.user,
         provider: query.provider,
         status: query.status,
         afterId: decodeCursor(query.cursor),
         limit: query.limit,
       });
-      return sessionsById(manager, ids);
+      return sessionsById(tx, ids);
     });
     const page = pageFromRows(sessions, query.limit);
     return { data: page.data.map(toSessionView), nextCursor: page.nextCursor };
@@ -61,10 +60,10 @@ export class AdminSessionsService {
   /** Idempotent: a terminated session is answered as it is. Another tenant's session is 404 (audited). */
   async terminate(sessionId: string): Promise<SessionView> {
     const { tenantId } = currentTenantPrincipal();
-    const session = await this.database.inTenant(tenantId, async (manager) => {
-      const found = await new SessionRepository(manager).findById(sessionId);
+    const session = await this.database.inTenant(tenantId, async (tx) => {
+      const found = await new SessionRepository(tx).findById(sessionId);
       if (!found) {
-        await appendAuditEvent(manager, tenantId, { type: 'access.denied', session: sessionId, detail: { resource: 'session', action: 'admin_terminate' } });
+        await appendAuditEvent(tx, tenantId, { type: 'access.denied', session: sessionId, detail: { resource: 'session', action: 'admin_terminate' } });
       }
       return found;
     });
@@ -75,15 +74,15 @@ export class AdminSessionsService {
   /** Ends every live session of one end user of the tenant. */
   async terminateUserSessions(userId: string): Promise<TerminatedSessionsView> {
     const { tenantId } = currentTenantPrincipal();
-    const live = await this.database.inTenant(tenantId, async (manager) => {
-      const repository = new TenantSessionRepository(manager);
+    const live = await this.database.inTenant(tenantId, async (tx) => {
+      const repository = new TenantSessionRepository(tx);
       const ids: string[] = [];
       for (let afterId: string | null = null; ; afterId = ids[ids.length - 1]) {
         const batch = await repository.listIds({ userId, afterId, limit: collectBatch });
         ids.push(...batch.slice(0, collectBatch));
         if (batch.length <= collectBatch) break;
       }
-      return sessionsById(manager, ids);
+      return sessionsById(tx, ids);
     });
     const ended: string[] = [];
     await forEachBounded(live, terminationConcurrency, async (session) => {
@@ -96,8 +95,8 @@ export class AdminSessionsService {
 
   private async end(session: Session): Promise<Session> {
     if (session.status === 'terminated') return session;
-    await this.database.inTenant(session.tenantId, (manager) =>
-      appendAuditEvent(manager, session.tenantId, {
+    await this.database.inTenant(session.tenantId, (tx) =>
+      appendAuditEvent(tx, session.tenantId, {
         type: 'session.accessed',
         user: session.userId,
         session: session.id,

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 import type { SessionStatus } from '../sessions/session.schemas.js';
 
@@ -17,11 +17,11 @@ export interface TenantSessionFilter {
  * themselves are read through `SessionRepository`.
  */
 export class TenantSessionRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /** Up to `limit + 1` ids (the extra one tells whether a next page exists). */
   async listIds(filter: TenantSessionFilter): Promise<string[]> {
-    const rows = await this.manager.query<Array<{ id: string }>>(
+    const rows = await this.tx.rows<{ id: string }>(
       `SELECT id FROM sessions
        WHERE ($1::text IS NULL OR user_id = $1) AND ($2::text IS NULL OR provider = $2)
          AND (CASE WHEN $3::text IS NULL THEN status <> 'terminated' ELSE status = $3 END)

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 
 export interface Agent {
@@ -41,10 +41,10 @@ const toAgent = (row: AgentRow): Agent => ({
 
 /** Agents of the transaction's tenant (RLS); deleted agents are invisible here. */
 export class AgentRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async insert(agent: Omit<Agent, 'createdAt' | 'updatedAt'>): Promise<Agent> {
-    const [row] = await this.manager.query<AgentRow[]>(
+    const [row] = await this.tx.rows<AgentRow>(
       `INSERT INTO agents (id, tenant_id, name, description, instructions, default_provider, targets)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
       [agent.id, agent.tenantId, agent.name, agent.description, agent.instructions, agent.defaultProvider, JSON.stringify(agent.targets)],
@@ -53,13 +53,13 @@ export class AgentRepository {
   }
 
   async findById(id: string): Promise<Agent | undefined> {
-    const rows = await this.manager.query<AgentRow[]>(`SELECT ${columns} FROM agents WHERE id = $1 AND deleted_at IS NULL`, [id]);
+    const rows = await this.tx.rows<AgentRow>(`SELECT ${columns} FROM agents WHERE id = $1 AND deleted_at IS NULL`, [id]);
     return rows[0] && toAgent(rows[0]);
   }
 
   /** `reference` is an agent id or a name. */
   async findByReference(reference: string): Promise<Agent | undefined> {
-    const rows = await this.manager.query<AgentRow[]>(
+    const rows = await this.tx.rows<AgentRow>(
       `SELECT ${columns} FROM agents WHERE (id = $1 OR name = $1) AND deleted_at IS NULL ORDER BY (id = $1) DESC LIMIT 1`,
       [reference],
     );
@@ -67,7 +67,7 @@ export class AgentRepository {
   }
 
   async listAfter(afterId: string | null, limit: number): Promise<Agent[]> {
-    const rows = await this.manager.query<AgentRow[]>(
+    const rows = await this.tx.rows<AgentRow>(
       `SELECT ${columns} FROM agents WHERE deleted_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
     );
@@ -75,7 +75,7 @@ export class AgentRepository {
   }
 
   async update(agent: Agent): Promise<Agent> {
-    const [rows] = await this.manager.query<[AgentRow[], number]>(
+    const rows = await this.tx.rows<AgentRow>(
       `UPDATE agents SET name = $2, description = $3, instructions = $4, default_provider = $5, targets = $6, updated_at = now()
        WHERE id = $1 AND deleted_at IS NULL RETURNING ${columns}`,
       [agent.id, agent.name, agent.description, agent.instructions, agent.defaultProvider, JSON.stringify(agent.targets)],
@@ -84,16 +84,16 @@ export class AgentRepository {
   }
 
   async markDeleted(id: string): Promise<void> {
-    await this.manager.query(`UPDATE agents SET deleted_at = now() WHERE id = $1`, [id]);
+    await this.tx.rows(`UPDATE agents SET deleted_at = now() WHERE id = $1`, [id]);
   }
 
   /** Locks the agent row for the rest of the transaction (delete vs concurrent session create). */
   async lock(id: string): Promise<void> {
-    await this.manager.query(`SELECT id FROM agents WHERE id = $1 FOR UPDATE`, [id]);
+    await this.tx.rows(`SELECT id FROM agents WHERE id = $1 FOR UPDATE`, [id]);
   }
 
   async countLiveSessions(id: string): Promise<number> {
-    const [row] = await this.manager.query<{ count: string }[]>(`SELECT count(*) AS count FROM sessions WHERE agent_id = $1 AND status <> 'terminated'`, [id]);
+    const [row] = await this.tx.rows<{ count: string }>(`SELECT count(*) AS count FROM sessions WHERE agent_id = $1 AND status <> 'terminated'`, [id]);
     return Number(row.count);
   }
 }

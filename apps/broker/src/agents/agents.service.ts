@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { AppError, conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
 import { newId } from '#libs/ids';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../database/sql-errors.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
@@ -36,10 +35,10 @@ export class AgentsService {
     this.checkTargets(body.targets);
     const { tenantId } = currentTenantPrincipal();
     const outcome = await this.writing(body.name, () =>
-      this.database.inTenant(tenantId, async (manager) => {
-        const refused = await this.access.refusal(manager, { tenantId, path: 'body.targets', targets: body.targets, action: 'create_agent' });
+      this.database.inTenant(tenantId, async (tx) => {
+        const refused = await this.access.refusal(tx, { tenantId, path: 'body.targets', targets: body.targets, action: 'create_agent' });
         if (refused) return refused;
-        const agent = await new AgentRepository(manager).insert({
+        const agent = await new AgentRepository(tx).insert({
           id: newId('agt'),
           tenantId,
           name: body.name,
@@ -48,7 +47,7 @@ export class AgentsService {
           defaultProvider: body.defaultProvider,
           targets: body.targets,
         });
-        await appendAuditEvent(manager, tenantId, { type: 'agent.changed', detail: { action: 'created', agentId: agent.id, name: agent.name } });
+        await appendAuditEvent(tx, tenantId, { type: 'agent.changed', detail: { action: 'created', agentId: agent.id, name: agent.name } });
         return toAgentView(agent);
       }),
     );
@@ -59,14 +58,14 @@ export class AgentsService {
 
   async list(limit: number, cursor: string | undefined): Promise<Page<AgentView>> {
     const { tenantId } = currentTenantPrincipal();
-    const rows = await this.database.inTenant(tenantId, (manager) => new AgentRepository(manager).listAfter(decodeCursor(cursor), limit));
+    const rows = await this.database.inTenant(tenantId, (tx) => new AgentRepository(tx).listAfter(decodeCursor(cursor), limit));
     const page = pageFromRows(rows, limit);
     return { data: page.data.map(toAgentView), nextCursor: page.nextCursor };
   }
 
   async get(id: string): Promise<AgentView> {
     const { tenantId } = currentTenantPrincipal();
-    const agent = await this.database.inTenant(tenantId, (manager) => findOwnAgent(manager, tenantId, id, 'get'));
+    const agent = await this.database.inTenant(tenantId, (tx) => findOwnAgent(tx, tenantId, id, 'get'));
     if (!agent) throw notFound('agent');
     return toAgentView(agent);
   }
@@ -75,12 +74,12 @@ export class AgentsService {
     if (body.targets) this.checkTargets(body.targets);
     const { tenantId } = currentTenantPrincipal();
     const updated = await this.writing(body.name ?? '', () =>
-      this.database.inTenant(tenantId, async (manager) => {
-        const agents = new AgentRepository(manager);
-        const current = await findOwnAgent(manager, tenantId, id, 'update');
+      this.database.inTenant(tenantId, async (tx) => {
+        const agents = new AgentRepository(tx);
+        const current = await findOwnAgent(tx, tenantId, id, 'update');
         if (!current) return undefined;
         if (body.targets) {
-          const refused = await this.access.refusal(manager, { tenantId, path: 'body.targets', targets: body.targets, action: 'update_agent', agentId: id });
+          const refused = await this.access.refusal(tx, { tenantId, path: 'body.targets', targets: body.targets, action: 'update_agent', agentId: id });
           if (refused) return refused;
         }
         const next: Agent = {
@@ -95,7 +94,7 @@ export class AgentsService {
           throw invalidRequest('the default provider needs a target', [{ path: 'body.defaultProvider', message: 'the default provider needs a target' }]);
         }
         const updated = await agents.update(next);
-        await appendAuditEvent(manager, tenantId, {
+        await appendAuditEvent(tx, tenantId, {
           type: 'agent.changed',
           detail: { action: 'updated', agentId: id, name: updated.name, fields: Object.keys(body).sort() },
         });
@@ -110,15 +109,15 @@ export class AgentsService {
   /** 409 while the agent has live sessions; ended sessions keep their history. */
   async remove(id: string): Promise<void> {
     const { tenantId } = currentTenantPrincipal();
-    const found = await this.database.inTenant(tenantId, async (manager) => {
-      const agents = new AgentRepository(manager);
-      const agent = await findOwnAgent(manager, tenantId, id, 'delete');
+    const found = await this.database.inTenant(tenantId, async (tx) => {
+      const agents = new AgentRepository(tx);
+      const agent = await findOwnAgent(tx, tenantId, id, 'delete');
       if (!agent) return false;
       await agents.lock(id);
       const live = await agents.countLiveSessions(id);
       if (live > 0) throw conflict('agent_in_use', `the agent has ${live} live session${live === 1 ? '' : 's'}`);
       await agents.markDeleted(id);
-      await appendAuditEvent(manager, tenantId, { type: 'agent.changed', detail: { action: 'deleted', agentId: id, name: agent.name } });
+      await appendAuditEvent(tx, tenantId, { type: 'agent.changed', detail: { action: 'deleted', agentId: id, name: agent.name } });
       return true;
     });
     if (!found) throw notFound('agent');
@@ -143,8 +142,8 @@ export class AgentsService {
 }
 
 /** The tenant's agent, or undefined after recording the denied lookup (another tenant's agent does not exist here). */
-async function findOwnAgent(manager: EntityManager, tenantId: string, id: string, action: string): Promise<Agent | undefined> {
-  const agent = await new AgentRepository(manager).findById(id);
-  if (!agent) await appendAuditEvent(manager, tenantId, { type: 'access.denied', detail: { resource: 'agent', id, action } });
+async function findOwnAgent(tx: Transaction, tenantId: string, id: string, action: string): Promise<Agent | undefined> {
+  const agent = await new AgentRepository(tx).findById(id);
+  if (!agent) await appendAuditEvent(tx, tenantId, { type: 'access.denied', detail: { resource: 'agent', id, action } });
   return agent;
 }

@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import type { Database } from '#libs/persistence';
+import type { Database, Transaction } from '#libs/persistence';
 import type { TenantRole } from '#libs/request-context';
 
 export interface ApiKey {
@@ -41,10 +40,10 @@ const toApiKey = (row: ApiKeyRow): ApiKey => ({
 
 /** API keys. Only the SHA-256 of a secret is ever stored. */
 export class ApiKeyRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async insert(key: { id: string; tenantId: string; name: string; role: TenantRole; keyHash: Buffer; keyPrefix: string; keyLast4: string }): Promise<ApiKey> {
-    const [row] = await this.manager.query<ApiKeyRow[]>(
+    const [row] = await this.tx.rows<ApiKeyRow>(
       `INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, key_last4) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
       [key.id, key.tenantId, key.name, key.role, key.keyHash, key.keyPrefix, key.keyLast4],
     );
@@ -52,13 +51,13 @@ export class ApiKeyRepository {
   }
 
   async findById(id: string): Promise<ApiKey | undefined> {
-    const rows = await this.manager.query<ApiKeyRow[]>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
+    const rows = await this.tx.rows<ApiKeyRow>(`SELECT ${columns} FROM api_keys WHERE id = $1`, [id]);
     return rows[0] && toApiKey(rows[0]);
   }
 
   /** Marks the key revoked (keeping the first revocation time) and returns it. */
   async markRevoked(id: string): Promise<ApiKey | undefined> {
-    const [rows] = await this.manager.query<[ApiKeyRow[], number]>(
+    const rows = await this.tx.rows<ApiKeyRow>(
       `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${columns}`,
       [id],
     );
@@ -66,7 +65,7 @@ export class ApiKeyRepository {
   }
 
   async listAfter(afterId: string | null, limit: number): Promise<ApiKey[]> {
-    const rows = await this.manager.query<ApiKeyRow[]>(
+    const rows = await this.tx.rows<ApiKeyRow>(
       `SELECT ${columns} FROM api_keys WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
     );

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { notFound } from '#libs/errors';
 import { newId } from '#libs/ids';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import type { TenantRole } from '#libs/request-context';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
@@ -30,21 +29,21 @@ export class ApiKeysService {
 
   /** Operator: a key for the named tenant (404 if it does not exist). */
   createForTenant(tenantId: string, input: { role: TenantRole; name: string }): Promise<CreatedApiKeyView> {
-    return this.database.inPlatform(async (manager) => {
-      if (!(await new TenantRepository(manager).findById(tenantId))) throw notFound('tenant');
-      return this.insert(manager, tenantId, input);
+    return this.database.inPlatform(async (tx) => {
+      if (!(await new TenantRepository(tx).findById(tenantId))) throw notFound('tenant');
+      return this.insert(tx, tenantId, input);
     });
   }
 
   /** Tenant admin: a key for the caller's own tenant. */
   createOwn(input: { role: TenantRole; name: string }): Promise<CreatedApiKeyView> {
     const { tenantId } = currentTenantPrincipal();
-    return this.database.inTenant(tenantId, (manager) => this.insert(manager, tenantId, input));
+    return this.database.inTenant(tenantId, (tx) => this.insert(tx, tenantId, input));
   }
 
   async listOwn(limit: number, cursor: string | undefined): Promise<Page<ApiKeyView>> {
     const { tenantId } = currentTenantPrincipal();
-    const rows = await this.database.inTenant(tenantId, (manager) => new ApiKeyRepository(manager).listAfter(decodeCursor(cursor), limit));
+    const rows = await this.database.inTenant(tenantId, (tx) => new ApiKeyRepository(tx).listAfter(decodeCursor(cursor), limit));
     const page = pageFromRows(rows, limit);
     return { data: page.data.map(toView), nextCursor: page.nextCursor };
   }
@@ -56,12 +55,12 @@ export class ApiKeysService {
    */
   async revoke(keyId: string): Promise<ApiKeyView> {
     const principal = currentPrincipal();
-    const work = async (manager: EntityManager) => {
-      const keys = new ApiKeyRepository(manager);
+    const work = async (tx: Transaction) => {
+      const keys = new ApiKeyRepository(tx);
       const existing = await keys.findById(keyId);
       if (!existing) {
         if (principal.kind === 'tenant') {
-          await appendAuditEvent(manager, principal.tenantId, {
+          await appendAuditEvent(tx, principal.tenantId, {
             type: 'access.denied',
             user: principal.userId,
             detail: { resource: 'api_key', id: keyId, action: 'revoke' },
@@ -71,7 +70,7 @@ export class ApiKeysService {
       }
       const revoked = (await keys.markRevoked(keyId))!;
       if (!existing.revokedAt) {
-        await appendAuditEvent(manager, existing.tenantId, {
+        await appendAuditEvent(tx, existing.tenantId, {
           type: 'credential.revoked',
           detail: { keyId, role: existing.role, name: existing.name },
         });
@@ -83,16 +82,16 @@ export class ApiKeysService {
     return toView(revoked);
   }
 
-  private async insert(manager: EntityManager, tenantId: string, input: { role: TenantRole; name: string }): Promise<CreatedApiKeyView> {
+  private async insert(tx: Transaction, tenantId: string, input: { role: TenantRole; name: string }): Promise<CreatedApiKeyView> {
     const secret = mintApiKeySecret();
-    const key = await new ApiKeyRepository(manager).insert({
+    const key = await new ApiKeyRepository(tx).insert({
       id: newId('key'),
       tenantId,
       name: input.name,
       role: input.role,
       ...storedFormOf(secret),
     });
-    await appendAuditEvent(manager, tenantId, {
+    await appendAuditEvent(tx, tenantId, {
       type: 'credential.created',
       detail: { keyId: key.id, role: key.role, name: key.name },
     });

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { AuditCheckpoint } from './audit-checkpoint.js';
 
 interface CheckpointRow {
@@ -50,16 +50,16 @@ const toHead = (row: { tenant_id: string; seq: string; hash: string; keyed: bool
 
 /** Audit checkpoints and the chain heads they are made of. Append-only, like the events. */
 export class AuditCheckpointRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async head(tenantId: string): Promise<CheckpointableHead | undefined> {
-    const rows = await this.manager.query<Parameters<typeof toHead>[0][]>(headsSql('h.tenant_id = $1'), [tenantId]);
+    const rows = await this.tx.rows<Parameters<typeof toHead>[0]>(headsSql('h.tenant_id = $1'), [tenantId]);
     return rows[0] && toHead(rows[0]);
   }
 
   /** Heads (of every tenant: platform scope) that moved since their last checkpoint, in tenant order after `afterTenant`. */
   async movedHeads(options: { keyed: boolean; afterTenant: string; limit: number }): Promise<CheckpointableHead[]> {
-    const rows = await this.manager.query<Parameters<typeof toHead>[0][]>(
+    const rows = await this.tx.rows<Parameters<typeof toHead>[0]>(
       `${headsSql(`h.tenant_id > $1 AND (e.key_id IS NOT NULL) = $2 AND ${notCheckpointed}`)} ORDER BY h.tenant_id LIMIT $3`,
       [options.afterTenant, options.keyed, options.limit],
     );
@@ -72,7 +72,7 @@ export class AuditCheckpointRepository {
    * stored ones in input order, each saying whether it was this call's.
    */
   async insert(checkpoints: AuditCheckpoint[]): Promise<Array<{ checkpoint: AuditCheckpoint; inserted: boolean }>> {
-    const rows = await this.manager.query<Array<CheckpointRow & { inserted: boolean }>>(
+    const rows = await this.tx.rows<CheckpointRow & { inserted: boolean }>(
       `WITH given AS (
          SELECT * FROM jsonb_to_recordset($1::jsonb) AS g(tenant text, seq bigint, hash text, at timestamptz, "keyId" text, signature text)
        ), inserted AS (
@@ -91,7 +91,7 @@ export class AuditCheckpointRepository {
 
   /** The tenant's checkpoints with `afterSeq < seq <= throughSeq` (no upper bound when null), in seq order. */
   async list(tenantId: string, range: { afterSeq: number; throughSeq?: number; limit: number }): Promise<AuditCheckpoint[]> {
-    const rows = await this.manager.query<CheckpointRow[]>(
+    const rows = await this.tx.rows<CheckpointRow>(
       `SELECT ${columns} FROM audit_checkpoints WHERE tenant_id = $1 AND seq > $2 AND ($3::bigint IS NULL OR seq <= $3) ORDER BY seq LIMIT $4`,
       [tenantId, range.afterSeq, range.throughSeq ?? null, range.limit],
     );

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { AuditActor, AuditHttp } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
@@ -62,13 +62,13 @@ export interface AuditFilter {
  * millionth event as at the first.
  */
 export class AuditEventRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async list(filter: AuditFilter): Promise<AuditEventView[]> {
     // A time range becomes a seq range (time is monotonic in seq per tenant),
     // so every query walks a (tenant_id, …, seq) index. The explicit
     // tenant_id (RLS enforces it anyway) is what lets the planner use them.
-    const rows = await this.manager.query<AuditRow[]>(
+    const rows = await this.tx.rows<AuditRow>(
       `WITH bounds AS (
          SELECT (SELECT seq FROM audit_events WHERE tenant_id = $8 AND at >= $5 ORDER BY at, seq LIMIT 1) AS low,
                 (SELECT seq FROM audit_events WHERE tenant_id = $8 AND at >= $6 ORDER BY at, seq LIMIT 1) AS high
@@ -87,7 +87,7 @@ export class AuditEventRepository {
 
   /** Events of every tenant (or one), keyset-paginated on the time-sortable id. */
   async listAcrossTenants(filter: Omit<AuditFilter, 'tenantId' | 'afterSeq'> & { tenantId?: string; afterId: string | null }): Promise<AuditEventView[]> {
-    const rows = await this.manager.query<AuditRow[]>(
+    const rows = await this.tx.rows<AuditRow>(
       `SELECT ${columns} FROM audit_events
        WHERE ($1::text IS NULL OR tenant_id = $1) AND ($2::text IS NULL OR id > $2) AND ($3::text IS NULL OR user_id = $3)
          AND ($4::text IS NULL OR session_id = $4) AND ($5::text IS NULL OR type = $5) AND ($6::timestamptz IS NULL OR at >= $6)
@@ -101,7 +101,7 @@ export class AuditEventRepository {
 
   /** The chain head: the last seq and hash appended for the tenant. */
   async head(tenantId: string): Promise<{ lastSeq: number; lastHash: string } | undefined> {
-    const rows = await this.manager.query<{ last_seq: string; last_hash: string }[]>(
+    const rows = await this.tx.rows<{ last_seq: string; last_hash: string }>(
       `SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1`,
       [tenantId],
     );

@@ -1,5 +1,6 @@
+import type { Transaction } from '#libs/persistence';
 import { createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 /** The DER prefix of an Ed25519 private key in PKCS#8 (RFC 8410 §7); the 32-byte seed follows it. */
 const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -94,14 +95,14 @@ export class AuditKeyring {
  * without threading it through each caller, and two brokers in one process
  * (tests) keep their own keys.
  */
-const keyrings = new WeakMap<DataSource, AuditKeyring>();
+const keyrings = new WeakMap<object, AuditKeyring>();
 
 export function bindAuditKeyring(dataSource: DataSource, keyring: AuditKeyring): void {
   keyrings.set(dataSource, keyring);
 }
 
-export function auditKeyringOf(manager: EntityManager): AuditKeyring {
-  const keyring = keyrings.get(manager.dataSource);
+export function auditKeyringOf(tx: Transaction): AuditKeyring {
+  const keyring = keyrings.get(tx.database);
   if (!keyring) throw new Error('no audit keyring is bound to this database (bindAuditKeyring at startup)');
   return keyring;
 }

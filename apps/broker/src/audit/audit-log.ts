@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { hotStatement, runHot } from '#libs/persistence';
-import type { EntityManager } from 'typeorm';
+import { hotStatement, type Transaction } from '#libs/persistence';
 import { newId } from '#libs/ids';
 import { currentRequestContext, type RequestHttp } from '#libs/request-context';
 import { auditKeyringOf, type AuditKey, type AuditKeyring } from './audit-keyring.js';
@@ -207,8 +206,8 @@ const appendEventStatement = (() => {
 })();
 
 /** Locks the tenant's chain head for the rest of the transaction and reads it. */
-export async function lockChainHead(manager: EntityManager, tenantId: string): Promise<ChainHead> {
-  const [head] = await runHot<ChainHeadColumns>(manager, lockChainHeadStatement, [tenantId]);
+export async function lockChainHead(tx: Transaction, tenantId: string): Promise<ChainHead> {
+  const [head] = await tx.hot<ChainHeadColumns>(lockChainHeadStatement, [tenantId]);
   return chainHeadOf(head);
 }
 
@@ -221,8 +220,8 @@ export async function lockChainHead(manager: EntityManager, tenantId: string): P
  * trips with {@link lockChainHeadSql}, {@link nextChainedEvent} and
  * {@link auditAppendSql}.)
  */
-export async function appendAuditEvent(manager: EntityManager, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
-  const event = nextChainedEvent(auditKeyringOf(manager), await lockChainHead(manager, tenantId), tenantId, input);
-  await runHot(manager, appendEventStatement, auditAppendValues(event));
+export async function appendAuditEvent(tx: Transaction, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
+  const event = nextChainedEvent(auditKeyringOf(tx), await lockChainHead(tx, tenantId), tenantId, input);
+  await tx.hot(appendEventStatement, auditAppendValues(event));
   return event;
 }

@@ -1,9 +1,8 @@
 import { once } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
-import type { EntityManager } from 'typeorm';
 import { invalidRequest, type FieldProblem } from '#libs/errors';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import { decodeCursor, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { checkpointSignature, type AuditCheckpoint } from './audit-checkpoint.js';
@@ -42,7 +41,7 @@ export class AuditService {
 
   async events(query: AuditEventQuery): Promise<Page<AuditEventView>> {
     const { tenantId } = currentTenantPrincipal();
-    return this.page(tenantId, query, (manager, filter) => new AuditEventRepository(manager).list(filter), (work) => this.database.inTenant(tenantId, work));
+    return this.page(tenantId, query, (tx, filter) => new AuditEventRepository(tx).list(filter), (work) => this.database.inTenant(tenantId, work));
   }
 
   /**
@@ -50,8 +49,8 @@ export class AuditService {
    * (ids sort by time), for incident response that spans tenants.
    */
   async platformEvents(query: PlatformAuditQuery): Promise<Page<AuditEventView>> {
-    const rows = await this.database.inPlatform((manager) =>
-      new AuditEventRepository(manager).listAcrossTenants({
+    const rows = await this.database.inPlatform((tx) =>
+      new AuditEventRepository(tx).listAcrossTenants({
         tenantId: query.tenant,
         user: query.user,
         session: query.session,
@@ -68,8 +67,8 @@ export class AuditService {
 
   async bindings(query: BindingQuery): Promise<Page<BindingView>> {
     const { tenantId } = currentTenantPrincipal();
-    const rows = await this.database.inTenant(tenantId, (manager) =>
-      new BindingRepository(manager).list({ tenantId, ...query, afterId: decodeCursor(query.cursor), limit: query.limit + 1 }),
+    const rows = await this.database.inTenant(tenantId, (tx) =>
+      new BindingRepository(tx).list({ tenantId, ...query, afterId: decodeCursor(query.cursor), limit: query.limit + 1 }),
     );
     const data = rows.slice(0, query.limit);
     return {
@@ -98,15 +97,15 @@ export class AuditService {
       after = last;
     }
     this.expectStored(verifier, await this.storedCheckpoints(tenantId, after, undefined));
-    const head = await this.database.inTenant(tenantId, (manager) => new AuditEventRepository(manager).head(tenantId));
+    const head = await this.database.inTenant(tenantId, (tx) => new AuditEventRepository(tx).head(tenantId));
     return verifier.finish(head);
   }
 
   /** The tenant's signed checkpoints, in seq order. */
   async listCheckpoints(query: CheckpointQuery): Promise<Page<AuditCheckpoint>> {
     const { tenantId } = currentTenantPrincipal();
-    const rows = await this.database.inTenant(tenantId, (manager) =>
-      new AuditCheckpointRepository(manager).list(tenantId, { afterSeq: afterSeq(query.cursor), limit: query.limit + 1 }),
+    const rows = await this.database.inTenant(tenantId, (tx) =>
+      new AuditCheckpointRepository(tx).list(tenantId, { afterSeq: afterSeq(query.cursor), limit: query.limit + 1 }),
     );
     const data = rows.slice(0, query.limit);
     return { data, nextCursor: rows.length > query.limit ? seqCursor(data[data.length - 1].seq) : null };
@@ -148,7 +147,7 @@ export class AuditService {
 
   /** Checkpoints with `afterSeq < seq <= throughSeq` (past the end: up to one batch of them). */
   private storedCheckpoints(tenantId: string, afterSeq: number, throughSeq: number | undefined): Promise<AuditCheckpoint[]> {
-    return this.database.inTenant(tenantId, (manager) => new AuditCheckpointRepository(manager).list(tenantId, { afterSeq, throughSeq, limit: exportBatchSize }));
+    return this.database.inTenant(tenantId, (tx) => new AuditCheckpointRepository(tx).list(tenantId, { afterSeq, throughSeq, limit: exportBatchSize }));
   }
 
   /**
@@ -187,8 +186,8 @@ export class AuditService {
   private async *batches(tenantId: string, filter: Partial<AuditFilter>): AsyncIterable<AuditEventView[]> {
     let after = 0;
     for (;;) {
-      const batch = await this.database.inTenant(tenantId, (manager) =>
-        new AuditEventRepository(manager).list({ ...filter, tenantId, afterSeq: after, limit: exportBatchSize }),
+      const batch = await this.database.inTenant(tenantId, (tx) =>
+        new AuditEventRepository(tx).list({ ...filter, tenantId, afterSeq: after, limit: exportBatchSize }),
       );
       if (batch.length === 0) return;
       yield batch;
@@ -200,11 +199,11 @@ export class AuditService {
   private async page(
     tenantId: string,
     query: AuditEventQuery,
-    read: (manager: EntityManager, filter: AuditFilter) => Promise<AuditEventView[]>,
-    inScope: <T>(work: (manager: EntityManager) => Promise<T>) => Promise<T>,
+    read: (tx: Transaction, filter: AuditFilter) => Promise<AuditEventView[]>,
+    inScope: <T>(work: (tx: Transaction) => Promise<T>) => Promise<T>,
   ): Promise<Page<AuditEventView>> {
-    const rows = await inScope((manager) =>
-      read(manager, { tenantId, user: query.user, session: query.session, type: query.type, from: query.from, to: query.to, afterSeq: afterSeq(query.cursor), limit: query.limit + 1 }),
+    const rows = await inScope((tx) =>
+      read(tx, { tenantId, user: query.user, session: query.session, type: query.type, from: query.from, to: query.to, afterSeq: afterSeq(query.cursor), limit: query.limit + 1 }),
     );
     const data = rows.slice(0, query.limit);
     return { data, nextCursor: rows.length > query.limit ? seqCursor(data[data.length - 1].seq) : null };

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { BindingView } from './audit.schemas.js';
 
 interface BindingRow {
@@ -19,10 +19,10 @@ interface BindingRow {
  * binding record (a session's tenant and user never change after it is bound).
  */
 export class BindingRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async list(filter: { tenantId: string; user?: string; status?: string; provider?: string; afterId: string | null; limit: number }): Promise<BindingView[]> {
-    const rows = await this.manager.query<BindingRow[]>(
+    const rows = await this.tx.rows<BindingRow>(
       `SELECT s.user_id, s.id, s.provider, s.provider_session_id, s.agent_id, a.name AS agent_name, s.status, s.termination_reason,
          s.created_at, s.ended_at
        FROM sessions s JOIN agents a ON a.id = s.agent_id

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { SummaryGrouping } from './cost.schemas.js';
 import type { PriceUnit } from './price-units.js';
 
@@ -56,10 +56,10 @@ const groupKeys: Record<SummaryGrouping, (at: string) => string> = {
  * serve it.
  */
 export class CostRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async tenantName(tenantId: string): Promise<string> {
-    const [row] = await this.manager.query<Array<{ name: string }>>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
+    const [row] = await this.tx.rows<{ name: string }>(`SELECT name FROM tenants WHERE id = $1`, [tenantId]);
     return row.name;
   }
 
@@ -70,7 +70,7 @@ export class CostRepository {
    * export (start rounded down, end rounded up, and never equal).
    */
   async exportPage(tenantId: string, from: string, to: string, cursor: ExportCursor | null, limit: number): Promise<ExportRow[]> {
-    return this.manager.query<ExportRow[]>(
+    return this.tx.rows<ExportRow>(
       `SELECT c.id::text AS id, (extract(epoch FROM c.charge_period_start) * 1000000)::bigint::text AS start_us,
          ${focusTime(`date_trunc('second', c.charge_period_start)`)} AS charge_period_start,
          ${focusTime(`greatest(date_trunc('second', c.charge_period_start) + interval '1 second', date_trunc('second', c.charge_period_end + interval '999999 microseconds'))`)} AS charge_period_end,
@@ -90,7 +90,7 @@ export class CostRepository {
 
   /** Exact cost per group, from the same charge lines the export writes. */
   async costByGroup(tenantId: string, from: string, to: string, groupBy: SummaryGrouping): Promise<Array<{ key: string; cost: string }>> {
-    return this.manager.query(
+    return this.tx.rows(
       `SELECT ${groupKeys[groupBy]('charge_period_start')} AS key, trim_scale(sum(cost))::text AS cost
        FROM meter_charges WHERE tenant_id = $1 AND charge_period_start >= $2::timestamptz AND charge_period_start < $3::timestamptz
        GROUP BY 1`,
@@ -100,7 +100,7 @@ export class CostRepository {
 
   /** What drove the bill per group, from the turns' meter records. */
   async usageByGroup(tenantId: string, from: string, to: string, groupBy: SummaryGrouping): Promise<UsageGroupRow[]> {
-    return this.manager.query(
+    return this.tx.rows(
       `SELECT ${groupKeys[groupBy]('period_start')} AS key, trim_scale(sum(active_seconds))::text AS active_seconds,
          trim_scale(sum(idle_seconds))::text AS idle_seconds, count(*)::text AS turns, count(DISTINCT session_id)::text AS sessions,
          sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens

@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { hotStatement, runHot } from '#libs/persistence';
+import { hotStatement, type Transaction } from '#libs/persistence';
 import type { ChargeLine } from './charge-lines.js';
 import { lineText } from './charge-lines.js';
 import type { PriceUnit } from './price-units.js';
@@ -104,11 +103,11 @@ const insertTurnMeterStatement = hotStatement(
 
 /** Meter rows of the transaction's tenant: append-only. */
 export class MeterRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /** The record, its charge lines and the session's running cost: one statement. */
   async insert(record: MeterRecord, lines: ChargeLine[]): Promise<void> {
-    await runHot(this.manager, insertTurnMeterStatement, [
+    await this.tx.hot(insertTurnMeterStatement, [
         record.tenantId, record.sessionId, record.turnId, record.userId, record.agentId, record.provider, record.principalId, record.turnStatus,
         record.startUs.toString(), record.endUs.toString(), record.activeSeconds, record.activeBasis, record.brokerActiveSeconds, record.providerActiveSeconds,
         record.idleSeconds, record.inputTokens, record.outputTokens, record.vcpuSeconds, record.gibSeconds, record.computeEstimated, record.priceBookVersion,

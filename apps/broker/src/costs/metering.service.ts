@@ -1,5 +1,5 @@
+import type { Transaction } from '#libs/persistence';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { currentRequestContext } from '#libs/request-context';
 import type { TurnUsage } from '#libs/runtime-spec';
 import type { Session } from '../sessions/session.repository.js';
@@ -46,8 +46,8 @@ export class MeteringService {
    * the same transaction. Returns the turn's cost in USD (a decimal string),
    * for budget settlement.
    */
-  async recordTurn(manager: EntityManager, turn: FinishedTurn, window: TurnWindow): Promise<string> {
-    const meters = new MeterRepository(manager);
+  async recordTurn(tx: Transaction, turn: FinishedTurn, window: TurnWindow): Promise<string> {
+    const meters = new MeterRepository(tx);
     const brokerActive: Decimal = { units: BigInt(Math.max(0, Math.round(turn.durationMs))), scale: 3 };
     const providerActive = seconds(turn.usage.providerActiveSeconds);
     const active = providerActive ?? brokerActive;

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 import type { PriceUnit } from './price-units.js';
 
@@ -65,31 +65,31 @@ const toPriceBook = (row: PriceBookRow): PriceBook => ({
  * meter rows point at them.
  */
 export class PriceBookRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async current(): Promise<PriceBook> {
-    const [row] = await this.manager.query<PriceBookRow[]>(`${selectBook} ORDER BY v.version DESC LIMIT 1`);
+    const [row] = await this.tx.rows<PriceBookRow>(`${selectBook} ORDER BY v.version DESC LIMIT 1`);
     return toPriceBook(row);
   }
 
   async version(version: number): Promise<PriceBook | undefined> {
-    const rows = await this.manager.query<PriceBookRow[]>(`${selectBook} WHERE v.version = $1`, [version]);
+    const rows = await this.tx.rows<PriceBookRow>(`${selectBook} WHERE v.version = $1`, [version]);
     return rows[0] && toPriceBook(rows[0]);
   }
 
   /** Every runtime some version of the book has priced (one the operator later removed stays priced: removing was a choice). */
   async pricedRuntimes(): Promise<Set<string>> {
-    const rows = await this.manager.query<Array<{ provider: string }>>(`SELECT DISTINCT provider FROM prices`);
+    const rows = await this.tx.rows<{ provider: string }>(`SELECT DISTINCT provider FROM prices`);
     return new Set(rows.map((row) => row.provider));
   }
 
   /** Serializes price book changes for the rest of the transaction (two operators at once get consecutive versions). */
   async lockForChange(): Promise<void> {
-    await this.manager.query(`SELECT pg_advisory_xact_lock(hashtext('switchboard.price_book'))`);
+    await this.tx.rows(`SELECT pg_advisory_xact_lock(hashtext('switchboard.price_book'))`);
   }
 
   async insertVersion(version: number, note: string | null, author: PriceBookAuthor, prices: Price[]): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `WITH version AS (INSERT INTO price_book_versions (version, note, changed_by_kind, changed_by_id, request_id) VALUES ($1, $2, $4, $5, $6))
        INSERT INTO prices (version, provider, unit, unit_price, source, effective_date)
        SELECT $1, p.provider, p.unit, p.unit_price::numeric, p.source, p.effective_date::date

@@ -26,12 +26,12 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
   const targets = runtimes.demoTargets();
   const providers = providerIds.filter((id) => targets[id] !== undefined);
   if (providers.length === 0) return undefined;
-  return database.inPlatform(async (manager) => {
-    const [{ count }] = await manager.query<{ count: string }[]>(`SELECT count(*) AS count FROM tenants`);
+  return database.inPlatform(async (tx) => {
+    const [{ count }] = await tx.rows<{ count: string }>(`SELECT count(*) AS count FROM tenants`);
     if (Number(count) > 0) return undefined;
-    const tenant = await new TenantRepository(manager).insert({ id: newId('ten'), name: 'demo' });
-    await appendAuditEvent(manager, tenant.id, { type: 'tenant.created', actor: { kind: 'system', id: 'demo-seed' }, detail: { name: 'demo' } });
-    const keys = new ApiKeyRepository(manager);
+    const tenant = await new TenantRepository(tx).insert({ id: newId('ten'), name: 'demo' });
+    await appendAuditEvent(tx, tenant.id, { type: 'tenant.created', actor: { kind: 'system', id: 'demo-seed' }, detail: { name: 'demo' } });
+    const keys = new ApiKeyRepository(tx);
     const secrets: Record<'app' | 'admin', string> = { app: mintApiKeySecret(), admin: mintApiKeySecret() };
     for (const role of ['app', 'admin'] as const) {
       const key = await keys.insert({
@@ -41,13 +41,13 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
         role,
         ...storedFormOf(secrets[role]),
       });
-      await appendAuditEvent(manager, tenant.id, {
+      await appendAuditEvent(tx, tenant.id, {
         type: 'credential.created',
         actor: { kind: 'system', id: 'demo-seed' },
         detail: { keyId: key.id, role, name: key.name },
       });
     }
-    const agent = await new AgentRepository(manager).insert({
+    const agent = await new AgentRepository(tx).insert({
       id: newId('agt'),
       tenantId: tenant.id,
       name: 'demo-agent',
@@ -56,7 +56,7 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
       defaultProvider: providers[0],
       targets,
     });
-    await appendAuditEvent(manager, tenant.id, {
+    await appendAuditEvent(tx, tenant.id, {
       type: 'agent.changed',
       actor: { kind: 'system', id: 'demo-seed' },
       detail: { action: 'created', agentId: agent.id, name: agent.name },

@@ -2,7 +2,7 @@ import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common'
 import type { Request, Response } from 'express';
 import { logger } from '../logging/logger.js';
 import { routeTemplate } from '../metrics/metrics.js';
-import { SseWriter } from '../sessions/sse-writer.js';
+import { SseWriter } from '../sessions/turns/sse-writer.js';
 import { requestIdOf } from './request-id.js';
 import { problemBody, sendProblem, toAppError } from './problem-details.js';
 

@@ -59,8 +59,8 @@ export class LifecycleSweeps {
    * row per kind a minute, so without this the table only grows.
    */
   async pruneRateWindows(): Promise<number> {
-    const [row] = await this.database.inPlatform((manager) =>
-      manager.query<{ pruned: string }[]>(
+    const [row] = await this.database.inPlatform((tx) =>
+      tx.rows<{ pruned: string }>(
         `WITH gone AS (DELETE FROM rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 minute' RETURNING 1)
          SELECT count(*) AS pruned FROM gone`,
       ),
@@ -100,7 +100,7 @@ export class LifecycleSweeps {
       const orphan = searchable
         ? await this.calls.call('provider.findOrphan', attributesOf(session), () => adapter.findOrphan!(bindingOf(session)))
         : undefined;
-      if (orphan) await this.database.inTenant(ref.tenantId, (manager) => new LifecycleRepository(manager).recordOrphan(ref.id, orphan));
+      if (orphan) await this.database.inTenant(ref.tenantId, (tx) => new LifecycleRepository(tx).recordOrphan(ref.id, orphan));
       await this.terminator.terminate(ref.tenantId, ref.id, 'error', {
         stage: 'provisioning',
         code: 'broker_lost_provisioning',
@@ -157,11 +157,11 @@ export class LifecycleSweeps {
   }
 
   private read<T>(query: (lifecycle: LifecycleRepository) => Promise<T>): Promise<T> {
-    return this.database.inPlatform((manager) => query(new LifecycleRepository(manager)));
+    return this.database.inPlatform((tx) => query(new LifecycleRepository(tx)));
   }
 
   private load(ref: SessionRef): Promise<Session | undefined> {
-    return this.database.inTenant(ref.tenantId, (manager) => new SessionRepository(manager).findById(ref.id));
+    return this.database.inTenant(ref.tenantId, (tx) => new SessionRepository(tx).findById(ref.id));
   }
 
   /** Runs `act` for each session (bounded concurrency); counts the ones it acted on, logs the ones it failed on. */

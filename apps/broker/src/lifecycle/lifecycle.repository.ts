@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 
 /** A session the reaper acts on: which tenant's transaction it needs, and why. */
 export interface SessionRef {
@@ -23,7 +23,7 @@ const ms = (name: string) => `make_interval(secs => ${name}::double precision / 
  * one row change it once.
  */
 export class LifecycleRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /**
    * Live sessions past a deadline (by the database's clock), with the reason
@@ -33,7 +33,7 @@ export class LifecycleRepository {
    */
   async findExpired(limit: number): Promise<ExpiredSession[]> {
     // The first two conditions match the partial index sessions_deadlines_idx.
-    const rows = await this.manager.query<Array<{ id: string; tenant_id: string; reason: ExpiredSession['reason'] }>>(
+    const rows = await this.tx.rows<{ id: string; tenant_id: string; reason: ExpiredSession['reason'] }>(
       `SELECT id, tenant_id, CASE WHEN expires_at <= now() THEN 'max_lifetime' ELSE 'idle_timeout' END AS reason
        FROM sessions
        WHERE status <> 'terminated' AND (idle_expires_at <= now() OR expires_at <= now())
@@ -47,7 +47,7 @@ export class LifecycleRepository {
 
   /** Sessions still `provisioning` since before `olderThanMs` ago. */
   async findStuckProvisioning(olderThanMs: number, limit: number): Promise<SessionRef[]> {
-    const rows = await this.manager.query<Array<{ id: string; tenant_id: string }>>(
+    const rows = await this.tx.rows<{ id: string; tenant_id: string }>(
       `SELECT id, tenant_id FROM sessions
        WHERE status = 'provisioning' AND created_at < now() - ${ms('$1')}
        ORDER BY created_at LIMIT $2`,
@@ -58,7 +58,7 @@ export class LifecycleRepository {
 
   /** Sessions whose turn claim is older than `olderThanMs`. */
   async findStaleTurnClaims(olderThanMs: number, limit: number): Promise<ClaimedTurn[]> {
-    const rows = await this.manager.query<Array<{ id: string; tenant_id: string; current_turn_id: string }>>(
+    const rows = await this.tx.rows<{ id: string; tenant_id: string; current_turn_id: string }>(
       `SELECT id, tenant_id, current_turn_id FROM sessions
        WHERE status = 'active' AND current_turn_id IS NOT NULL AND turn_started_at < now() - ${ms('$1')}
        ORDER BY turn_started_at LIMIT $2`,
@@ -69,7 +69,7 @@ export class LifecycleRepository {
 
   /** Idle sessions on `providers`, in id order after `afterId`: a rolling scan for provider status checks. */
   async findIdleOnProviders(providers: string[], afterId: string, limit: number): Promise<SessionRef[]> {
-    const rows = await this.manager.query<Array<{ id: string; tenant_id: string }>>(
+    const rows = await this.tx.rows<{ id: string; tenant_id: string }>(
       `SELECT id, tenant_id FROM sessions
        WHERE status = 'idle' AND provider = ANY($1) AND provider_session_id IS NOT NULL AND id > $2
        ORDER BY id LIMIT $3`,
@@ -83,7 +83,7 @@ export class LifecycleRepository {
    * between `windowMs` and `settleMs` ago, in id order after `afterId`.
    */
   async findUnstopped(providers: string[], window: { settleMs: number; windowMs: number }, afterId: string, limit: number): Promise<SessionRef[]> {
-    const rows = await this.manager.query<Array<{ id: string; tenant_id: string }>>(
+    const rows = await this.tx.rows<{ id: string; tenant_id: string }>(
       `SELECT id, tenant_id FROM sessions
        WHERE status = 'terminated' AND provider_stopped_at IS NULL AND provider_session_id IS NOT NULL AND provider = ANY($1)
          AND ended_at < now() - ${ms('$2')} AND ended_at > now() - ${ms('$3')} AND id > $4
@@ -101,13 +101,13 @@ export class LifecycleRepository {
    * Returns undefined when the claim was already gone.
    */
   async releaseStaleClaim(claim: ClaimedTurn, olderThanMs: number): Promise<{ seq: number; userId: string; provider: string; turnStartedAt: Date } | undefined> {
-    const [held] = await this.manager.query<Array<{ user_id: string; provider: string; turn_started_at: Date }>>(
+    const [held] = await this.tx.rows<{ user_id: string; provider: string; turn_started_at: Date }>(
       `SELECT user_id, provider, turn_started_at FROM sessions
        WHERE id = $1 AND current_turn_id = $2 AND turn_started_at < now() - ${ms('$3')} FOR UPDATE`,
       [claim.id, claim.turnId, olderThanMs],
     );
     if (!held) return undefined;
-    const [rows] = await this.manager.query<[Array<{ seq: string }>, number]>(
+    const rows = await this.tx.rows<{ seq: string }>(
       `UPDATE sessions SET current_turn_id = NULL, turn_started_at = NULL,
          status = CASE WHEN status = 'active' THEN 'idle' ELSE status END,
          idle_expires_at = now() + make_interval(secs => idle_timeout_seconds), next_event_seq = next_event_seq + 1
@@ -119,7 +119,7 @@ export class LifecycleRepository {
 
   /** Fails a turn that is still `running`; a turn that ended meanwhile keeps its outcome. */
   async failRunningTurn(turnId: string, error: { code: string; message: string }): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `UPDATE turns SET status = 'failed', error = $2, ended_at = now(),
          duration_ms = least(extract(epoch FROM now() - started_at) * 1000, 2147483647)::integer
        WHERE id = $1 AND status = 'running'`,
@@ -129,7 +129,7 @@ export class LifecycleRepository {
 
   /** Records the provider session an orphan search found, if the session is still `provisioning`. */
   async recordOrphan(id: string, providerSessionId: string): Promise<void> {
-    await this.manager.query(`UPDATE sessions SET provider_session_id = $2 WHERE id = $1 AND status = 'provisioning'`, [id, providerSessionId]);
+    await this.tx.rows(`UPDATE sessions SET provider_session_id = $2 WHERE id = $1 AND status = 'provisioning'`, [id, providerSessionId]);
   }
 }
 

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
-import { Database } from '#libs/persistence';
+import { Database, type Transaction } from '#libs/persistence';
 import { SessionEventRepository } from '../sessions/session-event.repository.js';
 import { LifecycleRepository, type ClaimedTurn } from './lifecycle.repository.js';
 
@@ -22,7 +21,7 @@ export interface AbandonedTurn {
  * the release back; the reaper retries it at the next sweep.
  */
 export interface TurnAbandonedListener {
-  onTurnAbandoned(manager: EntityManager, turn: AbandonedTurn): Promise<void>;
+  onTurnAbandoned(tx: Transaction, turn: AbandonedTurn): Promise<void>;
 }
 
 /**
@@ -53,8 +52,8 @@ export class TurnAbandonment {
 
   /** Returns whether this call closed the turn (false: the claim was released or renewed meanwhile). */
   close(claim: ClaimedTurn, olderThanMs: number): Promise<boolean> {
-    return this.database.inTenant(claim.tenantId, async (manager) => {
-      const lifecycle = new LifecycleRepository(manager);
+    return this.database.inTenant(claim.tenantId, async (tx) => {
+      const lifecycle = new LifecycleRepository(tx);
       const released = await lifecycle.releaseStaleClaim(claim, olderThanMs);
       if (!released) return false;
       await lifecycle.failRunningTurn(claim.turnId, lostTurnError);
@@ -68,7 +67,7 @@ export class TurnAbandonment {
         at: new Date().toISOString(),
         data: { error: lostTurnError },
       };
-      await new SessionEventRepository(manager).insertMany([event], released.seq + 1);
+      await new SessionEventRepository(tx).insertMany([event], released.seq + 1);
       const turn: AbandonedTurn = {
         id: claim.turnId,
         tenantId: claim.tenantId,
@@ -77,7 +76,7 @@ export class TurnAbandonment {
         provider: released.provider,
         startedAt: released.turnStartedAt,
       };
-      for (const listener of this.listeners) await listener.onTurnAbandoned(manager, turn);
+      for (const listener of this.listeners) await listener.onTurnAbandoned(tx, turn);
       return true;
     });
   }

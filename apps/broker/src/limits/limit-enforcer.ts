@@ -1,5 +1,5 @@
+import type { Transaction } from '#libs/persistence';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import type { AppConfig } from '#libs/config';
 import { AppError } from '#libs/errors';
 import type { RuntimeDescriptor } from '#libs/runtime-spec';
@@ -44,15 +44,15 @@ export class LimitEnforcer implements TurnAbandonedListener {
 
   /** Before a session is bound: isolation, live-session caps, the create rate. Returns the policy in force. */
   async admitSession(
-    manager: EntityManager,
+    tx: Transaction,
     caller: { tenantId: string; userId: string },
     runtime: RuntimeDescriptor,
   ): Promise<{ policy: Policy } | LimitDenial> {
-    const limits = new LimitsRepository(manager);
+    const limits = new LimitsRepository(tx);
     const tenantPolicy = await limits.lockTenantPolicy(caller.tenantId);
     const policy = effectivePolicy(this.config, tenantPolicy, await limits.userPolicy(caller.userId));
     const deny = (code: 'isolation_policy' | 'limit_exceeded' | 'rate_limited', limit: string, detail: string, extra: Record<string, unknown> = {}) =>
-      this.deny(manager, caller, new AppError(code, detail, { limit, ...extra }), { provider: runtime.id });
+      this.deny(tx, caller, new AppError(code, detail, { limit, ...extra }), { provider: runtime.id });
 
     if (!meetsIsolation(runtime.isolation, policy.requiredIsolation ?? 'any')) {
       return deny('isolation_policy', 'requiredIsolation', `the tenant requires ${policy.requiredIsolation} isolation; ${runtime.id} offers ${runtime.isolation}`);
@@ -83,19 +83,19 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * when the caller already read them in this transaction.
    */
   async admitTurn(
-    manager: EntityManager,
+    tx: Transaction,
     caller: { tenantId: string; userId: string },
     estimateUsd: string,
     stored?: StoredPolicies,
   ): Promise<BudgetReservation | LimitDenial> {
-    const limits = new LimitsRepository(manager);
+    const limits = new LimitsRepository(tx);
     stored ??= await limits.policies(caller.userId);
     const policy = effectivePolicy(this.config, stored.tenant, stored.user);
     if (policy.maxOpenStreamsPerTenant !== null) {
       // Every claim holds the chain head until it commits, so this count (which includes this turn) is exact across replicas.
       const inFlight = await limits.turnsInFlight(caller.tenantId);
       if (inFlight > policy.maxOpenStreamsPerTenant) {
-        return this.deny(manager, caller, new AppError('limit_exceeded', `the tenant has ${inFlight - 1} of ${policy.maxOpenStreamsPerTenant} turns in flight`, {
+        return this.deny(tx, caller, new AppError('limit_exceeded', `the tenant has ${inFlight - 1} of ${policy.maxOpenStreamsPerTenant} turns in flight`, {
           limit: 'maxOpenStreamsPerTenant',
           retryAfterSeconds: 1,
         }));
@@ -104,7 +104,7 @@ export class LimitEnforcer implements TurnAbandonedListener {
     if (policy.turnsPerMinutePerUser !== null) {
       const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'turn', policy.turnsPerMinutePerUser);
       if (counted === undefined) {
-        return this.deny(manager, caller, new AppError('rate_limited', `user ${caller.userId} ran ${policy.turnsPerMinutePerUser} turns this minute`, {
+        return this.deny(tx, caller, new AppError('rate_limited', `user ${caller.userId} ran ${policy.turnsPerMinutePerUser} turns this minute`, {
           limit: 'turnsPerMinutePerUser',
           retryAfterSeconds: secondsToNextMinute(),
         }));
@@ -127,7 +127,7 @@ export class LimitEnforcer implements TurnAbandonedListener {
       if (!(await limits.reserve(caller.tenantId, ledgerUser, month, estimateUsd, budget))) {
         // The caller commits this transaction (for the denial record): undo what was reserved so far.
         if (reservation.user) await limits.settle(caller.tenantId, caller.userId, month, estimateUsd, '0');
-        return this.deny(manager, caller, new AppError('budget_exceeded', `the ${scope}'s monthly budget of $${budget} has no room for this turn`, {
+        return this.deny(tx, caller, new AppError('budget_exceeded', `the ${scope}'s monthly budget of $${budget} has no room for this turn`, {
           limit: scope === 'user' ? 'monthlyBudgetUsdPerUser' : 'monthlyBudgetUsdPerTenant',
         }));
       }
@@ -141,9 +141,9 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * the measured cost, and says whether a budget is now used up (the session
    * then ends with reason `budget`).
    */
-  async settleTurn(manager: EntityManager, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
+  async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
-    return new LimitsRepository(manager).settleBoth({
+    return new LimitsRepository(tx).settleBoth({
       tenantId: caller.tenantId,
       userId: caller.userId,
       month: reservation.month,
@@ -160,22 +160,22 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * released. Its cost is unknown (the provider stream died with the replica),
    * so nothing is booked as spent.
    */
-  async onTurnAbandoned(manager: EntityManager, turn: { id: string; tenantId: string; userId: string }): Promise<void> {
-    const [row] = await manager.query<{ budget_reservation: BudgetReservation | null }[]>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turn.id]);
+  async onTurnAbandoned(tx: Transaction, turn: { id: string; tenantId: string; userId: string }): Promise<void> {
+    const [row] = await tx.rows<{ budget_reservation: BudgetReservation | null }>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turn.id]);
     const reservation = row?.budget_reservation;
     if (!reservation) return;
-    const limits = new LimitsRepository(manager);
+    const limits = new LimitsRepository(tx);
     if (reservation.user) await limits.settle(turn.tenantId, turn.userId, reservation.month, reservation.amountUsd, '0');
     if (reservation.tenant) await limits.settle(turn.tenantId, '', reservation.month, reservation.amountUsd, '0');
   }
 
   private async deny(
-    manager: EntityManager,
+    tx: Transaction,
     caller: { tenantId: string; userId: string },
     error: AppError,
     extra: { provider?: string } = {},
   ): Promise<LimitDenial> {
-    await appendAuditEvent(manager, caller.tenantId, {
+    await appendAuditEvent(tx, caller.tenantId, {
       type: 'limit.denied',
       user: caller.userId,
       provider: extra.provider,

@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { hotStatement, runHot } from '#libs/persistence';
+import { hotStatement, type Transaction } from '#libs/persistence';
 import type { Policy } from './limits.schemas.js';
 
 export type StoredPolicy = Partial<Policy>;
@@ -41,7 +40,7 @@ const settleTurnStatement = hotStatement(
 
 /** Limits state of the transaction's tenant: policies, live counts, rate windows, budget ledgers. */
 export class LimitsRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /**
    * The tenant's stored policy, with its row locked for the rest of the
@@ -49,7 +48,7 @@ export class LimitsRepository {
    * tenant, on any replica, so count-then-insert is exact.
    */
   async lockTenantPolicy(tenantId: string): Promise<StoredPolicy> {
-    const [row] = await this.manager.query<{ policy: StoredPolicy }[]>(
+    const [row] = await this.tx.rows<{ policy: StoredPolicy }>(
       `INSERT INTO tenant_limits (tenant_id) VALUES ($1)
        ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = tenant_limits.tenant_id
        RETURNING policy`,
@@ -59,24 +58,24 @@ export class LimitsRepository {
   }
 
   async tenantPolicy(): Promise<StoredPolicy> {
-    const rows = await this.manager.query<{ policy: StoredPolicy }[]>(`SELECT policy FROM tenant_limits`);
+    const rows = await this.tx.rows<{ policy: StoredPolicy }>(`SELECT policy FROM tenant_limits`);
     return rows[0]?.policy ?? {};
   }
 
   /** The tenant's policy and the user's override, in one round trip. */
   async policies(userId: string): Promise<StoredPolicies> {
-    const [row] = await this.manager.query<StoredPolicyColumns[]>(`SELECT ${storedPolicyColumns('$1')}`, [userId]);
+    const [row] = await this.tx.rows<StoredPolicyColumns>(`SELECT ${storedPolicyColumns('$1')}`, [userId]);
     return storedPoliciesOf(row);
   }
 
   async userPolicy(userId: string): Promise<StoredPolicy> {
-    const rows = await this.manager.query<{ policy: StoredPolicy }[]>(`SELECT policy FROM user_limits WHERE user_id = $1`, [userId]);
+    const rows = await this.tx.rows<{ policy: StoredPolicy }>(`SELECT policy FROM user_limits WHERE user_id = $1`, [userId]);
     return rows[0]?.policy ?? {};
   }
 
   /** Merges `changes` into the stored policy (null is kept: "no limit") and returns the result. */
   async updateTenantPolicy(tenantId: string, changes: StoredPolicy): Promise<StoredPolicy> {
-    const [row] = await this.manager.query<{ policy: StoredPolicy }[]>(
+    const [row] = await this.tx.rows<{ policy: StoredPolicy }>(
       `INSERT INTO tenant_limits (tenant_id, policy) VALUES ($1, $2)
        ON CONFLICT (tenant_id) DO UPDATE SET policy = tenant_limits.policy || $2, updated_at = now()
        RETURNING policy`,
@@ -86,7 +85,7 @@ export class LimitsRepository {
   }
 
   async updateUserPolicy(tenantId: string, userId: string, changes: StoredPolicy): Promise<StoredPolicy> {
-    const [row] = await this.manager.query<{ policy: StoredPolicy }[]>(
+    const [row] = await this.tx.rows<{ policy: StoredPolicy }>(
       `INSERT INTO user_limits (tenant_id, user_id, policy) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id, user_id) DO UPDATE SET policy = user_limits.policy || $3, updated_at = now()
        RETURNING policy`,
@@ -96,12 +95,12 @@ export class LimitsRepository {
   }
 
   async deleteUserPolicy(userId: string): Promise<void> {
-    await this.manager.query(`DELETE FROM user_limits WHERE user_id = $1`, [userId]);
+    await this.tx.rows(`DELETE FROM user_limits WHERE user_id = $1`, [userId]);
   }
 
   /** Sessions in provisioning, idle or active: of the user, and of the whole tenant. */
   async liveSessions(tenantId: string, userId: string): Promise<{ user: number; tenant: number }> {
-    const [row] = await this.manager.query<{ user_live: string; tenant_live: string }[]>(
+    const [row] = await this.tx.rows<{ user_live: string; tenant_live: string }>(
       `SELECT count(*) FILTER (WHERE user_id = $2) AS user_live, count(*) AS tenant_live
        FROM sessions WHERE tenant_id = $1 AND status <> 'terminated'`,
       [tenantId, userId],
@@ -115,7 +114,7 @@ export class LimitsRepository {
    * tenant's audit chain head, as every turn claim does until it commits.
    */
   async turnsInFlight(tenantId: string): Promise<number> {
-    const [row] = await this.manager.query<{ running: string }[]>(
+    const [row] = await this.tx.rows<{ running: string }>(
       `SELECT count(*) AS running FROM sessions WHERE tenant_id = $1 AND status = 'active' AND current_turn_id IS NOT NULL`,
       [tenantId],
     );
@@ -128,7 +127,7 @@ export class LimitsRepository {
    * (nothing counted). Atomic under concurrency: one conditional upsert.
    */
   async takeFromWindow(tenantId: string, userId: string, kind: RateKind, limit: number): Promise<number | undefined> {
-    const rows = await this.manager.query<{ count: number }[]>(
+    const rows = await this.tx.rows<{ count: number }>(
       `INSERT INTO rate_windows (tenant_id, user_id, kind, window_start, count) VALUES ($1, $2, $3, date_trunc('minute', now()), 1)
        ON CONFLICT (tenant_id, user_id, kind, window_start) DO UPDATE SET count = rate_windows.count + 1
          WHERE rate_windows.count < $4
@@ -139,7 +138,7 @@ export class LimitsRepository {
   }
 
   async windowCount(userId: string, kind: RateKind): Promise<number> {
-    const rows = await this.manager.query<{ count: number }[]>(
+    const rows = await this.tx.rows<{ count: number }>(
       `SELECT count FROM rate_windows WHERE user_id = $1 AND kind = $2 AND window_start = date_trunc('minute', now())`,
       [userId, kind],
     );
@@ -155,7 +154,7 @@ export class LimitsRepository {
   async reserve(tenantId: string, userId: string, month: string, amount: string, budget: string): Promise<boolean> {
     // One statement: a first reservation of the month inserts the ledger (if
     // the amount fits at all); later ones add to it only while it fits.
-    const rows = await this.manager.query<unknown[]>(
+    const rows = await this.tx.rows<unknown>(
       `INSERT INTO budget_ledgers (tenant_id, user_id, month, reserved_usd)
        SELECT $1, $2, $3, $4::numeric WHERE $4::numeric <= $5::numeric
        ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET reserved_usd = budget_ledgers.reserved_usd + EXCLUDED.reserved_usd
@@ -181,17 +180,17 @@ export class LimitsRepository {
     userBudget: string | null;
     tenantBudget: string | null;
   }): Promise<boolean> {
-    const rows = await runHot<{ exhausted: boolean }>(this.manager, settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
+    const rows = await this.tx.hot<{ exhausted: boolean }>(settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
     return rows.some((row) => row.exhausted);
   }
 
   /** Releases a reservation and books what was really spent. */
   async settle(tenantId: string, userId: string, month: string, reserved: string, spent: string): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `INSERT INTO budget_ledgers (tenant_id, user_id, month) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
       [tenantId, userId, month],
     );
-    await this.manager.query(
+    await this.tx.rows(
       `UPDATE budget_ledgers SET reserved_usd = greatest(0, reserved_usd - $4::numeric), spent_usd = spent_usd + $5::numeric
        WHERE tenant_id = $1 AND user_id = $2 AND month = $3`,
       [tenantId, userId, month, reserved, spent],
@@ -199,7 +198,7 @@ export class LimitsRepository {
   }
 
   async ledger(userId: string, month: string): Promise<{ spent: string; reserved: string }> {
-    const rows = await this.manager.query<{ spent_usd: string; reserved_usd: string }[]>(
+    const rows = await this.tx.rows<{ spent_usd: string; reserved_usd: string }>(
       `SELECT spent_usd, reserved_usd FROM budget_ledgers WHERE user_id = $1 AND month = $2`,
       [userId, month],
     );

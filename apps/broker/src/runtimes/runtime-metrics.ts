@@ -47,8 +47,8 @@ export class RuntimeMetrics {
       labelNames: ['provider', 'status'],
       registers,
       async collect() {
-        const rows = await database.inPlatform((manager) =>
-          manager.query<{ provider: string; status: string; count: string }[]>(
+        const rows = await database.inPlatform((tx) =>
+          tx.rows<{ provider: string; status: string; count: string }>(
             `SELECT provider, status, count(*) AS count FROM sessions WHERE status <> 'terminated' GROUP BY provider, status`,
           ),
         );

@@ -1,11 +1,11 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 
 /** `Idempotency-Key` records of session creation, per (tenant, user, key), kept 24 h. */
 export class IdempotencyRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async find(userId: string, key: string): Promise<{ requestHash: string; sessionId: string } | undefined> {
-    const rows = await this.manager.query<{ request_hash: string; session_id: string }[]>(
+    const rows = await this.tx.rows<{ request_hash: string; session_id: string }>(
       `SELECT request_hash, session_id FROM idempotency_keys
        WHERE user_id = $1 AND key = $2 AND created_at > now() - interval '24 hours'`,
       [userId, key],
@@ -19,7 +19,7 @@ export class IdempotencyRepository {
    * same key committed first): the caller must not create its session.
    */
   async insert(record: { tenantId: string; userId: string; key: string; requestHash: string; sessionId: string }): Promise<boolean> {
-    const rows = await this.manager.query<{ key: string }[]>(
+    const rows = await this.tx.rows<{ key: string }>(
       `INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, session_id) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant_id, user_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, session_id = EXCLUDED.session_id,
          created_at = now()

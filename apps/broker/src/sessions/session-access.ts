@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { SessionRepository, type Session } from './session.repository.js';
 
@@ -9,15 +9,15 @@ import { SessionRepository, type Session } from './session.repository.js';
  * transaction. Callers commit, then answer 404.
  */
 export async function findOwnSession(
-  manager: EntityManager,
+  tx: Transaction,
   caller: { tenantId: string; userId: string },
   sessionId: string,
   action: string,
   options: { lock?: boolean } = {},
 ): Promise<Session | undefined> {
-  const session = await new SessionRepository(manager).findForUser(sessionId, caller.userId, options);
+  const session = await new SessionRepository(tx).findForUser(sessionId, caller.userId, options);
   if (!session) {
-    await appendAuditEvent(manager, caller.tenantId, {
+    await appendAuditEvent(tx, caller.tenantId, {
       type: 'access.denied',
       user: caller.userId,
       session: sessionId,

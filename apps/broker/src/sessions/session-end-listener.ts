@@ -109,8 +109,8 @@ export class SessionEndListener {
     const running = this.terminator.sessionsWithRunningTurns();
     if (running.length === 0) return;
     try {
-      const rows = await this.database.inPlatform((manager) =>
-        manager.query<Array<{ id: string; termination_reason: TerminationReason }>>(
+      const rows = await this.database.inPlatform((tx) =>
+        tx.rows<{ id: string; termination_reason: TerminationReason }>(
           `SELECT id, termination_reason FROM sessions WHERE id = ANY($1) AND status = 'terminated'`,
           [running],
         ),

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 import type { EventType, SessionEventView } from './session.schemas.js';
 
 export interface StoredEvent {
@@ -24,7 +24,7 @@ interface EventRow {
 
 /** The stored transcript: every event type except `message.delta`, append-only. */
 export class SessionEventRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /**
    * Stores events and moves the session's next free seq past `nextSeq`, in
@@ -40,7 +40,7 @@ export class SessionEventRepository {
     });
     values.push(events[0].sessionId, nextSeq);
     const sessionParameter = values.length - 1;
-    await this.manager.query(
+    await this.tx.rows(
       `WITH stored AS (
          INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data) VALUES ${tuples.join(', ')}
        )
@@ -56,7 +56,7 @@ export class SessionEventRepository {
    * `more`: there may be events after the page.
    */
   async listAfter(sessionId: string, afterSeq: number, limit: number, maxBytes: number): Promise<{ events: SessionEventView[]; more: boolean }> {
-    const rows = await this.manager.query<Array<EventRow & { candidates: string }>>(
+    const rows = await this.tx.rows<EventRow & { candidates: string }>(
       `WITH candidates AS (
          SELECT seq, octet_length(data::text) AS bytes FROM session_events WHERE session_id = $1 AND seq > $2 ORDER BY seq LIMIT $3
        ), sized AS (

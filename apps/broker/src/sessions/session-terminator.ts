@@ -54,12 +54,12 @@ export class SessionTerminator {
    * provider. Returns the session as stored afterwards.
    */
   async terminate(tenantId: string, sessionId: string, reason: TerminationReason, detail: Record<string, unknown> = {}): Promise<Session> {
-    const { session, ended } = await this.database.inTenant(tenantId, async (manager) => {
-      const sessions = new SessionRepository(manager);
+    const { session, ended } = await this.database.inTenant(tenantId, async (tx) => {
+      const sessions = new SessionRepository(tx);
       const ended = await sessions.markTerminated(sessionId, reason);
       const current = (await sessions.findById(sessionId))!;
       if (ended) {
-        await appendAuditEvent(manager, tenantId, {
+        await appendAuditEvent(tx, tenantId, {
           type: 'session.terminated',
           user: current.userId,
           session: current.id,
@@ -68,7 +68,7 @@ export class SessionTerminator {
           detail: { reason, ...detail },
         });
         // Another replica may be running this session's turn: it hears this at COMMIT.
-        await manager.query(`SELECT pg_notify($1, $2)`, [sessionEndedChannel, JSON.stringify({ session: sessionId, reason })]);
+        await tx.rows(`SELECT pg_notify($1, $2)`, [sessionEndedChannel, JSON.stringify({ session: sessionId, reason })]);
       }
       return { session: current, ended };
     });
@@ -98,7 +98,7 @@ export class SessionTerminator {
   }
 
   private recordProviderStopped(tenantId: string, sessionId: string): Promise<void> {
-    return this.database.inTenant(tenantId, (manager) => new SessionRepository(manager).markProviderStopped(sessionId));
+    return this.database.inTenant(tenantId, (tx) => new SessionRepository(tx).markProviderStopped(sessionId));
   }
 }
 

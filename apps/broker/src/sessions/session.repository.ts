@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { hotStatement, runHot } from '#libs/persistence';
+import { hotStatement, type Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 import { chainHeadOf, lockChainHeadSql, type ChainHead, type ChainHeadColumns } from '../audit/audit-log.js';
 import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
@@ -140,7 +139,7 @@ export interface SessionListFilter {
 
 /** Sessions of the transaction's tenant (RLS). Reads for a user always name the user. */
 export class SessionRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async insertProvisioning(session: {
     id: string;
@@ -153,7 +152,7 @@ export class SessionRepository {
     idleTimeoutSeconds: number;
     maxLifetimeSeconds: number;
   }): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `INSERT INTO sessions (id, tenant_id, user_id, agent_id, provider, target, status, metadata, idle_timeout_seconds,
          max_lifetime_seconds, expires_at, idle_expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7, $8::integer, $9::integer, now() + make_interval(secs => $9::integer),
@@ -165,7 +164,7 @@ export class SessionRepository {
 
   /** The user's session, or undefined when it does not exist for this user (other users' sessions included). */
   async findForUser(id: string, userId: string, options: { lock?: boolean } = {}): Promise<Session | undefined> {
-    const rows = await this.manager.query<SessionRow[]>(
+    const rows = await this.tx.rows<SessionRow>(
       `${select} WHERE s.id = $1 AND s.user_id = $2${options.lock ? ' FOR UPDATE OF s' : ''}`,
       [id, userId],
     );
@@ -173,12 +172,12 @@ export class SessionRepository {
   }
 
   async findById(id: string, options: { lock?: boolean } = {}): Promise<Session | undefined> {
-    const rows = await this.manager.query<SessionRow[]>(`${select} WHERE s.id = $1${options.lock ? ' FOR UPDATE OF s' : ''}`, [id]);
+    const rows = await this.tx.rows<SessionRow>(`${select} WHERE s.id = $1${options.lock ? ' FOR UPDATE OF s' : ''}`, [id]);
     return rows[0] && toSession(rows[0]);
   }
 
   async listForUser(filter: SessionListFilter): Promise<Session[]> {
-    const rows = await this.manager.query<SessionRow[]>(
+    const rows = await this.tx.rows<SessionRow>(
       `${select} WHERE s.user_id = $1 AND ($2::text IS NULL OR s.status = $2) AND ($3::text IS NULL OR s.agent_id = $3 OR a.name = $3)
          AND ($4::text IS NULL OR s.provider = $4) AND ($5::text IS NULL OR s.id < $5)
        ORDER BY s.id DESC LIMIT $6`,
@@ -193,7 +192,7 @@ export class SessionRepository {
    * its status but still gets the provider session id, so its stop can follow.
    */
   async markReady(id: string, providerSessionId: string, providerState: Record<string, unknown>): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `UPDATE sessions SET provider_session_id = $2, provider_state = $3,
          status = CASE WHEN status = 'provisioning' THEN 'idle' ELSE status END,
          last_activity_at = CASE WHEN status = 'provisioning' THEN now() ELSE last_activity_at END,
@@ -205,7 +204,7 @@ export class SessionRepository {
 
   /** Ends the session (first termination wins) and releases any turn claim. Returns whether this call ended it. */
   async markTerminated(id: string, reason: TerminationReason): Promise<boolean> {
-    const [, count] = await this.manager.query<[unknown[], number]>(
+    const count = await this.tx.count(
       `UPDATE sessions SET status = 'terminated', termination_reason = $2, ended_at = now(), current_turn_id = NULL, turn_started_at = NULL
        WHERE id = $1 AND status <> 'terminated'`,
       [id, reason],
@@ -214,7 +213,7 @@ export class SessionRepository {
   }
 
   async markProviderStopped(id: string): Promise<void> {
-    await this.manager.query(`UPDATE sessions SET provider_stopped_at = now() WHERE id = $1`, [id]);
+    await this.tx.rows(`UPDATE sessions SET provider_stopped_at = now() WHERE id = $1`, [id]);
   }
 
   /**
@@ -230,7 +229,7 @@ export class SessionRepository {
     userId: string,
     turnId: string,
   ): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies; auditHead: ChainHead } | undefined> {
-    const rows = await runHot<SessionRow & StoredPolicyColumns & ChainHeadColumns>(this.manager, claimOwnTurnStatement, [id, userId, turnId]);
+    const rows = await this.tx.hot<SessionRow & StoredPolicyColumns & ChainHeadColumns>(claimOwnTurnStatement, [id, userId, turnId]);
     const row = rows[0];
     return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row), auditHead: chainHeadOf(row) };
   }
@@ -244,7 +243,7 @@ export class SessionRepository {
    * session.
    */
   async claimTurn(id: string, turnId: string): Promise<number | undefined> {
-    const [rows] = await this.manager.query<[{ next_event_seq: string }[], number]>(
+    const rows = await this.tx.rows<{ next_event_seq: string }>(
       `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1
        WHERE id = $1 AND status IN ('idle', 'active') AND current_turn_id IS NULL
        RETURNING next_event_seq - 1 AS next_event_seq`,
@@ -255,7 +254,7 @@ export class SessionRepository {
 
   /** Gives back a claim taken in this transaction (the turn was refused after all). */
   async releaseTurn(id: string, turnId: string): Promise<void> {
-    await this.manager.query(
+    await this.tx.rows(
       `UPDATE sessions SET current_turn_id = NULL, turn_started_at = NULL, status = CASE WHEN status = 'active' THEN 'idle' ELSE status END
        WHERE id = $1 AND current_turn_id = $2`,
       [id, turnId],

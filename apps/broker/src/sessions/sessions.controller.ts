@@ -1,7 +1,9 @@
-import { Controller, Delete, Get, Headers, Post, Req, Res } from '@nestjs/common';
+import { Controller, Delete, Get, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
+import type { AppConfig } from '#libs/config';
 import { invalidRequest } from '#libs/errors';
+import { appConfigToken } from '../app.tokens.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid, type RouteSpec } from '../http/route-spec.js';
 import {
@@ -20,7 +22,8 @@ import {
   type TurnBody,
 } from './session.schemas.js';
 import { SessionsService } from './sessions.service.js';
-import { TurnsService } from './turns.service.js';
+import { turnDeliveryFor } from './turns/turn-delivery.js';
+import { TurnsService } from './turns/turns.service.js';
 
 const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
 const endUserHeader: RouteSpec['headers'] = {
@@ -33,6 +36,7 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly turns: TurnsService,
+    @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
   @Post()
@@ -103,7 +107,8 @@ export class SessionsController {
     },
   })
   turn(@Valid('params') params: { id: string }, @Valid('body') body: TurnBody, @Req() request: Request, @Res() response: Response) {
-    return this.turns.run(params.id, body, request, response);
+    const { sseHeartbeatMs, sseMaxBufferedBytes } = this.config.content;
+    return this.turns.run(params.id, body, turnDeliveryFor(request, response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }));
   }
 
   @Get(':id/events')

@@ -62,8 +62,8 @@ export class SessionsService {
   async create(body: CreateSessionBody, idempotencyKey: string | undefined): Promise<{ session: SessionView; replayed: boolean }> {
     const caller = sessionCaller();
     const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    const outcome = await this.database.inTenant(caller.tenantId, async (manager): Promise<CreateOutcome> => {
-      const keys = new IdempotencyRepository(manager);
+    const outcome = await this.database.inTenant(caller.tenantId, async (tx): Promise<CreateOutcome> => {
+      const keys = new IdempotencyRepository(tx);
       if (idempotencyKey) {
         const existing = await keys.find(caller.userId, idempotencyKey);
         if (existing && existing.requestHash !== requestHash) {
@@ -71,10 +71,10 @@ export class SessionsService {
         }
         if (existing) return { kind: 'replayed', sessionId: existing.sessionId };
       }
-      const agents = new AgentRepository(manager);
+      const agents = new AgentRepository(tx);
       const agent = await agents.findByReference(body.agent);
       if (!agent) {
-        await appendAuditEvent(manager, caller.tenantId, {
+        await appendAuditEvent(tx, caller.tenantId, {
           type: 'access.denied',
           user: caller.userId,
           detail: { resource: 'agent', reference: body.agent, action: 'create_session' },
@@ -82,14 +82,14 @@ export class SessionsService {
         return { kind: 'agent_missing' };
       }
       // Holds off a concurrent delete of the agent until this session is recorded.
-      await manager.query(`SELECT id FROM agents WHERE id = $1 FOR SHARE`, [agent.id]);
+      await tx.rows(`SELECT id FROM agents WHERE id = $1 FOR SHARE`, [agent.id]);
       const provider = body.provider ?? agent.defaultProvider;
       const adapter = this.registry.get(provider);
       if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);
       const target = agent.targets[provider];
       if (!target) throw invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]);
       // Grants are read at every create: a revoked grant stops agents stored while it held.
-      const refused = await this.access.refusal(manager, {
+      const refused = await this.access.refusal(tx, {
         tenantId: caller.tenantId,
         path: 'agent.targets',
         targets: { [provider]: target },
@@ -98,12 +98,12 @@ export class SessionsService {
         agentId: agent.id,
       });
       if (refused) return { kind: 'target_refused', error: refused };
-      const admitted = await this.limits.admitSession(manager, caller, adapter.descriptor);
+      const admitted = await this.limits.admitSession(tx, caller, adapter.descriptor);
       if (admitted instanceof LimitDenial) return { kind: 'denied', denial: admitted };
       const { policy } = admitted;
       const ceilings = adapter.ceilings(target);
       const sessionId = newId('ses');
-      await new SessionRepository(manager).insertProvisioning({
+      await new SessionRepository(tx).insertProvisioning({
         id: sessionId,
         tenantId: caller.tenantId,
         userId: caller.userId,
@@ -120,14 +120,14 @@ export class SessionsService {
         // A concurrent request with the same key won; this transaction must leave nothing behind.
         if (!recorded) throw new RacedIdempotentCreate();
       }
-      await appendAuditEvent(manager, caller.tenantId, {
+      await appendAuditEvent(tx, caller.tenantId, {
         type: 'session.bound',
         user: caller.userId,
         session: sessionId,
         provider,
         detail: { agentId: agent.id, agentName: agent.name },
       });
-      return { kind: 'created', session: (await new SessionRepository(manager).findById(sessionId))! };
+      return { kind: 'created', session: (await new SessionRepository(tx).findById(sessionId))! };
     }).catch((error: unknown) => {
       if (error instanceof RacedIdempotentCreate) return { kind: 'raced' } as const;
       throw error;
@@ -160,10 +160,10 @@ export class SessionsService {
         (signal) => adapter.openSession(bindingOf(session), signal),
       );
       if (this.config.testCrashPoint === 'after-provider-open') process.exit(86); // crash-recovery tests only
-      const ready = await this.database.inTenant(session.tenantId, async (manager) => {
-        const sessions = new SessionRepository(manager);
+      const ready = await this.database.inTenant(session.tenantId, async (tx) => {
+        const sessions = new SessionRepository(tx);
         await sessions.markReady(session.id, opened.providerSessionId, opened.state);
-        await appendAuditEvent(manager, session.tenantId, {
+        await appendAuditEvent(tx, session.tenantId, {
           type: 'session.accessed',
           user: session.userId,
           session: session.id,
@@ -186,7 +186,7 @@ export class SessionsService {
   private async waitUntilProvisioned(caller: SessionCaller, sessionId: string): Promise<SessionView> {
     const deadline = Date.now() + this.config.runtimes.callTimeoutMs;
     for (;;) {
-      const session = await this.database.inTenant(caller.tenantId, (manager) => new SessionRepository(manager).findById(sessionId));
+      const session = await this.database.inTenant(caller.tenantId, (tx) => new SessionRepository(tx).findById(sessionId));
       if (!session) throw notFound('session');
       if (session.status !== 'provisioning' || Date.now() > deadline) return toSessionView(session);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -195,8 +195,8 @@ export class SessionsService {
 
   async list(query: ListSessionsQuery): Promise<Page<SessionView>> {
     const caller = sessionCaller();
-    const rows = await this.database.inTenant(caller.tenantId, (manager) =>
-      new SessionRepository(manager).listForUser({ ...query, userId: caller.userId, afterId: decodeCursor(query.cursor) }),
+    const rows = await this.database.inTenant(caller.tenantId, (tx) =>
+      new SessionRepository(tx).listForUser({ ...query, userId: caller.userId, afterId: decodeCursor(query.cursor) }),
     );
     const page = pageFromRows(rows, query.limit);
     return { data: page.data.map(toSessionView), nextCursor: page.nextCursor };
@@ -211,8 +211,8 @@ export class SessionsService {
     const caller = sessionCaller();
     const session = await this.loadCurrent(sessionId, 'terminate');
     if (session.status === 'terminated') return toSessionView(session);
-    await this.database.inTenant(caller.tenantId, (manager) =>
-      appendAuditEvent(manager, caller.tenantId, {
+    await this.database.inTenant(caller.tenantId, (tx) =>
+      appendAuditEvent(tx, caller.tenantId, {
         type: 'session.accessed',
         user: caller.userId,
         session: sessionId,
@@ -226,9 +226,9 @@ export class SessionsService {
 
   async events(sessionId: string, after: number, limit: number): Promise<{ data: SessionEventView[]; nextAfter: number | null }> {
     const caller = sessionCaller();
-    const page = await this.database.inTenant(caller.tenantId, async (manager) => {
-      const session = await findOwnSession(manager, caller, sessionId, 'events');
-      return session && new SessionEventRepository(manager).listAfter(sessionId, after, limit, this.config.content.eventsPageMaxBytes);
+    const page = await this.database.inTenant(caller.tenantId, async (tx) => {
+      const session = await findOwnSession(tx, caller, sessionId, 'events');
+      return session && new SessionEventRepository(tx).listAfter(sessionId, after, limit, this.config.content.eventsPageMaxBytes);
     });
     if (!page) throw notFound('session');
     const { events, more } = page;
@@ -242,7 +242,7 @@ export class SessionsService {
    */
   async loadCurrent(sessionId: string, action: string): Promise<Session> {
     const caller = sessionCaller();
-    const session = await this.database.inTenant(caller.tenantId, (manager) => findOwnSession(manager, caller, sessionId, action));
+    const session = await this.database.inTenant(caller.tenantId, (tx) => findOwnSession(tx, caller, sessionId, action));
     if (!session) throw notFound('session');
     const reason = expiryReason(session);
     return reason ? this.terminator.terminate(caller.tenantId, session.id, reason) : session;

@@ -1,5 +1,5 @@
+import type { Transaction } from '#libs/persistence';
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { AppError, type FieldProblem } from '#libs/errors';
 import type { TargetScope } from '#libs/provider-kit';
 import type { ProviderId } from '#libs/runtime-spec';
@@ -34,10 +34,10 @@ export class TargetAccess {
    * after recording `target.denied` in the caller's transaction: the caller
    * must let that transaction commit (return, then throw).
    */
-  async refusal(manager: EntityManager, use: TargetUse): Promise<AppError | undefined> {
+  async refusal(tx: Transaction, use: TargetUse): Promise<AppError | undefined> {
     const problems: FieldProblem[] = [];
     const refused: Array<TargetScope & { provider: string }> = [];
-    const grants = new TargetGrantRepository(manager);
+    const grants = new TargetGrantRepository(tx);
     for (const [provider, target] of Object.entries(use.targets)) {
       if (target === undefined) continue;
       const module = runtimeModules.find((candidate) => candidate.id === provider);
@@ -59,7 +59,7 @@ export class TargetAccess {
       }
     }
     if (problems.length === 0) return undefined;
-    await appendAuditEvent(manager, use.tenantId, {
+    await appendAuditEvent(tx, use.tenantId, {
       type: 'target.denied',
       user: use.user ?? null,
       provider: refused.length > 0 && refused.every((scope) => scope.provider === refused[0].provider) ? refused[0].provider : null,

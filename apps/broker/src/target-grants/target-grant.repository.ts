@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 
 export interface TargetGrant {
   id: string;
@@ -30,11 +30,11 @@ const toGrant = (row: TargetGrantRow): TargetGrant => ({
 
 /** The scopes each tenant may target. Reads obey RLS; writes are the operator's (platform scope). */
 export class TargetGrantRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /** The new grant, or undefined when the tenant already holds it. */
   async insert(grant: Omit<TargetGrant, 'createdAt'>): Promise<TargetGrant | undefined> {
-    const rows = await this.manager.query<TargetGrantRow[]>(
+    const rows = await this.tx.rows<TargetGrantRow>(
       `INSERT INTO target_grants (id, tenant_id, provider, kind, value) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (tenant_id, provider, kind, value) DO NOTHING RETURNING ${columns}`,
       [grant.id, grant.tenantId, grant.provider, grant.kind, grant.value],
@@ -43,7 +43,7 @@ export class TargetGrantRepository {
   }
 
   async find(tenantId: string, provider: string, kind: string, value: string): Promise<TargetGrant | undefined> {
-    const rows = await this.manager.query<TargetGrantRow[]>(
+    const rows = await this.tx.rows<TargetGrantRow>(
       `SELECT ${columns} FROM target_grants WHERE tenant_id = $1 AND provider = $2 AND kind = $3 AND value = $4`,
       [tenantId, provider, kind, value],
     );
@@ -52,7 +52,7 @@ export class TargetGrantRepository {
 
   /** Up to `limit + 1` of a tenant's grants after `afterId`, in id order. */
   async listAfter(tenantId: string, afterId: string | null, limit: number): Promise<TargetGrant[]> {
-    const rows = await this.manager.query<TargetGrantRow[]>(
+    const rows = await this.tx.rows<TargetGrantRow>(
       `SELECT ${columns} FROM target_grants WHERE tenant_id = $1 AND ($2::text IS NULL OR id > $2) ORDER BY id LIMIT $3`,
       [tenantId, afterId, limit + 1],
     );
@@ -61,7 +61,7 @@ export class TargetGrantRepository {
 
   /** `kind:value` of every grant the tenant holds for a provider. */
   async scopesOf(tenantId: string, provider: string): Promise<Set<string>> {
-    const rows = await this.manager.query<Array<{ kind: string; value: string }>>(
+    const rows = await this.tx.rows<{ kind: string; value: string }>(
       `SELECT kind, value FROM target_grants WHERE tenant_id = $1 AND provider = $2`,
       [tenantId, provider],
     );
@@ -70,7 +70,7 @@ export class TargetGrantRepository {
 
   async delete(tenantId: string, id: string): Promise<TargetGrant | undefined> {
     // Through a CTE: TypeORM answers a bare DELETE … RETURNING as [rows, count].
-    const rows = await this.manager.query<TargetGrantRow[]>(
+    const rows = await this.tx.rows<TargetGrantRow>(
       `WITH gone AS (DELETE FROM target_grants WHERE tenant_id = $1 AND id = $2 RETURNING ${columns}) SELECT * FROM gone`,
       [tenantId, id],
     );

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '#libs/persistence';
 
 export interface Tenant {
   id: string;
@@ -16,10 +16,10 @@ const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, crea
 
 /** Tenants. Reads obey RLS: a tenant transaction sees only its own tenant. */
 export class TenantRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   async insert(tenant: { id: string; name: string }): Promise<Tenant> {
-    const [row] = await this.manager.query<TenantRow[]>(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, [
+    const [row] = await this.tx.rows<TenantRow>(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, [
       tenant.id,
       tenant.name,
     ]);
@@ -27,12 +27,12 @@ export class TenantRepository {
   }
 
   async findById(id: string): Promise<Tenant | undefined> {
-    const rows = await this.manager.query<TenantRow[]>(`SELECT id, name, created_at FROM tenants WHERE id = $1`, [id]);
+    const rows = await this.tx.rows<TenantRow>(`SELECT id, name, created_at FROM tenants WHERE id = $1`, [id]);
     return rows[0] && toTenant(rows[0]);
   }
 
   async findByIdOrName(value: string): Promise<Tenant | undefined> {
-    const rows = await this.manager.query<TenantRow[]>(`SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1`, [
+    const rows = await this.tx.rows<TenantRow>(`SELECT id, name, created_at FROM tenants WHERE id = $1 OR name = $1 LIMIT 1`, [
       value,
     ]);
     return rows[0] && toTenant(rows[0]);
@@ -40,7 +40,7 @@ export class TenantRepository {
 
   /** Up to `limit + 1` tenants after `afterId`, in id order (one extra to detect a next page). */
   async listAfter(afterId: string | null, limit: number): Promise<Tenant[]> {
-    const rows = await this.manager.query<TenantRow[]>(
+    const rows = await this.tx.rows<TenantRow>(
       `SELECT id, name, created_at FROM tenants WHERE ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
     );

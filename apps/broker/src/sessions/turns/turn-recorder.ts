@@ -1,14 +1,18 @@
-import type { EntityManager } from 'typeorm';
 import { newId } from '#libs/ids';
-import { Database } from '#libs/persistence';
-import { logger } from '../logging/logger.js';
-import { SessionEventRepository, type StoredEvent } from './session-event.repository.js';
-import type { EventType, SessionEventView } from './session.schemas.js';
+import { Database, type Transaction } from '#libs/persistence';
+import { logger } from '../../logging/logger.js';
+import { SessionEventRepository, type StoredEvent } from '../session-event.repository.js';
+import type { EventType, SessionEventView } from '../session.schemas.js';
 
 /** A turn's events not stored yet, and the session's next free seq after them. */
 export interface PendingTranscript {
   events: StoredEvent[];
   nextSeq: number;
+}
+
+/** An event of a turn, numbered `seq` (`turn.started` is made this way by the claim, which stores it). */
+export function turnEvent(ids: { sessionId: string; turnId: string }, seq: number, type: EventType, data: Record<string, unknown>): SessionEventView {
+  return { id: newId('evt'), sessionId: ids.sessionId, turnId: ids.turnId, seq, type, at: new Date().toISOString(), data };
 }
 
 /** Intermediate events are written at the latest after this many, or this long, whichever comes first. */
@@ -39,17 +43,9 @@ export class TurnRecorder {
     this.nextSeq = firstSeq;
   }
 
-  /** The next event, numbered but not recorded (the caller stores it itself, e.g. `turn.started` with the claim). */
-  allocate(type: EventType, data: Record<string, unknown>): SessionEventView {
-    return {
-      id: newId('evt'),
-      sessionId: this.ids.sessionId,
-      turnId: this.ids.turnId,
-      seq: this.nextSeq++,
-      type,
-      at: new Date().toISOString(),
-      data,
-    };
+  /** The next event, numbered but not recorded. */
+  private allocate(type: EventType, data: Record<string, unknown>): SessionEventView {
+    return turnEvent(this.ids, this.nextSeq++, type, data);
   }
 
   /** Sends an already-stored event to the listener. */
@@ -77,14 +73,14 @@ export class TurnRecorder {
   async finish(
     type: 'turn.completed' | 'turn.failed',
     data: Record<string, unknown>,
-    work: (manager: EntityManager, transcript: PendingTranscript) => Promise<void>,
+    work: (tx: Transaction, transcript: PendingTranscript) => Promise<void>,
   ): Promise<SessionEventView> {
     this.cancelFlush();
     await this.writing;
     const event = this.allocate(type, data);
     const events = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
     this.pending = [];
-    await this.database.inTenant(this.ids.tenantId, (manager) => work(manager, { events, nextSeq: this.nextSeq }));
+    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }));
     this.listener(event);
     return event;
   }
@@ -108,7 +104,7 @@ export class TurnRecorder {
     const batch = this.pending;
     this.pending = [];
     try {
-      await this.database.inTenant(this.ids.tenantId, (manager) => new SessionEventRepository(manager).insertMany(batch, this.nextSeq));
+      await this.database.inTenant(this.ids.tenantId, (tx) => new SessionEventRepository(tx).insertMany(batch, this.nextSeq));
     } catch (error) {
       // Keep the events for the final transaction, which retries them once.
       logger.error({ err: error, sessionId: this.ids.sessionId, turnId: this.ids.turnId }, 'could not store turn events yet');

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { logger } from '../logging/logger.js';
+import { logger } from '../../logging/logger.js';
 
 /** Where a response's event stream is kept, so the error filter can end it as a stream (see `SseWriter.of`). */
 const writerKey = Symbol('sse-writer');
@@ -96,7 +96,8 @@ export class SseWriter {
   }
 
   private write(chunk: string): void {
-    if (this.ended || !this.writable()) return;
+    // Before `open` nothing may be written: the response would go out as a bare body without its headers.
+    if (!this.opened || this.ended || !this.writable()) return;
     // Checked before the write, so one event larger than the bound still goes to a client that keeps up.
     const behind = this.response.writableLength;
     if (behind > this.limits.maxBufferedBytes) {

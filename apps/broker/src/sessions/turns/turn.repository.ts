@@ -1,9 +1,8 @@
-import type { EntityManager } from 'typeorm';
-import { hotStatement, runHot } from '#libs/persistence';
+import { hotStatement, type Transaction } from '#libs/persistence';
 import type { InputPart, TurnUsage } from '#libs/runtime-spec';
-import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../costs/meter.repository.js';
+import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../../costs/meter.repository.js';
 import type { PendingTranscript } from './turn-recorder.js';
-import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../audit/audit-log.js';
+import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
 
 /** The turn's row, its `turn.started` event and its `session.accessed` audit record. */
 const insertRunningStatement = (() => {
@@ -56,7 +55,7 @@ const finishTurnStatement = hotStatement(
 
 /** Turns of the transaction's tenant: one row per turn, written at its start and its end. */
 export class TurnRepository {
-  constructor(private readonly manager: EntityManager) {}
+  constructor(private readonly tx: Transaction) {}
 
   /**
    * The turn's row, its `turn.started` event (whose seq the claim reserved)
@@ -68,7 +67,7 @@ export class TurnRepository {
     started: { id: string; seq: number; at: string; data: Record<string, unknown> },
     audit: ChainedAuditEvent & { hash: string },
   ): Promise<void> {
-    await runHot(this.manager, insertRunningStatement, [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data),
+    await this.tx.hot(insertRunningStatement, [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data),
         JSON.stringify(turn.budgetReservation), ...auditAppendValues(audit)]);
   }
 
@@ -96,7 +95,7 @@ export class TurnRepository {
     providerTouched: boolean;
   }, transcript: PendingTranscript): Promise<TurnWindow> {
     const events = transcript.events.map((event) => ({ seq: event.seq, id: event.id, turn_id: event.turnId, type: event.type, at: event.at, data: event.data }));
-    const [row] = await runHot<TurnWindowColumns>(this.manager, finishTurnStatement, [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
+    const [row] = await this.tx.hot<TurnWindowColumns>(finishTurnStatement, [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
         turn.usage.inputTokens, turn.usage.outputTokens, turn.usage.providerActiveSeconds ?? null, turn.usage.vcpuSeconds ?? null,
         turn.usage.gibSeconds ?? null, turn.usage.computeEstimated ?? false, turn.sessionId,
         turn.providerState === undefined ? null : JSON.stringify(turn.providerState), turn.providerTouched,

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '#libs/config';
+import { AppError, conflict, notFound } from '#libs/errors';
+import { Database } from '#libs/persistence';
+import type { InputPart } from '#libs/runtime-spec';
+import { appConfigToken } from '../../app.tokens.js';
+import { auditKeyringOf } from '../../audit/audit-keyring.js';
+import { lockChainHead, nextChainedEvent, type ChainHead } from '../../audit/audit-log.js';
+import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../../limits/limit-enforcer.js';
+import type { StoredPolicies } from '../../limits/limits.repository.js';
+import { findOwnSession } from '../session-access.js';
+import { SessionTerminator } from '../session-terminator.js';
+import { expiryReason } from '../session-view.js';
+import { SessionRepository, type Session } from '../session.repository.js';
+import type { SessionEventView } from '../session.schemas.js';
+import type { SessionCaller } from '../sessions.service.js';
+import { turnEvent } from './turn-recorder.js';
+import { TurnRepository } from './turn.repository.js';
+
+/** A turn the session was claimed for: its `turn.started` is stored, its budget reserved. */
+export interface ClaimedTurn {
+  session: Session;
+  started: SessionEventView;
+  reservation: BudgetReservation;
+}
+
+/**
+ * Claims a session for one turn, in one transaction: ownership, state and
+ * deadlines, limits and the budget reservation, the turn row with its
+ * `turn.started` event and the `session.accessed` audit record. Anything
+ * that stops the turn is thrown as the client's problem.
+ */
+@Injectable()
+export class TurnClaims {
+  constructor(
+    private readonly database: Database,
+    private readonly limits: LimitEnforcer,
+    private readonly terminator: SessionTerminator,
+    @Inject(appConfigToken) private readonly config: AppConfig,
+  ) {}
+
+  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[]): Promise<ClaimedTurn> {
+    const result = await this.database.inTenant(caller.tenantId, async (manager) => {
+      const sessions = new SessionRepository(manager);
+      // The common case in one statement; when it claims nothing, the session is read to tell why.
+      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies; auditHead: ChainHead } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
+      if (!claimed) {
+        const session = await findOwnSession(manager, caller, sessionId, 'turn');
+        if (!session) return { kind: 'missing' as const };
+        if (session.status === 'terminated') return { kind: 'terminated' as const, session };
+        const expired = expiryReason(session);
+        if (expired) return { kind: 'expired' as const, reason: expired };
+        if (session.status === 'provisioning') return { kind: 'busy' as const };
+        // The turn before may have ended since the first attempt.
+        const firstSeq = await sessions.claimTurn(sessionId, turnId);
+        if (firstSeq === undefined) return { kind: 'busy' as const };
+        claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
+      }
+      const { session, firstSeq, auditHead } = claimed;
+      const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
+      if (reservation instanceof LimitDenial) {
+        // (The denial's own audit record moved the chain past `auditHead`, which is not used.)
+        await sessions.releaseTurn(sessionId, turnId);
+        return { kind: 'denied' as const, denial: reservation };
+      }
+      // The transcript shows the turn began even if this replica dies during it.
+      const started = turnEvent({ sessionId, turnId }, firstSeq, 'turn.started', { input });
+      // Chained on the head the claim locked: no audit append may happen in between.
+      const accessed = nextChainedEvent(auditKeyringOf(manager), auditHead, caller.tenantId, {
+        type: 'session.accessed',
+        user: caller.userId,
+        session: sessionId,
+        provider: session.provider,
+        providerSession: session.providerSessionId,
+        detail: { action: 'turn', turnId },
+      });
+      await new TurnRepository(manager).insertRunning(
+        { id: turnId, tenantId: caller.tenantId, sessionId, userId: caller.userId, input, budgetReservation: reservation },
+        started,
+        accessed,
+      );
+      return { kind: 'claimed' as const, turn: { session, started, reservation } };
+    });
+    switch (result.kind) {
+      case 'missing':
+        throw notFound('session');
+      case 'busy':
+        throw conflict('turn_in_progress', 'a turn is already running in this session');
+      case 'denied':
+        throw result.denial.error;
+      case 'expired':
+        throw terminatedError(await this.terminator.terminate(caller.tenantId, sessionId, result.reason));
+      case 'terminated':
+        throw terminatedError(result.session);
+      case 'claimed':
+        return result.turn;
+    }
+  }
+}
+
+/** 410: the session is terminated, and why. */
+export function terminatedError(session: Session): AppError {
+  return new AppError('session_terminated', `the session is terminated (${session.terminationReason ?? 'unknown'})`, {
+    terminationReason: session.terminationReason,
+  });
+}

@@ -1,0 +1,55 @@
+import type { Request, Response } from 'express';
+import type { SessionEventView } from '../session.schemas.js';
+import { SseWriter, type SseLimits } from './sse-writer.js';
+import type { SettledTurn } from './turn-settlement.js';
+
+/**
+ * Where a turn's answer goes, as the turn pipeline sees it. Nothing reaches
+ * the client before `open` (the provider accepted the turn): a turn refused
+ * before that is answered as problem+json with its status, in both modes.
+ */
+export interface TurnDelivery {
+  /** The provider accepted the turn. */
+  open(): void;
+  /** An event of the turn, as it happens (after `open`). */
+  send(event: SessionEventView): void;
+  /** The turn is recorded: answer it. Throws the turn's problem when the client is still owed a status. */
+  finish(settled: SettledTurn): void;
+}
+
+/** Server-Sent Events: each event as it happens; the stream ends after the terminal event. */
+class EventStreamDelivery implements TurnDelivery {
+  constructor(private readonly writer: SseWriter) {}
+
+  open(): void {
+    this.writer.open();
+  }
+
+  send(event: SessionEventView): void {
+    if (this.writer.isOpen) this.writer.send(event);
+  }
+
+  finish(settled: SettledTurn): void {
+    if (!this.writer.isOpen && settled.problem) throw settled.problem;
+    this.writer.end();
+  }
+}
+
+/** JSON: the finished turn, or its problem (a failed turn's problem carries the turn). */
+class JsonDelivery implements TurnDelivery {
+  constructor(private readonly response: Response) {}
+
+  open(): void {}
+
+  send(): void {}
+
+  finish(settled: SettledTurn): void {
+    if (settled.problem) throw settled.problem;
+    this.response.status(200).json({ turn: settled.turn });
+  }
+}
+
+/** The delivery the client asked for: an event stream with `Accept: text/event-stream`, else JSON. */
+export function turnDeliveryFor(request: Request, response: Response, limits: SseLimits): TurnDelivery {
+  return (request.header('accept') ?? '').includes('text/event-stream') ? new EventStreamDelivery(new SseWriter(response, limits)) : new JsonDelivery(response);
+}

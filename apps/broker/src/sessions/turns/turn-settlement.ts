@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '#libs/errors';
+import { Database } from '#libs/persistence';
+import { RuntimeError } from '#libs/runtime-spec';
+import { MeteringService } from '../../costs/metering.service.js';
+import { LimitEnforcer } from '../../limits/limit-enforcer.js';
+import { logger } from '../../logging/logger.js';
+import { failedTurnError, logProviderFailure, providerFailures, toHttpError, turnTimedOut } from '../../runtimes/provider-failures.js';
+import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
+import { SessionTerminator } from '../session-terminator.js';
+import { SessionRepository } from '../session.repository.js';
+import type { TurnView } from '../session.schemas.js';
+import { terminatedError, type ClaimedTurn } from './turn-claim.js';
+import type { ExecutionFailure, ExecutionOutcome } from './turn-execution.js';
+import type { TurnRecorder } from './turn-recorder.js';
+import { TurnRepository } from './turn.repository.js';
+
+type TurnFailure = { code: string; message: string };
+
+/** A turn as recorded, and what a client still waiting for a status is answered when it did not complete. */
+export interface SettledTurn {
+  turn: TurnView['turn'];
+  /** Set for every turn that did not complete (JSON answers it; an event stream that opened has already said it). */
+  problem?: AppError;
+}
+
+/**
+ * Settles a turn that ran: its terminal event, row, metering and budget in
+ * one transaction, then what the turn ended: the session, when the
+ * provider lost it or the budget ran out.
+ */
+@Injectable()
+export class TurnSettlement {
+  constructor(
+    private readonly database: Database,
+    private readonly terminator: SessionTerminator,
+    private readonly metering: MeteringService,
+    private readonly limits: LimitEnforcer,
+    private readonly metrics: RuntimeMetrics,
+  ) {}
+
+  async settle(claimed: ClaimedTurn, outcome: ExecutionOutcome, recorder: TurnRecorder): Promise<SettledTurn> {
+    const { session } = claimed;
+    const turnId = claimed.started.turnId!;
+    let failure = outcome.failure && failureOf(outcome.failure);
+    let providerGone = outcome.failure?.cause === 'provider' && outcome.failure.error.kind === 'not_found';
+    let problem: AppError | undefined;
+    if (failure) {
+      // A session ended during the turn (here, or on another replica whose terminations this one does not
+      // see, after which the provider cuts the stream) is the session ending, not a provider failure: 410.
+      const current = await this.database.inTenant(session.tenantId, (manager) => new SessionRepository(manager).findById(session.id));
+      if (current?.status === 'terminated') {
+        failure = { code: 'session_terminated', message: `the session was terminated during the turn (${current.terminationReason ?? 'unknown'})` };
+        providerGone = false;
+        problem = terminatedError(current);
+      }
+    }
+    const recordStarted = performance.now();
+    const budgetExhausted = await this.record(claimed, outcome, failure, recorder);
+    this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'record' }, (performance.now() - recordStarted) / 1000);
+    this.metrics.turnDuration.observe({ provider: session.provider, outcome: failure ? 'failed' : 'completed' }, outcome.durationMs / 1000);
+    if (providerGone) {
+      problem = terminatedError(await this.terminator.terminate(session.tenantId, session.id, 'provider', { turnId }));
+    } else if (budgetExhausted) {
+      await this.terminator.terminate(session.tenantId, session.id, 'budget', { turnId });
+    }
+    const turn: TurnView['turn'] = {
+      id: turnId,
+      status: failure ? 'failed' : 'completed',
+      output: outcome.output,
+      usage: {
+        inputTokens: outcome.usage.inputTokens,
+        outputTokens: outcome.usage.outputTokens,
+        activeSeconds: Math.round((outcome.usage.providerActiveSeconds ?? outcome.durationMs / 1000) * 1000) / 1000,
+      },
+      durationMs: outcome.durationMs,
+      ...(failure ? { error: failure } : {}),
+    };
+    if (failure && !problem) problem = outcome.accepted ? failedTurnError(failure, turn) : refusal(outcome.failure!);
+    return { turn, problem };
+  }
+
+  /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns whether the budget ran out. */
+  private async record(claimed: ClaimedTurn, outcome: ExecutionOutcome, failure: TurnFailure | undefined, recorder: TurnRecorder): Promise<boolean> {
+    const { session, reservation } = claimed;
+    const turnId = claimed.started.turnId!;
+    const status = failure ? 'failed' : 'completed';
+    const data = failure
+      ? { error: failure }
+      : { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens }, durationMs: outcome.durationMs };
+    let budgetExhausted = false;
+    try {
+      await recorder.finish(failure ? 'turn.failed' : 'turn.completed', data, async (manager, transcript) => {
+        const window = await new TurnRepository(manager).finish(
+          {
+            id: turnId,
+            tenantId: session.tenantId,
+            sessionId: session.id,
+            status,
+            output: outcome.output,
+            error: failure ?? null,
+            durationMs: outcome.durationMs,
+            activeSeconds: outcome.durationMs / 1000,
+            usage: outcome.usage,
+            providerState: outcome.state,
+            providerTouched: outcome.accepted,
+          },
+          transcript,
+        );
+        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status, usage: outcome.usage, durationMs: outcome.durationMs }, window);
+        budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
+      });
+      return budgetExhausted;
+    } catch (error) {
+      logger.error({ err: error, sessionId: session.id, turnId }, 'could not record the end of a turn');
+      throw error;
+    }
+  }
+}
+
+/** The `error` a failed turn records. The adapter's own message (upstream text) only goes to the log. */
+function failureOf(failure: ExecutionFailure): TurnFailure {
+  switch (failure.cause) {
+    case 'provider':
+      if (failure.error.kind !== 'stream_truncated') logProviderFailure(failure.error, 'turn failed at the provider');
+      return { code: providerFailures[failure.error.kind].turnCode, message: providerFailures[failure.error.kind].message };
+    case 'reported':
+      return { code: failure.code, message: failure.message };
+    case 'timeout':
+      return { ...turnTimedOut };
+    case 'terminated':
+      return { code: 'session_terminated', message: 'the session was terminated during the turn' };
+  }
+}
+
+/** The problem for a turn the provider never accepted (API.md §4: answered with its status in both modes). */
+function refusal(failure: ExecutionFailure): AppError {
+  switch (failure.cause) {
+    case 'provider':
+      return toHttpError(failure.error);
+    case 'timeout':
+      return toHttpError(new RuntimeError('timeout', 'the turn timed out'));
+    case 'terminated':
+      return new AppError('session_terminated', 'the session was terminated during the turn');
+    case 'reported':
+      return new AppError('provider_error', failure.message);
+  }
+}
