@@ -87,6 +87,11 @@ export class AgentRepository {
     await this.tx.rows(`UPDATE agents SET deleted_at = now() WHERE id = $1`, [id]);
   }
 
+  /** Holds off a delete of the agent for the rest of the transaction (session create; several may hold it at once). */
+  async lockShared(id: string): Promise<void> {
+    await this.tx.rows(`SELECT id FROM agents WHERE id = $1 FOR SHARE`, [id]);
+  }
+
   /** Locks the agent row for the rest of the transaction (delete vs concurrent session create). */
   async lock(id: string): Promise<void> {
     await this.tx.rows(`SELECT id FROM agents WHERE id = $1 FOR UPDATE`, [id]);

@@ -27,9 +27,9 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
   const providers = providerIds.filter((id) => targets[id] !== undefined);
   if (providers.length === 0) return undefined;
   return database.inPlatform(async (tx) => {
-    const [{ count }] = await tx.rows<{ count: string }>(`SELECT count(*) AS count FROM tenants`);
-    if (Number(count) > 0) return undefined;
-    const tenant = await new TenantRepository(tx).insert({ id: newId('ten'), name: 'demo' });
+    const tenants = new TenantRepository(tx);
+    if ((await tenants.count()) > 0) return undefined;
+    const tenant = await tenants.insert({ id: newId('ten'), name: 'demo' });
     await appendAuditEvent(tx, tenant.id, { type: 'tenant.created', actor: { kind: 'system', id: 'demo-seed' }, detail: { name: 'demo' } });
     const keys = new ApiKeyRepository(tx);
     const secrets: Record<'app' | 'admin', string> = { app: mintApiKeySecret(), admin: mintApiKeySecret() };

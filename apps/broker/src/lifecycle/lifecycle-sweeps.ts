@@ -59,13 +59,7 @@ export class LifecycleSweeps {
    * row per kind a minute, so without this the table only grows.
    */
   async pruneRateWindows(): Promise<number> {
-    const [row] = await this.database.inPlatform((tx) =>
-      tx.rows<{ pruned: string }>(
-        `WITH gone AS (DELETE FROM rate_windows WHERE window_start < date_trunc('minute', now()) - interval '1 minute' RETURNING 1)
-         SELECT count(*) AS pruned FROM gone`,
-      ),
-    );
-    return Number(row.pruned);
+    return this.database.inPlatform((tx) => new LifecycleRepository(tx).pruneRateWindowsBefore('1 minute'));
   }
 
   /** Turns whose replica died mid-turn: failed `broker_lost_turn`, claim released, listeners told. */

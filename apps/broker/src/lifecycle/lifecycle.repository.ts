@@ -25,6 +25,11 @@ const ms = (name: string) => `make_interval(secs => ${name}::double precision / 
 export class LifecycleRepository {
   constructor(private readonly tx: Transaction) {}
 
+  /** Deletes the rate windows older than the previous minute's (`keep`: an SQL interval); returns how many. */
+  async pruneRateWindowsBefore(keep: '1 minute'): Promise<number> {
+    return this.tx.count(`DELETE FROM rate_windows WHERE window_start < date_trunc('minute', now()) - $1::interval`, [keep]);
+  }
+
   /**
    * Live sessions past a deadline (by the database's clock), with the reason
    * `expiryReason` in session-view.ts gives: the lifetime always counts, the

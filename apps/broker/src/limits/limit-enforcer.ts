@@ -161,10 +161,9 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * so nothing is booked as spent.
    */
   async onTurnAbandoned(tx: Transaction, turn: { id: string; tenantId: string; userId: string }): Promise<void> {
-    const [row] = await tx.rows<{ budget_reservation: BudgetReservation | null }>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turn.id]);
-    const reservation = row?.budget_reservation;
-    if (!reservation) return;
     const limits = new LimitsRepository(tx);
+    const reservation = await limits.reservationOfTurn<BudgetReservation>(turn.id);
+    if (!reservation) return;
     if (reservation.user) await limits.settle(turn.tenantId, turn.userId, reservation.month, reservation.amountUsd, '0');
     if (reservation.tenant) await limits.settle(turn.tenantId, '', reservation.month, reservation.amountUsd, '0');
   }

@@ -42,6 +42,12 @@ const settleTurnStatement = hotStatement(
 export class LimitsRepository {
   constructor(private readonly tx: Transaction) {}
 
+  /** The budget a turn reserved when it was claimed (none when no budget applied). */
+  async reservationOfTurn<T>(turnId: string): Promise<T | undefined> {
+    const row = await this.tx.one<{ budget_reservation: T | null }>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turnId]);
+    return row?.budget_reservation ?? undefined;
+  }
+
   /**
    * The tenant's stored policy, with its row locked for the rest of the
    * transaction: whoever holds it is the only one creating a session for the

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { Database } from '#libs/persistence';
+import { SessionRepository } from '../sessions/session.repository.js';
 import { Metrics } from '../metrics/metrics.js';
 
 /** Prometheus metrics about sessions, turns and providers. */
@@ -47,13 +48,9 @@ export class RuntimeMetrics {
       labelNames: ['provider', 'status'],
       registers,
       async collect() {
-        const rows = await database.inPlatform((tx) =>
-          tx.rows<{ provider: string; status: string; count: string }>(
-            `SELECT provider, status, count(*) AS count FROM sessions WHERE status <> 'terminated' GROUP BY provider, status`,
-          ),
-        );
+        const rows = await database.inPlatform((tx) => new SessionRepository(tx).countLiveByProviderAndStatus());
         this.reset();
-        for (const row of rows) this.set({ provider: row.provider, status: row.status }, Number(row.count));
+        for (const row of rows) this.set({ provider: row.provider, status: row.status }, row.count);
       },
     });
   }

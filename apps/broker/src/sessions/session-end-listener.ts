@@ -5,6 +5,7 @@ import { Database } from '#libs/persistence';
 import { appConfigToken } from '../app.tokens.js';
 import { logger } from '../logging/logger.js';
 import { sessionEndedChannel, SessionTerminator } from './session-terminator.js';
+import { SessionRepository } from './session.repository.js';
 import { terminationReasons, type TerminationReason } from './session.schemas.js';
 
 /** Reconnection back-off of the listening connection: from 1 s, doubling, at most 30 s. */
@@ -109,13 +110,8 @@ export class SessionEndListener {
     const running = this.terminator.sessionsWithRunningTurns();
     if (running.length === 0) return;
     try {
-      const rows = await this.database.inPlatform((tx) =>
-        tx.rows<{ id: string; termination_reason: TerminationReason }>(
-          `SELECT id, termination_reason FROM sessions WHERE id = ANY($1) AND status = 'terminated'`,
-          [running],
-        ),
-      );
-      for (const row of rows) this.terminator.abortTurnOf(row.id, row.termination_reason);
+      const ended = await this.database.inPlatform((tx) => new SessionRepository(tx).findTerminated(running));
+      for (const session of ended) this.terminator.abortTurnOf(session.id, session.terminationReason);
     } catch (error) {
       logger.warn({ component: 'session-ends', err: error }, 'could not check the sessions of running turns after reconnecting');
     }

@@ -68,7 +68,7 @@ export class SessionTerminator {
           detail: { reason, ...detail },
         });
         // Another replica may be running this session's turn: it hears this at COMMIT.
-        await tx.rows(`SELECT pg_notify($1, $2)`, [sessionEndedChannel, JSON.stringify({ session: sessionId, reason })]);
+        await new SessionRepository(tx).announceEnded(sessionEndedChannel, sessionId, reason);
       }
       return { session: current, ended };
     });

@@ -141,6 +141,25 @@ export interface SessionListFilter {
 export class SessionRepository {
   constructor(private readonly tx: Transaction) {}
 
+  /** Of `ids`, the sessions that are terminated, and why. */
+  async findTerminated(ids: string[]): Promise<Array<{ id: string; terminationReason: TerminationReason }>> {
+    const rows = await this.tx.rows<{ id: string; termination_reason: TerminationReason }>(`SELECT id, termination_reason FROM sessions WHERE id = ANY($1) AND status = 'terminated'`, [ids]);
+    return rows.map((row) => ({ id: row.id, terminationReason: row.termination_reason }));
+  }
+
+  /** Sessions not yet terminated, by provider and state (platform scope: every tenant's). */
+  async countLiveByProviderAndStatus(): Promise<Array<{ provider: string; status: string; count: number }>> {
+    const rows = await this.tx.rows<{ provider: string; status: string; count: string }>(
+      `SELECT provider, status, count(*) AS count FROM sessions WHERE status <> 'terminated' GROUP BY provider, status`,
+    );
+    return rows.map((row) => ({ provider: row.provider, status: row.status, count: Number(row.count) }));
+  }
+
+  /** Tells every replica listening on `channel` that the session ended: delivered at COMMIT. */
+  async announceEnded(channel: string, sessionId: string, reason: TerminationReason): Promise<void> {
+    await this.tx.rows(`SELECT pg_notify($1, $2)`, [channel, JSON.stringify({ session: sessionId, reason })]);
+  }
+
   async insertProvisioning(session: {
     id: string;
     tenantId: string;

@@ -82,7 +82,7 @@ export class SessionsService {
         return { kind: 'agent_missing' };
       }
       // Holds off a concurrent delete of the agent until this session is recorded.
-      await tx.rows(`SELECT id FROM agents WHERE id = $1 FOR SHARE`, [agent.id]);
+      await new AgentRepository(tx).lockShared(agent.id);
       const provider = body.provider ?? agent.defaultProvider;
       const adapter = this.registry.get(provider);
       if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);

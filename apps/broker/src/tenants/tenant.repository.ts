@@ -18,6 +18,11 @@ const toTenant = (row: TenantRow): Tenant => ({ id: row.id, name: row.name, crea
 export class TenantRepository {
   constructor(private readonly tx: Transaction) {}
 
+  async count(): Promise<number> {
+    const row = await this.tx.one<{ count: string }>(`SELECT count(*) AS count FROM tenants`);
+    return Number(row?.count ?? 0);
+  }
+
   async insert(tenant: { id: string; name: string }): Promise<Tenant> {
     const [row] = await this.tx.rows<TenantRow>(`INSERT INTO tenants (id, name) VALUES ($1, $2) RETURNING id, name, created_at`, [
       tenant.id,
