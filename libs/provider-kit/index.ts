@@ -12,3 +12,4 @@ export { isScopeValue } from './target-scope.js';
 export type { TargetScope, TargetScopeKind, TargetScopes } from './target-scope.js';
 export { maxRetryAfterSeconds, readRetryAfter } from './retry-after.js';
 export { streamBroke } from './stream-broke.js';
+export { failedTargetCheck } from './target-check.js';

@@ -8,6 +8,8 @@ export type {
   ProviderSessionStatus,
   TurnRequest,
   InputPart,
+  TargetCheck,
+  TargetCheckCode,
 } from './runtime-adapter.js';
 export type { RuntimeEvent, ContentPart, TurnUsage } from './runtime-events.js';
 export { providerIds, isolationClasses } from './runtime-descriptor.js';

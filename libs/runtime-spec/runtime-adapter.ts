@@ -58,6 +58,18 @@ export interface TurnRequest {
   signal: AbortSignal;
 }
 
+/**
+ * Why a target cannot serve, as {@link RuntimeAdapter.checkTarget} reports it:
+ * - `target_not_found`: the provider does not know the target (agent, runtime, version, engine).
+ * - `target_not_ready`: it exists but cannot serve yet or any more (creating, failed, deleting).
+ * - `permission_denied`: the broker's credentials may not read or use it.
+ * - `provider_unavailable`: the provider did not answer (down, unreachable, throttled, timed out).
+ */
+export type TargetCheckCode = 'target_not_found' | 'target_not_ready' | 'permission_denied' | 'provider_unavailable';
+
+/** The answer of {@link RuntimeAdapter.checkTarget}: `detail` is for people (what was asked, what the provider said). */
+export type TargetCheck = { ok: true } | { ok: false; code: TargetCheckCode; detail: string };
+
 /** What a turn may tell about the provider session's liveness. */
 export type ProviderSessionStatus = 'live' | 'gone';
 
@@ -132,4 +144,16 @@ export interface RuntimeAdapter {
    * (the broker asks again later).
    */
   findOrphan?(binding: SessionBinding): Promise<string | undefined>;
+
+  /**
+   * Optional: asks the provider's control plane whether a target (already
+   * accepted by the runtime module's `targetSchema`) exists and can serve,
+   * without opening a session or running anything. Read-only.
+   *
+   * Answers every provider failure, an aborted `signal` included, as a
+   * {@link TargetCheck} (`provider_unavailable` for a timeout). Runtimes with
+   * no read call for their targets omit the method; the broker then reports
+   * the target as `unchecked`.
+   */
+  checkTarget?(target: unknown, signal: AbortSignal): Promise<TargetCheck>;
 }

@@ -10,6 +10,7 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { AgentCoreClients, type AgentCoreConnection } from './agentcore-clients.js';
@@ -171,6 +172,11 @@ export class AgentCoreAdapter implements RuntimeAdapter {
    * boots only at the first turn, which a session still provisioning never
    * ran), so a replica that died while opening left nothing running there.
    */
+  /** GetAgentRuntime on the control plane: the runtime exists and is READY (or updating, still serving). */
+  checkTarget(target: unknown, signal: AbortSignal): Promise<TargetCheck> {
+    return this.lifecycles.check(target as AgentCoreTarget, signal);
+  }
+
   async findOrphan(): Promise<string | undefined> {
     return undefined;
   }

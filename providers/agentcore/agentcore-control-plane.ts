@@ -1,7 +1,7 @@
 import { GetAgentRuntimeCommand, type BedrockAgentCoreControlClient } from '@aws-sdk/client-bedrock-agentcore-control';
-import type { AdapterLog } from '#libs/provider-kit';
-import { RuntimeError } from '#libs/runtime-spec';
-import { toRuntimeError } from './agentcore-errors.js';
+import { failedTargetCheck, type AdapterLog } from '#libs/provider-kit';
+import { RuntimeError, type TargetCheck } from '#libs/runtime-spec';
+import { serviceStatus, toRuntimeError } from './agentcore-errors.js';
 import { agentRuntimeLifecycleSchema } from './agentcore-wire.js';
 import { parseRuntimeArn, type AgentCoreTarget, type Lifecycle } from './agentcore-target.js';
 
@@ -23,6 +23,23 @@ export class RuntimeLifecycles {
     private readonly clientFor: (region: string) => BedrockAgentCoreControlClient,
     private readonly log: AdapterLog,
   ) {}
+
+  /**
+   * Whether the target's runtime exists and serves, from GetAgentRuntime
+   * (never cached: the caller asks precisely because things may have changed).
+   */
+  async check(target: AgentCoreTarget, signal: AbortSignal): Promise<TargetCheck> {
+    const arn = parseRuntimeArn(target.agentRuntimeArn)!;
+    const what = `AgentCore runtime ${arn.runtimeId} in ${arn.region}`;
+    try {
+      const raw = await this.clientFor(arn.region).send(new GetAgentRuntimeCommand({ agentRuntimeId: arn.runtimeId }), { abortSignal: signal });
+      const runtime = agentRuntimeLifecycleSchema.parse(raw);
+      if (servingStatuses.has(runtime.status)) return { ok: true };
+      return { ok: false, code: 'target_not_ready', detail: `${what} is ${runtime.status}, not READY` };
+    } catch (error) {
+      return failedTargetCheck(what, serviceStatus(error), toRuntimeError(error, { call: 'control', turnAccepted: false }));
+    }
+  }
 
   /** What the last fetch said, if it is recent: lets `ceilings()` (synchronous) use it. */
   cached(arn: string): Partial<Lifecycle> | undefined {

@@ -56,7 +56,8 @@ function kindOf(name: string, status: number, call: AgentCoreCall): RuntimeError
   return 'provider_error';
 }
 
-function serviceStatus(error: unknown): number | undefined {
+/** The HTTP status AgentCore answered with, undefined when it did not answer. */
+export function serviceStatus(error: unknown): number | undefined {
   if (!(error instanceof Error) || !('$metadata' in error) || !('$fault' in error)) return undefined;
   const status = (error as BedrockAgentCoreServiceException).$metadata?.httpStatusCode;
   return typeof status === 'number' ? status : undefined;

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -10,13 +10,14 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { toRuntimeError } from './claude-errors.js';
 import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
 import type { ClaudeTarget } from './claude-target.js';
 import { cumulativeOf, newestOf, turnUsageBetween, zeroUsage, type CumulativeUsage } from './claude-usage.js';
-import { claudeSessionSchema } from './claude-wire.js';
+import { claudeSessionSchema, claudeSetupObjectSchema } from './claude-wire.js';
 
 export interface ClaudeAdapterOptions {
   apiKey: string;
@@ -226,6 +227,31 @@ export class ClaudeAdapter implements RuntimeAdapter {
       const runtimeError = toRuntimeError(error, { turnAccepted: false });
       if (runtimeError.kind === 'not_found') return 'gone';
       throw runtimeError;
+    }
+  }
+
+  /**
+   * Retrieves the agent (at its pinned version, if any) and the environment:
+   * a session needs both, and an archived one starts none.
+   */
+  async checkTarget(raw: unknown, signal: AbortSignal): Promise<TargetCheck> {
+    const target = raw as ClaudeTarget;
+    const options = { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 };
+    const agentName = `Claude agent ${target.agentId}${target.agentVersion ? ` version ${target.agentVersion}` : ''}`;
+    const environmentName = `Claude environment ${target.environmentId}`;
+    const [agent, environment] = await Promise.all([
+      this.checkSetupObject(agentName, () => this.client.beta.agents.retrieve(target.agentId, target.agentVersion ? { version: target.agentVersion } : {}, options)),
+      this.checkSetupObject(environmentName, () => this.client.beta.environments.retrieve(target.environmentId, {}, options)),
+    ]);
+    return agent.ok ? environment : agent;
+  }
+
+  private async checkSetupObject(what: string, retrieve: () => Promise<unknown>): Promise<TargetCheck> {
+    try {
+      const found = claudeSetupObjectSchema.parse(await retrieve());
+      return found.archived_at ? { ok: false, code: 'target_not_ready', detail: `${what} was archived at ${found.archived_at}` } : { ok: true };
+    } catch (error) {
+      return failedTargetCheck(what, error instanceof Anthropic.APIError ? error.status : undefined, toRuntimeError(error, { turnAccepted: false }));
     }
   }
 

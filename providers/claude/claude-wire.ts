@@ -63,3 +63,10 @@ export const streamEventSchema = z.discriminatedUnion('type', [
   z.looseObject({ type: z.enum(['session.status_terminated', 'session.deleted']) }),
 ]);
 export type ClaudeStreamEvent = z.infer<typeof streamEventSchema>;
+
+/**
+ * What a target check reads of an agent or environment (`agents.retrieve`,
+ * `environments.retrieve`): an archived one no longer starts sessions.
+ * https://platform.claude.com/docs/en/managed-agents/agents
+ */
+export const claudeSetupObjectSchema = z.looseObject({ id: z.string(), archived_at: z.string().nullable().optional() });

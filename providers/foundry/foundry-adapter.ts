@@ -1,6 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import OpenAI from 'openai';
-import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -11,6 +11,7 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { FoundryClients, type EmulatorRoute } from './foundry-clients.js';
@@ -206,6 +207,25 @@ export class FoundryAdapter implements RuntimeAdapter {
 
   close(): void {
     this.clients.close();
+  }
+
+  /**
+   * Gets the agent version from the project (`agents.getVersion`): it must
+   * be a hosted agent, `active` (a `creating` version is not ready yet).
+   * https://learn.microsoft.com/rest/api/aifoundry/aiprojects/agents/get-agent-version
+   */
+  async checkTarget(raw: unknown, signal: AbortSignal): Promise<TargetCheck> {
+    const target = raw as FoundryTarget;
+    const what = `Foundry agent ${target.agentName} version ${target.agentVersion}`;
+    let version;
+    try {
+      version = agentVersionSchema.parse(await this.clients.project(target.projectEndpoint).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }));
+    } catch (error) {
+      return failedTargetCheck(what, statusOf(error), toRuntimeError(error, { turnAccepted: false }));
+    }
+    if (version.definition.kind !== 'hosted') return { ok: false, code: 'target_not_ready', detail: `${what} is a ${version.definition.kind} agent; sessions need a hosted one` };
+    if (version.status !== undefined && version.status !== 'active') return { ok: false, code: 'target_not_ready', detail: `${what} is ${version.status}, not active` };
+    return { ok: true };
   }
 
   private async versionProfile(target: FoundryTarget, signal: AbortSignal): Promise<VersionProfile> {

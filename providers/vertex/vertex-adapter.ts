@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createBackoffSettings } from 'google-gax';
-import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -11,10 +11,11 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { turnStreamCallOptions, VertexClients, type VertexEndpoint } from './vertex-clients.js';
-import { grpcCodeOf, toRuntimeError } from './vertex-errors.js';
+import { grpcCodeOf, httpStatusOf, toRuntimeError } from './vertex-errors.js';
 import { HttpBodyDecoder, mapAdkEvent } from './vertex-event-mapper.js';
 import { lastSegment, vertexSessionIdFor, vertexUserIdFor } from './vertex-ids.js';
 import { toProtoStruct } from './vertex-struct.js';
@@ -227,6 +228,23 @@ export class VertexAdapter implements RuntimeAdapter {
   }
 
   /** Releases the gRPC channels. */
+  /**
+   * GetReasoningEngine on the control plane: the engine exists (Agent Engine
+   * reports no serving state on the resource, so existing is serving).
+   * https://cloud.google.com/vertex-ai/docs/reference/rpc/google.cloud.aiplatform.v1#reasoningengineservice
+   */
+  async checkTarget(raw: unknown, signal: AbortSignal): Promise<TargetCheck> {
+    const target = raw as VertexTarget;
+    const what = `Vertex AI reasoning engine ${target.reasoningEngine}`;
+    try {
+      // The gax deadline ends the call itself; the signal only stops the wait for it.
+      await untilAborted(this.connection(target).engines.getReasoningEngine({ name: target.reasoningEngine }, { timeout: this.options.callTimeoutMs }), signal, () => undefined);
+      return { ok: true };
+    } catch (error) {
+      return failedTargetCheck(what, httpStatusOf(error), toRuntimeError(error, { turnAccepted: false }));
+    }
+  }
+
   close(): Promise<void> {
     return this.clients.close();
   }

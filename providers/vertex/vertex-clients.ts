@@ -11,6 +11,8 @@ export type VertexEndpoint =
 export interface VertexConnection {
   sessions: v1.SessionServiceClient;
   executions: v1.ReasoningEngineExecutionServiceClient;
+  /** The control plane: read-only here (GetReasoningEngine, for target checks). */
+  engines: v1.ReasoningEngineServiceClient;
 }
 
 export interface VertexClientOptions {
@@ -27,7 +29,9 @@ export interface VertexClientOptions {
 
 const executionService = 'google.cloud.aiplatform.v1.ReasoningEngineExecutionService';
 const sessionService = 'google.cloud.aiplatform.v1.SessionService';
+const engineService = 'google.cloud.aiplatform.v1.ReasoningEngineService';
 const methods = {
+  [engineService]: ['GetReasoningEngine'],
   [executionService]: ['QueryReasoningEngine', 'StreamQueryReasoningEngine', 'AsyncQueryReasoningEngine', 'CancelAsyncQueryReasoningEngine'],
   [sessionService]: ['CreateSession', 'GetSession', 'ListSessions', 'UpdateSession', 'DeleteSession', 'ListEvents', 'AppendEvent'],
 };
@@ -60,6 +64,7 @@ export class VertexClients {
       connection = {
         sessions: new v1.SessionServiceClient(common),
         executions: new v1.ReasoningEngineExecutionServiceClient(common),
+        engines: new v1.ReasoningEngineServiceClient(common),
       };
       this.byLocation.set(key, connection);
     }
@@ -69,7 +74,7 @@ export class VertexClients {
   async close(): Promise<void> {
     const connections = [...this.byLocation.values()];
     this.byLocation.clear();
-    await Promise.allSettled(connections.flatMap((connection) => [connection.sessions.close(), connection.executions.close()]));
+    await Promise.allSettled(connections.flatMap((connection) => [connection.sessions.close(), connection.executions.close(), connection.engines.close()]));
   }
 
   private endpointOptions(location: string) {

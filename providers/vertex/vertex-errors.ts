@@ -62,3 +62,23 @@ export function toRuntimeError(error: unknown, context: ErrorContext): RuntimeEr
   });
 }
 
+
+/** The HTTP status Google's API mapping gives a gRPC status (for target checks); undefined when there was no answer. */
+export function httpStatusOf(error: unknown): number | undefined {
+  switch (grpcCodeOf(error)) {
+    case GrpcStatus.NOT_FOUND:
+      return 404;
+    case GrpcStatus.INVALID_ARGUMENT:
+      return 400;
+    case GrpcStatus.PERMISSION_DENIED:
+      return 403;
+    case GrpcStatus.UNAUTHENTICATED:
+      return 401;
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      return 429;
+    case GrpcStatus.UNAVAILABLE:
+      return 503;
+    default:
+      return undefined;
+  }
+}

@@ -30,6 +30,7 @@ import { AuditService } from './audit/audit.service.js';
 import { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import type { AuditIntegrity } from './audit/audit-integrity.js';
 import { AuditKeyring } from './audit/audit-keyring.js';
+import { AgentTargetChecks } from './agents/agent-target-checks.js';
 import { AgentsService } from './agents/agents.service.js';
 import { ProviderCalls } from './runtimes/provider-calls.js';
 import { ProvidersController } from './runtimes/providers.controller.js';
@@ -90,6 +91,7 @@ export class AppModule {
         TargetAccess,
         ApiKeysService,
         AgentsService,
+        AgentTargetChecks,
         AuditService,
         LimitEnforcer,
         ReplicaTurnGate,

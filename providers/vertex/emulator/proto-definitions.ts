@@ -16,7 +16,8 @@ export type ApiVersion = (typeof apiVersions)[number];
 let loaded: PackageDefinition | undefined;
 
 /**
- * SessionService and ReasoningEngineExecutionService (v1 and v1beta1) and
+ * SessionService, ReasoningEngineExecutionService and ReasoningEngineService
+ * (v1 and v1beta1) and
  * google.longrunning.Operations, loaded once. Field names keep the proto's
  * snake_case; 64-bit integers are strings. (Struct/Value/Timestamp come from
  * protobufjs' bundled well-known types, whose oneof members are camelCase:
@@ -28,6 +29,7 @@ export function protoDefinitions(): PackageDefinition {
       ...apiVersions.flatMap((version) => [
         `google/cloud/aiplatform/${version}/session_service.proto`,
         `google/cloud/aiplatform/${version}/reasoning_engine_execution_service.proto`,
+        `google/cloud/aiplatform/${version}/reasoning_engine_service.proto`,
       ]),
       'google/longrunning/operations.proto',
     ],

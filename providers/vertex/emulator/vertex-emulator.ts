@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { EmulatorClock, EmulatorStats, FaultPlan, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import type { VertexTarget } from '../vertex-target.js';
+import { engineService } from './engine-service.js';
 import { executionService } from './execution-service.js';
 import { OperationStore } from './operation-store.js';
 import { apiVersions, serviceDefinition } from './proto-definitions.js';
@@ -30,7 +31,7 @@ export interface VertexEmulator {
   readonly clock: EmulatorClock;
   /**
    * Fault ops, one per RPC: `sessions.create|get|list|delete|listEvents|appendEvent`,
-   * `operations.get`, `engine.streamQuery` (status, delay, stall; truncate = an
+   * `operations.get`, `engines.get`, `engine.streamQuery` (status, delay, stall; truncate = an
    * error status mid-stream), `engine.streamQuery.reset` (truncate = RST_STREAM)
    * and `engine.streamQuery.cleanEnd` (truncate = OK end without the final event).
    */
@@ -72,6 +73,7 @@ export async function startVertexEmulator(options: VertexEmulatorOptions = {}): 
       serviceDefinition(`google.cloud.aiplatform.${version}.ReasoningEngineExecutionService`),
       executionService({ ...context, store, clock, pacingMs: options.pacingMs ?? 0 }),
     );
+    server.addService(serviceDefinition(`google.cloud.aiplatform.${version}.ReasoningEngineService`), engineService({ ...context, store }));
   }
   server.addService(serviceDefinition('google.longrunning.Operations'), {
     GetOperation: unary(context, 'operations.get', (raw) => operations.poll(nameRequest.parse(raw).name)),

@@ -53,3 +53,16 @@ export type AgentView = z.infer<typeof agentView>;
 export const agentIdParams = z.strictObject({ id: idParam('agt') });
 export const listAgentsQuery = z.strictObject({ ...pageQuery });
 export const agentPage = pageOf(agentView);
+
+/** One target's answer to `POST /v1/agents/{id}/check`: the contract's TargetCheck, plus `unchecked` for a runtime with no way to check. */
+export const targetCheckView = z.union([
+  z.object({ ok: z.literal(true) }),
+  z.object({
+    ok: z.literal(false),
+    code: z.enum(['target_not_found', 'target_not_ready', 'permission_denied', 'provider_unavailable', 'unchecked']),
+    detail: z.string(),
+  }),
+]);
+export type TargetCheckView = z.infer<typeof targetCheckView>;
+export const agentCheckView = z.object({ targets: z.partialRecord(z.enum(providerIds), targetCheckView) });
+export type AgentCheckView = z.infer<typeof agentCheckView>;

@@ -1,14 +1,18 @@
 import { Controller, Delete, Get, Patch, Post } from '@nestjs/common';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid } from '../http/route-spec.js';
-import { agentIdParams, agentPage, agentView, createAgentBody, listAgentsQuery, updateAgentBody, type CreateAgentBody, type UpdateAgentBody } from './agent.schemas.js';
+import { agentCheckView, agentIdParams, agentPage, agentView, createAgentBody, listAgentsQuery, updateAgentBody, type CreateAgentBody, type UpdateAgentBody } from './agent.schemas.js';
+import { AgentTargetChecks } from './agent-target-checks.js';
 import { AgentsService } from './agents.service.js';
 
 const admin = { kind: 'tenant', roles: ['admin'] } as const;
 
 @Controller('v1/agents')
 export class AgentsController {
-  constructor(private readonly agents: AgentsService) {}
+  constructor(
+    private readonly agents: AgentsService,
+    private readonly checks: AgentTargetChecks,
+  ) {}
 
   @Post()
   @Route({
@@ -74,5 +78,18 @@ export class AgentsController {
   })
   remove(@Valid('params') params: { id: string }) {
     return this.agents.remove(params.id);
+  }
+
+  @Post(':id/check')
+  @Route({
+    operationId: 'checkAgent',
+    summary: "Ask each target's runtime whether the target exists and can serve (no session is opened)",
+    tag: 'Agents',
+    access: admin,
+    params: agentIdParams,
+    responses: { 200: { description: 'One answer per target, keyed by provider', schema: agentCheckView }, ...problemResponses(400, 401, 403, 404) },
+  })
+  check(@Valid('params') params: { id: string }) {
+    return this.checks.check(params.id);
   }
 }

@@ -142,7 +142,7 @@ export class AgentsService {
 }
 
 /** The tenant's agent, or undefined after recording the denied lookup (another tenant's agent does not exist here). */
-async function findOwnAgent(tx: Transaction, tenantId: string, id: string, action: string): Promise<Agent | undefined> {
+export async function findOwnAgent(tx: Transaction, tenantId: string, id: string, action: string): Promise<Agent | undefined> {
   const agent = await new AgentRepository(tx).findById(id);
   if (!agent) await appendAuditEvent(tx, tenantId, { type: 'access.denied', detail: { resource: 'agent', id, action } });
   return agent;

@@ -12,6 +12,8 @@ const providerView = z.object({
   idleTimeoutMaxSeconds: z.number().int(),
   maxLifetimeSeconds: z.number().int(),
   mode: z.enum(['live', 'emulated']),
+  /** Emulated runtimes only: a target that works against the emulator (API.md §3), shaped as the runtime's agent target. */
+  sampleTarget: z.record(z.string(), z.unknown()).optional(),
 });
 
 @Controller('v1/providers')
@@ -27,6 +29,6 @@ export class ProvidersController {
     responses: { 200: { description: 'Registered runtimes', schema: z.object({ data: z.array(providerView) }) }, ...problemResponses(401) },
   })
   list() {
-    return { data: this.registry.descriptors() };
+    return { data: this.registry.providerViews() };
   }
 }

@@ -38,6 +38,13 @@ export class RuntimeRegistry {
     return [...this.started.values()].map((runtime) => runtime.adapter.descriptor);
   }
 
+  /** What `GET /v1/providers` lists: each descriptor, with the emulator's sample target for an emulated runtime. */
+  providerViews(): Array<RuntimeDescriptor & { sampleTarget?: unknown }> {
+    return [...this.started.values()].map((runtime) =>
+      runtime.demoTarget === undefined ? runtime.adapter.descriptor : { ...runtime.adapter.descriptor, sampleTarget: runtime.demoTarget },
+    );
+  }
+
   /** Ready-made targets of the emulated runtimes, keyed by provider. */
   demoTargets(): Partial<Record<ProviderId, unknown>> {
     return Object.fromEntries([...this.started].filter(([, runtime]) => runtime.demoTarget).map(([id, runtime]) => [id, runtime.demoTarget]));
