@@ -4,6 +4,10 @@ import { grantTargets } from '../support/target-grants.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
 type Targets = Record<string, Record<string, unknown>>;
+type Faults = { faults: { add(op: string, fault: object): void; clear(): void } };
+
+/** Short enough that a stalled check ends the test quickly, long enough for a loaded machine's ordinary calls. */
+const callTimeoutMs = 3_000;
 
 /** Each emulated runtime's sample target, changed so that it names something its emulator does not know. */
 const unknownTargets = (samples: Targets): Targets => ({
@@ -17,7 +21,7 @@ describe('POST /v1/agents/{id}/check and GET /v1/providers sampleTarget (API.md 
   let sb: TestBroker;
   let samples: Targets;
   before(async () => {
-    sb = await startTestBroker();
+    sb = await startTestBroker({ PROVIDER_CALL_TIMEOUT_MS: String(callTimeoutMs) });
     samples = sb.broker.runtimes.demoTargets() as Targets;
   });
   after(() => sb.close());
@@ -55,6 +59,7 @@ describe('POST /v1/agents/{id}/check and GET /v1/providers sampleTarget (API.md 
     const { tenantId, keys } = await createTenantWithKeys(sb, ['admin']);
     const admin = sb.as(keys.admin.key);
     const unknown = unknownTargets(samples);
+    const namedIn: Record<string, string> = { agentcore: 'Unknown0001-AbCdEfGhIj', claude: 'agent_01UnknownAgent', foundry: 'version 999', vertex: 'reasoningEngines/1111111111' };
     for (const [provider, target] of Object.entries(unknown)) {
       const id = await createAgent(admin, tenantId, { ...samples, [provider]: target });
       const checked = await admin.post(`/v1/agents/${id}/check`, {});
@@ -66,8 +71,33 @@ describe('POST /v1/agents/{id}/check and GET /v1/providers sampleTarget (API.md 
         }
         assert.equal(answer.ok, false, provider);
         assert.equal(answer.code, 'target_not_found', `${provider}: ${answer.detail}`);
-        assert.ok(answer.detail && answer.detail.length > 0, provider);
+        assert.ok(answer.detail?.includes(namedIn[provider]), `${provider} detail names the target: ${answer.detail}`);
       }
+    }
+  });
+
+  test('a refusal is permission_denied, a failing or silent provider provider_unavailable, each within the call timeout', async () => {
+    const { tenantId, keys } = await createTenantWithKeys(sb, ['admin']);
+    const admin = sb.as(keys.admin.key);
+    const id = await createAgent(admin, tenantId, samples);
+    const emulator = (provider: string) => sb.broker.runtimes.emulator<Faults>(provider as 'claude')!;
+    emulator('agentcore').faults.add('getAgentRuntime', { kind: 'status', status: 403 });
+    // The SDK retries a 503 on a read twice: three make it give up.
+    emulator('claude').faults.add('agents.retrieve', { kind: 'status', status: 503, times: 3 });
+    emulator('vertex').faults.add('engines.get', { kind: 'stall' });
+    const startedAt = Date.now();
+    try {
+      const checked = await admin.post(`/v1/agents/${id}/check`, {});
+      assert.equal(checked.status, 200, checked.text);
+      const targets = checked.json.targets;
+      assert.equal(targets.agentcore.code, 'permission_denied', targets.agentcore.detail);
+      assert.equal(targets.claude.code, 'provider_unavailable', targets.claude.detail);
+      assert.equal(targets.vertex.code, 'provider_unavailable', targets.vertex.detail);
+      assert.deepEqual(targets.foundry, { ok: true }, 'the other runtimes still answer');
+      // In parallel, each bounded: one stalled runtime costs one timeout, not the sum.
+      assert.ok(Date.now() - startedAt < 2 * callTimeoutMs, `took ${Date.now() - startedAt} ms`);
+    } finally {
+      for (const provider of ['agentcore', 'claude', 'vertex']) emulator(provider).faults.clear();
     }
   });
 
