@@ -131,4 +131,17 @@ describe('AgentCoreAdapter against the emulator', () => {
     await open(target);
     assert.equal(emulator.stats.get('getAgentRuntime'), 1, 'cached');
   });
+
+  test('checkTarget reads GetAgentRuntime every time: READY or UPDATING serve, CREATING is not ready, unknown is not found', async () => {
+    const check = (runtime: { arn: string }) => adapter.checkTarget({ ...emulator.demoTarget, agentRuntimeArn: runtime.arn }, AbortSignal.timeout(5000));
+    const before = emulator.stats.get('getAgentRuntime');
+    assert.deepEqual(await adapter.checkTarget(emulator.demoTarget, AbortSignal.timeout(5000)), { ok: true });
+    assert.deepEqual(await check(emulator.addRuntime({ name: 'updating', dialect: 'strands', status: 'UPDATING' })), { ok: true });
+    const creating = await check(emulator.addRuntime({ name: 'creating', dialect: 'strands', status: 'CREATING' }));
+    assert.equal(creating.ok === false && creating.code, 'target_not_ready');
+    assert.match(creating.ok ? '' : creating.detail, /CREATING/);
+    const unknown = await check({ arn: emulator.demoTarget.agentRuntimeArn.replace(/runtime\/.*$/, 'runtime/gone-AbCdEfGhIj') });
+    assert.equal(unknown.ok === false && unknown.code, 'target_not_found');
+    assert.equal(emulator.stats.get('getAgentRuntime') - before, 4, 'one control-plane read per check, none cached');
+  });
 });

@@ -20,6 +20,8 @@ export interface EmulatedRuntime {
   /** Endpoint names the runtime answers on. */
   endpoints: ReadonlySet<string>;
   createdAt: number;
+  /** What GetAgentRuntime reports (the control plane's AgentRuntimeStatus). */
+  status: string;
 }
 
 export interface RuntimeSpec {
@@ -29,6 +31,8 @@ export interface RuntimeSpec {
   suffix?: string;
   idleTimeoutSeconds?: number;
   maxLifetimeSeconds?: number;
+  /** GetAgentRuntime's status, READY unless a test needs a runtime that is CREATING, CREATE_FAILED... */
+  status?: string;
 }
 
 /** The runtimes (agent containers) deployed in the emulated account. */
@@ -51,6 +55,7 @@ export class RuntimeCatalog {
       maxLifetimeSeconds: spec.maxLifetimeSeconds ?? 28_800,
       endpoints: new Set(['DEFAULT']),
       createdAt: this.now(),
+      status: spec.status ?? 'READY',
     };
     this.runtimes.set(arn, runtime);
     return runtime;

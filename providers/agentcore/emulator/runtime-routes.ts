@@ -100,7 +100,7 @@ export function getAgentRuntime(call: RouteCall, services: RouteServices): void 
       lastUpdatedAt: created,
       roleArn: `arn:aws:iam::${runtime.arn.split(':')[4]}:role/switchboard-emulated-runtime`,
       networkConfiguration: { networkMode: 'PUBLIC' },
-      status: 'READY',
+      status: runtime.status,
       lifecycleConfiguration: { idleRuntimeSessionTimeout: runtime.idleTimeoutSeconds, maxLifetime: runtime.maxLifetimeSeconds },
     },
     { 'x-amzn-requestid': call.requestId },
