@@ -129,3 +129,18 @@ describe('turn usage', () => {
     assert.equal(sum(usages, 'cacheReadInputTokens'), total.cache_read_input_tokens);
   });
 });
+
+describe('Claude checkTarget', () => {
+  test('retrieves the agent and the environment: either missing is target_not_found naming it; a 403 is permission_denied', async () => {
+    const check = (target: object) => adapter.checkTarget({ ...emulator.demoTarget, ...target }, AbortSignal.timeout(5000));
+    assert.deepEqual(await check({}), { ok: true });
+    const noEnvironment = await check({ environmentId: 'env_01Missing' });
+    assert.equal(noEnvironment.ok === false && noEnvironment.code, 'target_not_found');
+    assert.match(noEnvironment.ok ? '' : noEnvironment.detail, /env_01Missing/);
+    const noAgent = await check({ agentId: 'agent_01Missing' });
+    assert.match(noAgent.ok ? '' : `${noAgent.code} ${noAgent.detail}`, /^target_not_found .*agent_01Missing/);
+    emulator.faults.add('agents.retrieve', { kind: 'status', status: 403 });
+    const denied = await check({});
+    assert.equal(denied.ok === false && denied.code, 'permission_denied');
+  });
+});
