@@ -17,8 +17,17 @@ describe('failedTargetCheck', () => {
       [429, 'throttled', 'provider_unavailable'],
     ];
     for (const [status, kind, code] of cases) {
-      assert.deepEqual(failedTargetCheck('runtime X', status, failure(kind)), { ok: false, code, detail: `runtime X: it failed (${kind})` }, `${status} ${kind}`);
+      const check = failedTargetCheck('runtime X', status, failure(kind));
+      assert.equal(codeOf(check), code, `${status} ${kind}`);
     }
+  });
+
+  test("the detail names the target and the provider's error code, never the provider's own text", () => {
+    const upstream = new RuntimeError('unavailable', 'connect ECONNREFUSED 10.20.30.40:8443', { providerCode: 'ServiceUnavailable' });
+    const check = failedTargetCheck('AgentCore runtime X', undefined, upstream);
+    assert.deepEqual(check, { ok: false, code: 'provider_unavailable', detail: 'AgentCore runtime X: the provider did not answer (ServiceUnavailable)' });
+    const prose = new RuntimeError('not_found', 'gone', { providerCode: 'not a code: host 10.0.0.1' });
+    assert.equal(failedTargetCheck('t', 404, prose).ok === false && (failedTargetCheck('t', 404, prose) as { detail: string }).detail, 't: the provider does not know it');
   });
 
   test('without an answer: a timeout or network failure is unavailable; a missing credential is permission denied', () => {
