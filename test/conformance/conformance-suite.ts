@@ -207,6 +207,21 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.match(reply, /the next question/, 'the next turn answers its own input, not the abandoned one');
     });
 
+    test('SSE mode, before the first event: a timeout is 504 and a lost session 410, as problem+json', async () => {
+      const slow = (await createSession()).json;
+      controls.delayNextTurn(turnTimeoutMs + 2000);
+      const timedOut = await app.post(`/v1/sessions/${slow.id}/turns`, { input: 'slow one' }, { accept: 'text/event-stream' });
+      assert.equal(timedOut.status, 504, timedOut.text);
+      assert.match(timedOut.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(timedOut.json.code, 'provider_timeout');
+      const lost = (await createSession()).json;
+      controls.loseSession(lost.providerSession.id);
+      const gone = await app.post(`/v1/sessions/${lost.id}/turns`, { input: 'anyone there?' }, { accept: 'text/event-stream' });
+      assert.equal(gone.status, 410, gone.text);
+      assert.match(gone.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(gone.json.terminationReason, 'provider');
+    });
+
     test('20 concurrent turns on one session: one runs, 19 get 409, the transcript does not interleave', async () => {
       const session = (await createSession()).json;
       controls.delayNextTurn(800);

@@ -109,9 +109,7 @@ describe('POST /v1/agents/{id}/check and GET /v1/providers sampleTarget (API.md 
     assert.equal((await sb.as(two.keys.admin.key).post(`/v1/agents/${id}/check`, {})).status, 404);
   });
 
-  // Today's answer when the target does not exist (issue 15 wants a problem that names the target):
-  // a 502 provider_error whose detail names neither the runtime nor the target. Pinned so the fix shows up here.
-  test('a session on a target that does not exist: 502 provider_error today, at create or (AgentCore) at the first turn', async () => {
+  test('a session on a target that does not exist: 502 provider_error naming the runtime and the agent, at create or (AgentCore) at the first turn', async () => {
     const { tenantId, keys } = await createTenantWithKeys(sb, ['admin', 'app']);
     const unknown = unknownTargets(samples);
     for (const provider of Object.keys(unknown)) {
@@ -128,6 +126,9 @@ describe('POST /v1/agents/{id}/check and GET /v1/providers sampleTarget (API.md 
       }
       assert.equal(answer.status, 502, `${provider}: ${answer.text}`);
       assert.equal(answer.json.code, 'provider_error', provider);
+      assert.equal(answer.json.provider, provider, answer.text);
+      assert.equal(answer.json.agent, created.json.id, answer.text);
+      assert.match(answer.json.detail, new RegExp(`the ${provider} runtime does not know or refuses the ${provider} target of agent ${created.json.id}`));
     }
   });
 });

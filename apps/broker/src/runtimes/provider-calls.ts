@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { trace, SpanStatusCode, type Attributes } from '@opentelemetry/api';
 import type { AppConfig } from '#libs/config';
+import type { AppError } from '#libs/errors';
 import { isRuntimeError, RuntimeError } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
 import { logger } from '../logging/logger.js';
@@ -21,8 +22,11 @@ export class ProviderCalls {
     private readonly metrics: RuntimeMetrics,
   ) {}
 
-  /** Runs `call` with retries and a per-attempt timeout; maps a final failure to an AppError. */
-  async call<T>(name: string, attributes: Attributes, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * Runs `call` with retries and a per-attempt timeout; maps a final failure
+   * to an AppError (`problem`: how, when the call used an agent's target).
+   */
+  async call<T>(name: string, attributes: Attributes, call: (signal: AbortSignal) => Promise<T>, problem: (error: RuntimeError) => AppError = toHttpError): Promise<T> {
     try {
       return await this.retrying(String(attributes['switchboard.provider']), (attempt) =>
         this.span(name, { ...attributes, 'switchboard.attempt': attempt }, () => call(AbortSignal.timeout(this.config.runtimes.callTimeoutMs))),
@@ -30,7 +34,7 @@ export class ProviderCalls {
     } catch (error) {
       const runtimeError = asRuntimeError(error);
       logProviderFailure(runtimeError, 'provider call failed');
-      throw toHttpError(runtimeError);
+      throw problem(runtimeError);
     }
   }
 

@@ -56,6 +56,28 @@ export function toHttpError(error: RuntimeError): AppError {
   return new AppError(failure.refused, failure.message, extensions);
 }
 
+/** The agent and runtime whose target a provider call used. */
+export interface TargetOwner {
+  provider: string;
+  agentId: string;
+}
+
+/**
+ * A provider failure, as the client sees it, when the call used an agent's
+ * target: a refused or unknown target names the agent and runtime (and how
+ * to check it) instead of a bare provider failure. Still a 502: it is the
+ * provider's answer, not a malformed request.
+ */
+export function toTargetHttpError(error: RuntimeError, owner: TargetOwner): AppError {
+  const problem = toHttpError(error);
+  if (error.kind !== 'invalid_target' && error.kind !== 'not_found') return problem;
+  return new AppError(
+    'provider_error',
+    `the ${owner.provider} runtime does not know or refuses the ${owner.provider} target of agent ${owner.agentId} (check it: POST /v1/agents/${owner.agentId}/check)`,
+    { ...problem.extensions, provider: owner.provider, agent: owner.agentId },
+  );
+}
+
 /**
  * The problem for a turn that failed after the provider accepted it, when
  * the client still waits for a status (JSON): 504 for a timeout, else 502,

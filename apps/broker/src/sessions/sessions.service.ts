@@ -13,6 +13,7 @@ import { canonicalJson } from '../audit/canonical-json.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { ProviderCalls } from '../runtimes/provider-calls.js';
+import { toTargetHttpError } from '../runtimes/provider-failures.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { TargetAccess } from '../target-grants/target-access.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -158,6 +159,7 @@ export class SessionsService {
         'provider.openSession',
         { 'switchboard.provider': session.provider, 'switchboard.session': session.id, 'switchboard.tenant': session.tenantId },
         (signal) => adapter.openSession(bindingOf(session), signal),
+        (error) => toTargetHttpError(error, session),
       );
       if (this.config.testCrashPoint === 'after-provider-open') process.exit(86); // crash-recovery tests only
       const ready = await this.database.inTenant(session.tenantId, async (tx) => {

@@ -5,7 +5,7 @@ import { RuntimeError } from '#libs/runtime-spec';
 import { MeteringService } from '../../costs/metering.service.js';
 import { LimitEnforcer } from '../../limits/limit-enforcer.js';
 import { logger } from '../../logging/logger.js';
-import { failedTurnError, logProviderFailure, providerFailures, toHttpError, turnTimedOut } from '../../runtimes/provider-failures.js';
+import { failedTurnError, logProviderFailure, providerFailures, toHttpError, toTargetHttpError, turnTimedOut, type TargetOwner } from '../../runtimes/provider-failures.js';
 import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
 import { SessionTerminator } from '../session-terminator.js';
 import { SessionRepository } from '../session.repository.js';
@@ -76,7 +76,7 @@ export class TurnSettlement {
       durationMs: outcome.durationMs,
       ...(failure ? { error: failure } : {}),
     };
-    if (failure && !problem) problem = outcome.accepted ? failedTurnError(failure, turn) : refusal(outcome.failure!);
+    if (failure && !problem) problem = outcome.accepted ? failedTurnError(failure, turn) : refusal(outcome.failure!, session);
     return { turn, problem };
   }
 
@@ -134,10 +134,10 @@ function failureOf(failure: ExecutionFailure): TurnFailure {
 }
 
 /** The problem for a turn the provider never accepted (API.md §4: answered with its status in both modes). */
-function refusal(failure: ExecutionFailure): AppError {
+function refusal(failure: ExecutionFailure, owner: TargetOwner): AppError {
   switch (failure.cause) {
     case 'provider':
-      return toHttpError(failure.error);
+      return toTargetHttpError(failure.error, owner);
     case 'timeout':
       return toHttpError(new RuntimeError('timeout', 'the turn timed out'));
     case 'terminated':

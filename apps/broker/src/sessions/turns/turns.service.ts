@@ -14,7 +14,7 @@ import { sessionCaller } from '../sessions.service.js';
 import { checkTurnInput } from './event-content.js';
 import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
 import type { TurnDelivery } from './turn-delivery.js';
-import { TurnExecution, type ExecutionOutcome } from './turn-execution.js';
+import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
 import { TurnRecorder } from './turn-recorder.js';
 import { TurnSettlement, type SettledTurn } from './turn-settlement.js';
 
@@ -67,7 +67,7 @@ export class TurnsService {
   }
 
   /** Runs the claimed turn at its provider; a termination of the session meanwhile stops it. */
-  private async execute(claimed: ClaimedTurn, input: InputPart[], listener: Parameters<TurnExecution['execute']>[1]): Promise<ExecutionOutcome> {
+  private async execute(claimed: ClaimedTurn, input: InputPart[], listener: ExecutionListener): Promise<ExecutionOutcome> {
     const { session, started } = claimed;
     const stop = new AbortController();
     const untrack = this.terminator.trackTurn(session.id, stop);
