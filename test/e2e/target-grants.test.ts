@@ -110,7 +110,7 @@ describe('targets: endpoint discipline and per-tenant grants', () => {
     const session = await sb.as(keys.app.key, { 'x-end-user': 'u-1' }).post('/v1/sessions', { agent: name });
     assert.equal(session.status, 502, session.text);
     assert.equal(session.json.code, 'provider_error');
-    assert.equal(session.json.detail, "the provider refused the agent's target");
+    assert.match(session.json.detail, /^the foundry runtime does not know or refuses the foundry target of agent agt_\S+ \(check it: POST \/v1\/agents\/agt_\S+\/check\)$/);
     assert.doesNotMatch(session.text, /10\.20\.30\.40|db\.internal|connection refused|Foundry answered/);
   });
 
