@@ -68,4 +68,15 @@ describe('Foundry wire fixtures replayed through the openai client and the adapt
     ]);
     assert.deepEqual(requests, ['POST /api/projects/demo/agents/fixture-agent/endpoint/protocols/openai/responses']);
   });
+
+  test("openai-python's response cut by max_output_tokens: the text so far, then an in-band turn.error (not a truncated stream)", async () => {
+    body = fixture('openai-python-incomplete-stream.sse');
+    const events: RuntimeEvent[] = [];
+    for await (const event of adapter.runTurn({ session: session(), turnId: 'trn_2', input: [{ type: 'text', text: 'hi' }], signal: AbortSignal.timeout(10_000) })) events.push(event);
+
+    assert.deepEqual(events, [
+      { type: 'message.delta', text: '{"val' },
+      { type: 'turn.error', code: 'provider_incomplete', message: 'the response is incomplete: max_output_tokens' },
+    ]);
+  });
 });
