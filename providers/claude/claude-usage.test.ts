@@ -30,3 +30,9 @@ test('a lagging read cannot take back what a streamed snapshot already showed', 
   const lagging = wire({ input_tokens: 10, output_tokens: 30, cache_read_input_tokens: 9 });
   assert.deepEqual(newestOf(streamed, lagging), { ...zeroUsage, input_tokens: 10, output_tokens: 50, cache_read_input_tokens: 9 });
 });
+
+test("cache writes as the docs show them (one flat cache_creation_input_tokens) count as 5-minute writes; a per-TTL breakdown, when given, wins", () => {
+  assert.equal(wire({ input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 2000 }).cache_creation_5m_input_tokens, 2000);
+  const both = wire({ input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 2000, cache_creation: { ephemeral_5m_input_tokens: 1500, ephemeral_1h_input_tokens: 500 } });
+  assert.deepEqual([both.cache_creation_5m_input_tokens, both.cache_creation_1h_input_tokens], [1500, 500]);
+});

@@ -34,7 +34,8 @@ export function cumulativeOf(usage: ClaudeSessionUsage, fallback: CumulativeUsag
     output_tokens: usage.output_tokens,
     active_seconds: usage.active_seconds ?? fallback.active_seconds,
     cache_read_input_tokens: usage.cache_read_input_tokens,
-    cache_creation_5m_input_tokens: usage.cache_creation?.ephemeral_5m_input_tokens ?? 0,
+    // Without the per-TTL breakdown, a flat total is 5-minute writes: the default TTL, and the cheaper price, so never an overcharge.
+    cache_creation_5m_input_tokens: usage.cache_creation ? usage.cache_creation.ephemeral_5m_input_tokens : (usage.cache_creation_input_tokens ?? 0),
     cache_creation_1h_input_tokens: usage.cache_creation?.ephemeral_1h_input_tokens ?? 0,
   };
 }

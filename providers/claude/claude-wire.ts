@@ -24,6 +24,12 @@ export const sessionUsageSchema = z.looseObject({
       ephemeral_1h_input_tokens: z.number().nonnegative().default(0),
     })
     .nullish(),
+  /**
+   * Cache writes as one total, how the Managed Agents docs show the session's
+   * usage (events-and-streaming, "Fetch the session after it goes idle"); the
+   * SDK 1.11 type has only the per-TTL `cache_creation`. Read when that is absent.
+   */
+  cache_creation_input_tokens: z.number().nonnegative().optional(),
   active_seconds: z.number().nonnegative().optional(),
 });
 export type ClaudeSessionUsage = z.infer<typeof sessionUsageSchema>;
