@@ -43,6 +43,7 @@ import { SessionsService } from './sessions/sessions.service.js';
 import { TurnClaims } from './sessions/turns/turn-claim.js';
 import { TurnExecution } from './sessions/turns/turn-execution.js';
 import { TurnSettlement } from './sessions/turns/turn-settlement.js';
+import { TurnRepeats } from './sessions/turns/turn-repeats.js';
 import { TurnsService } from './sessions/turns/turns.service.js';
 import { CostExportService } from './costs/cost-export.service.js';
 import { CostsController } from './costs/costs.controller.js';
@@ -105,6 +106,7 @@ export class AppModule {
         TurnClaims,
         TurnExecution,
         TurnSettlement,
+        TurnRepeats,
         PriceBookService,
         MeteringService,
         CostsService,

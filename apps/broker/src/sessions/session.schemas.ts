@@ -96,7 +96,7 @@ export const eventPage = z.object({ data: z.array(sessionEventView), nextAfter: 
 export const turnView = z.object({
   turn: z.object({
     id: z.string(),
-    status: z.enum(['completed', 'failed']),
+    status: z.enum(['running', 'completed', 'failed', 'requires_action']),
     output: z.array(z.object({ type: z.literal('text'), text: z.string() })),
     usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), activeSeconds: z.number() }),
     durationMs: z.number().int(),

@@ -31,6 +31,12 @@ const endUserHeader: RouteSpec['headers'] = {
 };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
+function checkIdempotencyKey(key: string | undefined): void {
+  if (key !== undefined && !idempotencyKeyPattern.test(key)) {
+    throw invalidRequest('Idempotency-Key is malformed', [{ path: 'headers.idempotency-key', message: 'must be 1-255 printable characters' }]);
+  }
+}
+
 @Controller('v1/sessions')
 export class SessionsController {
   constructor(
@@ -54,9 +60,7 @@ export class SessionsController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
   ) {
-    if (idempotencyKey !== undefined && !idempotencyKeyPattern.test(idempotencyKey)) {
-      throw invalidRequest('Idempotency-Key is malformed', [{ path: 'headers.idempotency-key', message: 'must be 1-255 printable characters' }]);
-    }
+    checkIdempotencyKey(idempotencyKey);
     const { session, replayed } = await this.sessions.create(body, idempotencyKey);
     if (replayed) response.setHeader('Idempotent-Replayed', 'true');
     return session;
@@ -100,15 +104,31 @@ export class SessionsController {
     access: app,
     params: sessionIdParams,
     body: turnBody,
-    headers: { ...endUserHeader, Accept: { description: 'text/event-stream for a stream of events', required: false } },
+    headers: {
+      ...endUserHeader,
+      Accept: { description: 'text/event-stream for a stream of events', required: false },
+      'Idempotency-Key': {
+        description:
+          'Same key and body within 24 h is the same turn: answered again when it ended, attached to while it runs (Idempotent-Replayed: true); the provider is called once. ' +
+          'Same key, other body: 409. A turn the provider refused (never accepted) gives its key back',
+        required: false,
+      },
+    },
     responses: {
       200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView },
       ...problemResponses(400, 401, 403, 404, 409, 410, 413, 429, 502, 503, 504),
     },
   })
-  turn(@Valid('params') params: { id: string }, @Valid('body') body: TurnBody, @Req() request: Request, @Res() response: Response) {
+  turn(
+    @Valid('params') params: { id: string },
+    @Valid('body') body: TurnBody,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ) {
+    checkIdempotencyKey(idempotencyKey);
     const { sseHeartbeatMs, sseMaxBufferedBytes } = this.config.content;
-    return this.turns.run(params.id, body, turnDeliveryFor(request, response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }));
+    return this.turns.run(params.id, body, turnDeliveryFor(request, response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }), idempotencyKey);
   }
 
   @Get(':id/events')

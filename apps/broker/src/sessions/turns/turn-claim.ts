@@ -15,14 +15,33 @@ import { SessionRepository, type Session } from '../session.repository.js';
 import type { SessionEventView } from '../session.schemas.js';
 import type { SessionCaller } from '../sessions.service.js';
 import { turnEvent } from './turn-recorder.js';
+import { TurnIdempotencyRepository } from './turn-idempotency.repository.js';
 import { TurnRepository } from './turn.repository.js';
 
 /** A turn the session was claimed for: its `turn.started` is stored, its budget reserved. */
 export interface ClaimedTurn {
+  kind: 'claimed';
   session: Session;
   started: SessionEventView;
   reservation: BudgetReservation;
+  /** The request carried an `Idempotency-Key`, recorded with the turn. */
+  keyed: boolean;
 }
+
+/** The request's `Idempotency-Key` and the hash of its body. */
+export interface TurnKey {
+  key: string;
+  requestHash: string;
+}
+
+/** A retried request: its key already started this turn (running or ended), which the client gets again. */
+export interface RepeatedTurn {
+  kind: 'repeated';
+  turnId: string;
+}
+
+/** Internal signal: a request with the same key committed its turn first; the claim is rolled back and retried. */
+class RacedTurnKey extends Error {}
 
 /**
  * Claims a session for one turn, in one transaction: ownership, state and
@@ -39,9 +58,35 @@ export class TurnClaims {
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
-  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[]): Promise<ClaimedTurn> {
+  /**
+   * With a key, a request whose key already started a turn of the session
+   * (within 24 h, same body) gets that turn back instead of a new one; the
+   * same key with another body is 409.
+   */
+  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[], key?: TurnKey): Promise<ClaimedTurn | RepeatedTurn> {
+    try {
+      return await this.claimOnce(caller, sessionId, turnId, input, key);
+    } catch (error) {
+      if (!(error instanceof RacedTurnKey)) throw error;
+      // The other request's turn is committed now: this attempt finds it.
+      return this.claimOnce(caller, sessionId, turnId, input, key);
+    }
+  }
+
+  private async claimOnce(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[], key: TurnKey | undefined): Promise<ClaimedTurn | RepeatedTurn> {
     const result = await this.database.inTenant(caller.tenantId, async (manager) => {
       const sessions = new SessionRepository(manager);
+      const keys = new TurnIdempotencyRepository(manager);
+      /** The turn this request's key started already, if any (and the session is the caller's). */
+      const repeated = async () => {
+        const record = key && (await keys.find(sessionId, key.key));
+        if (!record) return undefined;
+        if (!(await findOwnSession(manager, caller, sessionId, 'turn'))) return { kind: 'missing' as const };
+        if (record.requestHash !== key.requestHash) return { kind: 'key_reused' as const };
+        return { kind: 'repeated' as const, turnId: record.turnId };
+      };
+      const earlier = await repeated();
+      if (earlier) return earlier;
       // The common case in one statement; when it claims nothing, the session is read to tell why.
       let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies; auditHead: ChainHead } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
       if (!claimed) {
@@ -53,7 +98,8 @@ export class TurnClaims {
         if (session.status === 'provisioning') return { kind: 'busy' as const };
         // The turn before may have ended since the first attempt.
         const firstSeq = await sessions.claimTurn(sessionId, turnId);
-        if (firstSeq === undefined) return { kind: 'busy' as const };
+        // Busy, perhaps with this very request's turn, sent again while it runs (its claim committed before ours was tried).
+        if (firstSeq === undefined) return (await repeated()) ?? { kind: 'busy' as const };
         claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
       }
       const { session, firstSeq, auditHead } = claimed;
@@ -79,7 +125,8 @@ export class TurnClaims {
         started,
         accessed,
       );
-      return { kind: 'claimed' as const, turn: { session, started, reservation } };
+      if (key && !(await keys.insert({ tenantId: caller.tenantId, sessionId, key: key.key, requestHash: key.requestHash, turnId }))) throw new RacedTurnKey();
+      return { kind: 'claimed' as const, turn: { kind: 'claimed' as const, session, started, reservation, keyed: key !== undefined } };
     });
     switch (result.kind) {
       case 'missing':
@@ -92,6 +139,10 @@ export class TurnClaims {
         throw terminatedError(await this.terminator.terminate(caller.tenantId, sessionId, result.reason));
       case 'terminated':
         throw terminatedError(result.session);
+      case 'key_reused':
+        throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+      case 'repeated':
+        return result;
       case 'claimed':
         return result.turn;
     }

@@ -9,6 +9,8 @@ import type { SettledTurn } from './turn-settlement.js';
  * before that is answered as problem+json with its status, in both modes.
  */
 export interface TurnDelivery {
+  /** The request repeats an earlier one (same `Idempotency-Key`): its answer is that request's turn. */
+  repeated(): void;
   /** The provider accepted the turn. */
   open(): void;
   /** An event of the turn, as it happens (after `open`). */
@@ -19,7 +21,14 @@ export interface TurnDelivery {
 
 /** Server-Sent Events: each event as it happens; the stream ends after the terminal event. */
 class EventStreamDelivery implements TurnDelivery {
-  constructor(private readonly writer: SseWriter) {}
+  constructor(
+    private readonly writer: SseWriter,
+    private readonly response: Response,
+  ) {}
+
+  repeated(): void {
+    this.response.setHeader('Idempotent-Replayed', 'true');
+  }
 
   open(): void {
     this.writer.open();
@@ -39,6 +48,10 @@ class EventStreamDelivery implements TurnDelivery {
 class JsonDelivery implements TurnDelivery {
   constructor(private readonly response: Response) {}
 
+  repeated(): void {
+    this.response.setHeader('Idempotent-Replayed', 'true');
+  }
+
   open(): void {}
 
   send(): void {}
@@ -51,5 +64,5 @@ class JsonDelivery implements TurnDelivery {
 
 /** The delivery the client asked for: an event stream with `Accept: text/event-stream`, else JSON. */
 export function turnDeliveryFor(request: Request, response: Response, limits: SseLimits): TurnDelivery {
-  return (request.header('accept') ?? '').includes('text/event-stream') ? new EventStreamDelivery(new SseWriter(response, limits)) : new JsonDelivery(response);
+  return (request.header('accept') ?? '').includes('text/event-stream') ? new EventStreamDelivery(new SseWriter(response, limits), response) : new JsonDelivery(response);
 }

@@ -13,6 +13,7 @@ import type { TurnView } from '../session.schemas.js';
 import { terminatedError, type ClaimedTurn } from './turn-claim.js';
 import type { ExecutionFailure, ExecutionOutcome } from './turn-execution.js';
 import type { TurnRecorder } from './turn-recorder.js';
+import { TurnIdempotencyRepository } from './turn-idempotency.repository.js';
 import { TurnRepository } from './turn.repository.js';
 
 type TurnFailure = { code: string; message: string };
@@ -107,6 +108,8 @@ export class TurnSettlement {
           },
           transcript,
         );
+        // A refused turn gives its key back: the client's retry of a 503 is a new attempt, not the same refusal for a day.
+        if (claimed.keyed && !outcome.accepted) await new TurnIdempotencyRepository(manager).release(turnId);
         const costUsd = await this.metering.recordTurn(manager, { session, turnId, status, usage: outcome.usage, durationMs: outcome.durationMs }, window);
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });

@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#libs/config';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
 import type { InputPart } from '#libs/runtime-spec';
 import { appConfigToken } from '../../app.tokens.js';
+import { canonicalJson } from '../../audit/canonical-json.js';
 import { ReplicaTurnGate } from '../../limits/replica-turn-gate.js';
 import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from '../../runtimes/runtime-registry.js';
@@ -16,6 +18,7 @@ import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
 import { TurnRecorder } from './turn-recorder.js';
+import { TurnRepeats } from './turn-repeats.js';
 import { TurnSettlement, type SettledTurn } from './turn-settlement.js';
 
 /**
@@ -35,24 +38,28 @@ export class TurnsService {
     private readonly terminator: SessionTerminator,
     private readonly metrics: RuntimeMetrics,
     private readonly replicaGate: ReplicaTurnGate,
+    private readonly repeats: TurnRepeats,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
-  async run(sessionId: string, body: TurnBody, delivery: TurnDelivery): Promise<void> {
+  /** `idempotencyKey`: a request that repeats an earlier one with this key gets that request's turn (API.md §4). */
+  async run(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey?: string): Promise<void> {
     const leave = this.replicaGate.enter();
     try {
-      delivery.finish(await this.runAdmitted(sessionId, body, delivery));
+      delivery.finish(await this.runAdmitted(sessionId, body, delivery, idempotencyKey));
     } finally {
       leave();
     }
   }
 
-  private async runAdmitted(sessionId: string, body: TurnBody, delivery: TurnDelivery): Promise<SettledTurn> {
+  private async runAdmitted(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey: string | undefined): Promise<SettledTurn> {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
     checkTurnInput(input, this.config.content);
+    const key = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: createHash('sha256').update(canonicalJson(body)).digest('hex') };
     const claimStarted = performance.now();
-    const claimed = await this.claims.claim(caller, sessionId, newId('trn'), input);
+    const claimed = await this.claims.claim(caller, sessionId, newId('trn'), input, key);
+    if (claimed.kind === 'repeated') return this.repeats.answer(caller, sessionId, claimed.turnId, delivery);
     this.metrics.turnBrokerWork.observe({ provider: claimed.session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const { started } = claimed;
     const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => delivery.send(event));
