@@ -11,6 +11,7 @@ import { TargetGrants1763701100000 } from './1763701100000-TargetGrants.js';
 import { AuditHttpOrigin1763701400000 } from './1763701400000-AuditHttpOrigin.js';
 import { PromptCachePrices1763701520000 } from './1763701520000-PromptCachePrices.js';
 import { TurnIdempotencyKeys1763701525000 } from './1763701525000-TurnIdempotencyKeys.js';
+import { ApiKeyLifecycle1763701527000 } from './1763701527000-ApiKeyLifecycle.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -27,6 +28,7 @@ export const migrations = [
   AuditHttpOrigin1763701400000,
   PromptCachePrices1763701520000,
   TurnIdempotencyKeys1763701525000,
+  ApiKeyLifecycle1763701527000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

@@ -11,7 +11,7 @@ import { observableTypes, validateOcsfEvent } from '../support/ocsf-validator.js
  * (a denied termination is a denied Delete). Written from the semantics,
  * not copied from the mapper: a new audit type with no row here fails.
  */
-type Expected = 'Create' | 'Read' | 'Update' | 'Delete';
+type Expected = 'Create' | 'Read' | 'Update' | 'Delete' | 'Other';
 // A mapped OCSF record, read field by field.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type OcsfRecord = Record<string, any>;
@@ -38,6 +38,8 @@ const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: E
   { type: 'limit.denied', detail: { code: 'limit_exceeded' }, expected: 'Create' },
   { type: 'credential.created', detail: { keyId: 'key_1' }, expected: 'Create' },
   { type: 'credential.revoked', detail: { keyId: 'key_1' }, expected: 'Delete' },
+  { type: 'credential.rotated', detail: { keyId: 'key_1', newKeyId: 'key_2', graceSeconds: 60 }, expected: 'Update' },
+  { type: 'credential.expired', detail: { keyId: 'key_1' }, expected: 'Other' },
   { type: 'limits.changed', detail: { scope: 'tenant', changes: {} }, expected: 'Update' },
   { type: 'limits.changed', detail: { scope: 'user', changes: {} }, expected: 'Update' },
   { type: 'limits.changed', detail: { scope: 'user', removed: true }, expected: 'Delete' },
@@ -51,7 +53,7 @@ const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: E
   { type: 'target.denied', detail: { action: 'update_agent', agentId: 'agt_1', scopes: [] }, expected: 'Update' },
   { type: 'target.denied', detail: { action: 'create_session', agentId: 'agt_1', scopes: [] }, expected: 'Create' },
 ];
-const denials = new Set(['access.denied', 'limit.denied', 'target.denied']);
+const denials = new Set(['access.denied', 'limit.denied', 'target.denied', 'credential.expired']);
 
 const eventOf = (type: string, detail: Record<string, unknown> = {}): AuditEventView => ({
   id: 'aud_1', seq: 1, at: '2026-12-03T10:00:00.000Z', type, tenant: 'ten_1', user: 'alice', actor: { kind: 'api_key', id: 'key_app' },

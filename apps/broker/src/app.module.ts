@@ -11,6 +11,7 @@ import { OpenApiDocument } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ValidationInterceptor } from './http/validation.interceptor.js';
 import { AuthGuard } from './identity/auth.guard.js';
+import { ApiKeyCache } from './identity/api-key-cache.js';
 import { CredentialResolver } from './identity/credential-resolver.js';
 import { MeController } from './identity/me.controller.js';
 import { OperatorKey } from './identity/operator-key.js';
@@ -86,6 +87,7 @@ export class AppModule {
         { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         CredentialResolver,
+        ApiKeyCache,
         OpenApiDocument,
         TenantsService,
         TargetGrantsService,

@@ -8,8 +8,10 @@ import {
   createdApiKeyView,
   keyIdParams,
   listApiKeysQuery,
+  rotateApiKeyBody,
   tenantIdParams,
   type CreateApiKeyBody,
+  type RotateApiKeyBody,
 } from './api-key.schemas.js';
 import { ApiKeysService } from './api-keys.service.js';
 
@@ -47,14 +49,30 @@ export class ApiKeysController {
   @Get('api-keys')
   @Route({
     operationId: 'listApiKeys',
-    summary: "List the caller's tenant's API keys, without secrets (tenant admin)",
+    summary: "List API keys without secrets: a tenant admin its own tenant's, the platform operator those of `?tenant=`",
     tag: 'API keys',
-    access: { kind: 'tenant', roles: ['admin'] },
+    access: { kind: 'tenant', roles: ['admin'], operator: true },
     query: listApiKeysQuery,
     responses: { 200: { description: 'A page of keys', schema: apiKeyPage }, ...problemResponses(400, 401, 403) },
   })
-  list(@Valid('query') query: { limit: number; cursor?: string }) {
-    return this.apiKeys.listOwn(query.limit, query.cursor);
+  list(@Valid('query') query: { limit: number; cursor?: string; tenant?: string }) {
+    return this.apiKeys.list(query.limit, query.cursor, query.tenant);
+  }
+
+  @Post('api-keys/:keyId/rotate')
+  @Route({
+    operationId: 'rotateApiKey',
+    summary:
+      'Rotate an API key: a new key (new id and secret, same role and name) shown once; the old one keeps working for graceSeconds, then answers 401 ' +
+      '(platform operator, or a tenant admin for its own tenant\'s keys). 409 for a revoked, expired or already rotated key',
+    tag: 'API keys',
+    access: { kind: 'tenant', roles: ['admin'], operator: true },
+    params: keyIdParams,
+    body: rotateApiKeyBody,
+    responses: { 201: { description: 'The new key, with its secret shown once', schema: createdApiKeyView }, ...problemResponses(400, 401, 403, 404, 409) },
+  })
+  rotate(@Valid('params') params: { keyId: string }, @Valid('body') body: RotateApiKeyBody) {
+    return this.apiKeys.rotate(params.keyId, body);
   }
 
   @Delete('api-keys/:keyId')

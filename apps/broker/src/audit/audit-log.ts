@@ -13,6 +13,8 @@ export const auditEventTypes = [
   'limit.denied',
   'credential.created',
   'credential.revoked',
+  'credential.rotated',
+  'credential.expired',
   'limits.changed',
   'agent.changed',
   'tenant.created',

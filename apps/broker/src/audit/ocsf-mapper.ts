@@ -61,6 +61,10 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'limit.denied': () => create,
   'credential.created': () => create,
   'credential.revoked': () => remove,
+  // A new secret for the key's role and name; the old one lives out its grace.
+  'credential.rotated': () => update,
+  // The refused use of an expired key: a failed call (the resource is the request the key was sent with).
+  'credential.expired': () => other,
   'limits.changed': (event) => (event.detail.removed === true ? remove : update),
   'agent.changed': byAction,
   'tenant.created': () => create,
@@ -73,7 +77,7 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */
 export const ocsfSchemaVersion = '1.9.0-dev';
 
-const denied = new Set(['access.denied', 'limit.denied', 'target.denied']);
+const denied = new Set(['access.denied', 'limit.denied', 'target.denied', 'credential.expired']);
 
 /** OCSF observable type ids (dictionary.json `observable` numbers) and their captions. */
 const observableTypes = {

@@ -40,6 +40,7 @@ export async function seedDemo(database: Database, runtimes: RuntimeRegistry): P
         name: `demo ${role}`,
         role,
         ...storedFormOf(secrets[role]),
+        expiresAt: null,
       });
       await appendAuditEvent(tx, tenant.id, {
         type: 'credential.created',

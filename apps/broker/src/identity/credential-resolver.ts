@@ -3,8 +3,11 @@ import type { AppConfig } from '#libs/config';
 import { AppError, forbidden, invalidRequest, unauthenticated } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import { tenantRoles, type Principal, type TenantRole } from '#libs/request-context';
-import { findApiKeyByHash } from '../api-keys/api-key.repository.js';
+import { ApiKeyRepository, findApiKeyByHash, type ApiKey } from '../api-keys/api-key.repository.js';
 import { appConfigToken } from '../app.tokens.js';
+import { appendAuditEvent } from '../audit/audit-log.js';
+import { logger } from '../logging/logger.js';
+import { ApiKeyCache } from './api-key-cache.js';
 import type { RouteAccess } from '../http/route-spec.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { apiKeyPrefix, hashApiKeySecret, sameHash } from './api-key-secret.js';
@@ -29,6 +32,7 @@ export class CredentialResolver {
   constructor(
     private readonly database: Database,
     private readonly operatorKey: OperatorKey,
+    private readonly keyCache: ApiKeyCache,
     @Inject(appConfigToken) config: AppConfig,
   ) {
     this.oidc = config.oidc && new OidcVerifier(config.oidc);
@@ -60,8 +64,17 @@ export class CredentialResolver {
 
   private async fromApiKey(secret: string, endUser: string | undefined): Promise<Principal & { kind: 'tenant' }> {
     const hash = hashApiKeySecret(secret);
-    const key = await findApiKeyByHash(this.database, hash);
+    let key = this.keyCache.get(hash);
+    if (!key) {
+      key = await findApiKeyByHash(this.database, hash);
+      if (key) this.keyCache.put(key);
+    }
     if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) throw unauthenticated('unknown or revoked API key');
+    if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
+      await this.auditFirstExpiredUse(key);
+      throw unauthenticated(key.replacedBy ? 'the API key was rotated and its grace period is over' : 'the API key expired');
+    }
+    if (this.keyCache.firstUseThisMinute(hash)) this.recordUse(key);
     if (endUser !== undefined && !isWellFormedUserName(endUser)) {
       throw invalidRequest('X-End-User is malformed', [{ path: 'headers.x-end-user', message: userNameRule }]);
     }
@@ -77,6 +90,26 @@ export class CredentialResolver {
       userId: key.role === 'app' || endUser !== undefined ? endUser : undefined,
       credential: { kind: 'api_key', id: key.id },
     };
+  }
+
+  /** `credential.expired`, once per key across replicas: when it is first refused. */
+  private async auditFirstExpiredUse(key: ApiKey): Promise<void> {
+    await this.database.inTenant(key.tenantId, async (tx) => {
+      if (!(await new ApiKeyRepository(tx).claimExpiryAudit(key.id))) return;
+      await appendAuditEvent(tx, key.tenantId, {
+        type: 'credential.expired',
+        actor: { kind: 'api_key', id: key.id },
+        status: 401,
+        detail: { keyId: key.id, role: key.role, name: key.name, expiresAt: key.expiresAt!.toISOString(), ...(key.replacedBy ? { replacedBy: key.replacedBy } : {}) },
+      });
+    });
+  }
+
+  /** `lastUsedAt`, off the request's path: a failed write costs the field a minute of precision, not the request. */
+  private recordUse(key: ApiKey): void {
+    this.database
+      .inTenant(key.tenantId, (tx) => new ApiKeyRepository(tx).touch(key.id))
+      .catch((error: unknown) => logger.warn({ err: error, keyId: key.id }, 'could not record the use of an API key'));
   }
 
   private async fromJwt(token: string, access: RouteAccess, endUser: string | undefined): Promise<Principal & { kind: 'tenant' }> {
