@@ -82,8 +82,8 @@ export async function readJsonBody(req: IncomingMessage, limitBytes = defaultBod
     const onEnd = () => {
       try {
         resolve(parseJsonText(Buffer.concat(chunks).toString('utf8')));
-      } catch (error) {
-        reject(error);
+      } catch {
+        reject(new RequestBodyError('invalid_json', 'request body is not valid JSON'));
       }
     };
     req.on('data', onData).on('end', onEnd).once('error', reject);
