@@ -272,7 +272,8 @@ describe('lifecycle across replicas', () => {
       assert.deepEqual([lifetime.json.status, lifetime.json.terminationReason], ['terminated', 'max_lifetime']);
 
       const [metered] = (await withClient(database.DATABASE_URL, (client) =>
-        client.query<{ cost: string }>(`SELECT coalesce(sum(cost_usd), 0) AS cost FROM meter_records WHERE tenant_id = $1`, [tenantId]),
+        // At the ledgers' precision (numeric(20, 10)), which each turn's cost is booked at.
+        client.query<{ cost: string }>(`SELECT coalesce(sum(cost_usd::numeric(20, 10)), 0) AS cost FROM meter_records WHERE tenant_id = $1`, [tenantId]),
       )).rows;
       assert.ok(Number(metered.cost) > 0, 'the completed turn was metered');
       const settled = await ledgers();
