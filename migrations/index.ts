@@ -12,6 +12,7 @@ import { AuditHttpOrigin1763701400000 } from './1763701400000-AuditHttpOrigin.js
 import { PromptCachePrices1763701520000 } from './1763701520000-PromptCachePrices.js';
 import { TurnIdempotencyKeys1763701525000 } from './1763701525000-TurnIdempotencyKeys.js';
 import { ApiKeyLifecycle1763701527000 } from './1763701527000-ApiKeyLifecycle.js';
+import { TurnReplicas1763701725000 } from './1763701725000-TurnReplicas.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -29,6 +30,7 @@ export const migrations = [
   PromptCachePrices1763701520000,
   TurnIdempotencyKeys1763701525000,
   ApiKeyLifecycle1763701527000,
+  TurnReplicas1763701725000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

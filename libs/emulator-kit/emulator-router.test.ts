@@ -1,6 +1,6 @@
 import { after, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import { z } from 'zod';
 import { EmulatorClock } from './emulator-clock.js';
 import { createEmulatorRouter, describeIssues, readBody, type EmulatorRoute } from './emulator-router.js';
@@ -22,7 +22,16 @@ class ToyError extends Error {
 const context = { clock: new EmulatorClock(), faults: new FaultPlan(), stats: new EmulatorStats() };
 const seen: string[] = [];
 const routes: Array<EmulatorRoute & { method: string }> = [
-  { method: 'POST', path: '/things', op: 'things.create', handle: async ({ req }) => readBody(req, z.object({ name: z.string() })) },
+  {
+    method: 'POST',
+    path: '/things',
+    op: 'things.create',
+    handle: async ({ req }) => {
+      const thing = await readBody(req, z.object({ name: z.string() }));
+      seen.push(`created: ${thing.name}`);
+      return thing;
+    },
+  },
   { method: 'GET', path: '/things/{id}', op: 'things.get', handle: ({ params, requestId }) => ({ id: params.id, requestId }) },
   {
     method: 'GET',
@@ -58,7 +67,7 @@ before(async () => {
       },
       statusFault: (status, route, requestId) => ({ body: { oops: `injected ${status} on ${route.op}`, requestId }, headers: { 'x-fault': 'yes' } }),
       errorAnswer: (error) =>
-        error instanceof ToyError
+        (seen.push(`error: ${(error as Error).message}`), error instanceof ToyError)
           ? { status: error.status, body: { oops: error.message }, headers: { 'x-error': 'toy' } }
           : error instanceof z.ZodError
             ? { status: 400, body: { oops: describeIssues(error) } }
@@ -130,4 +139,19 @@ test('a streaming route receives its other faults; a plain route has them played
   assert.deepEqual(seen, ['stream fault: truncate']);
   context.faults.add('things.get', { kind: 'truncate', afterEvents: 0 });
   await assert.rejects(call('/things/1'), 'the connection drops without an answer');
+});
+
+test('a delayed create still does the work after the delay when the caller disconnected during it (its body is read first)', { timeout: 20_000 }, async () => {
+  context.faults.add('things.create', { kind: 'delay', ms: 300 });
+  const body = JSON.stringify({ name: 'orphan' });
+  const client = request(`${base}/things`, { method: 'POST', headers: { 'x-key': 'k', 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const gone = new Promise<void>((resolve) => client.once('error', () => resolve()).once('close', () => resolve()));
+  client.end(body);
+  // The whole request reached the emulator (it counted the op, and the fault took hold), then the caller gives up.
+  while (context.stats.get('things.create') === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  client.destroy();
+  await gone;
+  assert.equal(seen.length, 0, 'nothing is created before the delay is over');
+  while (seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(seen, ['created: orphan']);
 });

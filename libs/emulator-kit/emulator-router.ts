@@ -4,7 +4,7 @@ import { handleControlRequest, type ControlContext } from './control-routes.js';
 import type { EmulatorLogger } from './emulator-logger.js';
 import type { Fault } from './fault-plan.js';
 import { playTransportFault } from './fault-playback.js';
-import { readJsonBody, sendJson } from './http-helpers.js';
+import { bufferRequestBody, readJsonBody, sendJson } from './http-helpers.js';
 import { routeMatcher, type RouteMatch, type RouteSpec } from './route-matcher.js';
 
 /** Everything a route handler gets about its request. */
@@ -97,6 +97,8 @@ async function handle<R extends EmulatorRoute>(
   const { route, params } = found;
   options.stats.count(route.op);
   const fault = options.faults.take(route.op);
+  // A late answer still does the work when the caller has gone (fault-plan.ts), so its body is read before the wait.
+  if (fault?.kind === 'delay' && !route.streaming) await bufferRequestBody(req);
   if (fault && (await playFault(fault, route, res, requestId, options)) === 'answered') return;
   const call: RouteCall = { req, res, url, params, requestId, fault: route.streaming ? fault : undefined };
   const result = (await route.handle(call)) as Awaited<ReturnType<R['handle']>>;

@@ -13,12 +13,53 @@ export class RequestBodyError extends Error {
   }
 }
 
+/** Bodies read ahead of their handler (see {@link bufferRequestBody}), as raw bytes. */
+const bufferedBodies = new WeakMap<IncomingMessage, Promise<Buffer>>();
+
+/**
+ * Reads the whole request body now, so a handler that runs later (after an
+ * injected `delay`) still gets it when the client has gone meanwhile: Node
+ * destroys a request whose socket closed, and its unread body with it.
+ * Rejects when the client left before sending the whole body.
+ */
+export function bufferRequestBody(req: IncomingMessage): Promise<Buffer> {
+  const known = bufferedBodies.get(req);
+  if (known) return known;
+  const buffered = new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+    req.once('close', () => reject(new Error('the client went away before sending the whole request body')));
+  });
+  // A caller that never asks for the body must not see an unhandled rejection.
+  buffered.catch(() => undefined);
+  bufferedBodies.set(req, buffered);
+  return buffered;
+}
+
+function parseJsonText(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RequestBodyError('invalid_json', 'request body is not valid JSON');
+  }
+}
+
 /**
  * Reads and parses a JSON request body; an empty body gives `undefined`.
  * Past `limitBytes` the rest is drained, not buffered, and the socket stays
- * usable so the caller can still answer 413.
+ * usable so the caller can still answer 413. A body read ahead
+ * ({@link bufferRequestBody}) is parsed from its buffer.
  */
-export function readJsonBody(req: IncomingMessage, limitBytes = defaultBodyLimitBytes): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limitBytes = defaultBodyLimitBytes): Promise<unknown> {
+  const buffered = bufferedBodies.get(req);
+  if (buffered) {
+    const body = await buffered;
+    if (body.length > limitBytes) throw new RequestBodyError('too_large', `request body exceeds ${limitBytes} bytes`);
+    return parseJsonText(body.toString('utf8'));
+  }
   return new Promise((resolve, reject) => {
     const tooLarge = () => new RequestBodyError('too_large', `request body exceeds ${limitBytes} bytes`);
     if (Number(req.headers['content-length']) > limitBytes) {
@@ -39,10 +80,8 @@ export function readJsonBody(req: IncomingMessage, limitBytes = defaultBodyLimit
       reject(tooLarge());
     };
     const onEnd = () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      if (text.trim() === '') return resolve(undefined);
       try {
-        resolve(JSON.parse(text));
+        resolve(parseJsonText(Buffer.concat(chunks).toString('utf8')));
       } catch {
         reject(new RequestBodyError('invalid_json', 'request body is not valid JSON'));
       }

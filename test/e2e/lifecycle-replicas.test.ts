@@ -195,6 +195,98 @@ describe('lifecycle across replicas', () => {
     assert.match(runner.output(), /the session-end listening connection failed; reconnecting/);
   });
 
+  test('turns running on a replica killed with SIGKILL end when their sessions end elsewhere (DELETE, admin kill switch, max lifetime), or at the reaper\'s threshold: none left running, ledgers hold only the metered cost', { skip: !postgres && 'needs PostgreSQL (DATABASE_URL): the embedded database admits one process' }, async () => {
+    const database = await freshDatabase();
+    const [doomed, survivor] = [await start(database), await start(database)];
+    const { tenantId, admin, app } = await setUp(survivor);
+    const limits = await admin(survivor.url).put('/v1/limits', { monthlyBudgetUsdPerUser: '50', monthlyBudgetUsdPerTenant: '500' });
+    assert.equal(limits.status, 200, limits.text);
+    const ledgers = async () => (await withClient(database.DATABASE_URL, (client) =>
+      client.query<{ user_id: string; reserved_usd: string; spent_usd: string }>(`SELECT user_id, reserved_usd, spent_usd FROM budget_ledgers WHERE tenant_id = $1 ORDER BY user_id`, [tenantId]),
+    )).rows;
+    const turnsOf = async (sessionIds: string[]) => (await withClient(database.DATABASE_URL, (client) =>
+      client.query<{ session_id: string; status: string; error: { code: string } | null }>(`SELECT session_id, status, error FROM turns WHERE session_id = ANY($1)`, [sessionIds]),
+    )).rows;
+
+    // One turn that completes, so the ledgers have a metered cost to match.
+    const finished = await app(survivor.url).post('/v1/sessions', { agent: 'replica-agent' });
+    assert.equal(finished.status, 201, finished.text);
+    const completed = await app(survivor.url).post(`/v1/sessions/${finished.json.id}/turns`, { input: 'a short question' });
+    assert.equal(completed.status, 200, completed.text);
+
+    const endings = ['client DELETE', 'admin kill switch', 'max lifetime', 'a turn from before replica ids (the reaper\'s threshold)'] as const;
+    const sessions: string[] = [];
+    for (let index = 0; index < endings.length; index++) {
+      const created = await app(survivor.url).post('/v1/sessions', { agent: 'replica-agent' });
+      assert.equal(created.status, 201, created.text);
+      sessions.push(created.json.id as string);
+    }
+    // The agent thinks for a minute: the turns are running on the doomed replica when it dies.
+    emulator.faults.add('turns.run', { kind: 'delay', ms: 60_000, times: endings.length });
+    try {
+      const answers = sessions.map((id) => app(doomed.url).post(`/v1/sessions/${id}/turns`, { input: 'a long question' }).catch((error: unknown) => error));
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await pause(50)) {
+        if ((await turnsOf(sessions)).length === sessions.length) break;
+      }
+      assert.deepEqual((await turnsOf(sessions)).map((turn) => turn.status), sessions.map(() => 'running'), 'every turn runs on the doomed replica');
+      const reserved = await ledgers();
+      assert.deepEqual(reserved.map((ledger) => Number(ledger.reserved_usd)), [0.2, 0.2], 'each running turn holds its reservation on both ledgers');
+
+      doomed.child.kill('SIGKILL');
+      assert.equal(await doomed.exited, null, 'killed by the signal');
+      await Promise.all(answers);
+
+      const [byClient, byAdmin, byLifetime, legacy] = sessions;
+      assert.equal((await app(survivor.url).delete(`/v1/sessions/${byClient}`)).status, 200);
+      assert.equal((await admin(survivor.url).post(`/v1/admin/sessions/${byAdmin}/terminate`, {})).status, 200);
+      await withClient(database.DATABASE_URL, async (client) => {
+        await client.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [byLifetime]);
+        // A turn claimed before turns named their replica: ending its session cannot tell whether its replica lives.
+        await client.query(`UPDATE turns SET replica_id = NULL WHERE session_id = $1`, [legacy]);
+      });
+      assert.equal((await app(survivor.url).delete(`/v1/sessions/${legacy}`)).status, 200);
+      assert.deepEqual(
+        (await turnsOf([byClient, byAdmin, legacy])).map((turn) => [turn.session_id, turn.status]).sort(),
+        [[byClient, 'failed'], [byAdmin, 'failed'], [legacy, 'running']].sort(),
+        'the termination ends a turn whose replica is gone, in its own transaction',
+      );
+      // ...and the reaper ends any turn running past its threshold, whatever its session's state.
+      await withClient(database.DATABASE_URL, (client) => client.query(`UPDATE turns SET started_at = now() - interval '1 day' WHERE session_id = $1`, [legacy]));
+
+      let turns = await turnsOf(sessions);
+      for (const deadline = Date.now() + sweepIntervalMs * 4 + 5_000; Date.now() < deadline && turns.some((turn) => turn.status === 'running'); await pause(200)) {
+        turns = await turnsOf(sessions);
+      }
+      const codes = Object.fromEntries(turns.map((turn) => [turn.session_id, [turn.status, turn.error?.code]]));
+      assert.deepEqual(codes, {
+        [byClient]: ['failed', 'session_terminated'],
+        [byAdmin]: ['failed', 'session_terminated'],
+        [byLifetime]: ['failed', 'session_terminated'],
+        [legacy]: ['failed', 'broker_lost_turn'],
+      }, 'no turn is left running');
+      for (const id of sessions) {
+        const events = (await app(survivor.url).get(`/v1/sessions/${id}/events`)).json.data as Array<{ type: string }>;
+        assert.equal(events.at(-1)?.type, 'turn.failed', `the transcript of ${id} ends with the turn`);
+      }
+      const lifetime = await app(survivor.url).get(`/v1/sessions/${byLifetime}`);
+      assert.deepEqual([lifetime.json.status, lifetime.json.terminationReason], ['terminated', 'max_lifetime']);
+
+      const [metered] = (await withClient(database.DATABASE_URL, (client) =>
+        // At the ledgers' precision (numeric(20, 10)), which each turn's cost is booked at.
+        client.query<{ cost: string }>(`SELECT coalesce(sum(cost_usd::numeric(20, 10)), 0) AS cost FROM meter_records WHERE tenant_id = $1`, [tenantId]),
+      )).rows;
+      assert.ok(Number(metered.cost) > 0, 'the completed turn was metered');
+      const settled = await ledgers();
+      assert.deepEqual(
+        settled.map((ledger) => [ledger.user_id === '' ? 'tenant' : 'user', Number(ledger.reserved_usd), Number(ledger.spent_usd)]),
+        [['tenant', 0, Number(metered.cost)], ['user', 0, Number(metered.cost)]],
+        'no reservation is left; both ledgers hold exactly the metered cost',
+      );
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+
   test('a replica dies between the database write and the provider call, or right after the provider answered: another replica leaves nothing running and nothing provisioning', async () => {
     const database = await freshDatabase();
     let tenant: Awaited<ReturnType<typeof setUp>> | undefined;

@@ -128,16 +128,23 @@ describe('repositories: the turn flow', () => {
     assert.equal(head.lastSeq, Number(events.at(-1)!.seq));
   });
 
-  test('lifecycle sweeps find a turn claim whose replica went quiet, and only that one', async () => {
+  test('lifecycle sweeps find a turn still running whose replica went quiet, whatever its session state, and only that one', async () => {
     const stale = await readySession();
+    const ended = await readySession();
     const fresh = await readySession();
-    await claimAndStart(stale.tenantId, stale.sessionId, 'alice', newId('trn'));
-    await claimAndStart(fresh.tenantId, fresh.sessionId, 'alice', newId('trn'));
-    // The stale claim began an hour ago, as if its replica died then.
-    await database.inPlatform((tx) => tx.count(`UPDATE sessions SET turn_started_at = now() - interval '1 hour' WHERE id = $1`, [stale.sessionId]));
-    const claims = await database.inPlatform((tx) => new LifecycleRepository(tx).findStaleTurnClaims(10 * 60_000, 1000));
-    const ids = claims.map((claim) => claim.id);
-    assert.ok(ids.includes(stale.sessionId), 'the stale claim is found');
-    assert.ok(!ids.includes(fresh.sessionId), 'a running turn is left alone');
+    const staleTurn = newId('trn');
+    const endedTurn = newId('trn');
+    await claimAndStart(stale.tenantId, stale.sessionId, 'alice', staleTurn);
+    await claimAndStart(ended.tenantId, ended.sessionId, 'alice', endedTurn);
+    const freshTurn = newId('trn');
+    await claimAndStart(fresh.tenantId, fresh.sessionId, 'alice', freshTurn);
+    // The stale turns began an hour ago, as if their replica died then; one session was terminated since (its claim dropped).
+    await database.inPlatform((tx) => tx.count(`UPDATE turns SET started_at = now() - interval '1 hour' WHERE id = ANY($1)`, [[staleTurn, endedTurn]]));
+    await database.inTenant(ended.tenantId, (tx) => new SessionRepository(tx).markTerminated(ended.sessionId, 'client'));
+    const claims = await database.inPlatform((tx) => new LifecycleRepository(tx).findLostTurns(10 * 60_000, 1000));
+    const turns = claims.map((claim) => claim.turnId);
+    assert.ok(turns.includes(staleTurn), 'the stale turn is found');
+    assert.ok(turns.includes(endedTurn), 'so is the one whose session was terminated');
+    assert.ok(!turns.includes(freshTurn), 'a running turn is left alone');
   });
 });

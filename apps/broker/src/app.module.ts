@@ -55,6 +55,7 @@ import { PricesController } from './costs/prices.controller.js';
 import { AdminSessionsController } from './admin/admin-sessions.controller.js';
 import { AdminSessionsService } from './admin/admin-sessions.service.js';
 import { LifecycleSweeps } from './lifecycle/lifecycle-sweeps.js';
+import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { Reaper } from './lifecycle/reaper.js';
 import { TurnAbandonment, turnAbandonedListeners, type TurnAbandonedListener } from './lifecycle/turn-abandonment.js';
 
@@ -117,6 +118,7 @@ export class AppModule {
         // Budgets release a lost turn's reservation in the transaction that closes it (see TurnAbandonedListener).
         { provide: turnAbandonedListeners, useFactory: (budgets: LimitEnforcer): TurnAbandonedListener[] => [budgets], inject: [LimitEnforcer] },
         TurnAbandonment,
+        ReplicaPresence,
         LifecycleSweeps,
         Reaper,
       ],

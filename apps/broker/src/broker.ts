@@ -20,6 +20,7 @@ import { Metrics, routeTemplate } from './metrics/metrics.js';
 import type { BrokerConfig } from './runtimes/broker-config.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { Reaper } from './lifecycle/reaper.js';
+import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
 import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
 import { startTracing } from './tracing/tracing.js';
@@ -62,6 +63,9 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
     );
     installHttpPipeline(app, config, metrics);
     configureHttpServer(app.getHttpServer(), config.http);
+    // Other replicas see this one alive before it claims a turn (a dead replica's turns are ended for it).
+    const presence = app.get(ReplicaPresence);
+    await presence.start();
     await app.listen(config.http.port, config.http.host);
     // Sweeps begin once the broker serves; they stop before the database closes.
     const reaper = app.get(Reaper);
@@ -89,7 +93,12 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
       close: async () => {
         await reaper.stop();
         await sessionEnds.stop();
-        await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
+        try {
+          await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
+        } finally {
+          // After the drain: turns still settling here must not look orphaned to other replicas.
+          await presence.stop();
+        }
         await stopTracing();
       },
     };

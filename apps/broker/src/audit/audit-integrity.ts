@@ -5,6 +5,7 @@ import { logger } from '../logging/logger.js';
 import { loadAuditKeys } from './audit-key-source.js';
 import { AuditCheckpoints } from './audit-checkpoints.js';
 import { bindAuditKeyring, type AuditKeyring } from './audit-keyring.js';
+import { bindCursorKeys } from '../http/pagination.js';
 
 export interface AuditIntegrity {
   keyring: AuditKeyring;
@@ -29,6 +30,8 @@ export async function prepareAuditIntegrity(config: AppConfig, opened: OpenedDat
     );
   }
   bindAuditKeyring(opened.dataSource, keyring);
+  // Pagination cursors are signed with a key derived from the same secret: shared by every replica.
+  bindCursorKeys(keyring);
   const checkpoints = new AuditCheckpoints(opened.database, keyring, config.audit.checkpointIntervalMs);
   if (opened.appliedMigrations.includes(keyedAuditChainMigration)) {
     const anchored = await checkpoints.anchorLegacyChains();

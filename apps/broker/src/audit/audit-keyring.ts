@@ -8,6 +8,7 @@ const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex'
 /** HKDF labels: one configured secret, two keys that never serve each other's purpose. */
 const chainKeyInfo = 'switchboard audit chain hmac-sha256 v1';
 const checkpointKeyInfo = 'switchboard audit checkpoint ed25519 v1';
+const cursorKeyInfo = 'switchboard pagination cursor hmac-sha256 v1';
 
 const derive = (secret: Buffer, info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
 
@@ -31,6 +32,7 @@ export class AuditKey {
   private readonly chainKey: KeyObject;
   private readonly signingKey: KeyObject;
   private readonly publicKey: KeyObject;
+  private readonly cursorKey: KeyObject;
 
   constructor(
     readonly id: string,
@@ -39,6 +41,12 @@ export class AuditKey {
     this.chainKey = createSecretKey(derive(secret, chainKeyInfo));
     this.signingKey = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, derive(secret, checkpointKeyInfo)]), format: 'der', type: 'pkcs8' });
     this.publicKey = createPublicKey(this.signingKey);
+    this.cursorKey = createSecretKey(derive(secret, cursorKeyInfo));
+  }
+
+  /** HMAC-SHA256 of a pagination cursor's position (http/pagination.ts), base64url: every replica with the key issues and accepts the same cursors. */
+  cursorMac(position: string): string {
+    return createHmac('sha256', this.cursorKey).update(position).digest('base64url');
   }
 
   /** HMAC-SHA256 over the parts in order, hex. */
@@ -77,6 +85,11 @@ export class AuditKeyring {
   ) {
     this.byId = new Map(keys.map((key) => [key.id, key]));
     this.byId.set(current.id, current);
+  }
+
+  /** Every key of the ring, the current one first. */
+  all(): AuditKey[] {
+    return [this.current, ...[...this.byId.values()].filter((key) => key !== this.current)];
   }
 
   find(id: string): AuditKey | undefined {

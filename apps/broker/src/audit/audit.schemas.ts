@@ -12,7 +12,7 @@ export const auditEventQuery = z.strictObject({
   from: isoTime.optional().describe('Inclusive lower bound on `at`'),
   to: isoTime.optional().describe('Exclusive upper bound on `at`'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(64).optional(),
+  cursor: z.string().max(200).optional(),
 });
 export type AuditEventQuery = z.infer<typeof auditEventQuery>;
 
@@ -53,7 +53,7 @@ export const bindingQuery = z.strictObject({
   status: z.enum(['provisioning', 'idle', 'active', 'terminated']).optional(),
   provider: z.string().max(32).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(64).optional(),
+  cursor: z.string().max(200).optional(),
 });
 export type BindingQuery = z.infer<typeof bindingQuery>;
 
@@ -88,7 +88,7 @@ export const auditCheckpointPage = pageOf(auditCheckpointView);
 
 export const checkpointQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(64).optional(),
+  cursor: z.string().max(200).optional(),
 });
 export type CheckpointQuery = z.infer<typeof checkpointQuery>;
 

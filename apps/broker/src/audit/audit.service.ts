@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { invalidRequest, type FieldProblem } from '#libs/errors';
 import { Database, type Transaction } from '#libs/persistence';
-import { decodeCursor, type Page } from '../http/pagination.js';
+import { decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { checkpointSignature, type AuditCheckpoint } from './audit-checkpoint.js';
 import { AuditCheckpointRepository } from './audit-checkpoint.repository.js';
@@ -24,9 +24,10 @@ const exportBatchSize = 1000;
 const writeChunkEvents = 50;
 const productVersion = '0.1.0';
 
-const seqCursor = (seq: number) => Buffer.from(String(seq)).toString('base64url');
+const seqCursor = (seq: number) => encodeCursor(String(seq));
 const afterSeq = (cursor: string | undefined) => {
   const decoded = Number(decodeCursor(cursor) ?? 0);
+  // A cursor this broker signed holds a seq; anything else was refused above.
   return Number.isSafeInteger(decoded) && decoded >= 0 ? decoded : 0;
 };
 
@@ -62,7 +63,7 @@ export class AuditService {
       }),
     );
     const data = rows.slice(0, query.limit);
-    return { data, nextCursor: rows.length > query.limit ? Buffer.from(data[data.length - 1].id).toString('base64url') : null };
+    return { data, nextCursor: rows.length > query.limit ? encodeCursor(data[data.length - 1].id) : null };
   }
 
   async bindings(query: BindingQuery): Promise<Page<BindingView>> {
@@ -73,7 +74,7 @@ export class AuditService {
     const data = rows.slice(0, query.limit);
     return {
       data,
-      nextCursor: rows.length > query.limit ? Buffer.from(data[data.length - 1].session).toString('base64url') : null,
+      nextCursor: rows.length > query.limit ? encodeCursor(data[data.length - 1].session) : null,
     };
   }
 

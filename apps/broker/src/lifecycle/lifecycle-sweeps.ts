@@ -62,9 +62,13 @@ export class LifecycleSweeps {
     return this.database.inPlatform((tx) => new LifecycleRepository(tx).pruneRateWindowsBefore('1 minute'));
   }
 
-  /** Turns whose replica died mid-turn: failed `broker_lost_turn`, claim released, listeners told. */
+  /**
+   * Turns still running past the lost-turn threshold, whose replica died
+   * mid-turn, whatever their session's state (it may have been terminated
+   * since): failed `broker_lost_turn`, claim released, listeners told.
+   */
   async closeLostTurns(stopped: Stopped): Promise<number> {
-    const claims = await this.read((lifecycle) => lifecycle.findStaleTurnClaims(this.thresholds.turnLostAfterMs, sweepBatchSize));
+    const claims = await this.read((lifecycle) => lifecycle.findLostTurns(this.thresholds.turnLostAfterMs, sweepBatchSize));
     return this.each('lost_turn', claims, stopped, (claim) => this.abandonment.close(claim, this.thresholds.turnLostAfterMs));
   }
 

@@ -1,4 +1,5 @@
 import type { Transaction } from '#libs/persistence';
+import { replicaGoneSql } from './replica-presence.js';
 
 /** A session the reaper acts on: which tenant's transaction it needs, and why. */
 export interface SessionRef {
@@ -61,15 +62,20 @@ export class LifecycleRepository {
     return rows.map(toRef);
   }
 
-  /** Sessions whose turn claim is older than `olderThanMs`. */
-  async findStaleTurnClaims(olderThanMs: number, limit: number): Promise<ClaimedTurn[]> {
-    const rows = await this.tx.rows<{ id: string; tenant_id: string; current_turn_id: string }>(
-      `SELECT id, tenant_id, current_turn_id FROM sessions
-       WHERE status = 'active' AND current_turn_id IS NOT NULL AND turn_started_at < now() - ${ms('$1')}
-       ORDER BY turn_started_at LIMIT $2`,
+  /**
+   * Turns still `running` that started before `olderThanMs` ago, whatever
+   * their session's state (a session terminated elsewhere no longer points
+   * at its turn, but the turn may still hold a budget reservation).
+   */
+  async findLostTurns(olderThanMs: number, limit: number): Promise<ClaimedTurn[]> {
+    // Matches the partial index turns_running_idx.
+    const rows = await this.tx.rows<{ id: string; tenant_id: string; session_id: string }>(
+      `SELECT id, tenant_id, session_id FROM turns
+       WHERE status = 'running' AND started_at < now() - ${ms('$1')}
+       ORDER BY started_at LIMIT $2`,
       [olderThanMs, limit],
     );
-    return rows.map((row) => ({ ...toRef(row), turnId: row.current_turn_id }));
+    return rows.map((row) => ({ id: row.session_id, tenantId: row.tenant_id, turnId: row.id }));
   }
 
   /** Idle sessions on `providers`, in id order after `afterId`: a rolling scan for provider status checks. */
@@ -99,27 +105,57 @@ export class LifecycleRepository {
   }
 
   /**
-   * Releases a turn claim that is still `turnId`'s and still older than
-   * `olderThanMs` (row-locked, so a racing finish or second reaper sees the
-   * outcome), reserving a seq for the turn's `turn.failed` event. The session
-   * is idle again, its idle clock restarted as at the end of any turn.
-   * Returns undefined when the claim was already gone.
+   * Locks the session, then its turn `turnId` if that is still `running`
+   * and started before `olderThanMs` ago; undefined otherwise (it ended, or
+   * is younger). Sessions before turns: the order every writer locks them in.
    */
-  async releaseStaleClaim(claim: ClaimedTurn, olderThanMs: number): Promise<{ seq: number; userId: string; provider: string; turnStartedAt: Date } | undefined> {
-    const [held] = await this.tx.rows<{ user_id: string; provider: string; turn_started_at: Date }>(
-      `SELECT user_id, provider, turn_started_at FROM sessions
-       WHERE id = $1 AND current_turn_id = $2 AND turn_started_at < now() - ${ms('$3')} FOR UPDATE`,
-      [claim.id, claim.turnId, olderThanMs],
+  async lockLostTurn(claim: ClaimedTurn, olderThanMs: number): Promise<RunningTurn | undefined> {
+    await this.tx.rows(`SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, [claim.id]);
+    const [row] = await this.tx.rows<RunningTurnRow>(
+      `SELECT t.id, t.user_id, s.provider, t.started_at FROM turns t JOIN sessions s ON s.id = t.session_id
+       WHERE t.id = $1 AND t.session_id = $2 AND t.status = 'running' AND t.started_at < now() - ${ms('$3')}
+       FOR UPDATE OF t`,
+      [claim.turnId, claim.id, olderThanMs],
     );
-    if (!held) return undefined;
+    return row && toRunningTurn(row);
+  }
+
+  /**
+   * The session's running turn, locked with its session, when the replica
+   * that runs it is gone (not this one, and not connected: see
+   * replica-presence.ts); undefined when there is none or its replica lives
+   * (that replica's own abort ends it).
+   */
+  async lockOrphanedTurnOf(sessionId: string, thisReplica: string): Promise<RunningTurn | undefined> {
+    const [session] = await this.tx.rows<{ current_turn_id: string | null }>(`SELECT current_turn_id FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
+    if (!session?.current_turn_id) return undefined;
+    const [row] = await this.tx.rows<RunningTurnRow>(
+      `SELECT t.id, t.user_id, s.provider, t.started_at FROM turns t JOIN sessions s ON s.id = t.session_id
+       WHERE t.id = $1 AND t.session_id = $2 AND t.status = 'running' AND ${replicaGoneSql('t.replica_id', '$3')}
+       FOR UPDATE OF t`,
+      [session.current_turn_id, sessionId, thisReplica],
+    );
+    return row && toRunningTurn(row);
+  }
+
+  /**
+   * Drops the session's claim if it is still `turnId`'s (the session is
+   * idle again, its idle clock restarted as at the end of any turn; a
+   * terminated session stays so) and reserves a seq for the turn's last
+   * event, which is returned.
+   */
+  async releaseClaimFor(sessionId: string, turnId: string): Promise<number> {
     const rows = await this.tx.rows<{ seq: string }>(
-      `UPDATE sessions SET current_turn_id = NULL, turn_started_at = NULL,
-         status = CASE WHEN status = 'active' THEN 'idle' ELSE status END,
-         idle_expires_at = now() + make_interval(secs => idle_timeout_seconds), next_event_seq = next_event_seq + 1
+      `UPDATE sessions SET
+         status = CASE WHEN current_turn_id = $2 AND status = 'active' THEN 'idle' ELSE status END,
+         idle_expires_at = CASE WHEN current_turn_id = $2 AND status <> 'terminated' THEN now() + make_interval(secs => idle_timeout_seconds) ELSE idle_expires_at END,
+         turn_started_at = CASE WHEN current_turn_id = $2 THEN NULL ELSE turn_started_at END,
+         current_turn_id = CASE WHEN current_turn_id = $2 THEN NULL ELSE current_turn_id END,
+         next_event_seq = next_event_seq + 1
        WHERE id = $1 RETURNING next_event_seq - 1 AS seq`,
-      [claim.id],
+      [sessionId, turnId],
     );
-    return { seq: Number(rows[0].seq), userId: held.user_id, provider: held.provider, turnStartedAt: held.turn_started_at };
+    return Number(rows[0].seq);
   }
 
   /** Fails a turn that is still `running`; a turn that ended meanwhile keeps its outcome. */
@@ -139,3 +175,20 @@ export class LifecycleRepository {
 }
 
 const toRef = (row: { id: string; tenant_id: string }): SessionRef => ({ id: row.id, tenantId: row.tenant_id });
+
+/** A running turn as the reaper or a termination ends it. */
+export interface RunningTurn {
+  id: string;
+  userId: string;
+  provider: string;
+  startedAt: Date;
+}
+
+interface RunningTurnRow {
+  id: string;
+  user_id: string;
+  provider: string;
+  started_at: Date;
+}
+
+const toRunningTurn = (row: RunningTurnRow): RunningTurn => ({ id: row.id, userId: row.user_id, provider: row.provider, startedAt: row.started_at });

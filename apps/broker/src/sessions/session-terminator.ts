@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '#libs/persistence';
 import { appendAuditEvent } from '../audit/audit-log.js';
+import { TurnAbandonment } from '../lifecycle/turn-abandonment.js';
 import { logger } from '../logging/logger.js';
 import { ProviderCalls } from '../runtimes/provider-calls.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
@@ -29,6 +30,7 @@ export class SessionTerminator {
     private readonly database: Database,
     private readonly registry: RuntimeRegistry,
     private readonly calls: ProviderCalls,
+    private readonly abandonment: TurnAbandonment,
   ) {}
 
   /** Aborts this replica's running turn of the session, if any (idempotent). */
@@ -56,6 +58,8 @@ export class SessionTerminator {
   async terminate(tenantId: string, sessionId: string, reason: TerminationReason, detail: Record<string, unknown> = {}): Promise<Session> {
     const { session, ended } = await this.database.inTenant(tenantId, async (tx) => {
       const sessions = new SessionRepository(tx);
+      // A turn whose replica died would stay running with its budget reserved: the session's end is its end too.
+      const orphanedTurn = await this.abandonment.closeOrphanedTurnOf(tx, tenantId, sessionId, reason);
       const ended = await sessions.markTerminated(sessionId, reason);
       const current = (await sessions.findById(sessionId))!;
       if (ended) {
@@ -65,7 +69,7 @@ export class SessionTerminator {
           session: current.id,
           provider: current.provider,
           providerSession: current.providerSessionId,
-          detail: { reason, ...detail },
+          detail: { reason, ...detail, ...(orphanedTurn ? { orphanedTurnEnded: orphanedTurn } : {}) },
         });
         // Another replica may be running this session's turn: it hears this at COMMIT.
         await new SessionRepository(tx).announceEnded(sessionEndedChannel, sessionId, reason);

@@ -4,6 +4,8 @@ import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } 
 import type { TurnView } from '../session.schemas.js';
 import type { PendingTranscript } from './turn-recorder.js';
 import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
+// Which replica runs the turn, so another can end it if this one dies (a constant of the process: part of the statement's text).
+import { thisReplicaId } from '../../lifecycle/replica-presence.js';
 
 /** The turn's row, its `turn.started` event and its `session.accessed` audit record. */
 const insertRunningStatement = (() => {
@@ -11,7 +13,8 @@ const insertRunningStatement = (() => {
   return hotStatement(
     'insert_running_turn',
     `WITH turn AS (
-       INSERT INTO turns (id, tenant_id, session_id, user_id, status, input, budget_reservation) VALUES ($1, $2, $3, $4, 'running', $5, $10)
+       INSERT INTO turns (id, tenant_id, session_id, user_id, status, input, budget_reservation, replica_id)
+       VALUES ($1, $2, $3, $4, 'running', $5, $10, '${thisReplicaId}')
      ), started AS (
        INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
        VALUES ($2, $3, $6, $7, $1, 'turn.started', $8, $9)
