@@ -1,5 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ClaudeEmulator } from '#providers/claude';
 import type { FoundryEmulator } from '#providers/foundry';
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
@@ -33,7 +35,7 @@ describe('metering: ended sessions are reconciled with what the provider bills',
     foundry = sb.broker.runtimes.emulator<FoundryEmulator>('foundry')!;
     const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'finance']);
     const targets = sb.broker.runtimes.demoTargets();
-    const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: uniqueName('metered'), defaultProvider: 'agentcore', targets: { agentcore: targets.agentcore, foundry: targets.foundry } });
+    const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', { name: uniqueName('metered'), defaultProvider: 'agentcore', targets: { agentcore: targets.agentcore, foundry: targets.foundry, claude: targets.claude } });
     assert.equal(agent.status, 201, agent.text);
     agentId = agent.json.id;
     app = sb.as(tenant.keys.app.key, { 'x-end-user': 'metered-user' });
@@ -42,7 +44,7 @@ describe('metering: ended sessions are reconciled with what the provider bills',
   beforeEach(() => foundry.faults.clear());
   after(() => sb.close());
 
-  const createSession = async (provider: 'agentcore' | 'foundry') => {
+  const createSession = async (provider: 'agentcore' | 'foundry' | 'claude') => {
     const created = await app.post('/v1/sessions', { agent: agentId, provider });
     assert.equal(created.status, 201, created.text);
     return created.json.id as string;
@@ -64,9 +66,18 @@ describe('metering: ended sessions are reconciled with what the provider bills',
     gib_seconds: string | null;
     compute_estimated: boolean;
     tokens_reported: boolean;
+    input_tokens: string;
+    output_tokens: string;
+    cache_read_input_tokens: string;
+    cache_creation_5m_input_tokens: string;
   }
   const recordsOf = (sessionId: string) =>
-    sql<RecordRow>(`SELECT kind, turn_id, vcpu_seconds::text, gib_seconds::text, compute_estimated, tokens_reported FROM meter_records WHERE session_id = $1 ORDER BY id`, [sessionId]);
+    sql<RecordRow>(
+      `SELECT kind, turn_id, vcpu_seconds::text, gib_seconds::text, compute_estimated, tokens_reported, input_tokens::text, output_tokens::text,
+         cache_read_input_tokens::text, cache_creation_5m_input_tokens::text
+       FROM meter_records WHERE session_id = $1 ORDER BY id`,
+      [sessionId],
+    );
   const total = (records: RecordRow[], column: 'vcpu_seconds' | 'gib_seconds') => records.reduce((sum, record) => sum + Number(record[column] ?? 0), 0);
   /** Moves every row of the session back by `interval` (append-only meter rows too: replica mode skips their triggers, in this transaction only). */
   const backdate = (sessionId: string, interval: string) =>
@@ -133,6 +144,31 @@ describe('metering: ended sessions are reconciled with what the provider bills',
     const vcpu = total(records, 'vcpu_seconds');
     assert.ok(vcpu >= 599 && vcpu <= 603, `${vcpu} vCPU-s for ten minutes and two turns`);
     assert.ok(Math.abs(total(records, 'gib_seconds') - 2 * vcpu) < 0.01);
+  });
+
+  test('Claude: the ended session’s reconciliation carries the tokens its turns missed, up to what sessions.retrieve reports', async () => {
+    const emulator = sb.broker.runtimes.emulator<ClaudeEmulator>('claude')!;
+    const sessionId = await createSession('claude');
+    await runTurn(sessionId, 'Where is my refund?');
+    // The read after the second turn fails (with the SDK's retries); that turn also ends without a session.usage snapshot (the emulator skips every second one).
+    emulator.faults.add('sessions.retrieve', { kind: 'status', status: 500, times: 3 });
+    await runTurn(sessionId, 'And the second order?');
+    emulator.faults.clear();
+    await endSession(sessionId);
+
+    const [providerSessionId] = (await sql<{ provider_session_id: string }>(`SELECT provider_session_id FROM sessions WHERE id = $1`, [sessionId])).map((row) => row.provider_session_id);
+    const { usage } = await new Anthropic({ apiKey: 'sk-ant-test', baseURL: emulator.url, maxRetries: 0 }).beta.sessions.retrieve(providerSessionId);
+    const records = await recordsOf(sessionId);
+    const [reconciliation] = records.filter((record) => record.kind === 'session-reconciliation');
+    assert.ok(reconciliation, 'a reconciliation record');
+    assert.equal(reconciliation.tokens_reported, true, 'from the provider’s session totals');
+    assert.ok(Number(reconciliation.output_tokens) > 0, 'the second turn’s output tokens arrive with the reconciliation');
+    const sum = (column: 'input_tokens' | 'output_tokens' | 'cache_read_input_tokens' | 'cache_creation_5m_input_tokens') => records.reduce((total, record) => total + Number(record[column]), 0);
+    assert.deepEqual(
+      [sum('input_tokens'), sum('output_tokens'), sum('cache_read_input_tokens'), sum('cache_creation_5m_input_tokens')],
+      [usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens, usage.cache_creation?.ephemeral_5m_input_tokens],
+      'the records add up to what Claude bills',
+    );
   });
 
   test('the export shows provenance and reconciliation rows; a correction of an earlier period is a FOCUS Correction and leaves that period’s export unchanged', async () => {

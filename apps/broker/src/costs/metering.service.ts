@@ -114,7 +114,7 @@ export class MeteringService {
     const metered = await meters.sessionMetered(session.id);
     if (metered.reconciled) return false;
     const tokenDifference = (reportedCount: number | undefined, meteredCount: bigint): Decimal => ({ units: BigInt(reportedCount ?? 0) - meteredCount, scale: 0 });
-    const reportedWrites = reported.tokens && cacheWrites(reported.tokens as TurnUsage);
+    const reportedWrites = reported.tokens && cacheWrites(reported.tokens);
     const tokens = reported.tokens && {
       input: tokenDifference(reported.tokens.inputTokens, metered.tokens.input),
       output: tokenDifference(reported.tokens.outputTokens, metered.tokens.output),
@@ -122,10 +122,11 @@ export class MeteringService {
       cacheWrite5m: tokenDifference(reportedWrites!.fiveMinutes, metered.tokens.cacheWrite5m),
       cacheWrite1h: tokenDifference(reportedWrites!.oneHour, metered.tokens.cacheWrite1h),
     };
+    const computeBasis: CostBasis = reported.compute?.estimated === false ? 'provider-reported' : 'estimated';
     const compute = reported.compute && {
       vcpu: subtract(seconds(reported.compute.vcpuSeconds)!, parseDecimal(metered.vcpuSeconds)),
       gib: subtract(seconds(reported.compute.gibSeconds)!, parseDecimal(metered.gibSeconds)),
-      basis: (reported.compute.estimated ? 'estimated' : 'provider-reported') as CostBasis,
+      basis: computeBasis,
     };
     const quantities: MeteredQuantity[] = [
       ...(compute ? [{ unit: 'vcpu-hour' as const, quantity: compute.vcpu, basis: compute.basis }, { unit: 'gib-hour' as const, quantity: compute.gib, basis: compute.basis }] : []),
