@@ -13,6 +13,7 @@ import { PromptCachePrices1763701520000 } from './1763701520000-PromptCachePrice
 import { TurnIdempotencyKeys1763701525000 } from './1763701525000-TurnIdempotencyKeys.js';
 import { ApiKeyLifecycle1763701527000 } from './1763701527000-ApiKeyLifecycle.js';
 import { TurnReplicas1763701725000 } from './1763701725000-TurnReplicas.js';
+import { MeteringProvenance1763701823000 } from './1763701823000-MeteringProvenance.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -31,6 +32,7 @@ export const migrations = [
   TurnIdempotencyKeys1763701525000,
   ApiKeyLifecycle1763701527000,
   TurnReplicas1763701725000,
+  MeteringProvenance1763701823000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

@@ -9,6 +9,7 @@ const times = z.number().int().positive().default(1);
  * - `delay`: wait `ms` of real time before answering, or before the first streamed event;
  * - `truncate`: stream `afterEvents` events, then destroy the socket without a terminator;
  * - `stall`: never answer; give up only when the client disconnects.
+ * - `omit`: answer, but leave out a part the real service may leave out (which part: the operation says, e.g. a response's usage).
  * `times` is how many consecutive operations the fault hits.
  */
 export const faultSchema = z.discriminatedUnion('kind', [
@@ -22,6 +23,7 @@ export const faultSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('delay'), ms: z.number().int().nonnegative(), times }),
   z.object({ kind: z.literal('truncate'), afterEvents: z.number().int().nonnegative(), times }),
   z.object({ kind: z.literal('stall'), times }),
+  z.object({ kind: z.literal('omit'), times }),
 ]);
 
 /** A fault as a caller writes it (`times` optional). */

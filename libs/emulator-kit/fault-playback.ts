@@ -27,5 +27,8 @@ export async function playTransportFault(
     case 'truncate':
       res.destroy();
       return 'answered';
+    case 'omit':
+      // Shapes the answer's content, not its transport: the handler plays it.
+      return 'continue';
   }
 }

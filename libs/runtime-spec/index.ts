@@ -11,7 +11,7 @@ export type {
   TargetCheck,
   TargetCheckCode,
 } from './runtime-adapter.js';
-export type { RuntimeEvent, ContentPart, TurnUsage } from './runtime-events.js';
+export type { RuntimeEvent, ContentPart, TurnUsage, SessionTotals, SessionLife } from './runtime-events.js';
 export { providerIds, isolationClasses } from './runtime-descriptor.js';
 export type { ProviderId, IsolationClass, RuntimeDescriptor, SessionCeilings } from './runtime-descriptor.js';
 export { RuntimeError, isRuntimeError } from './runtime-error.js';

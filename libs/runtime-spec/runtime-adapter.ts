@@ -1,4 +1,4 @@
-import type { RuntimeEvent } from './runtime-events.js';
+import type { RuntimeEvent, SessionLife, SessionTotals } from './runtime-events.js';
 import type { ProviderId, RuntimeDescriptor, SessionCeilings } from './runtime-descriptor.js';
 
 /**
@@ -156,4 +156,15 @@ export interface RuntimeAdapter {
    * the target as `unchecked`.
    */
   checkTarget?(target: unknown, signal: AbortSignal): Promise<TargetCheck>;
+
+  /**
+   * Optional: what the provider bills for the whole session, called once the
+   * session has ended and {@link stopSession} succeeded (or the provider lost
+   * it). Returns the provider's own session totals where it reports them, or
+   * the adapter's estimate of what it bills over the session's life (marked
+   * `estimated`); the broker meters the difference from its per-turn records
+   * as a reconciliation. Throws {@link RuntimeError} when the provider cannot
+   * answer. Runtimes whose turns already carry everything omit it.
+   */
+  sessionTotals?(session: SessionHandle, life: SessionLife, signal: AbortSignal): Promise<SessionTotals>;
 }

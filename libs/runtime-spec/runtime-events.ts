@@ -47,4 +47,43 @@ export interface TurnUsage {
   gibSeconds?: number;
   /** True when vCPU/GiB-seconds are estimates from the target's configured size. */
   computeEstimated?: boolean;
+  /**
+   * False when the provider reported no token counts for the turn (the
+   * zeros are then not measurements); absent means it did.
+   */
+  usageReported?: boolean;
+}
+
+/**
+ * What a provider reports (or, where it reports nothing, what the adapter
+ * estimates) for a whole session once it has ended, for the broker to
+ * reconcile against what it metered turn by turn. Each part is absent when
+ * the provider gives nothing better than the turns already did.
+ */
+export interface SessionTotals {
+  /** The session's cumulative token counts, as the provider reports them (e.g. Claude `sessions.retrieve` usage). */
+  tokens?: {
+    inputTokens: number;
+    outputTokens: number;
+    cacheReadInputTokens?: number;
+    cacheCreationInputTokens?: number;
+    cacheCreation1hInputTokens?: number;
+  };
+  /** vCPU- and GiB-seconds over the session's billed life (idle time included where the provider bills it). */
+  compute?: {
+    vcpuSeconds: number;
+    gibSeconds: number;
+    /** True when derived by the adapter (a configured size × the broker's clock) rather than from the provider's own figures. */
+    estimated: boolean;
+  };
+}
+
+/** The broker's record of a session's life, on its own (database) clock, for {@link SessionTotals} estimates. */
+export interface SessionLife {
+  /** When the first turn started (the first invocation); null when no turn ran. */
+  firstTurnStartedAt: Date | null;
+  /** When the last turn ended; null when no turn ran. */
+  lastTurnEndedAt: Date | null;
+  /** When the broker ended the session. */
+  endedAt: Date;
 }

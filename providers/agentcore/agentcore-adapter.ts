@@ -10,6 +10,8 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type SessionLife,
+  type SessionTotals,
   type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
@@ -19,7 +21,7 @@ import { toRuntimeError } from './agentcore-errors.js';
 import { ContactLog, reapedReason, sessionStateSchema, tighterLifecycle, type AgentCoreSessionState } from './agentcore-session-state.js';
 import { runtimeSessionIdFor } from './agentcore-session-id.js';
 import { parseRuntimeArn, targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
-import { turnUsage } from './agentcore-usage.js';
+import { sessionCompute, turnUsage } from './agentcore-usage.js';
 import { responseCodecs } from './codecs/index.js';
 import { readResponseBody } from './response-reader.js';
 
@@ -179,6 +181,19 @@ export class AgentCoreAdapter implements RuntimeAdapter {
 
   async findOrphan(): Promise<string | undefined> {
     return undefined;
+  }
+
+  /**
+   * AgentCore reports no usage; its bill for the session is compute over the
+   * microVM's whole life, idle time included, estimated from the target's
+   * size ({@link sessionCompute}).
+   */
+  async sessionTotals(session: SessionHandle, life: SessionLife): Promise<SessionTotals> {
+    const target = session.binding.target as AgentCoreTarget;
+    const stored = sessionStateSchema.safeParse(session.state);
+    const lifecycle = stored.success ? stored.data.lifecycle : targetLifecycle(target);
+    const compute = sessionCompute(target, lifecycle, life);
+    return compute ? { compute } : {};
   }
 
   /** StopRuntimeSession; AgentCore's 404 (unknown or already ended) counts as stopped. */

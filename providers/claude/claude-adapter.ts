@@ -10,13 +10,15 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type SessionLife,
+  type SessionTotals,
   type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { toRuntimeError } from './claude-errors.js';
 import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
 import type { ClaudeTarget } from './claude-target.js';
-import { cumulativeOf, newestOf, turnUsageBetween, zeroUsage, type CumulativeUsage } from './claude-usage.js';
+import { cumulativeOf, newestOf, sessionTokenTotals, turnUsageBetween, zeroUsage, type CumulativeUsage } from './claude-usage.js';
 import { claudeSessionSchema, claudeSetupObjectSchema } from './claude-wire.js';
 
 export interface ClaudeAdapterOptions {
@@ -214,6 +216,24 @@ export class ClaudeAdapter implements RuntimeAdapter {
     } catch (error) {
       const runtimeError = toRuntimeError(error, { turnAccepted: false });
       if (runtimeError.kind === 'not_found') return; // already gone (404) or already archived (409)
+      throw runtimeError;
+    }
+  }
+
+  /**
+   * The ended session's cumulative token usage (`sessions.retrieve`), the
+   * figure Anthropic bills: the broker reconciles its per-turn deltas with
+   * it (a turn whose read failed, a late snapshot). A deleted session
+   * (`deleteOnTerminate`) reports nothing beyond its turns.
+   */
+  async sessionTotals(session: SessionHandle, _life: SessionLife, signal: AbortSignal): Promise<SessionTotals> {
+    try {
+      const raw = await this.client.beta.sessions.retrieve(session.providerSessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      const usage = claudeSessionSchema.parse(raw).usage;
+      return usage ? { tokens: sessionTokenTotals(usage) } : {};
+    } catch (error) {
+      const runtimeError = toRuntimeError(error, { turnAccepted: false });
+      if (runtimeError.kind === 'not_found') return {};
       throw runtimeError;
     }
   }

@@ -1,4 +1,4 @@
-import type { TurnUsage } from '#libs/runtime-spec';
+import type { SessionTotals, TurnUsage } from '#libs/runtime-spec';
 import type { ClaudeSessionUsage } from './claude-wire.js';
 
 /**
@@ -62,5 +62,17 @@ export function turnUsageBetween(baseline: CumulativeUsage, now: Required<Cumula
     ...(cacheWrite > 0 ? { cacheCreationInputTokens: cacheWrite } : {}),
     ...(cacheWrite1h > 0 ? { cacheCreation1hInputTokens: cacheWrite1h } : {}),
     providerActiveSeconds: activeReported ? delta('active_seconds') : undefined,
+  };
+}
+
+/** The session's cumulative token counts as {@link SessionTotals} (cache writes: all lifetimes, and the one-hour ones among them). */
+export function sessionTokenTotals(usage: ClaudeSessionUsage): NonNullable<SessionTotals['tokens']> {
+  const cumulative = cumulativeOf(usage, zeroUsage);
+  return {
+    inputTokens: cumulative.input_tokens,
+    outputTokens: cumulative.output_tokens,
+    cacheReadInputTokens: cumulative.cache_read_input_tokens,
+    cacheCreationInputTokens: cumulative.cache_creation_5m_input_tokens + cumulative.cache_creation_1h_input_tokens,
+    cacheCreation1hInputTokens: cumulative.cache_creation_1h_input_tokens,
   };
 }

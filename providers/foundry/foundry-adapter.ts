@@ -11,11 +11,13 @@ import {
   type SessionBinding,
   type SessionCeilings,
   type SessionHandle,
+  type SessionLife,
+  type SessionTotals,
   type TargetCheck,
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { FoundryClients, type EmulatorRoute } from './foundry-clients.js';
-import { estimateCompute, parseSandboxSize, type SandboxSize } from './foundry-compute.js';
+import { billedSessionCompute, estimateCompute, parseSandboxSize, type SandboxSize } from './foundry-compute.js';
 import { statusOf, toRuntimeError } from './foundry-errors.js';
 import { mapFoundryEvent, portableSessionState } from './foundry-event-mapper.js';
 import type { FoundryTarget } from './foundry-target.js';
@@ -169,6 +171,26 @@ export class FoundryAdapter implements RuntimeAdapter {
     // An orphan found by findOrphan comes with an empty state: no conversation is known.
     const conversationId = (session.state as Partial<FoundrySessionState>).conversationId;
     if (target.deleteOnTerminate && conversationId) await this.deleteConversation(target, conversationId);
+  }
+
+  /**
+   * The session's billed compute, from its own timestamps (`created_at`,
+   * `stopped_at`) read after it was stopped, times the version's size.
+   * Foundry reports no token totals per session. A session already deleted
+   * (`deleteOnTerminate`) or of unknown size reports nothing beyond its turns.
+   */
+  async sessionTotals(session: SessionHandle, life: SessionLife, signal: AbortSignal): Promise<SessionTotals> {
+    const target = session.binding.target as FoundryTarget;
+    const size = (session.state as Partial<FoundrySessionState>).size;
+    if (!size) return {};
+    try {
+      const raw = sessionResourceSchema.parse(await this.clients.project(target.projectEndpoint).agents.getSession(target.agentName, session.providerSessionId, { abortSignal: signal }));
+      const compute = billedSessionCompute(size, raw, life.endedAt);
+      return compute ? { compute } : {};
+    } catch (error) {
+      if (statusOf(error) === 404) return {};
+      throw toRuntimeError(error, { turnAccepted: false });
+    }
   }
 
   /**

@@ -28,3 +28,21 @@ export function estimateCompute(size: SandboxSize | undefined, seconds: number) 
   const round = (value: number) => Math.round(value * 1000) / 1000;
   return { vcpuSeconds: round(size.vcpus * seconds), gibSeconds: round(size.memoryGib * seconds), computeEstimated: true };
 }
+
+/**
+ * The compute a session was billed for over its whole life, from the
+ * session's own timestamps: Foundry bills vCPU and memory while a session is
+ * active, its idle window included, until the sandbox stops (`:stop`, or the
+ * idle timeout). The session reports `created_at` and `stopped_at` (the last
+ * time the sandbox stopped or went idle); without `stopped_at` it ran until
+ * the broker ended it. A sandbox suspended at its idle timeout and resumed
+ * later is counted as running meanwhile: the service reports only the last
+ * stop (see README, "Billing").
+ */
+export function billedSessionCompute(size: SandboxSize, session: { created_at?: Date; stopped_at?: Date | null }, endedAt: Date) {
+  if (!session.created_at) return undefined;
+  const end = session.stopped_at ?? endedAt;
+  const seconds = Math.max(0, end.getTime() - session.created_at.getTime()) / 1000;
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  return { vcpuSeconds: round(size.vcpus * seconds), gibSeconds: round(size.memoryGib * seconds), estimated: false };
+}

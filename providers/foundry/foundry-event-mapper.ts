@@ -5,7 +5,7 @@ import { outputItemSchema, streamEventSchema, type OutputItem } from './foundry-
 export type FoundryStep =
   | { kind: 'emit'; events: RuntimeEvent[] }
   /** `response.completed`: the turn is over; tokens as the service counted them. */
-  | { kind: 'completed'; usage: { inputTokens: number; outputTokens: number } }
+  | { kind: 'completed'; usage: { inputTokens: number; outputTokens: number; usageReported?: false } }
   /** `response.failed`, `response.incomplete` or an `error` event: the turn failed in-band. */
   | { kind: 'failed'; code: string; message: string }
   | { kind: 'ignore'; type: string };
@@ -32,7 +32,9 @@ export function mapFoundryEvent(raw: unknown): FoundryStep {
     }
     case 'response.completed': {
       const usage = event.response.usage;
-      return { kind: 'completed', usage: { inputTokens: usage?.input_tokens ?? 0, outputTokens: usage?.output_tokens ?? 0 } };
+      // A response without usage reported none: its zeros are not measurements.
+      if (!usage) return { kind: 'completed', usage: { inputTokens: 0, outputTokens: 0, usageReported: false } };
+      return { kind: 'completed', usage: { inputTokens: usage.input_tokens ?? 0, outputTokens: usage.output_tokens ?? 0 } };
     }
     case 'response.failed': {
       const error = event.response.error;

@@ -26,6 +26,10 @@ export const sessionResourceSchema = z.looseObject({
   agent_session_id: z.string(),
   status: z.string(),
   version_indicator: z.looseObject({ type: z.string(), agent_version: z.string().optional() }).optional(),
+  // The SDK turns the service's unix seconds into Dates. `stopped_at`: when the sandbox last stopped or went idle ("used for accurate idle-billing reconciliation").
+  created_at: z.date().optional(),
+  last_accessed_at: z.date().optional(),
+  stopped_at: z.date().nullish(),
 });
 export type SessionResourcePayload = z.infer<typeof sessionResourceSchema>;
 

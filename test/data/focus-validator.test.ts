@@ -16,7 +16,7 @@ const base: ExportRow = {
   id: '1', start_us: '0', charge_period_start: '2026-01-01T10:00:00Z', charge_period_end: '2026-01-01T10:00:02Z',
   billing_period_start: '2026-01-01T00:00:00Z', billing_period_end: '2026-02-01T00:00:00Z', session_id: 'ses_1', user_id: 'alice',
   agent_id: 'agt_1', provider: 'agentcore', principal_id: 'key_1', unit: 'vcpu-hour', consumed_quantity: '0.123',
-  pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1,
+  pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1, source: 'turn', charge_class: null,
   agent_name: 'triage',
 };
 const rows: ExportRow[] = [
@@ -24,6 +24,11 @@ const rows: ExportRow[] = [
   { ...base, id: '2', provider: 'claude', unit: 'session-hour', consumed_quantity: '2', pricing_quantity: '0.000555555556', unit_price: '0.08', cost: '0.00004444444448', cost_basis: 'provider-reported' },
   { ...base, id: '3', provider: 'vertex', unit: 'input-mtok', consumed_quantity: '120', pricing_quantity: '0.00012', unit_price: '1.25', cost: '0.00015', cost_basis: 'provider-reported' },
   { ...base, id: '4', provider: 'foundry', unit: 'gib-hour', session_id: 'ses_2', user_id: 'bob', principal_id: null },
+  // An ended session's reconciliation, correcting an earlier billing period downwards: negative, ChargeClass Correction.
+  {
+    ...base, id: '5', session_id: 'ses_2', principal_id: null, consumed_quantity: '-10', pricing_quantity: '-0.002777777778', cost: '-0.000248611111131',
+    source: 'session-reconciliation', charge_class: 'Correction',
+  },
 ];
 const context = { tenantId: 'ten_1', tenantName: 'acme' };
 const optionsFor = (version: FocusVersion, format: 'csv' | 'jsonl'): FocusOptions => ({ version, format, claims: brokerClaims, providerTagPrefixes: ['switchboard/'] });

@@ -50,6 +50,7 @@ import { CostExportService } from './costs/cost-export.service.js';
 import { CostsController } from './costs/costs.controller.js';
 import { CostsService } from './costs/costs.service.js';
 import { MeteringService } from './costs/metering.service.js';
+import { SessionReconciliation } from './costs/session-reconciliation.service.js';
 import { PriceBookService } from './costs/price-book.service.js';
 import { PricesController } from './costs/prices.controller.js';
 import { AdminSessionsController } from './admin/admin-sessions.controller.js';
@@ -112,6 +113,7 @@ export class AppModule {
         TurnRepeats,
         PriceBookService,
         MeteringService,
+        SessionReconciliation,
         CostsService,
         CostExportService,
         AdminSessionsService,

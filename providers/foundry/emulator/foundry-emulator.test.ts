@@ -119,3 +119,31 @@ test('credentials and api-version are checked, with Azure error bodies', async (
   assert.ok(wrongVersion instanceof OpenAI.BadRequestError);
   assert.equal(wrongVersion.code, 'unsupported_api_version');
 });
+
+test('billing timestamps: created_at and last_accessed_at always, stopped_at once the sandbox idled out or stopped, kept after it resumes', async () => {
+  const created = await project().agents.createSession(agentName, versionRef, { agentSessionId: 'ses_unit_billing' });
+  assert.ok(created.created_at instanceof Date && created.last_accessed_at instanceof Date);
+  assert.equal(created.stopped_at, undefined, 'never idle yet');
+  const conversation = await openai().conversations.create({});
+  await turn(conversation.id, 'ses_unit_billing', 'hello');
+  const lastAccess = (await project().agents.getSession(agentName, 'ses_unit_billing')).last_accessed_at;
+  emulator.clock.advance(901_000);
+  const idled = await project().agents.getSession(agentName, 'ses_unit_billing');
+  assert.equal(idled.status, 'idle');
+  assert.equal(idled.stopped_at?.getTime(), lastAccess.getTime() + 900_000, 'idle from the end of the idle timeout');
+  await turn(conversation.id, 'ses_unit_billing', 'back again');
+  const resumed = await project().agents.getSession(agentName, 'ses_unit_billing');
+  assert.equal(resumed.status, 'active');
+  assert.equal(resumed.stopped_at?.getTime(), idled.stopped_at?.getTime(), 'the last time it went idle stays');
+});
+
+test('a completed response may carry no usage (fault responses.usage: omit)', async () => {
+  await project().agents.createSession(agentName, versionRef, { agentSessionId: 'ses_unit_usage' });
+  const conversation = await openai().conversations.create({});
+  emulator.faults.add('responses.usage', { kind: 'omit' });
+  const unreported = await turn(conversation.id, 'ses_unit_usage', 'hello');
+  assert.equal(unreported.response.status, 'completed');
+  assert.equal(unreported.response.usage, null);
+  const reported = await turn(conversation.id, 'ses_unit_usage', 'hello again');
+  assert.ok(reported.response.usage && reported.response.usage.output_tokens > 0);
+});

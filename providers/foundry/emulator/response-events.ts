@@ -62,7 +62,7 @@ function responseObject(context: ResponseContext, fields: Record<string, unknown
  * `output_index`, and each item is added, filled and marked done in order.
  * https://platform.openai.com/docs/api-reference/responses-streaming
  */
-export function completedResponse(context: ResponseContext, plan: AgentTurnPlan): BuiltResponse {
+export function completedResponse(context: ResponseContext, plan: AgentTurnPlan, options: { omitUsage?: boolean } = {}): BuiltResponse {
   const started = responseObject(context, {});
   const events: StreamEvent[] = [
     { type: 'response.created', response: started },
@@ -105,13 +105,15 @@ export function completedResponse(context: ResponseContext, plan: AgentTurnPlan)
   const response = responseObject(context, {
     status: 'completed',
     output: outputItems,
-    usage: {
-      input_tokens,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens,
-      output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: input_tokens + output_tokens,
-    },
+    usage: options.omitUsage
+      ? null
+      : {
+          input_tokens,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: input_tokens + output_tokens,
+        },
   });
   events.push({ type: 'response.completed', response });
   return { events, response, outputItems };

@@ -37,6 +37,8 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
   const messages = history.filter((item) => item.type === 'message');
   stats.count('turns.run');
   const agentFault = faults.take('turns.run');
+  // The Responses API types `usage` as optional: a completed response may carry none (the adapter must record "not reported", not zero).
+  const omitUsage = faults.take('responses.usage')?.kind === 'omit';
   const context: ResponseContext = {
     id: newFoundryId('resp'),
     createdAt: unixSeconds(clock.now()),
@@ -56,6 +58,7 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
             earlierTexts: messages.filter((item) => item.role === 'user').map(messageText),
             contextWords: messages.reduce((sum, item) => sum + countWords(messageText(item)), 0),
           }),
+          { omitUsage },
         );
   const commit = () => {
     if (!conversation || built.response.status !== 'completed') return;

@@ -67,9 +67,17 @@ export class SessionStore {
     return now - record.lastAccessedAtMs >= record.idleTimeoutSeconds * 1000 ? 'idle' : 'active';
   }
 
-  /** A turn starts or ends: the session is in use (and resumes if it was idle). */
+  /** A turn starts or ends: the session is in use (and resumes if it was idle, keeping when it last went idle: `stopped_at` stays). */
   touch(record: SessionRecord): void {
+    // Idle by its clocks (a response may already count as running when it resumes the sandbox).
+    const idle = (record.stoppedAtMs !== null && record.stoppedAtMs >= record.lastAccessedAtMs) || this.clock.now() - record.lastAccessedAtMs >= record.idleTimeoutSeconds * 1000;
+    if (idle) record.stoppedAtMs = this.idleSince(record);
     record.lastAccessedAtMs = this.clock.now();
+  }
+
+  /** When an idle session's sandbox stopped: at `:stop`, or when its idle timeout ran out after the last access. */
+  private idleSince(record: SessionRecord): number {
+    return record.stoppedAtMs !== null && record.stoppedAtMs >= record.lastAccessedAtMs ? record.stoppedAtMs : record.lastAccessedAtMs + record.idleTimeoutSeconds * 1000;
   }
 
   /** `:stop`: the sandbox is deprovisioned, its files kept. Stopping an idle session is a no-op. */
@@ -85,7 +93,8 @@ export class SessionStore {
   /** `AgentSessionResource` on the wire (unix seconds). */
   view(record: SessionRecord) {
     const status = this.status(record);
-    const idleSinceMs = record.stoppedAtMs ?? record.lastAccessedAtMs + record.idleTimeoutSeconds * 1000;
+    // `stopped_at`: the last time the sandbox was observed to stop or go idle; present once it has (SDK doc-comment: "used for accurate idle-billing reconciliation").
+    const idleSinceMs = status === 'idle' ? this.idleSince(record) : record.stoppedAtMs;
     return {
       agent_session_id: record.id,
       version_indicator: { type: 'version_ref', agent_version: record.version },
@@ -93,7 +102,7 @@ export class SessionStore {
       created_at: unixSeconds(record.createdAtMs),
       last_accessed_at: unixSeconds(record.lastAccessedAtMs),
       expires_at: unixSeconds((record.expiredAtMs ?? record.lastAccessedAtMs + sessionLifetimeMs)),
-      ...(status === 'idle' || record.stoppedAtMs !== null ? { stopped_at: unixSeconds(idleSinceMs) } : {}),
+      ...(idleSinceMs !== null ? { stopped_at: unixSeconds(idleSinceMs) } : {}),
     };
   }
 }

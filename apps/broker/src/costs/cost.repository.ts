@@ -24,6 +24,10 @@ export interface ExportRow {
   cost: string;
   cost_basis: 'estimated' | 'provider-reported';
   price_book_version: number;
+  /** `turn`, or `session-reconciliation` for the line of an ended session's reconciliation. */
+  source: 'turn' | 'session-reconciliation';
+  /** FOCUS ChargeClass: `Correction` when the line corrects usage of an earlier billing period. */
+  charge_class: 'Correction' | null;
 }
 
 export interface ExportCursor {
@@ -78,7 +82,7 @@ export class CostRepository {
          ${focusTime(`(date_trunc('month', c.charge_period_start AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC'`)} AS billing_period_end,
          c.session_id, c.user_id, c.agent_id, coalesce(a.name, c.agent_id) AS agent_name, c.provider, c.principal_id, c.unit,
          trim_scale(c.consumed_quantity)::text AS consumed_quantity, trim_scale(c.pricing_quantity)::text AS pricing_quantity,
-         trim_scale(c.unit_price)::text AS unit_price, trim_scale(c.cost)::text AS cost, c.cost_basis, c.price_book_version
+         trim_scale(c.unit_price)::text AS unit_price, trim_scale(c.cost)::text AS cost, c.cost_basis, c.price_book_version, c.source, c.charge_class
        FROM meter_charges c LEFT JOIN agents a ON a.id = c.agent_id AND a.tenant_id = c.tenant_id
        WHERE c.tenant_id = $1 AND c.charge_period_start >= $2::timestamptz AND c.charge_period_start < $3::timestamptz
          AND ($4::bigint IS NULL OR (c.charge_period_start, c.id) > (timestamptz 'epoch' + $4::bigint * interval '1 microsecond', $5::bigint))
@@ -102,7 +106,7 @@ export class CostRepository {
   async usageByGroup(tenantId: string, from: string, to: string, groupBy: SummaryGrouping): Promise<UsageGroupRow[]> {
     return this.tx.rows(
       `SELECT ${groupKeys[groupBy]('period_start')} AS key, trim_scale(sum(active_seconds))::text AS active_seconds,
-         trim_scale(sum(idle_seconds))::text AS idle_seconds, count(*)::text AS turns, count(DISTINCT session_id)::text AS sessions,
+         trim_scale(sum(idle_seconds))::text AS idle_seconds, count(turn_id)::text AS turns, count(DISTINCT session_id)::text AS sessions,
          sum(input_tokens)::text AS input_tokens, sum(output_tokens)::text AS output_tokens
        FROM meter_records WHERE tenant_id = $1 AND period_start >= $2::timestamptz AND period_start < $3::timestamptz
        GROUP BY 1`,

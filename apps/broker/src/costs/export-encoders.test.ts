@@ -8,7 +8,7 @@ const row: ExportRow = {
   id: '1', start_us: '0', charge_period_start: '2026-01-01T10:00:00Z', charge_period_end: '2026-01-01T10:00:02Z',
   billing_period_start: '2026-01-01T00:00:00Z', billing_period_end: '2026-02-01T00:00:00Z', session_id: 'ses_1', user_id: 'u, "quoted"',
   agent_id: 'agt_1', agent_name: 'triage', provider: 'agentcore', principal_id: null, unit: 'vcpu-hour', consumed_quantity: '0.123',
-  pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1,
+  pricing_quantity: '0.000034166667', unit_price: '0.0895', cost: '0.0000030579166965', cost_basis: 'estimated', price_book_version: 1, source: 'turn', charge_class: null,
 };
 const context = { tenantId: 'ten_1', tenantName: 'acme' };
 

@@ -59,8 +59,8 @@ function focusColumns(version: FocusVersion): ExportColumn[] {
     text('ChargePeriodStart', (row) => row.charge_period_start),
     text('ChargePeriodEnd', (row) => row.charge_period_end),
     text('ChargeCategory', () => 'Usage'),
-    text('ChargeClass', () => null),
-    text('ChargeDescription', (row) => `${service(row).serviceName} ${priceUnitDefinitions[row.unit].label}, per ${priceUnitDefinitions[row.unit].per}`),
+    text('ChargeClass', (row) => row.charge_class),
+    text('ChargeDescription', (row) => `${service(row).serviceName} ${priceUnitDefinitions[row.unit].label}, per ${priceUnitDefinitions[row.unit].per}${row.source === 'session-reconciliation' ? ' (session reconciliation)' : ''}`),
     text('ChargeFrequency', () => 'Usage-Based'),
     cost('BilledCost'),
     cost('EffectiveCost'),
@@ -106,6 +106,8 @@ function focusColumns(version: FocusVersion): ExportColumn[] {
     text('x_AgentId', (row) => row.agent_id),
     text('x_CostBasis', (row) => row.cost_basis),
     text('x_PriceBookVersion', (row) => String(row.price_book_version)),
+    // What the line prices: a turn, or the difference an ended session's reconciliation found (it may be negative).
+    text('x_ChargeSource', (row) => row.source),
   ];
 }
 
@@ -128,6 +130,8 @@ const plainColumns: ExportColumn[] = [
   decimal('costUsd', (row) => row.cost),
   text('costBasis', (row) => row.cost_basis),
   text('priceBookVersion', (row) => String(row.price_book_version)),
+  text('chargeSource', (row) => row.source),
+  text('chargeClass', (row) => row.charge_class),
 ];
 
 export function exportColumns(format: 'focus-csv' | 'focus-jsonl' | 'csv', version: FocusVersion): ExportColumn[] {

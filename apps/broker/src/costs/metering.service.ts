@@ -1,10 +1,10 @@
 import type { Transaction } from '#libs/persistence';
 import { Injectable } from '@nestjs/common';
 import { currentRequestContext } from '#libs/request-context';
-import type { TurnUsage } from '#libs/runtime-spec';
+import type { SessionTotals, TurnUsage } from '#libs/runtime-spec';
 import type { Session } from '../sessions/session.repository.js';
 import { priceTurn, type CostBasis, type MeteredQuantity } from './charge-lines.js';
-import { formatDecimal, fromMetered, roundTo, sumDecimals, type Decimal } from './decimal.js';
+import { formatDecimal, fromMetered, parseDecimal, roundTo, subtract, sumDecimals, type Decimal } from './decimal.js';
 import { MeterRepository, type TurnWindow } from './meter.repository.js';
 import { cacheWrites, tokenQuantities } from './token-quantities.js';
 
@@ -90,11 +90,90 @@ export class MeteringService {
         vcpuSeconds: vcpuSeconds ? formatDecimal(vcpuSeconds) : null,
         gibSeconds: gibSeconds ? formatDecimal(gibSeconds) : null,
         computeEstimated: turn.usage.computeEstimated ?? false,
+        tokensReported: turn.usage.usageReported !== false,
         priceBookVersion: window.priceBookVersion,
         costUsd,
       },
       lines,
     );
     return costUsd;
+  }
+
+  /**
+   * Meters the session's reconciliation, once it has ended: the difference
+   * between what its records metered and what the provider reports (or the
+   * adapter estimates) for the whole session, as one append-only record
+   * whose lines are charged now (so the export of a closed period never
+   * changes). When the session's usage began in an earlier billing period
+   * (calendar month) than now, its lines are FOCUS `Correction`s.
+   * A quantity the provider does not report is not reconciled. Returns
+   * whether a record was written (false: the session was already reconciled).
+   */
+  async reconcileSession(tx: Transaction, session: Pick<Session, 'id' | 'tenantId' | 'userId' | 'agentId' | 'provider'>, reported: SessionTotals): Promise<boolean> {
+    const meters = new MeterRepository(tx);
+    const metered = await meters.sessionMetered(session.id);
+    if (metered.reconciled) return false;
+    const tokenDifference = (reportedCount: number | undefined, meteredCount: bigint): Decimal => ({ units: BigInt(reportedCount ?? 0) - meteredCount, scale: 0 });
+    const reportedWrites = reported.tokens && cacheWrites(reported.tokens);
+    const tokens = reported.tokens && {
+      input: tokenDifference(reported.tokens.inputTokens, metered.tokens.input),
+      output: tokenDifference(reported.tokens.outputTokens, metered.tokens.output),
+      cacheRead: tokenDifference(reported.tokens.cacheReadInputTokens, metered.tokens.cacheRead),
+      cacheWrite5m: tokenDifference(reportedWrites!.fiveMinutes, metered.tokens.cacheWrite5m),
+      cacheWrite1h: tokenDifference(reportedWrites!.oneHour, metered.tokens.cacheWrite1h),
+    };
+    const computeBasis: CostBasis = reported.compute?.estimated === false ? 'provider-reported' : 'estimated';
+    const compute = reported.compute && {
+      vcpu: subtract(seconds(reported.compute.vcpuSeconds)!, parseDecimal(metered.vcpuSeconds)),
+      gib: subtract(seconds(reported.compute.gibSeconds)!, parseDecimal(metered.gibSeconds)),
+      basis: computeBasis,
+    };
+    const quantities: MeteredQuantity[] = [
+      ...(compute ? [{ unit: 'vcpu-hour' as const, quantity: compute.vcpu, basis: compute.basis }, { unit: 'gib-hour' as const, quantity: compute.gib, basis: compute.basis }] : []),
+      ...(tokens
+        ? ([
+            ['input-mtok', tokens.input],
+            ['output-mtok', tokens.output],
+            ['cache-read-mtok', tokens.cacheRead],
+            ['cache-write-5m-mtok', tokens.cacheWrite5m],
+            ['cache-write-1h-mtok', tokens.cacheWrite1h],
+          ] as const).map(([unit, quantity]) => ({ unit, quantity, basis: 'provider-reported' as const }))
+        : []),
+    ];
+    const lines = priceTurn({ startUs: metered.nowUs, endUs: metered.nowUs, quantities, prices: metered.prices });
+    const costUsd = formatDecimal(sumDecimals(lines.map((line) => line.cost)));
+    const count = (value: Decimal | undefined) => Number(value?.units ?? 0n);
+    return meters.insertReconciliation(
+      {
+        tenantId: session.tenantId,
+        sessionId: session.id,
+        turnId: '',
+        userId: session.userId,
+        agentId: session.agentId,
+        provider: session.provider,
+        principalId: null,
+        turnStatus: 'reconciliation',
+        startUs: metered.nowUs,
+        endUs: metered.nowUs,
+        activeSeconds: '0',
+        activeBasis: 'estimated',
+        brokerActiveSeconds: '0',
+        providerActiveSeconds: null,
+        idleSeconds: '0',
+        inputTokens: count(tokens?.input),
+        outputTokens: count(tokens?.output),
+        cacheReadInputTokens: count(tokens?.cacheRead),
+        cacheCreation5mInputTokens: count(tokens?.cacheWrite5m),
+        cacheCreation1hInputTokens: count(tokens?.cacheWrite1h),
+        vcpuSeconds: compute ? formatDecimal(compute.vcpu) : null,
+        gibSeconds: compute ? formatDecimal(compute.gib) : null,
+        computeEstimated: reported.compute?.estimated ?? false,
+        tokensReported: tokens !== undefined,
+        priceBookVersion: metered.priceBookVersion,
+        costUsd,
+      },
+      lines,
+      metered.correctsEarlierPeriod && lines.length > 0 ? 'Correction' : null,
+    );
   }
 }

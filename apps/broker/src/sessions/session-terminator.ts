@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '#libs/persistence';
+import { SessionReconciliation } from '../costs/session-reconciliation.service.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { TurnAbandonment } from '../lifecycle/turn-abandonment.js';
 import { logger } from '../logging/logger.js';
@@ -31,6 +32,7 @@ export class SessionTerminator {
     private readonly registry: RuntimeRegistry,
     private readonly calls: ProviderCalls,
     private readonly abandonment: TurnAbandonment,
+    private readonly reconciliation: SessionReconciliation,
   ) {}
 
   /** Aborts this replica's running turn of the session, if any (idempotent). */
@@ -101,8 +103,10 @@ export class SessionTerminator {
     }
   }
 
-  private recordProviderStopped(tenantId: string, sessionId: string): Promise<void> {
-    return this.database.inTenant(tenantId, (tx) => new SessionRepository(tx).markProviderStopped(sessionId));
+  /** The provider session is over: its figures are final, so the session's metering is reconciled with them. */
+  private async recordProviderStopped(tenantId: string, sessionId: string): Promise<void> {
+    await this.database.inTenant(tenantId, (tx) => new SessionRepository(tx).markProviderStopped(sessionId));
+    await this.reconciliation.reconcile(tenantId, sessionId);
   }
 }
 

@@ -98,7 +98,16 @@ export const turnView = z.object({
     id: z.string(),
     status: z.enum(['running', 'completed', 'failed', 'requires_action']),
     output: z.array(z.object({ type: z.literal('text'), text: z.string() })),
-    usage: z.object({ inputTokens: z.number().int(), outputTokens: z.number().int(), activeSeconds: z.number() }),
+    usage: z.object({
+      inputTokens: z.number().int(),
+      outputTokens: z.number().int(),
+      activeSeconds: z.number(),
+      // Usage detail (API.md §4): only when it says something.
+      cacheReadInputTokens: z.number().int().optional(),
+      cacheWriteInputTokens: z.number().int().optional(),
+      usageReported: z.literal(false).optional(),
+      compute: z.object({ vcpuSeconds: z.number(), gibSeconds: z.number(), estimated: z.boolean() }).optional(),
+    }),
     durationMs: z.number().int(),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
   }),

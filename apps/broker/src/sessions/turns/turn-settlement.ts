@@ -3,6 +3,7 @@ import { AppError } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import { RuntimeError } from '#libs/runtime-spec';
 import { MeteringService } from '../../costs/metering.service.js';
+import { usageDetail } from '../../costs/usage-detail.js';
 import { LimitEnforcer } from '../../limits/limit-enforcer.js';
 import { logger } from '../../logging/logger.js';
 import { failedTurnError, logProviderFailure, providerFailures, toHttpError, toTargetHttpError, turnTimedOut, type TargetOwner } from '../../runtimes/provider-failures.js';
@@ -73,6 +74,7 @@ export class TurnSettlement {
         inputTokens: outcome.usage.inputTokens,
         outputTokens: outcome.usage.outputTokens,
         activeSeconds: Math.round((outcome.usage.providerActiveSeconds ?? outcome.durationMs / 1000) * 1000) / 1000,
+        ...usageDetail(outcome.usage),
       },
       durationMs: outcome.durationMs,
       ...(failure ? { error: failure } : {}),
