@@ -10,6 +10,7 @@ import { ApiKeyLastFour1763701000000 } from './1763701000000-ApiKeyLastFour.js';
 import { TargetGrants1763701100000 } from './1763701100000-TargetGrants.js';
 import { AuditHttpOrigin1763701400000 } from './1763701400000-AuditHttpOrigin.js';
 import { PromptCachePrices1763701520000 } from './1763701520000-PromptCachePrices.js';
+import { ToolApprovals1763701925000 } from './1763701925000-ToolApprovals.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -25,6 +26,7 @@ export const migrations = [
   TargetGrants1763701100000,
   AuditHttpOrigin1763701400000,
   PromptCachePrices1763701520000,
+  ToolApprovals1763701925000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

@@ -19,6 +19,7 @@ export const auditEventTypes = [
   'target.granted',
   'target.revoked',
   'target.denied',
+  'approval.decided',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

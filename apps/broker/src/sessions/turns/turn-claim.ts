@@ -39,7 +39,11 @@ export class TurnClaims {
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
-  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[]): Promise<ClaimedTurn> {
+  /**
+   * `admit`, when given, checks the claimed session (row locked) before
+   * anything else happens; what it throws rolls the claim back.
+   */
+  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[], admit?: (session: Session) => void): Promise<ClaimedTurn> {
     const result = await this.database.inTenant(caller.tenantId, async (manager) => {
       const sessions = new SessionRepository(manager);
       // The common case in one statement; when it claims nothing, the session is read to tell why.
@@ -57,6 +61,7 @@ export class TurnClaims {
         claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
       }
       const { session, firstSeq, auditHead } = claimed;
+      admit?.(session);
       const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
       if (reservation instanceof LimitDenial) {
         // (The denial's own audit record moved the chain past `auditHead`, which is not used.)

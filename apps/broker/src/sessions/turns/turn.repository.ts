@@ -83,7 +83,7 @@ export class TurnRepository {
     id: string;
     tenantId: string;
     sessionId: string;
-    status: 'completed' | 'failed';
+    status: 'completed' | 'failed' | 'requires_action';
     output: Array<{ type: 'text'; text: string }>;
     error: { code: string; message: string } | null;
     durationMs: number;
