@@ -18,6 +18,7 @@ export const foundryFixture: ConformanceFixture<'foundry'> = {
       turnsRun: () => foundry.stats.get('turns.run'),
     };
   },
+  approvals: { unsupported: 'MCP approval requests are not implemented in the Foundry adapter yet' },
   benchTarget: { projectEndpoint: 'https://switchboard-emulator.services.ai.azure.com/api/projects/demo', agentName: 'switchboard-demo', agentVersion: '1' },
   async direct(emulator, target) {
     const { projectEndpoint, agentName, agentVersion } = target as FoundryTarget;

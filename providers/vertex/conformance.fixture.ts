@@ -17,6 +17,7 @@ export const vertexFixture: ConformanceFixture<'vertex'> = {
       turnsRun: () => vertex.stats.get('turns.run'),
     };
   },
+  approvals: { unsupported: 'ADK tool confirmations are not implemented in the Vertex adapter yet' },
   benchTarget: { reasoningEngine: 'projects/switchboard-demo/locations/us-central1/reasoningEngines/4242424242424242424' },
   async direct(emulator, target) {
     const { reasoningEngine } = target as VertexTarget;
