@@ -189,8 +189,8 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
         [request.toolCallId],
         'the request is in the transcript',
       );
-      const result = transcript.find((event) => event.type === 'tool.result');
-      assert.equal(result?.data.isError, true, 'a denied call has an error result');
+      // Some runtimes report a denied call as an error result (Claude), others not at all (Foundry): never as a result that ran.
+      assert.ok(!transcript.some((event) => event.type === 'tool.result' && event.data.isError === false), 'the denied tool did not run');
       const decided = await decisionsAudited(session.id);
       assert.deepEqual(decided.map((event) => [event.user, event.detail.decision, event.detail.implicit]), [['conformance-user', 'deny', false]]);
     });
@@ -202,10 +202,10 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.equal(next.status, 200, next.text);
       const events = parseSse(next.text);
       const types = events.map((event) => event.event);
-      const result = events.find((event) => event.event === 'tool.result');
-      assert.ok(result, `events: ${types.join(', ')}`);
-      assert.equal(result.data.data.id, request.toolCallId);
-      assert.equal(result.data.data.isError, true);
+      assert.ok(
+        !events.some((event) => event.event === 'tool.result' && event.data.data.id === request.toolCallId && event.data.data.isError === false),
+        `the denied tool did not run: ${types.join(', ')}`,
+      );
       assert.equal(types.at(-1), 'turn.completed');
       const reply = events.filter((event) => event.event === 'message.completed').map((event) => JSON.stringify(event.data.data.content)).join('');
       assert.match(reply, /never mind, what is the time\?/, 'the new input is answered after the denial');
