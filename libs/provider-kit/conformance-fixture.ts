@@ -27,12 +27,13 @@ export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
    */
   direct(emulator: EmulatorAddress, target: unknown): Promise<DirectSession>;
   /**
-   * Tool approvals (API.md §4): `true` when the runtime's agents can ask a
-   * person to approve a tool call (its emulator's agent then asks when a
-   * message says "tool" and "approval"); otherwise why the runtime has no
-   * such thing, and the suite skips those scenarios with that reason.
+   * Tool approvals (API.md §4). A runtime whose agents can ask a person to
+   * approve a tool call (its emulator's agent then asks when a message says
+   * "tool" and "approval") says whether a denial's `message` reaches the
+   * agent (ADK's confirmation carries only yes or no). A runtime without
+   * the concept says why, and the suite skips those scenarios with that reason.
    */
-  approvals: true | { unsupported: string };
+  approvals: { denialMessageReachesAgent: boolean } | { unsupported: string };
   /** The demo target of the runtime's emulator (fixed ids), for the bench. */
   benchTarget?: unknown;
 }

@@ -16,7 +16,7 @@ export const claudeFixture: ConformanceFixture<'claude'> = {
     };
   },
   // MCP toolsets default to `always_ask`: the call waits for a `user.tool_confirmation` (README "Tool approvals").
-  approvals: true,
+  approvals: { denialMessageReachesAgent: true },
   benchTarget: { agentId: 'agent_011CSwitchboardDemoAgent', environmentId: 'env_011CSwitchboardDemoEnvironment' },
   async direct(emulator, target) {
     const { agentId, environmentId } = target as ClaudeTarget;
