@@ -178,7 +178,12 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
 
     test('tool approvals: denied with a message, the tool does not run and the agent is told', approvals, async () => {
       const session = (await createSession()).json;
-      const request = await askForApproval(session.id);
+      const asked = await jsonTurn(session.id, 'please use a tool, with approval');
+      assert.equal(asked.status, 200, asked.text);
+      assert.equal(asked.json.turn.status, 'requires_action', 'the JSON answer says the turn waits');
+      const requested = (await app.get(`/v1/sessions/${session.id}/events`)).json.data.filter((event: { type: string }) => event.type === 'approval.requested');
+      assert.equal(requested.length, 1);
+      const request = requested[0].data as { toolCallId: string };
       const denied = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: request.toolCallId, decision: 'deny', message: 'not on a Friday' }] });
       assert.equal(denied.status, 200, denied.text);
       assert.equal(denied.json.turn.status, 'completed');
