@@ -14,6 +14,7 @@ import { TurnIdempotencyKeys1763701525000 } from './1763701525000-TurnIdempotenc
 import { ApiKeyLifecycle1763701527000 } from './1763701527000-ApiKeyLifecycle.js';
 import { TurnReplicas1763701725000 } from './1763701725000-TurnReplicas.js';
 import { MeteringProvenance1763701823000 } from './1763701823000-MeteringProvenance.js';
+import { ToolApprovals1763701925000 } from './1763701925000-ToolApprovals.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -33,6 +34,7 @@ export const migrations = [
   ApiKeyLifecycle1763701527000,
   TurnReplicas1763701725000,
   MeteringProvenance1763701823000,
+  ToolApprovals1763701925000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

@@ -39,3 +39,18 @@ test('the tool call costs its JSON arguments and takes the tool run; the reply r
   assert.equal(plan.usage.inputTokens, 44 + 4 + 2 * 2);
   assert.deepEqual(totalUsage(plan), { inputTokens: call.usage.inputTokens + plan.usage.inputTokens, outputTokens: 4 + plan.usage.outputTokens });
 });
+
+test('"approval" with a tool makes the call wait for a person; planned again with the answer, it runs or is not run', () => {
+  const text = 'use a tool, with approval';
+  assert.equal(planAgentTurn({ text: 'approval without one', earlierTexts: [], contextWords: 0 }, echo).toolCall, undefined, 'no tool, nothing to approve');
+  assert.equal(planAgentTurn({ text: 'just a tool', earlierTexts: [], contextWords: 0 }, echo).toolCall?.needsApproval, false);
+  const asked = planAgentTurn({ text, earlierTexts: [], contextWords: 0 }, echo);
+  assert.equal(asked.toolCall?.needsApproval, true);
+  const allowed = planAgentTurn({ text, earlierTexts: [], contextWords: 0 }, echo, { decision: 'allow' });
+  assert.equal(allowed.toolCall?.denied, undefined);
+  assert.equal(allowed.reply, asked.reply, 'an allowed call goes on as if it never waited');
+  const denied = planAgentTurn({ text, earlierTexts: [], contextWords: 0 }, echo, { decision: 'deny', message: 'not on a Friday' });
+  assert.equal(denied.toolCall?.denied, 'not on a Friday');
+  assert.ok(denied.reply.endsWith('The echo tool was not run: not on a Friday'), denied.reply);
+  assert.equal(denied.toolCall?.durationMs, 400 + denied.toolCall?.usage.outputTokens * 10, 'a denied tool takes no run time');
+});

@@ -5,13 +5,24 @@ import { countWords, splitIntoChunks } from './text-chunks.js';
  * behave alike: a pure function from the conversation so far to what one
  * turn does. The reply quotes this turn's and the previous turn's user text,
  * so a test can prove the session kept its state; a message with the word
- * "tool" or "tools" first calls the emulator's one tool. Every number derives
+ * "tool" or "tools" first calls the emulator's one tool, and one that also
+ * says "approval" makes that call wait for a person to allow or deny it (as
+ * a tool whose permission policy always asks would). Every number derives
  * from word counts, so a test can predict it. Each emulator only translates
  * the plan into its provider's wire format.
  */
 
 /** The word that makes the agent call its tool first ("tool" or "tools", any case, not "toolbox"). */
 export const toolTrigger = /\btools?\b/i;
+
+/** The word that makes the tool call wait for a person's approval first ("approval" or "approvals", any case). */
+export const approvalTrigger = /\bapprovals?\b/i;
+
+/** A person's answer to a tool call waiting for approval; `message` says why, for a denial. */
+export interface AgentApproval {
+  decision: 'allow' | 'deny';
+  message?: string;
+}
 
 export interface AgentTurnInput {
   /** What the user says now. */
@@ -44,6 +55,10 @@ export interface AgentToolCall<Input> extends ModelCallCost {
   name: string;
   input: Input;
   result: string;
+  /** The call waits for a person's approval before it runs (the message asked for it). */
+  needsApproval: boolean;
+  /** When it needed approval and was denied: why, as the agent reads it instead of a result. */
+  denied?: string;
 }
 
 export interface AgentTurnPlan<Input> extends ModelCallCost {
@@ -71,9 +86,12 @@ const cost = (inputTokens: number, outputTokens: number, extraMs = 0): ModelCall
 /**
  * Plans one turn. The prompt is a fixed overhead plus two tokens per word of
  * context and message; a tool call's output is its JSON arguments, and the
- * reply's prompt adds that call and the tool's result.
+ * reply's prompt adds that call and the tool's result. A call that needs
+ * approval is planned as if `approval` answered it (allowed when absent):
+ * an emulator stops after the call until the answer comes, then plans again
+ * with it and goes on from the call.
  */
-export function planAgentTurn<Input>(input: AgentTurnInput, tool: AgentTool<Input>): AgentTurnPlan<Input> {
+export function planAgentTurn<Input>(input: AgentTurnInput, tool: AgentTool<Input>, approval?: AgentApproval): AgentTurnPlan<Input> {
   const turn = input.earlierTexts.length + 1;
   let context = promptOverheadTokens + tokensPerWord * input.contextWords + tokens(input.text);
   const sentences = [`Turn ${turn}.`, `You said: "${input.text}".`];
@@ -84,9 +102,16 @@ export function planAgentTurn<Input>(input: AgentTurnInput, tool: AgentTool<Inpu
   if (toolTrigger.test(input.text)) {
     const call = { name: tool.name, input: tool.input(input.text), result: tool.result(input.text) };
     const callTokens = tokens(JSON.stringify(call.input));
-    toolCall = { ...call, ...cost(context, callTokens, msPerToolRun) };
-    context += callTokens + tokens(call.result);
-    sentences.push(`The ${call.name} tool returned: ${call.result}`);
+    const needsApproval = approvalTrigger.test(input.text);
+    const denied = needsApproval && approval?.decision === 'deny' ? (approval.message ?? 'denied') : undefined;
+    toolCall = { ...call, ...cost(context, callTokens, denied === undefined ? msPerToolRun : 0), needsApproval, ...(denied === undefined ? {} : { denied }) };
+    if (denied === undefined) {
+      context += callTokens + tokens(call.result);
+      sentences.push(`The ${call.name} tool returned: ${call.result}`);
+    } else {
+      context += callTokens + tokens(denied);
+      sentences.push(`The ${call.name} tool was not run: ${denied}`);
+    }
   }
 
   const reply = sentences.join(' ');

@@ -21,7 +21,7 @@ export {
 export type { EmulatorLogger } from './emulator-logger.js';
 export { silentLogger } from './emulator-logger.js';
 export { countWords, splitIntoChunks } from './text-chunks.js';
-export { planAgentTurn, toolTrigger, totalUsage } from './deterministic-agent.js';
-export type { AgentTool, AgentToolCall, AgentTurnInput, AgentTurnPlan, ModelCallCost, TokenUsage } from './deterministic-agent.js';
+export { approvalTrigger, planAgentTurn, toolTrigger, totalUsage } from './deterministic-agent.js';
+export type { AgentApproval, AgentTool, AgentToolCall, AgentTurnInput, AgentTurnPlan, ModelCallCost, TokenUsage } from './deterministic-agent.js';
 export { createEmulatorRouter, describeIssues, readBody } from './emulator-router.js';
 export type { EmulatorRoute, EmulatorRouterOptions, ErrorAnswer, RouteCall } from './emulator-router.js';

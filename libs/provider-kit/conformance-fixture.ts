@@ -9,8 +9,10 @@ import type { ProviderId } from '#libs/runtime-spec';
  *
  * Every emulator's deterministic agent follows two conventions the suite
  * relies on: a reply to turn N contains turn N−1's user text verbatim (state
- * continuity), and a message containing the word "tool" makes the agent call
- * a tool (tool.call then tool.result).
+ * continuity), a message containing the word "tool" makes the agent call
+ * a tool (tool.call then tool.result), and where the runtime has tool
+ * approvals, one that also says "approval" makes that call wait for a
+ * person's decision.
  */
 export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
   /** The runtime's id (`provider` as the API names it in the requests the suite makes). */
@@ -24,6 +26,14 @@ export interface ConformanceFixture<Id extends ProviderId = ProviderId> {
    * runs in its own process, so the emulator is given by its address.
    */
   direct(emulator: EmulatorAddress, target: unknown): Promise<DirectSession>;
+  /**
+   * Tool approvals (API.md §4). A runtime whose agents can ask a person to
+   * approve a tool call (its emulator's agent then asks when a message says
+   * "tool" and "approval") says whether a denial's `message` reaches the
+   * agent (ADK's confirmation carries only yes or no). A runtime without
+   * the concept says why, and the suite skips those scenarios with that reason.
+   */
+  approvals: { denialMessageReachesAgent: boolean } | { unsupported: string };
   /** The demo target of the runtime's emulator (fixed ids), for the bench. */
   benchTarget?: unknown;
 }

@@ -7,6 +7,7 @@ export type {
   ProviderSessionState,
   ProviderSessionStatus,
   TurnRequest,
+  ApprovalDecision,
   InputPart,
   TargetCheck,
   TargetCheckCode,

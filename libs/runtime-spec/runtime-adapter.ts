@@ -44,11 +44,31 @@ export interface SessionHandle {
 
 export type InputPart = { type: 'text'; text: string };
 
+/**
+ * A person's decision on a tool call the agent asked to have approved (an
+ * `approval.requested` event of an earlier turn). `message` tells the agent
+ * why, for a denial.
+ */
+export interface ApprovalDecision {
+  toolCallId: string;
+  decision: 'allow' | 'deny';
+  message?: string;
+}
+
 export interface TurnRequest {
   session: SessionHandle;
   /** The broker's turn id (`trn_…`), usable as an idempotency key where the provider has one. */
   turnId: string;
+  /** Empty when the turn only carries {@link approvals}. */
   input: InputPart[];
+  /**
+   * Decisions on every tool call the session's previous turn left waiting
+   * for approval (the broker denies those the client did not decide). The
+   * adapter hands them to the provider before the input, so the agent
+   * finishes that work first. Absent or empty when nothing was waiting; only
+   * runtimes that emit `approval.requested` ever receive them.
+   */
+  approvals?: ApprovalDecision[];
   /**
    * Aborted when the client's turn timeout fires or the broker shuts down.
    * The adapter must then stop reading, release its connection, and end the

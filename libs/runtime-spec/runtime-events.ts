@@ -9,6 +9,13 @@ export type RuntimeEvent =
   | { type: 'message.completed'; content: ContentPart[] }
   | { type: 'tool.call'; id: string; name: string; input: unknown }
   | { type: 'tool.result'; id: string; output: unknown; isError: boolean }
+  /**
+   * The agent wants to run a tool call and waits for a person to allow or
+   * deny it. A turn that yields any ends with `turn.end` as usual; the broker
+   * reports it as stopped for `requires_action`, and the next turn's
+   * `TurnRequest.approvals` carry the decisions.
+   */
+  | { type: 'approval.requested'; toolCallId: string; name: string; input: unknown }
   /** The provider's own end-of-turn signal, with what it measured of the turn. */
   | { type: 'turn.end'; usage: TurnUsage; state?: Record<string, unknown> }
   /** The provider reported that the turn failed (an in-band error, not a transport one). */

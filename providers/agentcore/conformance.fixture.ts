@@ -17,6 +17,10 @@ export const agentCoreFixture: ConformanceFixture<'agentcore'> = {
       turnsRun: () => agentCore.stats.get('turns.run'),
     };
   },
+  approvals: {
+    unsupported:
+      'AgentCore Runtime has no approval concept: it streams whatever the container returns, and a tool waits for a person only if the agent code makes it (README "Tool approvals")',
+  },
   benchTarget: { agentRuntimeArn: 'arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/switchboard_demo-SbDemo0001', qualifier: 'DEFAULT', responseCodec: 'strands', vcpu: 2, memoryGiB: 8 },
   async direct(emulator, target) {
     const { agentRuntimeArn, qualifier } = target as AgentCoreTarget;

@@ -62,15 +62,16 @@ describe('Claude 409s', () => {
 
 describe('the echo of our message', () => {
   const content = [{ type: 'text' as const, text: 'second question' }];
+  const message = [{ type: 'user.message' as const, content }];
   test('is known by the id the send returned, not by being the next user.message', () => {
-    const isOurs = echoMatcher({ data: [{ id: 'sevt_2' }] }, content);
+    const isOurs = echoMatcher({ data: [{ id: 'sevt_2' }] }, message);
     assert.equal(isOurs({ type: 'user.message', id: 'sevt_1', content: [{ type: 'text', text: 'first question' }] }), false);
     assert.equal(isOurs({ type: 'user.message', id: 'sevt_2', content }), true);
     assert.equal(isOurs({ type: 'session.status_idle', id: 'sevt_2' }), false);
   });
 
   test('without ids in the send response, a late echo of an earlier, different message is not ours', () => {
-    const isOurs = echoMatcher({ data: [] }, content);
+    const isOurs = echoMatcher({ data: [] }, message);
     assert.equal(isOurs({ type: 'user.message', id: 'sevt_1', content: [{ type: 'text', text: 'first question' }] }), false);
     assert.equal(isOurs({ type: 'user.message', id: 'sevt_2', content }), true);
   });

@@ -16,7 +16,7 @@ import {
   type TurnRequest,
 } from '#libs/runtime-spec';
 import { toRuntimeError } from './claude-errors.js';
-import { echoMatcher, mapClaudeEvent } from './claude-event-mapper.js';
+import { echoMatcher, mapClaudeEvent, type SentEvent } from './claude-event-mapper.js';
 import type { ClaudeTarget } from './claude-target.js';
 import { cumulativeOf, newestOf, sessionTokenTotals, turnUsageBetween, zeroUsage, type CumulativeUsage } from './claude-usage.js';
 import { claudeSessionSchema, claudeSetupObjectSchema } from './claude-wire.js';
@@ -97,68 +97,112 @@ export class ClaudeAdapter implements RuntimeAdapter {
     }
   }
 
+  /**
+   * One turn: the decisions on tool calls the previous turn left waiting
+   * (`user.tool_confirmation`, https://platform.claude.com/docs/en/managed-agents/permission-policies),
+   * read until the agent is idle again, then the message, read until idle.
+   * Each send is a phase of the one stream; the message goes only once the
+   * decided work has ended, so its own turn is never mistaken for the end of
+   * that work. A phase that ends `requires_action` on tool calls it announced
+   * (`approval.requested`) ends the turn there.
+   */
   async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
     const sessionId = request.session.providerSessionId;
     const baseline = (request.session.state as ClaudeSessionState).usage ?? zeroUsage;
     const options = { signal: request.signal };
-    const sentContent = request.input.map((part) => ({ type: 'text' as const, text: part.text }));
-    // The stream has no replay: open it before sending the message.
+    const phases: SentEvent[][] = [];
+    if (request.approvals?.length) {
+      phases.push(
+        request.approvals.map((approval) => ({
+          type: 'user.tool_confirmation' as const,
+          tool_use_id: approval.toolCallId,
+          result: approval.decision,
+          // "Only allowed when result is 'deny'" (BetaManagedAgentsUserToolConfirmationEventParams).
+          ...(approval.decision === 'deny' && approval.message ? { deny_message: approval.message } : {}),
+        })),
+      );
+    }
+    if (request.input.length > 0) phases.push([{ type: 'user.message', content: request.input.map((part) => ({ type: 'text' as const, text: part.text })) }]);
+    // The stream has no replay: open it before sending anything.
     let stream;
     try {
       stream = await this.client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] }, { ...options, maxRetries: 2 });
     } catch (error) {
       throw toRuntimeError(error, { turnAccepted: false });
     }
-    let sent;
-    try {
-      sent = await this.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.message', content: sentContent }] }, { ...options, maxRetries: 0 });
-    } catch (error) {
-      stream.controller.abort();
-      // Only a response that says the message was refused proves it was not queued.
-      throw toRuntimeError(error, { turnAccepted: !(error instanceof Anthropic.APIError && error.status !== undefined && error.status < 500) });
-    }
-    // Events before the echo of our own message belong to an earlier turn
-    // that is still draining (one that timed out, say): skip them. The echo is
-    // known by the id the send returned, never by position: the late echo of
-    // an earlier message must not start (and its idle end) this turn.
-    const isOurEcho = echoMatcher(sent, sentContent);
-    let reachedOurMessage = false;
+    const events = stream[Symbol.asyncIterator]();
     // The newest `session.usage` snapshot streamed during this turn, if any: the docs promise none per turn.
     let streamed: CumulativeUsage | undefined;
     let activeReported = false;
+    const turnEnd = async (): Promise<RuntimeEvent> => {
+      const read = await this.sessionUsage(sessionId, request.signal);
+      const now = newestOf(baseline, newestOf(streamed ?? baseline, read ? cumulativeOf(read, baseline) : baseline));
+      return { type: 'turn.end', usage: turnUsageBetween(baseline, now, activeReported || read?.active_seconds !== undefined), state: { usage: now } satisfies ClaudeSessionState };
+    };
     try {
-      for await (const raw of stream) {
-        if (!reachedOurMessage) {
-          reachedOurMessage = isOurEcho(raw);
-          if (!reachedOurMessage) this.log.debug({ provider: 'claude', eventType: (raw as { type?: string }).type }, 'skipped an event of an earlier turn');
-          continue;
-        }
-        const step = mapClaudeEvent(raw);
-        switch (step.kind) {
-          case 'emit':
-            yield step.event;
-            break;
-          case 'usage':
-            streamed = cumulativeOf(step.usage, streamed ?? baseline);
-            activeReported ||= step.usage.active_seconds !== undefined;
-            break;
-          case 'failed':
-            yield { type: 'turn.error', code: step.code, message: step.message };
-            return;
-          case 'gone':
-            throw new RuntimeError('not_found', 'the Claude session was terminated or deleted', { turnAccepted: true });
-          case 'idle': {
-            const read = await this.sessionUsage(sessionId, request.signal);
-            const now = newestOf(baseline, newestOf(streamed ?? baseline, read ? cumulativeOf(read, baseline) : baseline));
-            yield {
-              type: 'turn.end',
-              usage: turnUsageBetween(baseline, now, activeReported || read?.active_seconds !== undefined),
-              state: { usage: now } satisfies ClaudeSessionState,
-            };
-            return;
+      for (const [index, sending] of phases.entries()) {
+        const sent = await this.send(sessionId, sending, request.signal, stream, index === 0);
+        // Events before the echo of what this phase sent belong to an earlier turn
+        // that is still draining (one that timed out, say): skip them. The echo is
+        // known by the id the send returned, never by position: the late echo of
+        // an earlier message must not start (and its idle end) this turn.
+        const isOurEcho = echoMatcher(sent, sending);
+        let reachedOurEvent = false;
+        // Tool calls a person may confirm, seen in this phase; those announced as waiting for approval.
+        const confirmable = new Map<string, { name: string; input: unknown }>();
+        const announced = new Set<string>();
+        for (;;) {
+          const next = await events.next();
+          // Ending without the turn's end: the broker reports the truncation (or the abort that caused it).
+          if (next.done) return;
+          const raw = next.value;
+          if (!reachedOurEvent) {
+            reachedOurEvent = isOurEcho(raw);
+            if (!reachedOurEvent) this.log.debug({ provider: 'claude', eventType: (raw as { type?: string }).type }, 'skipped an event of an earlier turn');
+            continue;
           }
-          case 'ignore':
-            this.log.debug({ provider: 'claude', eventType: step.type }, 'event not in the portable stream');
+          const step = mapClaudeEvent(raw);
+          switch (step.kind) {
+            case 'emit':
+              if (step.event.type === 'approval.requested') announced.add(step.event.toolCallId);
+              if (step.event.type === 'tool.call' && isConfirmable(raw)) confirmable.set(step.event.id, { name: step.event.name, input: step.event.input });
+              yield step.event;
+              continue;
+            case 'usage':
+              streamed = cumulativeOf(step.usage, streamed ?? baseline);
+              activeReported ||= step.usage.active_seconds !== undefined;
+              continue;
+            case 'failed':
+              yield { type: 'turn.error', code: step.code, message: step.message };
+              return;
+            case 'gone':
+              throw new RuntimeError('not_found', 'the Claude session was terminated or deleted', { turnAccepted: true });
+            case 'blocked': {
+              // Blocked on tool calls a person decides: the turn stops for approvals. Anything
+              // else it may wait on (a custom tool's result) the portable API cannot send.
+              const unanswerable = step.eventIds.filter((id) => !announced.has(id) && !confirmable.has(id));
+              if (step.eventIds.length === 0 || unanswerable.length > 0) {
+                yield { type: 'turn.error', code: 'provider_requires_action', message: 'the agent is waiting for a custom tool result, which the portable API cannot send' };
+                return;
+              }
+              for (const id of step.eventIds) {
+                const call = confirmable.get(id);
+                if (!announced.has(id) && call) yield { type: 'approval.requested', toolCallId: id, name: call.name, input: call.input };
+              }
+              yield await turnEnd();
+              return;
+            }
+            case 'idle':
+              if (index === phases.length - 1) {
+                yield await turnEnd();
+                return;
+              }
+              break;
+            case 'ignore':
+              this.log.debug({ provider: 'claude', eventType: step.type }, 'event not in the portable stream');
+              continue;
+          }
+          break;
         }
       }
     } catch (error) {
@@ -173,6 +217,21 @@ export class ClaudeAdapter implements RuntimeAdapter {
       stream.controller.abort();
       // A turn we gave up on keeps running (and billing) at Claude: interrupt it.
       if (request.signal.aborted) await this.interrupt(sessionId);
+    }
+  }
+
+  /**
+   * Sends one phase's events. Only the turn's first send can be refused
+   * before the turn was accepted; once an earlier phase ran, the turn is.
+   */
+  private async send(sessionId: string, events: SentEvent[], signal: AbortSignal, stream: { controller: AbortController }, first: boolean) {
+    try {
+      return await this.client.beta.sessions.events.send(sessionId, { events }, { signal, maxRetries: 0 });
+    } catch (error) {
+      stream.controller.abort();
+      // Only a response that says the events were refused proves they were not queued.
+      const refused = error instanceof Anthropic.APIError && error.status !== undefined && error.status < 500;
+      throw toRuntimeError(error, { turnAccepted: !first || !refused });
     }
   }
 
@@ -322,3 +381,8 @@ export class ClaudeAdapter implements RuntimeAdapter {
   }
 }
 
+/** A built-in or MCP tool call: the kinds a `user.tool_confirmation` answers (a custom tool's needs a result). */
+function isConfirmable(raw: unknown): boolean {
+  const type = (raw as { type?: unknown }).type;
+  return type === 'agent.tool_use' || type === 'agent.mcp_tool_use';
+}

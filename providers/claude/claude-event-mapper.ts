@@ -7,6 +7,8 @@ export type ClaudeStep =
   | { kind: 'usage'; usage: ClaudeSessionUsage }
   /** The turn is over (`session.status_idle` with a stop reason other than `requires_action`). */
   | { kind: 'idle'; stopReason: string }
+  /** The agent is idle, blocked on these events (`requires_action`): tool calls to confirm, or custom tool results. */
+  | { kind: 'blocked'; eventIds: string[] }
   | { kind: 'failed'; code: string; message: string }
   | { kind: 'gone' }
   | { kind: 'ignore'; type: string };
@@ -34,6 +36,9 @@ export function mapClaudeEvent(raw: unknown): ClaudeStep {
     }
     case 'agent.tool_use':
     case 'agent.mcp_tool_use':
+      // A call its permission policy asks about waits for a person: the portable approval request.
+      if (event.evaluated_permission === 'ask') return { kind: 'emit', event: { type: 'approval.requested', toolCallId: event.id, name: event.name, input: event.input ?? null } };
+      return { kind: 'emit', event: { type: 'tool.call', id: event.id, name: event.name, input: event.input ?? null } };
     case 'agent.custom_tool_use':
       return { kind: 'emit', event: { type: 'tool.call', id: event.id, name: event.name, input: event.input ?? null } };
     case 'agent.tool_result':
@@ -44,9 +49,7 @@ export function mapClaudeEvent(raw: unknown): ClaudeStep {
       return { kind: 'usage', usage: event.usage };
     case 'session.status_idle': {
       const stopReason = event.stop_reason?.type ?? 'end_turn';
-      if (stopReason === 'requires_action') {
-        return { kind: 'failed', code: 'provider_requires_action', message: 'the agent is waiting for a tool confirmation or custom tool result, which the portable API cannot send' };
-      }
+      if (stopReason === 'requires_action') return { kind: 'blocked', eventIds: event.stop_reason?.event_ids ?? [] };
       if (stopReason === 'retries_exhausted' || stopReason === 'budget_reached' || stopReason === 'refusal') {
         return { kind: 'failed', code: `provider_${stopReason}`, message: `the turn stopped: ${stopReason}` };
       }
@@ -63,19 +66,27 @@ export function mapClaudeEvent(raw: unknown): ClaudeStep {
   }
 }
 
+/** An event this adapter sends: a message, or a decision on a tool call that waits for one. */
+export type SentEvent =
+  | { type: 'user.message'; content: Array<{ type: 'text'; text: string }> }
+  | { type: 'user.tool_confirmation'; tool_use_id: string; result: 'allow' | 'deny'; deny_message?: string };
+
 /**
- * Recognises the stream's echo of the message this turn sent: by the event
- * ids the send returned (Claude returns them: `BetaManagedAgentsSendSessionEvents.data`);
- * should a response ever lack them, by identical content, which a late echo
- * of a different earlier message cannot match.
+ * Recognises the stream's echo of what this turn sent: by the event ids the
+ * send returned (Claude returns them: `BetaManagedAgentsSendSessionEvents.data`);
+ * should a response ever lack them, by identical content (a message) or the
+ * same tool call (a confirmation), which a late echo of a different earlier
+ * event cannot match.
  */
-export function echoMatcher(sent: { data?: Array<{ id?: string }> } | undefined, content: Array<{ type: 'text'; text: string }>): (raw: unknown) => boolean {
+export function echoMatcher(sent: { data?: Array<{ id?: string }> } | undefined, events: readonly SentEvent[]): (raw: unknown) => boolean {
   const ids = new Set((sent?.data ?? []).flatMap((event) => (event.id ? [event.id] : [])));
-  const sentText = JSON.stringify(content.map((part) => part.text));
+  const first = events[0];
+  const sentText = first?.type === 'user.message' ? JSON.stringify(first.content.map((part) => part.text)) : undefined;
   return (raw) => {
-    const event = raw as { type?: string; id?: string; content?: Array<{ type?: string; text?: string }> };
-    if (event.type !== 'user.message') return false;
+    const event = raw as { type?: string; id?: string; tool_use_id?: string; content?: Array<{ type?: string; text?: string }> };
+    if (event.type !== first?.type) return false;
     if (ids.size > 0) return event.id !== undefined && ids.has(event.id);
+    if (first.type === 'user.tool_confirmation') return event.tool_use_id === first.tool_use_id;
     return JSON.stringify((event.content ?? []).map((part) => part.text)) === sentText;
   };
 }

@@ -50,13 +50,21 @@ export const streamEventSchema = z.discriminatedUnion('type', [
     delta: z.looseObject({ content: z.looseObject({ type: z.string(), text: z.string().optional() }).optional() }),
   }),
   z.looseObject({ type: z.literal('agent.message'), content: z.array(contentBlock) }),
-  z.looseObject({ type: z.enum(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use']), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.looseObject({
+    type: z.enum(['agent.tool_use', 'agent.mcp_tool_use', 'agent.custom_tool_use']),
+    id: z.string(),
+    name: z.string(),
+    input: z.unknown(),
+    /** `ask`: the call waits for a `user.tool_confirmation` (its permission policy asks). */
+    evaluated_permission: z.string().nullish(),
+  }),
   z.looseObject({ type: z.literal('agent.tool_result'), tool_use_id: z.string(), content: z.unknown().optional(), is_error: z.boolean().nullish() }),
   z.looseObject({ type: z.literal('agent.mcp_tool_result'), mcp_tool_use_id: z.string(), content: z.unknown().optional(), is_error: z.boolean().nullish() }),
   z.looseObject({ type: z.literal('session.usage'), usage: sessionUsageSchema }),
   z.looseObject({
     type: z.literal('session.status_idle'),
-    stop_reason: z.looseObject({ type: z.string() }).nullish(),
+    /** `requires_action` names the events the agent is blocked on in `event_ids`. */
+    stop_reason: z.looseObject({ type: z.string(), event_ids: z.array(z.string()).optional() }).nullish(),
   }),
   z.looseObject({
     type: z.literal('session.error'),

@@ -15,6 +15,8 @@ export const claudeFixture: ConformanceFixture<'claude'> = {
       turnsRun: () => claude.stats.get('turns.run'),
     };
   },
+  // MCP toolsets default to `always_ask`: the call waits for a `user.tool_confirmation` (README "Tool approvals").
+  approvals: { denialMessageReachesAgent: true },
   benchTarget: { agentId: 'agent_011CSwitchboardDemoAgent', environmentId: 'env_011CSwitchboardDemoEnvironment' },
   async direct(emulator, target) {
     const { agentId, environmentId } = target as ClaudeTarget;

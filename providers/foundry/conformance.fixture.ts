@@ -18,6 +18,8 @@ export const foundryFixture: ConformanceFixture<'foundry'> = {
       turnsRun: () => foundry.stats.get('turns.run'),
     };
   },
+  // MCP tools whose server requires approval: `mcp_approval_request` items, answered by `mcp_approval_response` (README "Tool approvals").
+  approvals: { denialMessageReachesAgent: true },
   benchTarget: { projectEndpoint: 'https://switchboard-emulator.services.ai.azure.com/api/projects/demo', agentName: 'switchboard-demo', agentVersion: '1' },
   async direct(emulator, target) {
     const { projectEndpoint, agentName, agentVersion } = target as FoundryTarget;

@@ -107,8 +107,18 @@ export class FoundryAdapter implements RuntimeAdapter {
   async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
     const target = request.session.binding.target as FoundryTarget;
     const state = request.session.state as FoundrySessionState;
+    // Answers to the approval requests the last response ended with come first, then the message
+    // (https://platform.openai.com/docs/guides/tools-remote-mcp#approvals).
+    const answers: OpenAI.Responses.ResponseInputItem[] = (request.approvals ?? []).map((approval) => ({
+      type: 'mcp_approval_response',
+      approval_request_id: approval.toolCallId,
+      approve: approval.decision === 'allow',
+      ...(approval.message ? { reason: approval.message } : {}),
+    }));
+    const message: OpenAI.Responses.ResponseInputItem[] =
+      request.input.length > 0 ? [{ type: 'message', role: 'user', content: request.input.map((part) => ({ type: 'input_text' as const, text: part.text })) }] : [];
     const params: OpenAI.Responses.ResponseCreateParamsStreaming & { agent_session_id: string } = {
-      input: [{ type: 'message', role: 'user', content: request.input.map((part) => ({ type: 'input_text' as const, text: part.text })) }],
+      input: [...answers, ...message],
       conversation: state.conversationId,
       stream: true,
       agent_session_id: request.session.providerSessionId,

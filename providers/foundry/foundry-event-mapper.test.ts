@@ -69,3 +69,20 @@ test('session statuses map onto the portable states; expired and deleted are ter
   assert.equal(portableSessionState('idle'), 'idle');
   for (const status of ['failed', 'deleting', 'deleted', 'expired', 'something-new']) assert.equal(portableSessionState(status), 'terminated', status);
 });
+
+test('an mcp_approval_request is an approval request; the mcp_call it allowed keeps the request id', () => {
+  // Item shapes: openai resources/responses/responses.d.ts (McpApprovalRequest, McpCall.approval_request_id).
+  const request = { type: 'response.output_item.done', item: { id: 'mcpr_1', type: 'mcp_approval_request', server_label: 'files', name: 'list_files', arguments: '{"path":"/files"}' } };
+  assert.deepEqual(mapFoundryEvent(request), { kind: 'emit', events: [{ type: 'approval.requested', toolCallId: 'mcpr_1', name: 'list_files', input: { path: '/files' } }] });
+  const call = {
+    type: 'response.output_item.done',
+    item: { id: 'mcp_9', type: 'mcp_call', server_label: 'files', name: 'list_files', arguments: '{"path":"/files"}', output: 'notes.md', error: null, approval_request_id: 'mcpr_1' },
+  };
+  assert.deepEqual(mapFoundryEvent(call), {
+    kind: 'emit',
+    events: [
+      { type: 'tool.call', id: 'mcpr_1', name: 'list_files', input: { path: '/files' } },
+      { type: 'tool.result', id: 'mcpr_1', output: 'notes.md', isError: false },
+    ],
+  });
+});

@@ -64,11 +64,16 @@ function itemEvents(item: OutputItem): RuntimeEvent[] {
       return [{ type: 'tool.result', id: item.call_id, output: item.output ?? null, isError: false }];
     case 'mcp_call': {
       const failed = item.error !== undefined && item.error !== null;
+      // A call a person approved keeps the id it was approved under: the portable `toolCallId`.
+      const id = item.approval_request_id ?? item.id;
       return [
-        { type: 'tool.call', id: item.id, name: item.name, input: parseArguments(item.arguments) },
-        { type: 'tool.result', id: item.id, output: failed ? item.error : (item.output ?? null), isError: failed },
+        { type: 'tool.call', id, name: item.name, input: parseArguments(item.arguments) },
+        { type: 'tool.result', id, output: failed ? item.error : (item.output ?? null), isError: failed },
       ];
     }
+    case 'mcp_approval_request':
+      // The response completes with the request; the next one answers it with an `mcp_approval_response`.
+      return [{ type: 'approval.requested', toolCallId: item.id, name: item.name, input: parseArguments(item.arguments) }];
   }
 }
 

@@ -49,7 +49,11 @@ export const outputItemSchema = z.discriminatedUnion('type', [
     arguments: z.string().default(''),
     output: z.string().nullish(),
     error: z.unknown().optional(),
+    /** Set when the call ran after an `mcp_approval_response` allowed it. */
+    approval_request_id: z.string().nullish(),
   }),
+  /** An MCP tool call waiting for the client's approval (the server's `require_approval` asks). */
+  z.looseObject({ type: z.literal('mcp_approval_request'), id: z.string(), name: z.string(), arguments: z.string().default(''), server_label: z.string().optional() }),
 ]);
 export type OutputItem = z.infer<typeof outputItemSchema>;
 

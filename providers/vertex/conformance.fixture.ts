@@ -17,6 +17,8 @@ export const vertexFixture: ConformanceFixture<'vertex'> = {
       turnsRun: () => vertex.stats.get('turns.run'),
     };
   },
+  // ADK tool confirmations (`require_confirmation`): answered yes or no, so a denial's message does not reach the agent (README "Tool approvals").
+  approvals: { denialMessageReachesAgent: false },
   benchTarget: { reasoningEngine: 'projects/switchboard-demo/locations/us-central1/reasoningEngines/4242424242424242424' },
   async direct(emulator, target) {
     const { reasoningEngine } = target as VertexTarget;

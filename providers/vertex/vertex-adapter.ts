@@ -16,7 +16,7 @@ import {
 } from '#libs/runtime-spec';
 import { turnStreamCallOptions, VertexClients, type VertexEndpoint } from './vertex-clients.js';
 import { grpcCodeOf, httpStatusOf, toRuntimeError } from './vertex-errors.js';
-import { HttpBodyDecoder, mapAdkEvent } from './vertex-event-mapper.js';
+import { HttpBodyDecoder, mapAdkEvent, requestConfirmationName } from './vertex-event-mapper.js';
 import { lastSegment, vertexSessionIdFor, vertexUserIdFor } from './vertex-ids.js';
 import { toProtoStruct } from './vertex-struct.js';
 import { locationOf, type VertexTarget } from './vertex-target.js';
@@ -54,6 +54,11 @@ const streamClassMethod = 'async_stream_query';
 interface VertexSessionState extends Record<string, unknown> {
   /** The tenant-qualified `user_id` the session was created with (immutable at Vertex). */
   userId: string;
+  /**
+   * The confirmations the last turn asked for: tool call id (the portable
+   * `toolCallId`) → the id of ADK's `adk_request_confirmation` call to answer.
+   */
+  confirmations?: Record<string, string>;
 }
 
 /**
@@ -118,15 +123,63 @@ export class VertexAdapter implements RuntimeAdapter {
     }
   }
 
+  /**
+   * One turn: the answers to the confirmations ADK asked for in the previous
+   * turn (a user message of `adk_request_confirmation` function responses),
+   * then the user's message, each a `stream_query` call of its own, so ADK
+   * resumes the confirmed tools before it reads anything new. The turn ends
+   * after the last call's final response; the confirmations it asked for are
+   * kept in the session state (their call ids are ADK's, not derivable).
+   */
   async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
+    const { session } = request;
+    const target = session.binding.target as VertexTarget;
+    const state = session.state as Partial<VertexSessionState>;
+    const messages: unknown[] = [];
+    if (request.approvals?.length) {
+      const asked = state.confirmations ?? {};
+      messages.push({
+        role: 'user',
+        parts: request.approvals.map((approval) => ({
+          function_response: { id: asked[approval.toolCallId] ?? approval.toolCallId, name: requestConfirmationName, response: { confirmed: approval.decision === 'allow' } },
+        })),
+      });
+    }
+    const texts = request.input.map((part) => part.text);
+    // AdkApp takes a string, or a genai Content dict for several parts.
+    if (texts.length > 0) messages.push(texts.length === 1 ? texts[0] : { role: 'user', parts: texts.map((text) => ({ text })) });
+    const started = performance.now();
+    const tokens = { inputTokens: 0, outputTokens: 0 };
+    const confirmations: Record<string, string> = {};
+    for (const [index, message] of messages.entries()) {
+      const ended = yield* this.query(request, message, tokens, confirmations, index === 0);
+      if (!ended) return;
+    }
+    const kept = Object.keys(confirmations).length > 0 || state.confirmations !== undefined;
+    yield {
+      type: 'turn.end',
+      usage: turnUsage(target, tokens, (performance.now() - started) / 1000),
+      ...(kept ? { state: { ...session.state, confirmations } } : {}),
+    };
+  }
+
+  /**
+   * One `stream_query` call: yields its events, adds its tokens and the
+   * confirmations it asks for, and returns whether it reached ADK's final
+   * response (false: it stopped early, in-band error or truncation, and the
+   * turn ends there).
+   */
+  private async *query(
+    request: TurnRequest,
+    message: unknown,
+    tokens: { inputTokens: number; outputTokens: number },
+    confirmations: Record<string, string>,
+    first: boolean,
+  ): AsyncGenerator<RuntimeEvent, boolean> {
     const { session, signal } = request;
     const target = session.binding.target as VertexTarget;
     const { executions } = this.connection(target);
     const userId = (session.state as Partial<VertexSessionState>).userId ?? vertexUserIdFor(session.binding);
-    const texts = request.input.map((part) => part.text);
-    // AdkApp takes a string, or a genai Content dict for several parts.
-    const message = texts.length === 1 ? texts[0] : { role: 'user', parts: texts.map((text) => ({ text })) };
-    const started = performance.now();
     const stream = executions.streamQueryReasoningEngine(
       { name: target.reasoningEngine, classMethod: streamClassMethod, input: toProtoStruct({ user_id: userId, session_id: lastSegment(session.providerSessionId), message, ...runConfigFor(target) }) },
       // Never the SDK's 30 s default: a turn may run for minutes. Never re-sent by the SDK.
@@ -142,8 +195,8 @@ export class VertexAdapter implements RuntimeAdapter {
     signal.addEventListener('abort', cancel, { once: true });
     if (signal.aborted) cancel();
     const decoder = new HttpBodyDecoder();
-    const tokens = { inputTokens: 0, outputTokens: 0 };
-    let received = false;
+    // A later call of the turn runs after the first was accepted: whatever breaks it breaks an accepted turn.
+    let received = !first;
     let lastFinality: 'final' | 'intermediate' | undefined;
     try {
       for await (const body of stream as AsyncIterable<unknown>) {
@@ -156,12 +209,13 @@ export class VertexAdapter implements RuntimeAdapter {
           }
           if (step.error) {
             yield { type: 'turn.error', code: step.error.code, message: step.error.message };
-            return;
+            return false;
           }
           if (step.usage) {
             tokens.inputTokens += step.usage.inputTokens;
             tokens.outputTokens += step.usage.outputTokens;
           }
+          for (const asked of step.confirmations ?? []) confirmations[asked.toolCallId] = asked.confirmationId;
           if (step.finality !== 'partial') lastFinality = step.finality;
           yield* step.events;
         }
@@ -171,9 +225,9 @@ export class VertexAdapter implements RuntimeAdapter {
       // server still closed with OK, an agent that crashed quietly) is truncated.
       if (lastFinality !== 'final') {
         this.log.warn({ provider: 'vertex', providerSessionId: session.providerSessionId }, 'the turn stream ended without a final response');
-        return;
+        return false;
       }
-      yield { type: 'turn.end', usage: turnUsage(target, tokens, (performance.now() - started) / 1000) };
+      return true;
     } catch (error) {
       if (signal.aborted) throw new RuntimeError('timeout', 'the turn was abandoned', { turnAccepted: true, cause: error });
       throw await this.turnFailure(error, received, target, session.providerSessionId);

@@ -72,3 +72,34 @@ test('values that are not ADK events map to nothing', () => {
   assert.equal(mapAdkEvent([1, 2]), undefined);
   assert.equal(mapAdkEvent({ content: { parts: 'nope' } }), undefined);
 });
+
+test('a tool awaiting confirmation: its placeholder error is not a result; adk_request_confirmation is an approval request on the original call', () => {
+  // The two events ADK streams for FunctionTool(require_confirmation=True) (google/adk-python
+  // flows/llm_flows/functions.py generate_request_confirmation_event, tools/function_tool.py).
+  const placeholder = {
+    author: 'agent',
+    content: { role: 'user', parts: [{ function_response: { id: 'adk-call-1', name: 'refund', response: { error: 'This tool call requires confirmation, please approve or reject.' } } }] },
+    actions: { skip_summarization: true, requested_tool_confirmations: { 'adk-call-1': { hint: 'approve?', confirmed: false } } },
+  };
+  assert.deepEqual(mapAdkEvent(placeholder)?.events, []);
+  const request = {
+    author: 'agent',
+    content: {
+      role: 'user',
+      parts: [
+        {
+          function_call: {
+            id: 'adk-4f1c',
+            name: 'adk_request_confirmation',
+            args: { originalFunctionCall: { id: 'adk-call-1', name: 'refund', args: { order: 4471 } }, toolConfirmation: { hint: 'approve?', confirmed: false } },
+          },
+        },
+      ],
+    },
+    long_running_tool_ids: ['adk-4f1c'],
+  };
+  const step = mapAdkEvent(request);
+  assert.deepEqual(step?.events, [{ type: 'approval.requested', toolCallId: 'adk-call-1', name: 'refund', input: { order: 4471 } }]);
+  assert.deepEqual(step?.confirmations, [{ toolCallId: 'adk-call-1', confirmationId: 'adk-4f1c' }]);
+  assert.equal(step?.finality, 'final', 'a long-running call ends the turn');
+});

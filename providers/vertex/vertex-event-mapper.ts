@@ -1,5 +1,8 @@
 import type { RuntimeEvent } from '#libs/runtime-spec';
+import { z } from 'zod';
 import { adkEventSchema, httpBodySchema, type AdkEvent } from './vertex-wire.js';
+
+const confirmationArgsSchema = z.looseObject({ originalFunctionCall: z.looseObject({ id: z.string(), name: z.string(), args: z.unknown().optional() }) });
 
 /** What one ADK event means for the turn in progress. */
 export interface AdkStep {
@@ -14,7 +17,17 @@ export interface AdkStep {
   finality: 'partial' | 'final' | 'intermediate';
   /** The agent reported a failure in-band (`error_code`). */
   error?: { code: string; message: string };
+  /** Confirmations ADK asks for: the tool call (the portable `toolCallId`) and the `adk_request_confirmation` call to answer. */
+  confirmations?: Array<{ toolCallId: string; confirmationId: string }>;
 }
+
+/**
+ * ADK's tool confirmation (google/adk-python, flows/llm_flows/functions.py
+ * `generate_request_confirmation_event`): a function call of this name whose
+ * args carry `originalFunctionCall` and `toolConfirmation`; the user answers
+ * it with a function response of the same name and id, `{confirmed}`.
+ */
+export const requestConfirmationName = 'adk_request_confirmation';
 
 /**
  * Splits streamed `google.api.HttpBody` messages into JSON values. The wire
@@ -77,18 +90,28 @@ export function mapAdkEvent(raw: unknown): AdkStep | undefined {
   if (event.partial) return { events: texts.map((text) => ({ type: 'message.delta' as const, text })), finality: 'partial' };
 
   const events: RuntimeEvent[] = [];
+  const confirmations: NonNullable<AdkStep['confirmations']> = [];
+  // A tool that asked for confirmation did not run: its placeholder error response is not a result.
+  const awaitingConfirmation = new Set(Object.keys(event.actions?.requested_tool_confirmations ?? {}));
   if (texts.length > 0) events.push({ type: 'message.completed', content: texts.map((text) => ({ type: 'text' as const, text })) });
   for (const part of parts) {
-    if (part.function_call) {
+    if (part.function_call?.name === requestConfirmationName) {
+      const original = confirmationArgsSchema.safeParse(part.function_call.args);
+      if (original.success && part.function_call.id) {
+        const call = original.data.originalFunctionCall;
+        events.push({ type: 'approval.requested', toolCallId: call.id, name: call.name, input: call.args ?? {} });
+        confirmations.push({ toolCallId: call.id, confirmationId: part.function_call.id });
+      }
+    } else if (part.function_call) {
       const call = part.function_call;
       events.push({ type: 'tool.call', id: call.id ?? call.name, name: call.name, input: call.args ?? {} });
     }
-    if (part.function_response) {
+    if (part.function_response && !(part.function_response.id && awaitingConfirmation.has(part.function_response.id))) {
       const response = part.function_response;
       events.push({ type: 'tool.result', id: response.id ?? response.name, output: response.response ?? null, isError: isErrorResponse(response.response) });
     }
   }
-  return { events, usage: usageOf(event), finality: isFinalResponse(event) ? 'final' : 'intermediate' };
+  return { events, usage: usageOf(event), finality: isFinalResponse(event) ? 'final' : 'intermediate', ...(confirmations.length > 0 ? { confirmations } : {}) };
 }
 
 /** ADK's `Event.is_final_response()`, minus code execution (not streamed by AdkApp as a separate signal). */

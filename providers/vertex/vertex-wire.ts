@@ -53,7 +53,13 @@ export const adkEventSchema = z.looseObject({
   error_code: z.union([z.string(), z.number()]).nullish(),
   error_message: z.string().nullish(),
   long_running_tool_ids: z.array(z.string()).nullish(),
-  actions: z.looseObject({ skip_summarization: z.boolean().nullish() }).nullish(),
+  actions: z
+    .looseObject({
+      skip_summarization: z.boolean().nullish(),
+      /** Tool calls (by function call id) whose tool asked for a confirmation instead of running (`ToolConfirmation`s). */
+      requested_tool_confirmations: z.record(z.string(), z.unknown()).nullish(),
+    })
+    .nullish(),
 });
 
 export type AdkEvent = z.infer<typeof adkEventSchema>;

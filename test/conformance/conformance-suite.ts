@@ -17,6 +17,7 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
     let sb: TestBroker;
     let controls: EmulatorControls;
     let app: HttpClient;
+    let auditor: HttpClient;
     let agentName: string;
 
     before(async () => {
@@ -27,7 +28,7 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
         ...fixture.env,
       });
       controls = fixture.controls(sb.broker.runtimes.emulator(fixture.provider));
-      const tenant = await createTenantWithKeys(sb, ['app', 'admin']);
+      const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor']);
       agentName = uniqueName('agent');
       const target = sb.broker.runtimes.demoTargets()[fixture.provider];
       assert.ok(target, `the ${fixture.provider} runtime has a demo target`);
@@ -38,6 +39,7 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       });
       assert.equal(agent.status, 201, agent.text);
       app = sb.as(tenant.keys.app.key, { 'x-end-user': 'conformance-user' });
+      auditor = sb.as(tenant.keys.auditor.key);
     });
     after(() => sb.close());
 
@@ -117,6 +119,106 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       const callEvent = turn.events[call].data.data;
       assert.equal(typeof callEvent.name, 'string');
       assert.equal(turn.events.find((event) => event.event === 'tool.result')!.data.data.id, callEvent.id);
+    });
+
+    // Tool approvals (API.md §4): a message saying "tool" and "approval" makes the emulated agent's tool call wait for a person.
+    const approvals = 'unsupported' in fixture.approvals ? { skip: fixture.approvals.unsupported } : {};
+    const denialMessageReachesAgent = 'denialMessageReachesAgent' in fixture.approvals && fixture.approvals.denialMessageReachesAgent;
+    const askForApproval = async (sessionId: string) => {
+      const asked = await streamTurn(sessionId, 'please use a tool, with approval');
+      assert.equal(asked.response.status, 200, asked.response.text);
+      const types = asked.events.map((event) => event.event);
+      const requests = asked.events.filter((event) => event.event === 'approval.requested');
+      assert.equal(requests.length, 1, `events: ${types.join(', ')}`);
+      assert.ok(!types.includes('tool.result'), 'the tool does not run before it is approved');
+      const last = asked.events.at(-1)!;
+      assert.equal(last.event, 'turn.completed');
+      assert.equal(last.data.data.stopReason, 'requires_action');
+      const request = requests[0].data.data as { toolCallId: string; name: string; input: unknown };
+      assert.equal(typeof request.toolCallId, 'string');
+      assert.equal(typeof request.name, 'string');
+      assert.ok(request.input !== undefined);
+      const session = await app.get(`/v1/sessions/${sessionId}`);
+      assert.equal(session.json.status, 'idle', 'the session stays usable');
+      return request;
+    };
+    const decisionsAudited = async (sessionId: string) => {
+      const audited = await auditor.get(`/v1/audit/events?session=${sessionId}&type=approval.decided`);
+      assert.equal(audited.status, 200, audited.text);
+      return audited.json.data as Array<{ user: string; detail: { toolCallId: string; decision: string; implicit: boolean } }>;
+    };
+
+    test('tool approvals: allowed, the tool runs and the turn completes', approvals, async () => {
+      const session = (await createSession()).json;
+      const request = await askForApproval(session.id);
+      const unknown = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: 'toolu_not_waiting', decision: 'allow' }] });
+      assert.equal(unknown.status, 400, unknown.text);
+      assert.match(unknown.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(unknown.json.code, 'invalid_request');
+
+      const allowed = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: request.toolCallId, decision: 'allow' }] }, { accept: 'text/event-stream' });
+      assert.equal(allowed.status, 200, allowed.text);
+      const events = parseSse(allowed.text);
+      const result = events.find((event) => event.event === 'tool.result');
+      assert.ok(result, `events: ${events.map((event) => event.event).join(', ')}`);
+      assert.equal(result.data.data.id, request.toolCallId);
+      assert.equal(result.data.data.isError, false);
+      assert.equal(events.at(-1)!.event, 'turn.completed');
+      assert.equal(events.at(-1)!.data.data.stopReason, undefined);
+      assert.ok(events.some((event) => event.event === 'message.completed'), 'the agent goes on after the tool');
+
+      const again = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: request.toolCallId, decision: 'allow' }] });
+      assert.equal(again.status, 400, 'a decided call is no longer waiting');
+      const decided = await decisionsAudited(session.id);
+      assert.deepEqual(
+        decided.map((event) => [event.user, event.detail.toolCallId, event.detail.decision, event.detail.implicit]),
+        [['conformance-user', request.toolCallId, 'allow', false]],
+      );
+    });
+
+    test('tool approvals: denied with a message, the tool does not run and the agent is told', approvals, async () => {
+      const session = (await createSession()).json;
+      const asked = await jsonTurn(session.id, 'please use a tool, with approval');
+      assert.equal(asked.status, 200, asked.text);
+      assert.equal(asked.json.turn.status, 'requires_action', 'the JSON answer says the turn waits');
+      const requested = (await app.get(`/v1/sessions/${session.id}/events`)).json.data.filter((event: { type: string }) => event.type === 'approval.requested');
+      assert.equal(requested.length, 1);
+      const request = requested[0].data as { toolCallId: string };
+      const denied = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: request.toolCallId, decision: 'deny', message: 'not on a Friday' }] });
+      assert.equal(denied.status, 200, denied.text);
+      assert.equal(denied.json.turn.status, 'completed');
+      const reply = denied.json.turn.output.map((part: { text: string }) => part.text).join('');
+      if (denialMessageReachesAgent) assert.match(reply, /not on a Friday/, 'the agent read the denial');
+      const transcript = (await app.get(`/v1/sessions/${session.id}/events`)).json.data as Array<{ type: string; data: Record<string, unknown> }>;
+      assert.deepEqual(
+        transcript.filter((event) => event.type === 'approval.requested').map((event) => event.data.toolCallId),
+        [request.toolCallId],
+        'the request is in the transcript',
+      );
+      // Some runtimes report a denied call as an error result (Claude), others not at all (Foundry): never as a result that ran.
+      assert.ok(!transcript.some((event) => event.type === 'tool.result' && event.data.isError === false), 'the denied tool did not run');
+      const decided = await decisionsAudited(session.id);
+      assert.deepEqual(decided.map((event) => [event.user, event.detail.decision, event.detail.implicit]), [['conformance-user', 'deny', false]]);
+    });
+
+    test('tool approvals: a turn with input and no decision denies the waiting call first', approvals, async () => {
+      const session = (await createSession()).json;
+      const request = await askForApproval(session.id);
+      const next = await app.post(`/v1/sessions/${session.id}/turns`, { input: 'never mind, what is the time?' }, { accept: 'text/event-stream' });
+      assert.equal(next.status, 200, next.text);
+      const events = parseSse(next.text);
+      const types = events.map((event) => event.event);
+      assert.ok(
+        !events.some((event) => event.event === 'tool.result' && event.data.data.id === request.toolCallId && event.data.data.isError === false),
+        `the denied tool did not run: ${types.join(', ')}`,
+      );
+      assert.equal(types.at(-1), 'turn.completed');
+      const reply = events.filter((event) => event.event === 'message.completed').map((event) => JSON.stringify(event.data.data.content)).join('');
+      assert.match(reply, /never mind, what is the time\?/, 'the new input is answered after the denial');
+      const decided = await decisionsAudited(session.id);
+      assert.deepEqual(decided.map((event) => [event.user, event.detail.toolCallId, event.detail.decision, event.detail.implicit]), [['conformance-user', request.toolCallId, 'deny', true]]);
+      const later = await app.post(`/v1/sessions/${session.id}/turns`, { approvals: [{ toolCallId: request.toolCallId, decision: 'allow' }] });
+      assert.equal(later.status, 400, 'nothing waits any more');
     });
 
     test('Idempotency-Key: same body returns the same session, another body is 409', async () => {

@@ -269,3 +269,40 @@ test('a session freezes its agent, with per-session overrides laid over it', asy
   assert.equal(session.agent.system, 'be thorough');
   assert.deepEqual(session.agent.model, { id: 'claude-opus-4-1' });
 });
+
+test('a tool that asks: the turn idles on requires_action naming the tool use; the confirmation runs the rest of the turn', async () => {
+  const sessionId = await createSession(client);
+  const stream = (await client.beta.sessions.events.stream(sessionId))[Symbol.asyncIterator]();
+  // One stream for both halves of the turn: read up to each idle, whatever its stop reason.
+  const untilIdle = async () => {
+    const events: Awaited<ReturnType<typeof readTurn>> = [];
+    for (let next = await stream.next(); !next.done; next = await stream.next()) {
+      events.push(next.value);
+      if (next.value.type === 'session.status_idle') break;
+    }
+    return events;
+  };
+  await client.beta.sessions.events.send(sessionId, { events: [userMessage('use a tool, with approval')] });
+  const asked = await untilIdle();
+  const [use] = only(asked, 'agent.tool_use');
+  assert.equal(use.evaluated_permission, 'ask');
+  assert.deepEqual(only(asked, 'session.status_idle')[0].stop_reason, { type: 'requires_action', event_ids: [use.id] });
+  assert.equal(only(asked, 'agent.tool_result').length, 0, 'the tool waits');
+  assert.equal((await client.beta.sessions.retrieve(sessionId)).status, 'idle');
+
+  // deny_message is "only allowed when result is 'deny'".
+  const refused = await rawFetch(emulator, `/v1/sessions/${sessionId}/events`, {
+    method: 'POST',
+    body: JSON.stringify({ events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'allow', deny_message: 'no' }] }),
+  });
+  assert.equal(refused.status, 400);
+
+  await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.tool_confirmation', tool_use_id: use.id, result: 'deny', deny_message: 'not today' }] });
+  const rest = await untilIdle();
+  await stream.return?.();
+  const [result] = only(rest, 'agent.tool_result');
+  assert.equal(result.tool_use_id, use.id);
+  assert.equal(result.is_error, true);
+  assert.match(replyText(rest), /The bash tool was not run: not today/);
+  assert.deepEqual(only(rest, 'session.status_idle')[0].stop_reason, { type: 'end_turn' });
+});

@@ -1,4 +1,4 @@
-import { planAgentTurn, type AgentTool, type AgentTurnInput, type TokenUsage } from '#libs/emulator-kit';
+import { planAgentTurn, type AgentApproval, type AgentTool, type AgentTurnInput, type TokenUsage } from '#libs/emulator-kit';
 
 /**
  * The Claude emulator's agent: the emulators' shared deterministic agent
@@ -22,7 +22,16 @@ interface ModelRequestCost {
 
 /** One model call: it either asks for a tool or writes the reply. */
 export type ModelRequestPlan =
-  | (ModelRequestCost & { kind: 'tool_use'; name: string; input: { command: string }; result: string })
+  | (ModelRequestCost & {
+      kind: 'tool_use';
+      name: string;
+      input: { command: string };
+      result: string;
+      /** The call waits for a `user.tool_confirmation` (its tool's permission policy is `always_ask`). */
+      needsApproval: boolean;
+      /** Set when a confirmation denied it: the `deny_message` the agent reads instead of a result. */
+      denied?: string;
+    })
   | (ModelRequestCost & { kind: 'message'; text: string; chunks: string[] });
 
 export interface TurnPlan {
@@ -36,12 +45,13 @@ const bash: AgentTool<{ command: string }> = { name: 'bash', input: (text) => ({
 
 const snakeCase = ({ inputTokens, outputTokens }: TokenUsage): ModelUsage => ({ input_tokens: inputTokens, output_tokens: outputTokens });
 
-export function planTurn(input: TurnInput): TurnPlan {
-  const plan = planAgentTurn(input, bash);
+/** `approval`: the answer of the `user.tool_confirmation` the turn waited for, when it is planned again after it. */
+export function planTurn(input: TurnInput, approval?: AgentApproval): TurnPlan {
+  const plan = planAgentTurn(input, bash, approval);
   const modelRequests: ModelRequestPlan[] = [];
   if (plan.toolCall) {
-    const { name, input: toolInput, result, usage, durationMs } = plan.toolCall;
-    modelRequests.push({ kind: 'tool_use', name, input: toolInput, result, usage: snakeCase(usage), durationMs });
+    const { name, input: toolInput, result, usage, durationMs, needsApproval, denied } = plan.toolCall;
+    modelRequests.push({ kind: 'tool_use', name, input: toolInput, result, needsApproval, ...(denied === undefined ? {} : { denied }), usage: snakeCase(usage), durationMs });
   }
   modelRequests.push({ kind: 'message', text: plan.reply, chunks: plan.chunks, usage: snakeCase(plan.usage), durationMs: plan.durationMs });
   return { modelRequests };

@@ -30,7 +30,13 @@ class TurnStopped extends Error {
     super(`turn stopped: ${kind}`);
   }
 }
-type StopReason = { type: 'end_turn' } | { type: 'retries_exhausted' };
+type StopReason = { type: 'end_turn' } | { type: 'retries_exhausted' } | { type: 'requires_action'; event_ids: string[] };
+
+/** A turn stopped at a tool call that waits for a `user.tool_confirmation`: the call, and the message whose turn it is. */
+interface AwaitedConfirmation {
+  toolUseId: string;
+  message: SessionEvent;
+}
 
 const modelErrorTypes: Record<number, string> = { 429: 'model_rate_limited_error', 529: 'model_overloaded_error' };
 
@@ -54,10 +60,16 @@ const modelErrorTypes: Record<number, string> = { 429: 'model_rate_limited_error
  */
 export class TurnRunner {
   private readonly queues = new Map<string, SessionQueue>();
+  private readonly awaiting = new Map<string, AwaitedConfirmation>();
 
   constructor(private readonly deps: TurnRunnerDeps) {}
 
-  /** Queues a `user.message`; the session counts as `running` from now until its queue is empty. */
+  /** Whether the session's agent waits for this `user.tool_confirmation` (it names the tool call the turn stopped at). */
+  awaits(session: SessionRecord, confirmation: SessionEvent): boolean {
+    return this.awaiting.get(session.id)?.toolUseId === confirmation.tool_use_id;
+  }
+
+  /** Queues a `user.message` (or an awaited `user.tool_confirmation`); the session counts as `running` from now until its queue is empty. */
   enqueue(session: SessionRecord, message: SessionEvent): void {
     let queue = this.queues.get(session.id);
     if (!queue) this.queues.set(session.id, (queue = { pending: [], draining: false }));
@@ -81,6 +93,7 @@ export class TurnRunner {
   halt(session: SessionRecord): void {
     const queue = this.queues.get(session.id);
     this.queues.delete(session.id);
+    this.awaiting.delete(session.id);
     if (queue) queue.pending.length = 0;
     queue?.current?.abort(new TurnStopped('halt'));
     this.stopActiveClock(session);
@@ -92,6 +105,7 @@ export class TurnRunner {
       queue.current?.abort(new TurnStopped('halt'));
     }
     this.queues.clear();
+    this.awaiting.clear();
   }
 
   private async drain(session: SessionRecord, queue: SessionQueue): Promise<void> {
@@ -124,8 +138,17 @@ export class TurnRunner {
         await emit({ type: 'session.error', error: { ...error, retry_status: { type: 'exhausted' } } });
         return this.finishTurn(session, { type: 'retries_exhausted' });
       }
-      const plan = planTurn(this.turnInput(session, message));
-      for (const request of plan.modelRequests) await this.runModelRequest(session, request, emit, signal);
+      if (message.type === 'user.tool_confirmation') {
+        await this.resumeAfterConfirmation(session, message, emit, signal);
+      } else {
+        for (const request of planTurn(this.turnInput(session, message)).modelRequests) {
+          const blockedOn = await this.runModelRequest(session, request, emit, signal);
+          if (blockedOn === undefined) continue;
+          signal.throwIfAborted();
+          this.awaiting.set(session.id, { toolUseId: blockedOn, message });
+          return this.finishTurn(session, { type: 'requires_action', event_ids: [blockedOn] });
+        }
+      }
       signal.throwIfAborted();
       this.finishTurn(session, { type: 'end_turn' });
     } catch (error) {
@@ -135,7 +158,23 @@ export class TurnRunner {
     }
   }
 
-  private async runModelRequest(session: SessionRecord, request: ModelRequestPlan, emit: Emit, signal: AbortSignal): Promise<void> {
+  /** The rest of a turn that waited for this confirmation: the tool's result (or the denial), then the reply. */
+  private async resumeAfterConfirmation(session: SessionRecord, confirmation: SessionEvent, emit: Emit, signal: AbortSignal): Promise<void> {
+    const awaited = this.awaiting.get(session.id);
+    if (!awaited || awaited.toolUseId !== confirmation.tool_use_id) return;
+    this.awaiting.delete(session.id);
+    const denyMessage = typeof confirmation.deny_message === 'string' ? confirmation.deny_message : undefined;
+    const approval = confirmation.result === 'deny' ? { decision: 'deny' as const, message: denyMessage } : { decision: 'allow' as const };
+    const [toolUse, ...rest] = planTurn(this.turnInput(session, awaited.message), approval).modelRequests;
+    if (toolUse?.kind === 'tool_use') {
+      const content = [{ type: 'text', text: toolUse.denied ?? toolUse.result }];
+      await emit({ type: 'agent.tool_result', tool_use_id: awaited.toolUseId, content, is_error: toolUse.denied !== undefined });
+    }
+    for (const request of rest) await this.runModelRequest(session, request, emit, signal);
+  }
+
+  /** Runs one model call; returns the id of its tool call when that call waits for a confirmation. */
+  private async runModelRequest(session: SessionRecord, request: ModelRequestPlan, emit: Emit, signal: AbortSignal): Promise<string | undefined> {
     const start = await emit({ type: 'span.model_request_start' });
     // The emulated world spends the call's time: timestamps and active_seconds show it, no real waiting.
     this.deps.clock.advance(request.durationMs);
@@ -148,10 +187,12 @@ export class TurnRunner {
       return emit({ type: 'span.model_request_end', model_request_start_id: start.id, is_error: false, model_usage });
     };
     if (request.kind === 'tool_use') {
-      const use = await emit({ type: 'agent.tool_use', name: request.name, input: request.input, evaluated_permission: 'allow' });
+      const permission = request.needsApproval ? { evaluated_permission: 'ask', evaluation: { type: 'always_ask' } } : { evaluated_permission: 'allow' };
+      const use = await emit({ type: 'agent.tool_use', name: request.name, input: request.input, ...permission });
       await endSpan(request.usage);
+      if (request.needsApproval) return use.id;
       await emit({ type: 'agent.tool_result', tool_use_id: use.id, content: [{ type: 'text', text: request.result }], is_error: false });
-      return;
+      return undefined;
     }
     const id = newClaudeId('sevt');
     this.deps.store.sendDelta(session, { type: 'event_start', event: { type: 'agent.message', id } }, 'agent.message');
@@ -162,6 +203,7 @@ export class TurnRunner {
     }
     await emit({ id, type: 'agent.message', content: [{ type: 'text', text: request.text }] });
     await endSpan(request.usage);
+    return undefined;
   }
 
   /**

@@ -15,7 +15,12 @@ const contentBlock = z.looseObject({ type: z.string() });
 const userMessage = z.looseObject({ type: z.literal('user.message'), content: z.array(contentBlock).min(1) });
 const defineOutcome = z.looseObject({ type: z.literal('user.define_outcome') });
 
-/** Events a client may send; only `user.message` and `user.interrupt` change what the emulated agent does. */
+/**
+ * Events a client may send; `user.message`, `user.interrupt` and a
+ * `user.tool_confirmation` the agent waits on change what the emulated agent
+ * does. A confirmation's `deny_message` is "only allowed when result is
+ * 'deny'" (`BetaManagedAgentsUserToolConfirmationEventParams`).
+ */
 export const sendEventsBody = z.object({
   events: z
     .array(
@@ -23,13 +28,20 @@ export const sendEventsBody = z.object({
         userMessage,
         defineOutcome,
         z.looseObject({ type: z.literal('user.interrupt') }),
-        z.looseObject({ type: z.literal('user.tool_confirmation'), tool_use_id: z.string(), result: z.enum(['allow', 'deny']) }),
+        z.looseObject({ type: z.literal('user.tool_confirmation'), tool_use_id: z.string(), result: z.enum(['allow', 'deny']), deny_message: z.string().nullish() }),
         z.looseObject({ type: z.literal('user.custom_tool_result'), custom_tool_use_id: z.string() }),
         z.looseObject({ type: z.literal('user.tool_result'), tool_use_id: z.string() }),
         z.looseObject({ type: z.literal('system.message') }),
       ]),
     )
-    .min(1),
+    .min(1)
+    .superRefine((events, context) => {
+      for (const [index, event] of events.entries()) {
+        if (event.type === 'user.tool_confirmation' && event.result === 'allow' && event.deny_message != null) {
+          context.addIssue({ code: 'custom', path: [index, 'deny_message'], message: "deny_message is only allowed when result is 'deny'" });
+        }
+      }
+    }),
 });
 export type SendableEvent = z.infer<typeof sendEventsBody>['events'][number];
 

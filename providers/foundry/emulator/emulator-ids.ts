@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type FoundryIdPrefix = 'conv' | 'resp' | 'msg' | 'fc' | 'fco' | 'sess';
+export type FoundryIdPrefix = 'conv' | 'resp' | 'msg' | 'fc' | 'fco' | 'sess' | 'mcp' | 'mcpr' | 'mcpa';
 
 /** An id shaped like the service's (`conv_` + 48 hex characters); nothing may rely on its content. */
 export function newFoundryId(prefix: FoundryIdPrefix): string {

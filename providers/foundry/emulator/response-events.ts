@@ -1,5 +1,5 @@
 import type { ConversationItem } from './conversation-store.js';
-import type { AgentTurnPlan } from './deterministic-agent.js';
+import { mcpServerLabel, type AgentTurnPlan } from './deterministic-agent.js';
 import { newFoundryId } from './emulator-ids.js';
 
 /** Who a response belongs to; echoed on every response snapshot. */
@@ -69,6 +69,20 @@ export function completedResponse(context: ResponseContext, plan: AgentTurnPlan,
     { type: 'response.in_progress', response: started },
   ];
   const outputItems: ConversationItem[] = [];
+  const addItem = (item: ConversationItem) => {
+    events.push(
+      { type: 'response.output_item.added', output_index: outputItems.length, item: { ...item, status: 'in_progress' } },
+      { type: 'response.output_item.done', output_index: outputItems.length, item },
+    );
+    outputItems.push(item);
+  };
+  if (plan.approvalRequest) {
+    addItem({ id: newFoundryId('mcpr'), type: 'mcp_approval_request', server_label: mcpServerLabel, name: plan.approvalRequest.name, arguments: plan.approvalRequest.arguments });
+  }
+  if (plan.mcpCall) {
+    const { name, arguments: args, output, approvalRequestId } = plan.mcpCall;
+    addItem({ id: newFoundryId('mcp'), type: 'mcp_call', server_label: mcpServerLabel, name, arguments: args, output, error: null, approval_request_id: approvalRequestId, status: 'completed' });
+  }
   if (plan.toolCall) {
     const call = { id: newFoundryId('fc'), type: 'function_call', call_id: `call_${newFoundryId('fc').slice(3, 27)}`, name: plan.toolCall.name };
     const callIndex = outputItems.length;
@@ -88,19 +102,7 @@ export function completedResponse(context: ResponseContext, plan: AgentTurnPlan,
     );
     outputItems.push(result);
   }
-  const messageId = newFoundryId('msg');
-  const index = outputItems.length;
-  const located = { item_id: messageId, output_index: index, content_index: 0 };
-  const message = { id: messageId, type: 'message', role: 'assistant', status: 'completed', content: [textPart(plan.reply)] };
-  events.push(
-    { type: 'response.output_item.added', output_index: index, item: { ...message, status: 'in_progress', content: [] } },
-    { type: 'response.content_part.added', ...located, part: textPart('') },
-    ...plan.chunks.map((delta) => ({ type: 'response.output_text.delta', ...located, delta, logprobs: [] })),
-    { type: 'response.output_text.done', ...located, text: plan.reply, logprobs: [] },
-    { type: 'response.content_part.done', ...located, part: textPart(plan.reply) },
-    { type: 'response.output_item.done', output_index: index, item: message },
-  );
-  outputItems.push(message);
+  if (plan.reply) addMessage(events, outputItems, plan);
   const { input_tokens, output_tokens } = plan.usage;
   const response = responseObject(context, {
     status: 'completed',
@@ -117,6 +119,23 @@ export function completedResponse(context: ResponseContext, plan: AgentTurnPlan,
   });
   events.push({ type: 'response.completed', response });
   return { events, response, outputItems };
+}
+
+/** The reply: an assistant message, streamed as text deltas. */
+function addMessage(events: StreamEvent[], outputItems: ConversationItem[], plan: AgentTurnPlan): void {
+  const messageId = newFoundryId('msg');
+  const index = outputItems.length;
+  const located = { item_id: messageId, output_index: index, content_index: 0 };
+  const message = { id: messageId, type: 'message', role: 'assistant', status: 'completed', content: [textPart(plan.reply)] };
+  events.push(
+    { type: 'response.output_item.added', output_index: index, item: { ...message, status: 'in_progress', content: [] } },
+    { type: 'response.content_part.added', ...located, part: textPart('') },
+    ...plan.chunks.map((delta) => ({ type: 'response.output_text.delta', ...located, delta, logprobs: [] })),
+    { type: 'response.output_text.done', ...located, text: plan.reply, logprobs: [] },
+    { type: 'response.content_part.done', ...located, part: textPart(plan.reply) },
+    { type: 'response.output_item.done', output_index: index, item: message },
+  );
+  outputItems.push(message);
 }
 
 /** A turn the agent failed: created, in progress, then `response.failed` with the error. */

@@ -1,14 +1,14 @@
 import { FoundryApiError, notFound } from './api-errors.js';
-import { messageText, userMessage, type ConversationItem, type ConversationRecord } from './conversation-store.js';
+import { messageText, type ConversationItem, type ConversationRecord } from './conversation-store.js';
 import { toItem } from './conversation-routes.js';
-import { countWords, playTransportFault, readBody, type RouteCall } from '#libs/emulator-kit';
+import { countWords, playTransportFault, readBody, type AgentApproval, type RouteCall } from '#libs/emulator-kit';
 import { planTurn } from './deterministic-agent.js';
 import { newFoundryId, unixSeconds } from './emulator-ids.js';
 import { completedResponse, failedResponse, type ResponseContext } from './response-events.js';
 import { writeResponseStream } from './response-stream.js';
 import { ok, openaiPrefix, type EmulatorServices, type Route, type RouteResult } from './route-table.js';
 import type { SessionRecord } from './session-store.js';
-import { createResponseBody, inputText, type CreateResponseBody } from './wire-schemas.js';
+import { createResponseBody, inputText, type ApprovalResponseInput, type CreateResponseBody, type MessageInput } from './wire-schemas.js';
 
 /**
  * `POST …/protocols/openai/responses`: one turn of the hosted agent, JSON or
@@ -31,10 +31,20 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
   const conversation = conversationId ? conversations.find(params.project, params.agent, conversationId) : null;
   const session = sessionFor(services, params, body, conversation);
 
-  const inputItems: ConversationItem[] = typeof body.input === 'string' ? [userMessage(body.input)] : body.input.map(toItem);
-  const text = typeof body.input === 'string' ? body.input : body.input.filter((item) => item.role === 'user').map((item) => inputText(item.content)).join(' ');
+  const inputs = typeof body.input === 'string' ? [{ role: 'user' as const, content: body.input }] : body.input;
+  const messageInputs = inputs.filter((item): item is MessageInput => !('approval_request_id' in item));
+  const answers = inputs.filter((item): item is ApprovalResponseInput => 'approval_request_id' in item);
+  const inputItems: ConversationItem[] = inputs.map((item) =>
+    'approval_request_id' in item ? { ...item, id: newFoundryId('mcpa'), type: 'mcp_approval_response' } : toItem(item as MessageInput),
+  );
+  const text = messageInputs.filter((item) => item.role === 'user').map((item) => inputText(item.content)).join(' ');
   const history = conversation?.items ?? [];
-  const messages = history.filter((item) => item.type === 'message');
+  const answered = answeredRequest(history, answers);
+  // A response that only answers an approval request goes on with the message that led to it; a new message is answered itself.
+  const askedAt = text || !answered ? history.length : history.indexOf(answered.request);
+  const messages = history.slice(0, askedAt).filter((item) => item.type === 'message');
+  const said = text || (answered ? messageText(messages.filter((item) => item.role === 'user').at(-1)!) : '');
+  const earlier = text || !answered ? messages : messages.slice(0, messages.findLastIndex((item) => item.role === 'user'));
   stats.count('turns.run');
   const agentFault = faults.take('turns.run');
   // The Responses API types `usage` as optional: a completed response may carry none (the adapter must record "not reported", not zero).
@@ -53,11 +63,14 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
       ? failedResponse(context, { code: 'server_error', message: `the agent failed (injected HTTP ${agentFault.status})` })
       : completedResponse(
           context,
-          planTurn({
-            text,
-            earlierTexts: messages.filter((item) => item.role === 'user').map(messageText),
-            contextWords: messages.reduce((sum, item) => sum + countWords(messageText(item)), 0),
-          }),
+          planTurn(
+            {
+              text: said,
+              earlierTexts: earlier.filter((item) => item.role === 'user').map(messageText),
+              contextWords: earlier.reduce((sum, item) => sum + countWords(messageText(item)), 0),
+            },
+            answered && !text ? answered.answer : undefined,
+          ),
           { omitUsage },
         );
   const commit = () => {
@@ -82,6 +95,23 @@ async function createResponse(services: EmulatorServices, { req, res, params, fa
     session.running -= 1;
     services.sessions.touch(session);
   }
+}
+
+/**
+ * The approval request the input answers, checked against the
+ * conversation: an answer must name an `mcp_approval_request` it holds that
+ * no earlier answer answered (else 400, as the service refuses an unknown
+ * `approval_request_id`).
+ */
+function answeredRequest(history: ConversationItem[], answers: ApprovalResponseInput[]) {
+  let found: { request: ConversationItem; answer: AgentApproval & { approvalRequestId: string } } | undefined;
+  for (const answer of answers) {
+    const request = history.find((item) => item.type === 'mcp_approval_request' && item.id === answer.approval_request_id);
+    const already = history.some((item) => item.type === 'mcp_approval_response' && item.approval_request_id === answer.approval_request_id);
+    if (!request || already) throw new FoundryApiError(400, 'invalid_request', `no pending mcp_approval_request with id '${answer.approval_request_id}'`);
+    found = { request, answer: { decision: answer.approve ? 'allow' : 'deny', ...(answer.reason ? { message: answer.reason } : {}), approvalRequestId: answer.approval_request_id } };
+  }
+  return found;
 }
 
 /**

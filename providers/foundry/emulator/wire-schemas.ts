@@ -35,8 +35,17 @@ export type MessageInput = z.infer<typeof messageInput>;
 
 export const createConversationBody = z.looseObject({ items: z.array(messageInput).max(20).optional(), metadata: metadata.optional() });
 
+/** The answer to an `mcp_approval_request` of an earlier response (`ResponseInputItem.McpApprovalResponse`). */
+const approvalResponseInput = z.looseObject({
+  type: z.literal('mcp_approval_response'),
+  approval_request_id: z.string(),
+  approve: z.boolean(),
+  reason: z.string().nullish(),
+});
+export type ApprovalResponseInput = z.infer<typeof approvalResponseInput>;
+
 export const createResponseBody = z.looseObject({
-  input: z.union([z.string(), z.array(messageInput).min(1)]),
+  input: z.union([z.string(), z.array(z.union([approvalResponseInput, messageInput])).min(1)]),
   conversation: z.union([z.string(), z.looseObject({ id: z.string() })]).nullish(),
   stream: z.boolean().nullish(),
   /** Foundry's extension: the hosted session (sandbox) to run in. */

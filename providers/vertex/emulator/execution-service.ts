@@ -4,7 +4,7 @@ import { constants as http2 } from 'node:http2';
 import type { Http2Stream } from 'node:http2';
 import type { EmulatorClock, Fault } from '#libs/emulator-kit';
 import { fromProtoStruct } from '../vertex-struct.js';
-import { runDeterministicTurn } from './deterministic-agent.js';
+import { requestConfirmationName, runDeterministicTurn, type ConfirmationAnswer } from './deterministic-agent.js';
 import { faultMessage, grpcStatusForHttp, RpcError, toServiceError } from './rpc-errors.js';
 import type { SessionStore, StoredSession } from './session-store.js';
 import { waitUnlessCancelled, type CallContext } from './unary-calls.js';
@@ -68,13 +68,18 @@ async function serve(deps: ExecutionServiceDeps, call: Call): Promise<void> {
   const input = streamQueryInput.safeParse(fromProtoStruct(request.input as never));
   if (!input.success) throw new RpcError(GrpcStatus.INVALID_ARGUMENT, `Invalid input: ${input.error.issues.map((issue) => issue.message).join('; ')}`);
   const session = sessionFor(deps, engine.name, input.data);
-  const text = typeof input.data.message === 'string' ? input.data.message : input.data.message.parts.map((part) => part.text ?? '').join('\n');
+  const message = input.data.message;
+  const confirmation = typeof message === 'string' ? undefined : confirmationAnswer(session, message.parts);
+  const history = userTexts(session);
+  // Answering a confirmation goes on with the message the tool call came from.
+  const text = confirmation ? (history.pop() ?? '') : typeof message === 'string' ? message : message.parts.map((part) => part.text ?? '').join('\n');
 
   deps.stats.count('turns.run');
   let sequence = 0;
   const turn = runDeterministicTurn({
     text,
-    history: userTexts(session),
+    history,
+    ...(confirmation ? { confirmation } : {}),
     invocationId: `e-${randomUUID()}`,
     nextId: () => `${randomUUID().slice(0, 8)}-${++sequence}`,
     nowSeconds: deps.clock.now() / 1000,
@@ -102,6 +107,27 @@ function sessionFor(deps: ExecutionServiceDeps, engine: string, input: { user_id
   const session = deps.store.find(name);
   if (!session || session.userId !== input.user_id) throw new RpcError(GrpcStatus.NOT_FOUND, `Session not found: ${input.session_id}`);
   return session;
+}
+
+/**
+ * The user's answer to the session's pending `adk_request_confirmation`
+ * call, if the message is one. An answer to a call the session does not
+ * hold, or one already answered, is refused (ADK cannot find the original
+ * function call to resume).
+ */
+function confirmationAnswer(session: StoredSession, parts: Array<{ function_response?: { id?: string | null; name: string; response?: { confirmed?: boolean } | null } }>): ConfirmationAnswer | undefined {
+  const answer = parts.find((part) => part.function_response?.name === requestConfirmationName)?.function_response;
+  if (!answer) return undefined;
+  const calls = session.events.flatMap((event) => ((event.adk.content as { parts?: Array<{ function_call?: { id?: string; name?: string; args?: { originalFunctionCall?: { id?: string } } } }> } | undefined)?.parts ?? []));
+  const request = calls.find((part) => part.function_call?.name === requestConfirmationName && part.function_call.id === answer.id)?.function_call;
+  const answered = session.events.some((event) =>
+    ((event.adk.content as { parts?: Array<{ function_response?: { id?: string; name?: string } }> } | undefined)?.parts ?? []).some(
+      (part) => part.function_response?.name === requestConfirmationName && part.function_response.id === answer.id,
+    ),
+  );
+  const originalCallId = request?.args?.originalFunctionCall?.id;
+  if (!request || answered || !originalCallId) throw new RpcError(GrpcStatus.INVALID_ARGUMENT, `No pending ${requestConfirmationName} function call with id ${answer.id ?? '(none)'}`);
+  return { confirmationId: request.id!, confirmed: answer.response?.confirmed === true, originalCallId };
 }
 
 function userTexts(session: StoredSession): string[] {

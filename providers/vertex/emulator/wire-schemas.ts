@@ -65,7 +65,15 @@ export const streamQueryInput = z.looseObject({
   run_config: z.looseObject({ streaming_mode: z.string().nullish() }).nullish(),
   message: z.union([
     z.string(),
-    z.looseObject({ parts: z.array(z.looseObject({ text: z.string().optional() })) }),
+    z.looseObject({
+      parts: z.array(
+        z.looseObject({
+          text: z.string().optional(),
+          /** The answer to an `adk_request_confirmation` call: `response` is a ToolConfirmation (`confirmed`). */
+          function_response: z.looseObject({ id: z.string().nullish(), name: z.string(), response: z.looseObject({ confirmed: z.boolean().optional() }).nullish() }).optional(),
+        }),
+      ),
+    }),
   ]),
 });
 

@@ -21,6 +21,7 @@ export const auditEventTypes = [
   'target.granted',
   'target.revoked',
   'target.denied',
+  'approval.decided',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 

@@ -72,6 +72,8 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'target.revoked': () => remove,
   // A refused target: the agent create/update or session create it would have done.
   'target.denied': byAction,
+  // A person (or the broker, for a call left undecided) allows or denies a tool call waiting for approval: it updates that call.
+  'approval.decided': () => update,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */

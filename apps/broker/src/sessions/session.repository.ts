@@ -35,6 +35,16 @@ export interface Session {
   activeSeconds: number;
   costUsd: string;
   providerStoppedAt: Date | null;
+  /** Tool calls the last turn left waiting for a person's decision (API.md §4 "Tool approvals"). */
+  pendingApprovals: PendingApproval[];
+}
+
+/** A tool call waiting for approval, as the session remembers it. */
+export interface PendingApproval {
+  toolCallId: string;
+  name: string;
+  /** The turn that asked. */
+  turnId: string;
 }
 
 interface SessionRow {
@@ -67,12 +77,14 @@ interface SessionRow {
   active_seconds: string;
   cost_usd: string;
   provider_stopped_at: Date | null;
+  pending_approvals: PendingApproval[] | null;
 }
 
 const columns = `s.id, s.tenant_id, s.user_id, s.agent_id, a.name AS agent_name, a.instructions AS agent_instructions, s.target, s.provider, s.provider_session_id,
   s.provider_state, s.status, s.termination_reason, s.metadata, s.idle_timeout_seconds, s.max_lifetime_seconds,
   s.created_at, s.last_activity_at, s.idle_expires_at, s.expires_at, s.ended_at, s.current_turn_id, s.turn_started_at,
-  s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at`;
+  s.next_event_seq, s.turn_count, s.input_tokens, s.output_tokens, s.active_seconds, s.cost_usd, s.provider_stopped_at,
+  s.pending_approvals`;
 const select = `SELECT ${columns} FROM sessions s JOIN agents a ON a.id = s.agent_id`;
 
 /**
@@ -126,6 +138,7 @@ const toSession = (row: SessionRow): Session => ({
   activeSeconds: Number(row.active_seconds),
   costUsd: row.cost_usd,
   providerStoppedAt: row.provider_stopped_at,
+  pendingApprovals: row.pending_approvals ?? [],
 });
 
 export interface SessionListFilter {

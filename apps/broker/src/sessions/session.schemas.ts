@@ -60,9 +60,18 @@ export type ListSessionsQuery = z.infer<typeof listSessionsQuery>;
 export const sessionPage = pageOf(sessionView);
 
 const textPart = z.strictObject({ type: z.literal('text'), text: z.string().min(1).max(200_000) });
-export const turnBody = z.strictObject({
-  input: z.union([z.string().min(1).max(200_000), z.array(textPart).min(1).max(100)]),
+/** A decision on a tool call an earlier turn's `approval.requested` event asked about (API.md §4 "Tool approvals"). */
+export const approvalDecision = z.strictObject({
+  toolCallId: z.string().min(1).max(512),
+  decision: z.enum(['allow', 'deny']),
+  message: z.string().min(1).max(4_000).optional(),
 });
+export const turnBody = z
+  .strictObject({
+    input: z.union([z.string().min(1).max(200_000), z.array(textPart).min(1).max(100)]).optional(),
+    approvals: z.array(approvalDecision).min(1).max(100).optional(),
+  })
+  .refine((body) => body.input !== undefined || body.approvals !== undefined, { message: 'a turn needs input, approvals or both', path: ['input'] });
 export type TurnBody = z.infer<typeof turnBody>;
 
 export const eventTypes = [
@@ -71,6 +80,7 @@ export const eventTypes = [
   'message.completed',
   'tool.call',
   'tool.result',
+  'approval.requested',
   'turn.completed',
   'turn.failed',
 ] as const;
@@ -93,10 +103,14 @@ export const listEventsQuery = z.strictObject({
 });
 export const eventPage = z.object({ data: z.array(sessionEventView), nextAfter: z.number().int().nullable() });
 
+/** A turn's status once it ended; `requires_action`: it completed waiting for approvals (API.md §4). */
+export const turnStatuses = ['completed', 'failed', 'requires_action'] as const;
+export type TurnStatus = (typeof turnStatuses)[number];
+
 export const turnView = z.object({
   turn: z.object({
     id: z.string(),
-    status: z.enum(['running', 'completed', 'failed', 'requires_action']),
+    status: z.enum(['running', ...turnStatuses]),
     output: z.array(z.object({ type: z.literal('text'), text: z.string() })),
     usage: z.object({
       inputTokens: z.number().int(),

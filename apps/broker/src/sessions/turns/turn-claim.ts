@@ -61,19 +61,33 @@ export class TurnClaims {
   /**
    * With a key, a request whose key already started a turn of the session
    * (within 24 h, same body) gets that turn back instead of a new one; the
-   * same key with another body is 409.
+   * same key with another body is 409. `admit`, when given, checks the
+   * claimed session (row locked) before anything else happens; what it
+   * throws rolls the claim back.
    */
-  async claim(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[], key?: TurnKey): Promise<ClaimedTurn | RepeatedTurn> {
+  async claim(
+    caller: SessionCaller,
+    sessionId: string,
+    turnId: string,
+    input: InputPart[],
+    options: { key?: TurnKey; admit?: (session: Session) => void } = {},
+  ): Promise<ClaimedTurn | RepeatedTurn> {
     try {
-      return await this.claimOnce(caller, sessionId, turnId, input, key);
+      return await this.claimOnce(caller, sessionId, turnId, input, options);
     } catch (error) {
       if (!(error instanceof RacedTurnKey)) throw error;
       // The other request's turn is committed now: this attempt finds it.
-      return this.claimOnce(caller, sessionId, turnId, input, key);
+      return this.claimOnce(caller, sessionId, turnId, input, options);
     }
   }
 
-  private async claimOnce(caller: SessionCaller, sessionId: string, turnId: string, input: InputPart[], key: TurnKey | undefined): Promise<ClaimedTurn | RepeatedTurn> {
+  private async claimOnce(
+    caller: SessionCaller,
+    sessionId: string,
+    turnId: string,
+    input: InputPart[],
+    { key, admit }: { key?: TurnKey; admit?: (session: Session) => void },
+  ): Promise<ClaimedTurn | RepeatedTurn> {
     const result = await this.database.inTenant(caller.tenantId, async (manager) => {
       const sessions = new SessionRepository(manager);
       const keys = new TurnIdempotencyRepository(manager);
@@ -103,6 +117,7 @@ export class TurnClaims {
         claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
       }
       const { session, firstSeq, auditHead } = claimed;
+      admit?.(session);
       const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
       if (reservation instanceof LimitDenial) {
         // (The denial's own audit record moved the chain past `auditHead`, which is not used.)

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#libs/config';
-import type { ContentPart, InputPart, RuntimeAdapter, RuntimeEvent, SessionHandle, TurnUsage } from '#libs/runtime-spec';
+import type { ApprovalDecision, ContentPart, InputPart, RuntimeAdapter, RuntimeEvent, SessionHandle, TurnUsage } from '#libs/runtime-spec';
 import { RuntimeError } from '#libs/runtime-spec';
 import { appConfigToken } from '../../app.tokens.js';
 import { ProviderCalls } from '../../runtimes/provider-calls.js';
@@ -28,6 +28,8 @@ export interface ExecutionOutcome {
   /** Provider state the adapter keeps with the session (e.g. a usage baseline). */
   state?: Record<string, unknown>;
   failure?: ExecutionFailure;
+  /** Tool calls the agent asked a person to approve (`approval.requested`), in order. */
+  approvalsRequested: Array<{ toolCallId: string; name: string }>;
   /** From the first call to the end of the provider's stream, retries included. */
   durationMs: number;
 }
@@ -48,6 +50,8 @@ export interface TurnToRun {
   session: SessionHandle;
   turnId: string;
   input: InputPart[];
+  /** Decisions on the tool calls waiting for approval, handed to the provider before the input. */
+  approvals?: ApprovalDecision[];
   /** Aborted when the session ends during the turn. */
   stop: AbortSignal;
 }
@@ -74,7 +78,7 @@ export class TurnExecution {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(new RuntimeError('timeout', 'the turn timed out')), this.config.runtimes.turnTimeoutMs);
     const signal = AbortSignal.any([timeout.signal, turn.stop]);
-    const outcome: Omit<ExecutionOutcome, 'durationMs'> = { accepted: false, output: [], usage: emptyUsage };
+    const outcome: Omit<ExecutionOutcome, 'durationMs'> = { accepted: false, output: [], usage: emptyUsage, approvalsRequested: [] };
     const accept = (firstEvent = true) => {
       if (outcome.accepted) return;
       outcome.accepted = true;
@@ -126,7 +130,7 @@ export class TurnExecution {
     listener: ExecutionListener,
   ): Promise<void> {
     if (!turn.adapter) throw new RuntimeError('unavailable', `the ${turn.provider} runtime is not registered on this broker`, { turnAccepted: false });
-    for await (const event of turn.adapter.runTurn({ session: turn.session, turnId: turn.turnId, input: turn.input, signal })) {
+    for await (const event of turn.adapter.runTurn({ session: turn.session, turnId: turn.turnId, input: turn.input, approvals: turn.approvals, signal })) {
       accept();
       if (event.type === 'turn.end') {
         outcome.usage = event.usage;
@@ -140,6 +144,7 @@ export class TurnExecution {
       // An event over the stored-content cap is cut down, the same for the stream, the transcript and the answer.
       const data = capEventContent(eventData(event), this.config.content.eventContentMaxBytes);
       if (event.type === 'message.completed' && Array.isArray(data.content)) outcome.output.push(...(data.content as ContentPart[]));
+      if (event.type === 'approval.requested') outcome.approvalsRequested.push({ toolCallId: event.toolCallId, name: event.name });
       listener.event(event.type, data);
     }
     // An aborted stream may just end: the abort's reason (timeout, termination) is the outcome.
@@ -158,5 +163,7 @@ function eventData(event: Exclude<RuntimeEvent, { type: 'turn.end' | 'turn.error
       return { id: event.id, name: event.name, input: event.input };
     case 'tool.result':
       return { id: event.id, output: event.output, isError: event.isError };
+    case 'approval.requested':
+      return { toolCallId: event.toolCallId, name: event.name, input: event.input };
   }
 }

@@ -10,7 +10,8 @@ import { failedTurnError, logProviderFailure, providerFailures, toHttpError, toT
 import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
 import { SessionTerminator } from '../session-terminator.js';
 import { SessionRepository } from '../session.repository.js';
-import type { TurnView } from '../session.schemas.js';
+import type { TurnStatus, TurnView } from '../session.schemas.js';
+import { settleApprovals, type TurnDecision } from '../approvals/tool-approvals.js';
 import { terminatedError, type ClaimedTurn } from './turn-claim.js';
 import type { ExecutionFailure, ExecutionOutcome } from './turn-execution.js';
 import type { TurnRecorder } from './turn-recorder.js';
@@ -41,7 +42,7 @@ export class TurnSettlement {
     private readonly metrics: RuntimeMetrics,
   ) {}
 
-  async settle(claimed: ClaimedTurn, outcome: ExecutionOutcome, recorder: TurnRecorder): Promise<SettledTurn> {
+  async settle(claimed: ClaimedTurn, outcome: ExecutionOutcome, recorder: TurnRecorder, decisions: readonly TurnDecision[] = []): Promise<SettledTurn> {
     const { session } = claimed;
     const turnId = claimed.started.turnId!;
     let failure = outcome.failure && failureOf(outcome.failure);
@@ -58,7 +59,7 @@ export class TurnSettlement {
       }
     }
     const recordStarted = performance.now();
-    const budgetExhausted = await this.record(claimed, outcome, failure, recorder);
+    const budgetExhausted = await this.record(claimed, outcome, failure, recorder, decisions);
     this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'record' }, (performance.now() - recordStarted) / 1000);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: failure ? 'failed' : 'completed' }, outcome.durationMs / 1000);
     if (providerGone) {
@@ -68,7 +69,7 @@ export class TurnSettlement {
     }
     const turn: TurnView['turn'] = {
       id: turnId,
-      status: failure ? 'failed' : 'completed',
+      status: statusOf(outcome, failure),
       output: outcome.output,
       usage: {
         inputTokens: outcome.usage.inputTokens,
@@ -84,13 +85,17 @@ export class TurnSettlement {
   }
 
   /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns whether the budget ran out. */
-  private async record(claimed: ClaimedTurn, outcome: ExecutionOutcome, failure: TurnFailure | undefined, recorder: TurnRecorder): Promise<boolean> {
+  private async record(claimed: ClaimedTurn, outcome: ExecutionOutcome, failure: TurnFailure | undefined, recorder: TurnRecorder, decisions: readonly TurnDecision[]): Promise<boolean> {
     const { session, reservation } = claimed;
     const turnId = claimed.started.turnId!;
-    const status = failure ? 'failed' : 'completed';
+    const status = statusOf(outcome, failure);
     const data = failure
       ? { error: failure }
-      : { usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens }, durationMs: outcome.durationMs };
+      : {
+          usage: { inputTokens: outcome.usage.inputTokens, outputTokens: outcome.usage.outputTokens },
+          durationMs: outcome.durationMs,
+          ...(status === 'requires_action' ? { stopReason: 'requires_action' } : {}),
+        };
     let budgetExhausted = false;
     try {
       await recorder.finish(failure ? 'turn.failed' : 'turn.completed', data, async (manager, transcript) => {
@@ -112,7 +117,13 @@ export class TurnSettlement {
         );
         // A refused turn gives its key back: the client's retry of a 503 is a new attempt, not the same refusal for a day.
         if (claimed.keyed && !outcome.accepted) await new TurnIdempotencyRepository(manager).release(turnId);
-        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status, usage: outcome.usage, durationMs: outcome.durationMs }, window);
+        // A turn that stopped for approvals ran to its end: metered as completed.
+        const metered = status === 'failed' ? 'failed' : 'completed';
+        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status: metered, usage: outcome.usage, durationMs: outcome.durationMs }, window);
+        if (outcome.accepted) {
+          const requested = outcome.approvalsRequested.map((call) => ({ ...call, turnId }));
+          await settleApprovals(manager, session, { id: turnId, userId: session.userId, decisions, requested });
+        }
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
       return budgetExhausted;
@@ -121,6 +132,12 @@ export class TurnSettlement {
       throw error;
     }
   }
+}
+
+/** A turn that ran to its end while tool calls wait for approval stopped for `requires_action` (API.md §4). */
+function statusOf(outcome: ExecutionOutcome, failure: TurnFailure | undefined): TurnStatus {
+  if (failure) return 'failed';
+  return outcome.approvalsRequested.length > 0 ? 'requires_action' : 'completed';
 }
 
 /** The `error` a failed turn records. The adapter's own message (upstream text) only goes to the log. */

@@ -1,7 +1,7 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { InputPart, TurnUsage } from '#libs/runtime-spec';
 import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../../costs/meter.repository.js';
-import type { TurnView } from '../session.schemas.js';
+import type { TurnStatus, TurnView } from '../session.schemas.js';
 import type { PendingTranscript } from './turn-recorder.js';
 import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
 // Which replica runs the turn, so another can end it if this one dies (a constant of the process: part of the statement's text).
@@ -87,7 +87,7 @@ export class TurnRepository {
     id: string;
     tenantId: string;
     sessionId: string;
-    status: 'completed' | 'failed';
+    status: 'completed' | 'failed' | 'requires_action';
     output: Array<{ type: 'text'; text: string }>;
     error: { code: string; message: string } | null;
     durationMs: number;
@@ -121,7 +121,7 @@ export class TurnRepository {
 /** A turn's row as the API shows it. */
 export interface RecordedTurn {
   sessionId: string;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | TurnStatus;
   /** Its view (a running turn's usage and output are filled in when it ends). */
   turn: TurnView['turn'];
 }
@@ -129,7 +129,7 @@ export interface RecordedTurn {
 interface TurnViewRow {
   id: string;
   session_id: string;
-  status: 'running' | 'completed' | 'failed';
+  status: 'running' | TurnStatus;
   output: TurnView['turn']['output'];
   error: { code: string; message: string } | null;
   duration_ms: number | null;

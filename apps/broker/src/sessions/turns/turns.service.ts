@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#libs/config';
 import { newId } from '#libs/ids';
 import { Database } from '#libs/persistence';
-import type { InputPart } from '#libs/runtime-spec';
+import type { ApprovalDecision, InputPart } from '#libs/runtime-spec';
 import { appConfigToken } from '../../app.tokens.js';
 import { canonicalJson } from '../../audit/canonical-json.js';
 import { ReplicaTurnGate } from '../../limits/replica-turn-gate.js';
@@ -14,6 +14,7 @@ import { SessionTerminator } from '../session-terminator.js';
 import type { TurnBody } from '../session.schemas.js';
 import { sessionCaller } from '../sessions.service.js';
 import { checkTurnInput } from './event-content.js';
+import { decisionsFor, toProviderDecisions, type TurnDecision } from '../approvals/tool-approvals.js';
 import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
@@ -54,27 +55,34 @@ export class TurnsService {
 
   private async runAdmitted(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey: string | undefined): Promise<SettledTurn> {
     const caller = sessionCaller();
-    const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : body.input;
+    const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : (body.input ?? []);
     checkTurnInput(input, this.config.content);
     const key = idempotencyKey === undefined ? undefined : { key: idempotencyKey, requestHash: createHash('sha256').update(canonicalJson(body)).digest('hex') };
     const claimStarted = performance.now();
-    const claimed = await this.claims.claim(caller, sessionId, newId('trn'), input, key);
+    // Decided against the calls waiting as the claim sees them (session row locked): a wrong id rolls the claim back.
+    let decisions: TurnDecision[] = [];
+    const claimed = await this.claims.claim(caller, sessionId, newId('trn'), input, {
+      key,
+      admit: (session) => {
+        decisions = decisionsFor(session.pendingApprovals, body.approvals);
+      },
+    });
     if (claimed.kind === 'repeated') return this.repeats.answer(caller, sessionId, claimed.turnId, delivery);
     this.metrics.turnBrokerWork.observe({ provider: claimed.session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const { started } = claimed;
     const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => delivery.send(event));
-    const outcome = await this.execute(claimed, input, {
+    const outcome = await this.execute(claimed, input, toProviderDecisions(decisions), {
       accepted: () => {
         delivery.open();
         recorder.announce(started);
       },
       event: (type, data) => recorder.record(type, data),
     });
-    return this.settlement.settle(claimed, outcome, recorder);
+    return this.settlement.settle(claimed, outcome, recorder, decisions);
   }
 
   /** Runs the claimed turn at its provider; a termination of the session meanwhile stops it. */
-  private async execute(claimed: ClaimedTurn, input: InputPart[], listener: ExecutionListener): Promise<ExecutionOutcome> {
+  private async execute(claimed: ClaimedTurn, input: InputPart[], approvals: ApprovalDecision[], listener: ExecutionListener): Promise<ExecutionOutcome> {
     const { session, started } = claimed;
     const stop = new AbortController();
     const untrack = this.terminator.trackTurn(session.id, stop);
@@ -88,6 +96,7 @@ export class TurnsService {
           session: handleOf(session),
           turnId: started.turnId!,
           input,
+          ...(approvals.length > 0 ? { approvals } : {}),
           stop: stop.signal,
         },
         listener,
