@@ -38,6 +38,9 @@ import { RuntimeMetrics } from './runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { SessionTerminator } from './sessions/session-terminator.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
+import { InProcessTurnBus, PostgresTurnBus, TurnBus } from './sessions/turns/live/turn-bus.js';
+import { TurnFollower } from './sessions/turns/live/turn-follower.js';
+import { TurnResources } from './sessions/turns/live/turn-resources.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { TurnClaims } from './sessions/turns/turn-claim.js';
@@ -105,6 +108,10 @@ export class AppModule {
         TurnClaims,
         TurnExecution,
         TurnSettlement,
+        // The live-turn bus: LISTEN/NOTIFY across replicas on PostgreSQL; in memory on the embedded database (one process).
+        { provide: TurnBus, useFactory: (config: AppConfig) => (config.database.kind === 'postgres' ? new PostgresTurnBus(config.database.url) : new InProcessTurnBus()), inject: [appConfigToken] },
+        TurnResources,
+        TurnFollower,
         PriceBookService,
         MeteringService,
         CostsService,

@@ -104,3 +104,21 @@ export const turnView = z.object({
   }),
 });
 export type TurnView = z.infer<typeof turnView>;
+
+/** A turn as a resource (GET /v1/sessions/{id}/turns/{turnId}): the JSON answer's view, also while it runs. */
+export const turnStatuses = ['running', 'completed', 'failed', 'requires_action'] as const;
+export const turnResourceView = z.object({
+  turn: turnView.shape.turn.extend({
+    status: z.enum(turnStatuses),
+    durationMs: z.number().int().nullable().describe('null while the turn runs'),
+  }),
+});
+export type TurnResourceView = z.infer<typeof turnResourceView>;
+
+export const turnIdParams = z.strictObject({ id: idParam('ses'), turnId: idParam('trn') });
+
+export const turnEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().describe('Replay after this seq (as Last-Event-ID); the header wins when both are given'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200).describe('JSON mode: events per page'),
+});
+export type TurnEventsQuery = z.infer<typeof turnEventsQuery>;

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { SessionEventView } from '../session.schemas.js';
+import type { TurnFollowSink } from './live/turn-follower.js';
 import { SseWriter, type SseLimits } from './sse-writer.js';
 import type { SettledTurn } from './turn-settlement.js';
 
@@ -52,4 +53,21 @@ class JsonDelivery implements TurnDelivery {
 /** The delivery the client asked for: an event stream with `Accept: text/event-stream`, else JSON. */
 export function turnDeliveryFor(request: Request, response: Response, limits: SseLimits): TurnDelivery {
   return (request.header('accept') ?? '').includes('text/event-stream') ? new EventStreamDelivery(new SseWriter(response, limits)) : new JsonDelivery(response);
+}
+
+/** A followed turn's events as Server-Sent Events (GET .../turns/{turnId}/events): the stream ends after the terminal event. */
+export function followDeliveryFor(response: Response, limits: SseLimits): TurnFollowSink {
+  const writer = new SseWriter(response, limits);
+  const gone = new Promise<void>((resolve) => response.once('close', () => resolve()));
+  return {
+    open: () => writer.open(),
+    send: (event) => writer.send(event),
+    end: () => writer.end(),
+    gone,
+  };
+}
+
+/** Whether the client asked for an event stream. */
+export function wantsEventStream(request: Request): boolean {
+  return (request.header('accept') ?? '').includes('text/event-stream');
 }

@@ -13,6 +13,7 @@ import type { TurnBody } from '../session.schemas.js';
 import { sessionCaller } from '../sessions.service.js';
 import { checkTurnInput } from './event-content.js';
 import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
+import { TurnBus } from './live/turn-bus.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
 import { TurnRecorder } from './turn-recorder.js';
@@ -35,6 +36,7 @@ export class TurnsService {
     private readonly terminator: SessionTerminator,
     private readonly metrics: RuntimeMetrics,
     private readonly replicaGate: ReplicaTurnGate,
+    private readonly bus: TurnBus,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -55,7 +57,11 @@ export class TurnsService {
     const claimed = await this.claims.claim(caller, sessionId, newId('trn'), input);
     this.metrics.turnBrokerWork.observe({ provider: claimed.session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const { started } = claimed;
-    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => delivery.send(event));
+    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => {
+      delivery.send(event);
+      // Followers of the turn, on any replica (GET .../turns/{turnId}/events).
+      this.bus.publish(event);
+    });
     const outcome = await this.execute(claimed, input, {
       accepted: () => {
         delivery.open();

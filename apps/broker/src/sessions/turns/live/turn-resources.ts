@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { notFound } from '#libs/errors';
+import { Database, type Transaction } from '#libs/persistence';
+import { findOwnSession } from '../../session-access.js';
+import type { SessionEventView, TurnResourceView } from '../../session.schemas.js';
+import type { SessionCaller } from '../../sessions.service.js';
+
+interface TurnRow {
+  id: string;
+  status: TurnResourceView['turn']['status'];
+  output: TurnResourceView['turn']['output'];
+  error: { code: string; message: string } | null;
+  duration_ms: number | null;
+  input_tokens: string;
+  output_tokens: string;
+  active_seconds: string;
+  provider_active_seconds: string | null;
+}
+
+interface EventRow {
+  id: string;
+  session_id: string;
+  turn_id: string | null;
+  seq: string;
+  type: SessionEventView['type'];
+  at: Date;
+  data: Record<string, unknown>;
+}
+
+/** A turn's state and stored events, read in the caller's transaction (the caller proved the session is theirs). */
+export class TurnReads {
+  constructor(private readonly tx: Transaction) {}
+
+  async view(sessionId: string, turnId: string): Promise<TurnResourceView['turn'] | undefined> {
+    const row = await this.tx.one<TurnRow>(
+      `SELECT id, status, output, error, duration_ms, input_tokens, output_tokens, active_seconds, provider_active_seconds
+       FROM turns WHERE id = $1 AND session_id = $2`,
+      [turnId, sessionId],
+    );
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      status: row.status,
+      output: row.output,
+      // As the JSON answer of the turn counts them: the provider's active seconds when it reported them.
+      usage: { inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), activeSeconds: Number(row.provider_active_seconds ?? row.active_seconds) },
+      durationMs: row.duration_ms,
+      ...(row.error ? { error: row.error } : {}),
+    };
+  }
+
+  async status(sessionId: string, turnId: string): Promise<TurnResourceView['turn']['status'] | undefined> {
+    return (await this.tx.one<{ status: TurnResourceView['turn']['status'] }>(`SELECT status FROM turns WHERE id = $1 AND session_id = $2`, [turnId, sessionId]))?.status;
+  }
+
+  /** The turn's stored events after `afterSeq`, at most `limit`, in seq order. */
+  async eventsAfter(sessionId: string, turnId: string, afterSeq: number, limit: number): Promise<SessionEventView[]> {
+    const rows = await this.tx.rows<EventRow>(
+      `SELECT id, session_id, turn_id, seq, type, at, data FROM session_events
+       WHERE session_id = $1 AND turn_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+      [sessionId, turnId, afterSeq, limit],
+    );
+    return rows.map((row) => ({ id: row.id, sessionId: row.session_id, turnId: row.turn_id, seq: Number(row.seq), type: row.type, at: row.at.toISOString(), data: row.data }));
+  }
+}
+
+/**
+ * Turns as resources (API.md §4): one turn's view and its stored events,
+ * under the session routes' binding rule: another user's or tenant's
+ * session, or a turn that is not the session's, is 404 (audited as
+ * `access.denied` for the session).
+ */
+@Injectable()
+export class TurnResources {
+  constructor(private readonly database: Database) {}
+
+  async view(caller: SessionCaller, sessionId: string, turnId: string): Promise<TurnResourceView> {
+    const turn = await this.database.inTenant(caller.tenantId, async (tx) => {
+      const session = await findOwnSession(tx, caller, sessionId, 'turn.get');
+      return session && new TurnReads(tx).view(sessionId, turnId);
+    });
+    if (!turn) throw notFound('turn');
+    return { turn };
+  }
+
+  /** The turn's stored events after `afterSeq` as a page (`nextAfter` when more may follow). */
+  async events(caller: SessionCaller, sessionId: string, turnId: string, afterSeq: number, limit: number): Promise<{ data: SessionEventView[]; nextAfter: number | null }> {
+    const events = await this.database.inTenant(caller.tenantId, async (tx) => {
+      const session = await findOwnSession(tx, caller, sessionId, 'turn.events');
+      const reads = new TurnReads(tx);
+      if (!session || !(await reads.status(sessionId, turnId))) return undefined;
+      return reads.eventsAfter(sessionId, turnId, afterSeq, limit);
+    });
+    if (!events) throw notFound('turn');
+    return { data: events, nextAfter: events.length === limit ? events[events.length - 1].seq : null };
+  }
+
+  /** Throws 404 unless the turn is the caller's. */
+  async requireTurn(caller: SessionCaller, sessionId: string, turnId: string): Promise<void> {
+    const found = await this.database.inTenant(caller.tenantId, async (tx) => {
+      const session = await findOwnSession(tx, caller, sessionId, 'turn.events');
+      return session !== undefined && (await new TurnReads(tx).status(sessionId, turnId)) !== undefined;
+    });
+    if (!found) throw notFound('turn');
+  }
+}

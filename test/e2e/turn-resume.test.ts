@@ -1,0 +1,218 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
+import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
+import { HttpClient } from '../support/http-client.js';
+import { grantTargets } from '../support/target-grants.js';
+import { startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+
+const databaseUrl = process.env.DATABASE_URL;
+
+interface StreamedEvent {
+  seq: number;
+  type: string;
+  turnId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Reads an event stream as it arrives; `until` decides, event by event,
+ * whether to stop early (the connection is then dropped, as a client that
+ * lost its network would).
+ */
+async function readStream(
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+  until: (events: StreamedEvent[]) => boolean = () => false,
+): Promise<{ status: number; contentType: string | null; events: StreamedEvent[]; ids: number[] }> {
+  const abort = new AbortController();
+  const response = await fetch(url, { ...init, signal: abort.signal });
+  const events: StreamedEvent[] = [];
+  const ids: number[] = [];
+  if (!response.body || !(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
+    return { status: response.status, contentType: response.headers.get('content-type'), events, ids };
+  }
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const lines = block.split('\n').filter((line) => line && !line.startsWith(':'));
+        const data = lines.find((line) => line.startsWith('data: '));
+        const id = lines.find((line) => line.startsWith('id: '));
+        if (!data) continue;
+        events.push(JSON.parse(data.slice(6)) as StreamedEvent);
+        if (id) ids.push(Number(id.slice(4)));
+        if (until(events)) {
+          abort.abort();
+          return { status: response.status, contentType: response.headers.get('content-type'), events, ids };
+        }
+      }
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), events, ids };
+}
+
+/**
+ * A turn with a tool call, then a reply in three deltas; the emulator paces
+ * its events (250 ms apart), so the rest of the turn comes live on the
+ * other replica.
+ */
+const longInput = `use the tools for ${Array.from({ length: 30 }, (_, index) => `word${index}`).join(' ')}`;
+
+/**
+ * Issue 16 item 3: a client that lost its turn's stream resumes it with
+ * Last-Event-ID on `replicaB`: the stored events it missed, then the live
+ * ones (deltas included), each once, in seq order, ending with
+ * turn.completed; then the turn as a resource, and the 404s of the session
+ * routes' binding rule.
+ */
+async function resumeScenario(options: { replicaA: string; replicaB: string; appKey: string; agent: string }): Promise<void> {
+  const headers = (user: string) => ({ authorization: `Bearer ${options.appKey}`, 'x-end-user': user, 'content-type': 'application/json' });
+  const app = (base: string, user = 'u-resume') => new HttpClient(base, headers(user));
+  const created = await app(options.replicaA).post('/v1/sessions', { agent: options.agent });
+  assert.equal(created.status, 201, created.text);
+  const sessionId = created.json.id as string;
+
+  // A client on A reads the turn's start, its tool call and result, its first delta, then loses its connection.
+  const first = await readStream(
+    `${options.replicaA}/v1/sessions/${sessionId}/turns`,
+    { method: 'POST', headers: { ...headers('u-resume'), accept: 'text/event-stream' }, body: JSON.stringify({ input: longInput }) },
+    (events) => events.some((event) => event.type === 'message.delta'),
+  );
+  assert.equal(first.status, 200);
+  assert.equal(first.events[0].type, 'turn.started');
+  const turnId = first.events[0].turnId;
+  const lastSeq = first.ids.at(-1)!;
+  assert.equal(lastSeq, first.events.at(-1)!.seq, 'each SSE id is the event seq');
+
+  // The turn is a resource on B while it runs.
+  const running = await app(options.replicaB).get(`/v1/sessions/${sessionId}/turns/${turnId}`);
+  assert.equal(running.status, 200, running.text);
+  assert.equal(running.json.turn.id, turnId);
+
+  const resumed = await readStream(`${options.replicaB}/v1/sessions/${sessionId}/turns/${turnId}/events`, {
+    method: 'GET',
+    headers: { ...headers('u-resume'), accept: 'text/event-stream', 'last-event-id': String(lastSeq) },
+  });
+  assert.equal(resumed.status, 200);
+  const seqs = resumed.events.map((event) => event.seq);
+  assert.ok(seqs.length > 0, 'the resumed stream brought events');
+  assert.ok(seqs[0] > lastSeq, `nothing the client already had (first ${seqs[0]}, had ${lastSeq})`);
+  for (let index = 1; index < seqs.length; index++) assert.ok(seqs[index] > seqs[index - 1], `in seq order, each once: ${seqs.join(',')}`);
+  assert.equal(resumed.events.at(-1)!.type, 'turn.completed', 'the stream ends with turn.completed');
+  assert.ok(resumed.events.every((event) => event.turnId === turnId));
+  assert.ok(resumed.events.some((event) => event.type === 'message.delta'), 'deltas came live');
+
+  // Every stored event after Last-Event-ID, exactly once and in order: the transcript is the reference.
+  const transcript = await app(options.replicaA).get(`/v1/sessions/${sessionId}/events?after=${lastSeq}`);
+  assert.equal(transcript.status, 200);
+  const storedAfter = (transcript.json.data as StreamedEvent[]).filter((event) => event.turnId === turnId).map((event) => `${event.seq}:${event.type}`);
+  assert.deepEqual(resumed.events.filter((event) => event.type !== 'message.delta').map((event) => `${event.seq}:${event.type}`), storedAfter);
+  assert.ok(storedAfter.some((entry) => entry.endsWith(':message.completed')));
+  // The deltas of both streams are the reply as the agent streamed it, where they were followed.
+  const completed = resumed.events.find((event) => event.type === 'message.completed')!;
+  const reply = (completed.data.content as Array<{ text: string }>)[0].text;
+  const deltas = [...first.events, ...resumed.events].filter((event) => event.type === 'message.delta').map((event) => String(event.data.text));
+  assert.ok(reply.startsWith(String(first.events.at(-1)!.data.text)), 'the first stream had the reply\'s first delta');
+  assert.equal(new Set(deltas).size, deltas.length, 'no delta twice');
+
+  // The ended turn: its view, its events as JSON, a stream that replays and ends at once.
+  const view = await app(options.replicaB).get(`/v1/sessions/${sessionId}/turns/${turnId}`);
+  assert.equal(view.status, 200, view.text);
+  assert.equal(view.json.turn.status, 'completed');
+  assert.deepEqual(view.json.turn.output, [{ type: 'text', text: reply }]);
+  assert.ok(Number.isInteger(view.json.turn.durationMs));
+  const json = await app(options.replicaB).get(`/v1/sessions/${sessionId}/turns/${turnId}/events?after=${lastSeq}`);
+  assert.equal(json.status, 200, json.text);
+  assert.deepEqual((json.json.data as StreamedEvent[]).map((event) => `${event.seq}:${event.type}`), storedAfter);
+  const replayed = await readStream(`${options.replicaB}/v1/sessions/${sessionId}/turns/${turnId}/events?after=0`, { method: 'GET', headers: { ...headers('u-resume'), accept: 'text/event-stream' } });
+  assert.equal(replayed.events[0].type, 'turn.started');
+  assert.equal(replayed.events.at(-1)!.type, 'turn.completed');
+
+  // The binding rule of the session routes: another user, an unknown turn, a malformed Last-Event-ID.
+  assert.equal((await app(options.replicaB, 'u-other').get(`/v1/sessions/${sessionId}/turns/${turnId}`)).status, 404);
+  const stranger = await readStream(`${options.replicaB}/v1/sessions/${sessionId}/turns/${turnId}/events`, { method: 'GET', headers: { ...headers('u-other'), accept: 'text/event-stream' } });
+  assert.equal(stranger.status, 404);
+  assert.match(stranger.contentType ?? '', /application\/problem\+json/);
+  assert.equal((await app(options.replicaB).get(`/v1/sessions/${sessionId}/turns/trn_01aaaaaaaaaaaaaaaaaaaaaaaa`)).status, 404);
+  const malformed = await readStream(`${options.replicaB}/v1/sessions/${sessionId}/turns/${turnId}/events`, { method: 'GET', headers: { ...headers('u-resume'), accept: 'text/event-stream', 'last-event-id': 'x' } });
+  assert.equal(malformed.status, 400);
+}
+
+describe('resume a turn (embedded database, one process)', { skip: databaseUrl ? 'the embedded run covers it' : false }, () => {
+  let emulator: ClaudeEmulator;
+  let sb: TestBroker;
+  let appKey: string;
+  const agent = uniqueName('resume');
+
+  before(async () => {
+    emulator = await startClaudeEmulator({ pacingMs: 250 });
+    sb = await startTestBroker({ SWITCHBOARD_CLAUDE_MODE: 'live', ANTHROPIC_API_KEY: 'sk-ant-test', ANTHROPIC_BASE_URL: emulator.url });
+    const tenantId = (await sb.operator.post('/v1/tenants', { name: uniqueName('resume') })).json.id as string;
+    await grantTargets(sb, tenantId, { claude: emulator.demoTarget });
+    const adminKey = (await sb.operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'admin', name: 'admin' })).json.key as string;
+    appKey = (await sb.operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'app', name: 'app' })).json.key as string;
+    const agentCreated = await sb.as(adminKey).post('/v1/agents', { name: agent, defaultProvider: 'claude', targets: { claude: emulator.demoTarget } });
+    assert.equal(agentCreated.status, 201, agentCreated.text);
+  });
+  after(async () => {
+    await sb.close();
+    await emulator.stop();
+  });
+
+  test('a client that lost its stream resumes it with Last-Event-ID: the rest once, in order, to turn.completed', async () => {
+    await resumeScenario({ replicaA: sb.url, replicaB: sb.url, appKey, agent });
+  });
+});
+
+const operatorKey = `sbk_test_operator_${randomBytes(16).toString('hex')}`;
+
+describe('resume a turn on the other replica (PostgreSQL, two processes)', { skip: databaseUrl ? false : 'needs PostgreSQL (DATABASE_URL): the embedded database admits one process' }, () => {
+  let emulator: ClaudeEmulator;
+  const replicas: BrokerProcess[] = [];
+  let appKey: string;
+  const agent = uniqueName('resume');
+
+  before(async () => {
+    emulator = await startClaudeEmulator({ pacingMs: 250 });
+    for (let index = 0; index < 2; index++) {
+      replicas.push(
+        await spawnBroker({
+          DATABASE_URL: databaseUrl!,
+          SWITCHBOARD_ADMIN_KEY: operatorKey,
+          SWITCHBOARD_SEED_DEMO: 'off',
+          SWITCHBOARD_CLAUDE_MODE: 'live',
+          ANTHROPIC_API_KEY: 'sk-ant-test',
+          ANTHROPIC_BASE_URL: emulator.url,
+          SWITCHBOARD_AGENTCORE_MODE: 'off',
+          SWITCHBOARD_FOUNDRY_MODE: 'off',
+          SWITCHBOARD_VERTEX_MODE: 'off',
+        }),
+      );
+    }
+    const operator = new HttpClient(replicas[0].url, { authorization: `Bearer ${operatorKey}` });
+    const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('resume') })).json.id as string;
+    await grantTargets({ operator }, tenantId, { claude: emulator.demoTarget });
+    const adminKey = (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'admin', name: 'admin' })).json.key as string;
+    appKey = (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role: 'app', name: 'app' })).json.key as string;
+    const agentCreated = await new HttpClient(replicas[1].url, { authorization: `Bearer ${adminKey}` }).post('/v1/agents', { name: agent, defaultProvider: 'claude', targets: { claude: emulator.demoTarget } });
+    assert.equal(agentCreated.status, 201, agentCreated.text);
+  });
+  after(async () => {
+    for (const replica of replicas) replica.child.kill('SIGTERM');
+    await Promise.all(replicas.map((replica) => replica.exited));
+    await emulator.stop();
+  });
+
+  test('start on A, read a few events, disconnect, resume on B with Last-Event-ID: the rest once, in order, to turn.completed', async () => {
+    await resumeScenario({ replicaA: replicas[0].url, replicaB: replicas[1].url, appKey, agent });
+  });
+});
