@@ -39,6 +39,7 @@ import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { SessionTerminator } from './sessions/session-terminator.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
 import { InProcessTurnBus, PostgresTurnBus, TurnBus } from './sessions/turns/live/turn-bus.js';
+import { TurnCancellations } from './sessions/turns/live/turn-cancellation.js';
 import { TurnFollower } from './sessions/turns/live/turn-follower.js';
 import { TurnResources } from './sessions/turns/live/turn-resources.js';
 import { SessionsController } from './sessions/sessions.controller.js';
@@ -112,6 +113,7 @@ export class AppModule {
         { provide: TurnBus, useFactory: (config: AppConfig) => (config.database.kind === 'postgres' ? new PostgresTurnBus(config.database.url) : new InProcessTurnBus()), inject: [appConfigToken] },
         TurnResources,
         TurnFollower,
+        TurnCancellations,
         PriceBookService,
         MeteringService,
         CostsService,

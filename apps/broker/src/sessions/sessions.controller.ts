@@ -26,6 +26,7 @@ import {
   type TurnBody,
 } from './session.schemas.js';
 import { SessionsService, sessionCaller } from './sessions.service.js';
+import { TurnCancellations } from './turns/live/turn-cancellation.js';
 import { TurnFollower } from './turns/live/turn-follower.js';
 import { TurnResources } from './turns/live/turn-resources.js';
 import { followDeliveryFor, turnDeliveryFor, wantsEventStream } from './turns/turn-delivery.js';
@@ -44,6 +45,7 @@ export class SessionsController {
     private readonly turns: TurnsService,
     private readonly turnResources: TurnResources,
     private readonly follower: TurnFollower,
+    private readonly cancellations: TurnCancellations,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -172,6 +174,27 @@ export class SessionsController {
     }
     const { sseHeartbeatMs, sseMaxBufferedBytes } = this.config.content;
     await this.follower.follow(caller, params.id, params.turnId, after, followDeliveryFor(response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }));
+  }
+
+  @Post(':id/turns/:turnId/cancel')
+  @Route({
+    operationId: 'cancelTurn',
+    summary:
+      'Cancel a running turn, from any replica: 202 with the turn as it is now; the turn ends with turn.failed code `cancelled`, the provider interrupted ' +
+      'where it has a way to (otherwise its stream is closed), its usage metered and its budget reservation settled; the session stays usable. An ended turn: 200 with its final view',
+    tag: 'Sessions',
+    access: app,
+    params: turnIdParams,
+    headers: endUserHeader,
+    responses: {
+      200: { description: 'The turn had already ended: its final view', schema: turnResourceView },
+      202: { description: 'The cancel is on its way to the replica running the turn', schema: turnResourceView },
+      ...problemResponses(400, 401, 403, 404, 503),
+    },
+  })
+  async cancelTurn(@Valid('params') params: { id: string; turnId: string }, @Res() response: Response) {
+    const { accepted, view } = await this.turnResources.cancel(sessionCaller(), params.id, params.turnId, this.cancellations);
+    response.status(accepted ? 202 : 200).json(view);
   }
 
   @Get(':id/events')

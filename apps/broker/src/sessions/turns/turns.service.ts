@@ -14,6 +14,7 @@ import { sessionCaller } from '../sessions.service.js';
 import { checkTurnInput } from './event-content.js';
 import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
 import { TurnBus } from './live/turn-bus.js';
+import { TurnCancellations } from './live/turn-cancellation.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
 import { TurnRecorder } from './turn-recorder.js';
@@ -37,6 +38,7 @@ export class TurnsService {
     private readonly metrics: RuntimeMetrics,
     private readonly replicaGate: ReplicaTurnGate,
     private readonly bus: TurnBus,
+    private readonly cancellations: TurnCancellations,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -77,6 +79,8 @@ export class TurnsService {
     const { session, started } = claimed;
     const stop = new AbortController();
     const untrack = this.terminator.trackTurn(session.id, stop);
+    // POST .../cancel, from any replica, aborts the same signal (with TurnCancelled).
+    const untrackCancel = this.cancellations.track(started.turnId!, stop);
     try {
       return await this.execution.execute(
         {
@@ -93,6 +97,7 @@ export class TurnsService {
       );
     } finally {
       untrack();
+      untrackCancel();
     }
   }
 }

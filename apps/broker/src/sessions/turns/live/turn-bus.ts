@@ -20,6 +20,10 @@ export abstract class TurnBus {
    */
   abstract subscribe(turnId: string, handler: TurnEventHandler): Promise<() => Promise<void>>;
   abstract stop(): Promise<void>;
+  /** Asks every replica to cancel `turnId`; the one running it does (see TurnCancellations). */
+  abstract requestCancel(turnId: string): Promise<void>;
+  /** Where this replica hears cancel requests (one handler). */
+  abstract onCancelRequest(handler: (turnId: string) => void): void;
 
   /** Nest's shutdown hook: the bus closes with the application. */
   onModuleDestroy(): Promise<void> {
@@ -77,6 +81,16 @@ export class InProcessTurnBus extends TurnBus {
   }
 
   async stop(): Promise<void> {}
+
+  private cancelHandler: ((turnId: string) => void) | undefined;
+
+  async requestCancel(turnId: string): Promise<void> {
+    this.cancelHandler?.(turnId);
+  }
+
+  onCancelRequest(handler: (turnId: string) => void): void {
+    this.cancelHandler = handler;
+  }
 }
 
 /** NOTIFY's payload limit is 8000 bytes; a little room is kept. */
@@ -88,6 +102,8 @@ const maxQueued = 10_000;
 const firstRetryMs = 1_000;
 const maxRetryMs = 30_000;
 
+/** The channel on which a cancel request (payload: the turn id) reaches every replica. */
+const cancelChannel = 'switchboard_turn_cancel';
 const channelOf = (turnId: string) => `sb_turn_${turnId}`;
 const turnOfChannel = (channel: string) => (channel.startsWith('sb_turn_') ? channel.slice('sb_turn_'.length) : undefined);
 
@@ -123,6 +139,7 @@ export class PostgresTurnBus extends TurnBus {
   /** Fragments of a large event being reassembled, per channel (one publisher per turn, in order). */
   private readonly fragments = new Map<string, string[]>();
   private readonly retired = new WeakSet<pg.Client>();
+  private cancelHandler: ((turnId: string) => void) | undefined;
 
   constructor(private readonly url: string) {
     super();
@@ -170,6 +187,18 @@ export class PostgresTurnBus extends TurnBus {
     return async () => {
       if (this.subscribers.remove(turnId, handler)) await this.client?.query(`UNLISTEN ${pg.escapeIdentifier(channelOf(turnId))}`).catch(() => undefined);
     };
+  }
+
+  async requestCancel(turnId: string): Promise<void> {
+    const client = await this.connection();
+    if (!client) throw new Error('the live-turn connection is not available');
+    await client.query('SELECT pg_notify($1, $2)', [cancelChannel, turnId]);
+  }
+
+  onCancelRequest(handler: (turnId: string) => void): void {
+    this.cancelHandler = handler;
+    // Listening from the start, so a cancel request reaches the replica running the turn.
+    void this.connection();
   }
 
   async stop(): Promise<void> {
@@ -222,6 +251,7 @@ export class PostgresTurnBus extends TurnBus {
     client.on('end', () => this.retire(client));
     try {
       await client.connect();
+      await client.query(`LISTEN ${cancelChannel}`);
       for (const turnId of this.subscribers.turns()) await client.query(`LISTEN ${pg.escapeIdentifier(channelOf(turnId))}`);
     } catch (error) {
       this.retire(client, error);
@@ -254,6 +284,10 @@ export class PostgresTurnBus extends TurnBus {
   }
 
   private onNotification(channel: string, payload: string | undefined): void {
+    if (channel === cancelChannel) {
+      if (payload) this.cancelHandler?.(payload);
+      return;
+    }
     const turnId = turnOfChannel(channel);
     if (!turnId || !payload) return;
     try {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { notFound } from '#libs/errors';
+import { AppError, notFound } from '#libs/errors';
 import { Database, type Transaction } from '#libs/persistence';
 import { findOwnSession } from '../../session-access.js';
 import type { SessionEventView, TurnResourceView } from '../../session.schemas.js';
 import type { SessionCaller } from '../../sessions.service.js';
+import type { TurnCancellations } from './turn-cancellation.js';
 
 interface TurnRow {
   id: string;
@@ -93,6 +94,22 @@ export class TurnResources {
     });
     if (!events) throw notFound('turn');
     return { data: events, nextAfter: events.length === limit ? events[events.length - 1].seq : null };
+  }
+
+  /**
+   * Cancels the caller's turn wherever it runs: `accepted` (202) while it
+   * runs, with its view as it is now; an ended turn is answered with its
+   * final view (200).
+   */
+  async cancel(caller: SessionCaller, sessionId: string, turnId: string, cancellations: TurnCancellations): Promise<{ accepted: boolean; view: TurnResourceView }> {
+    const view = await this.view(caller, sessionId, turnId);
+    if (view.turn.status !== 'running') return { accepted: false, view };
+    try {
+      await cancellations.request(turnId);
+    } catch {
+      throw new AppError('not_ready', 'the cancel could not be sent to the replicas; retry shortly', { retryAfterSeconds: 1 });
+    }
+    return { accepted: true, view };
   }
 
   /** Throws 404 unless the turn is the caller's. */

@@ -25,6 +25,7 @@ async function readStream(
   url: string,
   init: { method: string; headers: Record<string, string>; body?: string },
   until: (events: StreamedEvent[]) => boolean = () => false,
+  onEvent: (event: StreamedEvent) => void = () => undefined,
 ): Promise<{ status: number; contentType: string | null; events: StreamedEvent[]; ids: number[] }> {
   const abort = new AbortController();
   const response = await fetch(url, { ...init, signal: abort.signal });
@@ -47,6 +48,7 @@ async function readStream(
         const id = lines.find((line) => line.startsWith('id: '));
         if (!data) continue;
         events.push(JSON.parse(data.slice(6)) as StreamedEvent);
+        onEvent(events.at(-1)!);
         if (id) ids.push(Number(id.slice(4)));
         if (until(events)) {
           abort.abort();
@@ -147,6 +149,55 @@ async function resumeScenario(options: { replicaA: string; replicaB: string; app
   assert.equal(malformed.status, 400);
 }
 
+/**
+ * Issue 16 item 4: a turn cancelled through `replicaB` while it streams on
+ * `replicaA` ends with turn.failed code `cancelled`; Claude is interrupted
+ * (`user.interrupt`); the session stays usable; cancelling it again answers
+ * its final view.
+ */
+async function cancelScenario(options: { replicaA: string; replicaB: string; appKey: string; agent: string; emulator: ClaudeEmulator }): Promise<void> {
+  const headers = { authorization: `Bearer ${options.appKey}`, 'x-end-user': 'u-cancel', 'content-type': 'application/json' };
+  const app = (base: string) => new HttpClient(base, headers);
+  const created = await app(options.replicaA).post('/v1/sessions', { agent: options.agent });
+  assert.equal(created.status, 201, created.text);
+  const sessionId = created.json.id as string;
+  const sendsBefore = options.emulator.stats.get('events.send');
+  let cancel: Promise<{ status: number; json: Record<string, any> }> | undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const streamed = await readStream(
+    `${options.replicaA}/v1/sessions/${sessionId}/turns`,
+    { method: 'POST', headers: { ...headers, accept: 'text/event-stream' }, body: JSON.stringify({ input: longInput }) },
+    () => false,
+    (event) => {
+      if (event.type === 'message.delta' && !cancel) cancel = app(options.replicaB).post(`/v1/sessions/${sessionId}/turns/${event.turnId}/cancel`, {});
+    },
+  );
+  assert.ok(cancel, 'the turn streamed a delta before it was cancelled');
+  const accepted = await cancel;
+  assert.equal(accepted.status, 202, JSON.stringify(accepted.json));
+  assert.equal(accepted.json.turn.status, 'running');
+  const last = streamed.events.at(-1)!;
+  assert.equal(last.type, 'turn.failed', `the stream ends with turn.failed: ${streamed.events.map((event) => event.type).join(',')}`);
+  assert.equal((last.data.error as { code: string }).code, 'cancelled');
+  assert.ok(!streamed.events.some((event) => event.type === 'turn.completed'));
+  // The user message, then the interrupt.
+  assert.equal(options.emulator.stats.get('events.send') - sendsBefore, 2, 'Claude got user.interrupt');
+
+  const turnId = last.turnId;
+  const view = await app(options.replicaB).get(`/v1/sessions/${sessionId}/turns/${turnId}`);
+  assert.equal(view.json.turn.status, 'failed');
+  assert.equal(view.json.turn.error.code, 'cancelled');
+  const again = await app(options.replicaB).post(`/v1/sessions/${sessionId}/turns/${turnId}/cancel`, {});
+  assert.equal(again.status, 200, 'an ended turn answers its final view');
+  assert.equal(again.json.turn.error.code, 'cancelled');
+
+  const next = await app(options.replicaB).post(`/v1/sessions/${sessionId}/turns`, { input: 'still there?' });
+  assert.equal(next.status, 200, next.text);
+  assert.equal(next.json.turn.status, 'completed');
+  const session = await app(options.replicaA).get(`/v1/sessions/${sessionId}`);
+  assert.equal(session.json.status, 'idle');
+  assert.equal(session.json.usage.turns, 2, 'the cancelled turn is counted and settled');
+}
+
 describe('resume a turn (embedded database, one process)', { skip: databaseUrl ? 'the embedded run covers it' : false }, () => {
   let emulator: ClaudeEmulator;
   let sb: TestBroker;
@@ -170,6 +221,10 @@ describe('resume a turn (embedded database, one process)', { skip: databaseUrl ?
 
   test('a client that lost its stream resumes it with Last-Event-ID: the rest once, in order, to turn.completed', async () => {
     await resumeScenario({ replicaA: sb.url, replicaB: sb.url, appKey, agent });
+  });
+
+  test('cancel a streaming turn: turn.failed cancelled, Claude interrupted, the session usable', async () => {
+    await cancelScenario({ replicaA: sb.url, replicaB: sb.url, appKey, agent, emulator });
   });
 });
 
@@ -214,5 +269,9 @@ describe('resume a turn on the other replica (PostgreSQL, two processes)', { ski
 
   test('start on A, read a few events, disconnect, resume on B with Last-Event-ID: the rest once, in order, to turn.completed', async () => {
     await resumeScenario({ replicaA: replicas[0].url, replicaB: replicas[1].url, appKey, agent });
+  });
+
+  test('cancel on B a turn streaming on A: turn.failed cancelled, Claude interrupted, the session usable', async () => {
+    await cancelScenario({ replicaA: replicas[0].url, replicaB: replicas[1].url, appKey, agent, emulator });
   });
 });
