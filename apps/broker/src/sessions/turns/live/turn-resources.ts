@@ -68,8 +68,8 @@ export class TurnReads {
 /**
  * Turns as resources (API.md §4): one turn's view and its stored events,
  * under the session routes' binding rule: another user's or tenant's
- * session, or a turn that is not the session's, is 404 (audited as
- * `access.denied` for the session).
+ * session is 404 exactly as a missing session (audited as `access.denied`);
+ * a turn that is not the caller's session's is 404 too.
  */
 @Injectable()
 export class TurnResources {
@@ -78,9 +78,11 @@ export class TurnResources {
   async view(caller: SessionCaller, sessionId: string, turnId: string): Promise<TurnResourceView> {
     const turn = await this.database.inTenant(caller.tenantId, async (tx) => {
       const session = await findOwnSession(tx, caller, sessionId, 'turn.get');
-      return session && new TurnReads(tx).view(sessionId, turnId);
+      return session ? ((await new TurnReads(tx).view(sessionId, turnId)) ?? null) : undefined;
     });
-    if (!turn) throw notFound('turn');
+    // Another's session reads exactly as a missing one; a missing turn of one's own session is the turn.
+    if (turn === undefined) throw notFound('session');
+    if (turn === null) throw notFound('turn');
     return { turn };
   }
 
@@ -88,11 +90,13 @@ export class TurnResources {
   async events(caller: SessionCaller, sessionId: string, turnId: string, afterSeq: number, limit: number): Promise<{ data: SessionEventView[]; nextAfter: number | null }> {
     const events = await this.database.inTenant(caller.tenantId, async (tx) => {
       const session = await findOwnSession(tx, caller, sessionId, 'turn.events');
+      if (!session) return undefined;
       const reads = new TurnReads(tx);
-      if (!session || !(await reads.status(sessionId, turnId))) return undefined;
+      if (!(await reads.status(sessionId, turnId))) return null;
       return reads.eventsAfter(sessionId, turnId, afterSeq, limit);
     });
-    if (!events) throw notFound('turn');
+    if (events === undefined) throw notFound('session');
+    if (events === null) throw notFound('turn');
     return { data: events, nextAfter: events.length === limit ? events[events.length - 1].seq : null };
   }
 
@@ -116,8 +120,9 @@ export class TurnResources {
   async requireTurn(caller: SessionCaller, sessionId: string, turnId: string): Promise<void> {
     const found = await this.database.inTenant(caller.tenantId, async (tx) => {
       const session = await findOwnSession(tx, caller, sessionId, 'turn.events');
-      return session !== undefined && (await new TurnReads(tx).status(sessionId, turnId)) !== undefined;
+      return session ? (await new TurnReads(tx).status(sessionId, turnId)) !== undefined : undefined;
     });
+    if (found === undefined) throw notFound('session');
     if (!found) throw notFound('turn');
   }
 }
