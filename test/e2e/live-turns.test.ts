@@ -226,6 +226,45 @@ describe('resume a turn (embedded database, one process)', { skip: databaseUrl ?
   test('cancel a streaming turn: turn.failed cancelled, Claude interrupted, the session usable', async () => {
     await cancelScenario({ replicaA: sb.url, replicaB: sb.url, appKey, agent, emulator });
   });
+
+  test('a follower whose turn is ended elsewhere (the reaper, for a dead replica) ends with that turn.failed', async () => {
+    const headers = { authorization: `Bearer ${appKey}`, 'x-end-user': 'u-lost', 'content-type': 'application/json' };
+    const app = new HttpClient(sb.url, headers);
+    const sessionId = (await app.post('/v1/sessions', { agent })).json.id as string;
+    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+    // The provider never answers: the turn runs until something ends it, as on a replica that died.
+    emulator.faults.add('turns.run', { kind: 'stall' });
+    const stalled = fetch(`${sb.url}/v1/sessions/${sessionId}/turns`, { method: 'POST', headers: { ...headers, accept: 'text/event-stream' }, body: JSON.stringify({ input: 'hello?' }) }).then((response) => response.text());
+    let turnId: string | undefined;
+    while (!turnId) {
+      turnId = (await sql<{ id: string }>(`SELECT id FROM turns WHERE session_id = $1`, [sessionId]))[0]?.id;
+      if (!turnId) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const followed = readStream(
+      `${sb.url}/v1/sessions/${sessionId}/turns/${turnId}/events`,
+      { method: 'GET', headers: { ...headers, accept: 'text/event-stream' } },
+      () => false,
+      (event) => {
+        if (event.type !== 'turn.started') return;
+        // What the reaper's lost-turn sweep writes: the turn.failed event and the turn's row, with no notification on the bus.
+        void sql(
+          `WITH failed AS (
+             INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
+             SELECT tenant_id, id, 1000, 'evt_lost_' || $2, $2, 'turn.failed', now(), '{"error":{"code":"turn_lost","message":"the replica running the turn was lost"}}'::jsonb FROM sessions WHERE id = $1
+           )
+           UPDATE turns SET status = 'failed', ended_at = now() WHERE id = $2`,
+          [sessionId, turnId],
+        );
+      },
+    );
+    const { events } = await followed;
+    assert.deepEqual(events.map((event) => event.type), ['turn.started', 'turn.failed']);
+    assert.equal(events[1].seq, 1000);
+    assert.equal((events[1].data.error as { code: string }).code, 'turn_lost');
+    // The stalled turn itself ends with its session.
+    assert.equal((await app.delete(`/v1/sessions/${sessionId}`)).status, 200);
+    await stalled;
+  });
 });
 
 const operatorKey = `sbk_test_operator_${randomBytes(16).toString('hex')}`;
