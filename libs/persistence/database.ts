@@ -58,6 +58,29 @@ export class Database {
   }
 
   /**
+   * One write in its own tenant transaction, in a single round trip: BEGIN,
+   * the role and the scope, `sql` and COMMIT go as one simple-protocol
+   * query, so `sql` carries its values as escaped literals
+   * (`pg.escapeLiteral`). For the turn path's small writes that a client
+   * waits for (an event is stored before it is sent).
+   */
+  async writeInTenant(tenantId: string, sql: string): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.query(
+        `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', 'tenant', true); ${sql}; COMMIT`,
+      );
+    } catch (error) {
+      // A failed statement leaves the transaction open and aborted: never hand it back to the pool so.
+      await runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * BEGIN, the role and the scope in one round trip, then `work`, then
    * COMMIT (ROLLBACK when `work` throws). Every request pays this, so the
    * opening is a single simple-protocol query: its values are escaped

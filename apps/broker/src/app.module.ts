@@ -39,6 +39,10 @@ import { RuntimeMetrics } from './runtimes/runtime-metrics.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { SessionTerminator } from './sessions/session-terminator.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
+import { InProcessTurnBus, PostgresTurnBus, TurnBus } from './sessions/turns/live/turn-bus.js';
+import { TurnCancellations } from './sessions/turns/live/turn-cancellation.js';
+import { TurnFollower } from './sessions/turns/live/turn-follower.js';
+import { TurnResources } from './sessions/turns/live/turn-resources.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
 import { TurnClaims } from './sessions/turns/turn-claim.js';
@@ -111,6 +115,11 @@ export class AppModule {
         TurnExecution,
         TurnSettlement,
         TurnRepeats,
+        // The live-turn bus: LISTEN/NOTIFY across replicas on PostgreSQL; in memory on the embedded database (one process).
+        { provide: TurnBus, useFactory: (config: AppConfig) => (config.database.kind === 'postgres' ? new PostgresTurnBus(config.database.url) : new InProcessTurnBus()), inject: [appConfigToken] },
+        TurnResources,
+        TurnFollower,
+        TurnCancellations,
         PriceBookService,
         MeteringService,
         SessionReconciliation,

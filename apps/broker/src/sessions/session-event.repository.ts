@@ -81,13 +81,4 @@ export class SessionEventRepository {
     // A full page by rows keeps the contract of a cursor even when nothing follows; a page cut by bytes has more.
     return { events, more: candidates === limit || events.length < candidates };
   }
-
-  /** The stored events of one turn after `afterSeq`, in order (a turn's transcript is bounded by the turn's event caps). */
-  async listForTurn(sessionId: string, turnId: string, afterSeq: number): Promise<SessionEventView[]> {
-    const rows = await this.tx.rows<EventRow>(
-      `SELECT id, session_id, turn_id, seq, type, at, data FROM session_events WHERE session_id = $1 AND turn_id = $2 AND seq > $3 ORDER BY seq`,
-      [sessionId, turnId, afterSeq],
-    );
-    return rows.map((row) => ({ id: row.id, sessionId: row.session_id, turnId: row.turn_id, seq: Number(row.seq), type: row.type, at: row.at.toISOString(), data: row.data }));
-  }
 }

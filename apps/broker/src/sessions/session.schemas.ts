@@ -110,7 +110,7 @@ export type TurnStatus = (typeof turnStatuses)[number];
 export const turnView = z.object({
   turn: z.object({
     id: z.string(),
-    status: z.enum(['running', ...turnStatuses]),
+    status: z.enum(turnStatuses),
     output: z.array(z.object({ type: z.literal('text'), text: z.string() })),
     usage: z.object({
       inputTokens: z.number().int(),
@@ -127,3 +127,20 @@ export const turnView = z.object({
   }),
 });
 export type TurnView = z.infer<typeof turnView>;
+
+/** A turn as a resource (GET /v1/sessions/{id}/turns/{turnId}): the JSON answer's view, also while it runs. */
+export const turnResourceView = z.object({
+  turn: turnView.shape.turn.extend({
+    status: z.enum(['running', ...turnStatuses]),
+    durationMs: z.number().int().nullable().describe('null while the turn runs'),
+  }),
+});
+export type TurnResourceView = z.infer<typeof turnResourceView>;
+
+export const turnIdParams = z.strictObject({ id: idParam('ses'), turnId: idParam('trn') });
+
+export const turnEventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().describe('Replay after this seq (as Last-Event-ID); the header wins when both are given'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200).describe('JSON mode: events per page'),
+});
+export type TurnEventsQuery = z.infer<typeof turnEventsQuery>;

@@ -16,13 +16,20 @@ import {
   sessionPage,
   sessionView,
   turnBody,
+  turnEventsQuery,
+  turnIdParams,
+  turnResourceView,
   turnView,
   type CreateSessionBody,
+  type TurnEventsQuery,
   type ListSessionsQuery,
   type TurnBody,
 } from './session.schemas.js';
-import { SessionsService } from './sessions.service.js';
-import { turnDeliveryFor } from './turns/turn-delivery.js';
+import { SessionsService, sessionCaller } from './sessions.service.js';
+import { TurnCancellations } from './turns/live/turn-cancellation.js';
+import { TurnFollower } from './turns/live/turn-follower.js';
+import { TurnResources } from './turns/live/turn-resources.js';
+import { followDeliveryFor, turnDeliveryFor, wantsEventStream } from './turns/turn-delivery.js';
 import { TurnsService } from './turns/turns.service.js';
 
 const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
@@ -42,6 +49,9 @@ export class SessionsController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly turns: TurnsService,
+    private readonly turnResources: TurnResources,
+    private readonly follower: TurnFollower,
+    private readonly cancellations: TurnCancellations,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -129,6 +139,82 @@ export class SessionsController {
     checkIdempotencyKey(idempotencyKey);
     const { sseHeartbeatMs, sseMaxBufferedBytes } = this.config.content;
     return this.turns.run(params.id, body, turnDeliveryFor(request, response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }), idempotencyKey);
+  }
+
+  @Get(':id/turns/:turnId')
+  @Route({
+    operationId: 'getTurn',
+    summary: 'One turn of the session, also while it runs (status running, completed, failed or requires_action)',
+    tag: 'Sessions',
+    access: app,
+    params: turnIdParams,
+    headers: endUserHeader,
+    responses: { 200: { description: 'The turn', schema: turnResourceView }, ...problemResponses(400, 401, 403, 404) },
+  })
+  getTurn(@Valid('params') params: { id: string; turnId: string }) {
+    return this.turnResources.view(sessionCaller(), params.id, params.turnId);
+  }
+
+  @Get(':id/turns/:turnId/events')
+  @Route({
+    operationId: 'listTurnEvents',
+    summary:
+      "The turn's events. With Accept: text/event-stream: its stored events after Last-Event-ID (or `after`), then its live events (message.delta included) " +
+      'until turn.completed or turn.failed, from any replica whichever replica runs the turn; each SSE `id:` is the event seq, to resume with Last-Event-ID. ' +
+      'A follower counts as an open stream of the replica (LIMIT_MAX_OPEN_STREAMS_PER_REPLICA: 503 replica_at_capacity). Otherwise: the stored events as JSON',
+    tag: 'Sessions',
+    access: app,
+    params: turnIdParams,
+    query: turnEventsQuery,
+    headers: {
+      ...endUserHeader,
+      Accept: { description: 'text/event-stream to follow the turn live', required: false },
+      'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false },
+    },
+    responses: {
+      200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage.extend({ data: z.array(sessionEventView) }) },
+      ...problemResponses(400, 401, 403, 404, 503),
+    },
+  })
+  async turnEvents(
+    @Valid('params') params: { id: string; turnId: string },
+    @Valid('query') query: TurnEventsQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Req() request: Request,
+    @Res() response: Response,
+  ) {
+    if (lastEventId !== undefined && !/^\d{1,15}$/.test(lastEventId.trim())) {
+      throw invalidRequest('Last-Event-ID must be an event seq', [{ path: 'headers.last-event-id', message: 'must be a non-negative integer' }]);
+    }
+    const after = lastEventId !== undefined ? Number(lastEventId.trim()) : (query.after ?? 0);
+    const caller = sessionCaller();
+    if (!wantsEventStream(request)) {
+      response.status(200).json(await this.turnResources.events(caller, params.id, params.turnId, after, query.limit));
+      return;
+    }
+    const { sseHeartbeatMs, sseMaxBufferedBytes } = this.config.content;
+    await this.follower.follow(caller, params.id, params.turnId, after, followDeliveryFor(response, { heartbeatMs: sseHeartbeatMs, maxBufferedBytes: sseMaxBufferedBytes }));
+  }
+
+  @Post(':id/turns/:turnId/cancel')
+  @Route({
+    operationId: 'cancelTurn',
+    summary:
+      'Cancel a running turn, from any replica: 202 with the turn as it is now; the turn ends with turn.failed code `cancelled`, the provider interrupted ' +
+      'where it has a way to (otherwise its stream is closed), its usage metered and its budget reservation settled; the session stays usable. An ended turn: 200 with its final view',
+    tag: 'Sessions',
+    access: app,
+    params: turnIdParams,
+    headers: endUserHeader,
+    responses: {
+      200: { description: 'The turn had already ended: its final view', schema: turnResourceView },
+      202: { description: 'The cancel is on its way to the replica running the turn', schema: turnResourceView },
+      ...problemResponses(400, 401, 403, 404, 503),
+    },
+  })
+  async cancelTurn(@Valid('params') params: { id: string; turnId: string }, @Res() response: Response) {
+    const { accepted, view } = await this.turnResources.cancel(sessionCaller(), params.id, params.turnId, this.cancellations);
+    response.status(accepted ? 202 : 200).json(view);
   }
 
   @Get(':id/events')

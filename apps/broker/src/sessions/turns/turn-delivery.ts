@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { SessionEventView } from '../session.schemas.js';
+import type { TurnFollowSink } from './live/turn-follower.js';
 import { SseWriter, type SseLimits } from './sse-writer.js';
 import type { SettledTurn } from './turn-settlement.js';
 
@@ -9,8 +10,12 @@ import type { SettledTurn } from './turn-settlement.js';
  * before that is answered as problem+json with its status, in both modes.
  */
 export interface TurnDelivery {
-  /** The request repeats an earlier one (same `Idempotency-Key`): its answer is that request's turn. */
-  repeated(): void;
+  /**
+   * The request repeats an earlier one (same `Idempotency-Key`): its answer
+   * is that request's turn. Returns where to follow it for an event stream
+   * (undefined for JSON, which answers the ended turn with `finish`).
+   */
+  repeated(): TurnFollowSink | undefined;
   /** The provider accepted the turn. */
   open(): void;
   /** An event of the turn, as it happens (after `open`). */
@@ -26,8 +31,9 @@ class EventStreamDelivery implements TurnDelivery {
     private readonly response: Response,
   ) {}
 
-  repeated(): void {
+  repeated(): TurnFollowSink {
     this.response.setHeader('Idempotent-Replayed', 'true');
+    return followSinkOf(this.writer, this.response);
   }
 
   open(): void {
@@ -48,8 +54,9 @@ class EventStreamDelivery implements TurnDelivery {
 class JsonDelivery implements TurnDelivery {
   constructor(private readonly response: Response) {}
 
-  repeated(): void {
+  repeated(): undefined {
     this.response.setHeader('Idempotent-Replayed', 'true');
+    return undefined;
   }
 
   open(): void {}
@@ -65,4 +72,24 @@ class JsonDelivery implements TurnDelivery {
 /** The delivery the client asked for: an event stream with `Accept: text/event-stream`, else JSON. */
 export function turnDeliveryFor(request: Request, response: Response, limits: SseLimits): TurnDelivery {
   return (request.header('accept') ?? '').includes('text/event-stream') ? new EventStreamDelivery(new SseWriter(response, limits), response) : new JsonDelivery(response);
+}
+
+/** A followed turn's events as Server-Sent Events (GET .../turns/{turnId}/events): the stream ends after the terminal event. */
+export function followDeliveryFor(response: Response, limits: SseLimits): TurnFollowSink {
+  return followSinkOf(new SseWriter(response, limits), response);
+}
+
+function followSinkOf(writer: SseWriter, response: Response): TurnFollowSink {
+  const gone = new Promise<void>((resolve) => response.once('close', () => resolve()));
+  return {
+    open: () => writer.open(),
+    send: (event) => writer.send(event),
+    end: () => writer.end(),
+    gone,
+  };
+}
+
+/** Whether the client asked for an event stream. */
+export function wantsEventStream(request: Request): boolean {
+  return (request.header('accept') ?? '').includes('text/event-stream');
 }

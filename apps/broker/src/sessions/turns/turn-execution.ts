@@ -7,6 +7,7 @@ import { ProviderCalls } from '../../runtimes/provider-calls.js';
 import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
 import type { EventType } from '../session.schemas.js';
 import { capEventContent } from './event-content.js';
+import { TurnCancelled } from './live/turn-cancellation.js';
 
 /** Why a turn did not complete, as the execution saw it. */
 export type ExecutionFailure =
@@ -17,7 +18,9 @@ export type ExecutionFailure =
   /** The turn outran the broker's turn timeout. */
   | { cause: 'timeout' }
   /** The session was ended while the turn ran (`stop` was aborted). */
-  | { cause: 'terminated' };
+  | { cause: 'terminated' }
+  /** A client cancelled the turn (`stop` was aborted with TurnCancelled). */
+  | { cause: 'cancelled' };
 
 /** What running a turn at the provider came to: a value, nothing sent anywhere yet. */
 export interface ExecutionOutcome {
@@ -52,7 +55,7 @@ export interface TurnToRun {
   input: InputPart[];
   /** Decisions on the tool calls waiting for approval, handed to the provider before the input. */
   approvals?: ApprovalDecision[];
-  /** Aborted when the session ends during the turn. */
+  /** Aborted when the session ends during the turn, or a client cancels it (reason TurnCancelled). */
   stop: AbortSignal;
 }
 
@@ -100,7 +103,7 @@ export class TurnExecution {
             this.stream(turn, signal, outcome, accept, listener).catch((error: unknown) => {
               // A session ended during the turn is not a provider failure (nor counted as one).
               if (!turn.stop.aborted) throw error;
-              outcome.failure = { cause: 'terminated' };
+              outcome.failure = stopped(turn.stop);
             }),
           () => !outcome.accepted && !signal.aborted,
         ),
@@ -108,7 +111,7 @@ export class TurnExecution {
     } catch (error) {
       // An abort's reason is the real outcome, whatever the adapter made of it.
       outcome.failure = turn.stop.aborted
-        ? { cause: 'terminated' }
+        ? stopped(turn.stop)
         : timeout.signal.aborted
           ? { cause: 'timeout' }
           : { cause: 'provider', error: error as RuntimeError };
@@ -151,6 +154,11 @@ export class TurnExecution {
     if (signal.aborted) throw signal.reason;
     throw new RuntimeError('stream_truncated', 'the provider stream ended before the turn did', { turnAccepted: true });
   }
+}
+
+/** Why a turn was stopped from outside: a cancel, or its session ending. */
+function stopped(stop: AbortSignal): ExecutionFailure {
+  return stop.reason instanceof TurnCancelled ? { cause: 'cancelled' } : { cause: 'terminated' };
 }
 
 function eventData(event: Exclude<RuntimeEvent, { type: 'turn.end' | 'turn.error' }>): Record<string, unknown> {

@@ -1,7 +1,8 @@
+import pg from 'pg';
 import { newId } from '#libs/ids';
 import { Database, type Transaction } from '#libs/persistence';
 import { logger } from '../../logging/logger.js';
-import { SessionEventRepository, type StoredEvent } from '../session-event.repository.js';
+import { type StoredEvent } from '../session-event.repository.js';
 import type { EventType, SessionEventView } from '../session.schemas.js';
 
 /** A turn's events not stored yet, and the session's next free seq after them. */
@@ -15,23 +16,29 @@ export function turnEvent(ids: { sessionId: string; turnId: string }, seq: numbe
   return { id: newId('evt'), sessionId: ids.sessionId, turnId: ids.turnId, seq, type, at: new Date().toISOString(), data };
 }
 
-/** Intermediate events are written at the latest after this many, or this long, whichever comes first. */
-const flushAfterEvents = 32;
-const flushAfterMs = 2000;
-
 /**
- * Numbers a turn's events (`seq`, per session, monotonic) and hands each to
- * the live listener at once. Every type but `message.delta` is stored: the
- * turn's events go to the database with its terminal event in one
- * transaction (a typical turn costs no extra round trip), and long turns
- * are flushed every {@link flushAfterEvents} events or {@link flushAfterMs}
- * so a crash loses little. Writes never hold up the stream.
+ * Numbers a turn's events (`seq`, per session, monotonic) and hands them to
+ * the live listener in `seq` order, each stored type only once it is
+ * durable: what a client saw is in the transcript, whatever happens to this
+ * replica next (issue 16 item 9). `message.delta` is not stored and goes out
+ * at once, unless a stored event is ahead of it (order holds).
+ *
+ * A stored event starts a write at once, one round trip
+ * (`Database.writeInTenant`); events that arrive while a write is in flight
+ * wait and go in the next write together (group commit), so a burst costs
+ * one write per round trip, not per event. The terminal event goes with the
+ * turn's accounting in its transaction (`finish`), with every event not
+ * stored yet. A turn with one message and no tools pays one extra round
+ * trip for its `message.completed`.
  */
 export class TurnRecorder {
   private nextSeq: number;
-  private pending: StoredEvent[] = [];
-  private writing: Promise<void> = Promise.resolve();
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** Stored-type events not written yet, in seq order. */
+  private unwritten: StoredEvent[] = [];
+  /** Events numbered but not handed to the listener yet (behind a stored event still being written), in seq order. */
+  private held: SessionEventView[] = [];
+  private writing: Promise<void> | undefined;
+  private finishing = false;
   private failure: unknown;
 
   constructor(
@@ -55,61 +62,80 @@ export class TurnRecorder {
 
   record(type: EventType, data: Record<string, unknown>): SessionEventView {
     const event = this.allocate(type, data);
-    this.listener(event);
-    if (type !== 'message.delta') {
-      this.pending.push({ ...event, tenantId: this.ids.tenantId });
-      if (this.pending.length >= flushAfterEvents) this.scheduleFlush(0);
-      else if (!this.flushTimer) this.scheduleFlush(flushAfterMs);
+    if (type === 'message.delta') {
+      if (this.held.length === 0) this.listener(event);
+      else this.held.push(event);
+      return event;
     }
+    this.held.push(event);
+    this.unwritten.push({ ...event, tenantId: this.ids.tenantId });
+    this.startWrite();
     return event;
   }
 
   /**
    * Records the turn's terminal event: `work` (the turn's accounting) gets
    * it, with every event not yet stored, and must store them in its
-   * transaction; only after that commits does the listener see the terminal
-   * event. A client that saw `turn.completed` can rely on it.
+   * transaction; only after that commits does the listener see them and the
+   * terminal event. A client that saw `turn.completed` can rely on it.
    */
   async finish(
     type: 'turn.completed' | 'turn.failed',
     data: Record<string, unknown>,
     work: (tx: Transaction, transcript: PendingTranscript) => Promise<void>,
   ): Promise<SessionEventView> {
-    this.cancelFlush();
-    await this.writing;
+    this.finishing = true;
+    while (this.writing) await this.writing;
     const event = this.allocate(type, data);
-    const events = [...this.pending, { ...event, tenantId: this.ids.tenantId }];
-    this.pending = [];
+    const events = [...this.unwritten, { ...event, tenantId: this.ids.tenantId }];
+    this.unwritten = [];
     await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }));
+    this.release(event.seq);
     this.listener(event);
     return event;
   }
 
-  private scheduleFlush(delayMs: number): void {
-    this.cancelFlush();
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.writing = this.writing.then(() => this.flush());
-    }, delayMs);
-    this.flushTimer.unref();
+  private startWrite(): void {
+    if (this.writing || this.finishing || this.failure || this.unwritten.length === 0) return;
+    this.writing = this.write().finally(() => {
+      this.writing = undefined;
+      this.startWrite();
+    });
   }
 
-  private cancelFlush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-  }
-
-  private async flush(): Promise<void> {
-    if (this.pending.length === 0 || this.failure) return;
-    const batch = this.pending;
-    this.pending = [];
+  private async write(): Promise<void> {
+    const batch = this.unwritten;
+    this.unwritten = [];
     try {
-      await this.database.inTenant(this.ids.tenantId, (tx) => new SessionEventRepository(tx).insertMany(batch, this.nextSeq));
+      await this.database.writeInTenant(this.ids.tenantId, insertEventsSql(batch, this.nextSeq));
     } catch (error) {
-      // Keep the events for the final transaction, which retries them once.
+      // Keep the events (and everything behind them) for the final transaction, which retries them once.
       logger.error({ err: error, sessionId: this.ids.sessionId, turnId: this.ids.turnId }, 'could not store turn events yet');
-      this.pending = [...batch, ...this.pending];
+      this.unwritten = [...batch, ...this.unwritten];
       this.failure = error;
+      return;
     }
+    this.release(batch[batch.length - 1].seq);
   }
+
+  /** Hands out the held events up to `durableSeq`, and the deltas behind them up to the next stored event not yet durable. */
+  private release(durableSeq: number): void {
+    while (this.held.length > 0 && (this.held[0].seq <= durableSeq || this.held[0].type === 'message.delta')) this.listener(this.held.shift()!);
+  }
+}
+
+/**
+ * Stores events and moves the session's next free seq past `nextSeq`, as
+ * one statement with its values as literals (for `Database.writeInTenant`).
+ */
+function insertEventsSql(events: StoredEvent[], nextSeq: number): string {
+  const literal = (value: string | null) => (value === null ? 'NULL' : pg.escapeLiteral(value));
+  const tuples = events.map(
+    (event) =>
+      `(${literal(event.tenantId)}, ${literal(event.sessionId)}, ${Number(event.seq)}, ${literal(event.id)}, ${literal(event.turnId)}, ${literal(event.type)}, ${literal(event.at)}::timestamptz, ${literal(JSON.stringify(event.data))}::jsonb)`,
+  );
+  return `WITH stored AS (
+    INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data) VALUES ${tuples.join(', ')}
+  )
+  UPDATE sessions SET next_event_seq = greatest(next_event_seq, ${Number(nextSeq)}) WHERE id = ${literal(events[0].sessionId)}`;
 }

@@ -80,7 +80,11 @@ export class TurnSettlement {
       durationMs: outcome.durationMs,
       ...(failure ? { error: failure } : {}),
     };
-    if (failure && !problem) problem = outcome.accepted ? failedTurnError(failure, turn) : refusal(outcome.failure!, session);
+    if (failure && !problem) {
+      // A cancelled turn is the client's doing, not the provider's: 409 with the turn, accepted or not.
+      if (outcome.failure?.cause === 'cancelled') problem = new AppError('conflict', turnCancelled.message, { reason: 'turn_cancelled', turn });
+      else problem = outcome.accepted ? failedTurnError(failure, turn) : refusal(outcome.failure!, session);
+    }
     return { turn, problem };
   }
 
@@ -152,8 +156,12 @@ function failureOf(failure: ExecutionFailure): TurnFailure {
       return { ...turnTimedOut };
     case 'terminated':
       return { code: 'session_terminated', message: 'the session was terminated during the turn' };
+    case 'cancelled':
+      return { ...turnCancelled };
   }
 }
+
+const turnCancelled = { code: 'cancelled', message: 'the turn was cancelled' };
 
 /** The problem for a turn the provider never accepted (API.md §4: answered with its status in both modes). */
 function refusal(failure: ExecutionFailure, owner: TargetOwner): AppError {
@@ -166,5 +174,7 @@ function refusal(failure: ExecutionFailure, owner: TargetOwner): AppError {
       return new AppError('session_terminated', 'the session was terminated during the turn');
     case 'reported':
       return new AppError('provider_error', failure.message);
+    case 'cancelled':
+      return new AppError('conflict', turnCancelled.message, { reason: 'turn_cancelled' });
   }
 }

@@ -1,7 +1,6 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { InputPart, TurnUsage } from '#libs/runtime-spec';
 import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../../costs/meter.repository.js';
-import type { TurnStatus, TurnView } from '../session.schemas.js';
 import type { PendingTranscript } from './turn-recorder.js';
 import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
 // Which replica runs the turn, so another can end it if this one dies (a constant of the process: part of the statement's text).
@@ -106,51 +105,4 @@ export class TurnRepository {
         JSON.stringify(events), turn.tenantId, transcript.nextSeq]);
     return turnWindowOf(row);
   }
-
-  /** The turn as the API shows it (API.md §4), with its status while it runs. */
-  async findView(turnId: string): Promise<RecordedTurn | undefined> {
-    const row = await this.tx.one<TurnViewRow>(
-      `SELECT id, session_id, status, output, error, duration_ms, input_tokens, output_tokens, active_seconds, provider_active_seconds
-       FROM turns WHERE id = $1`,
-      [turnId],
-    );
-    return row && recordedTurnOf(row);
-  }
-}
-
-/** A turn's row as the API shows it. */
-export interface RecordedTurn {
-  sessionId: string;
-  status: 'running' | TurnStatus;
-  /** Its view (a running turn's usage and output are filled in when it ends). */
-  turn: TurnView['turn'];
-}
-
-interface TurnViewRow {
-  id: string;
-  session_id: string;
-  status: 'running' | TurnStatus;
-  output: TurnView['turn']['output'];
-  error: { code: string; message: string } | null;
-  duration_ms: number | null;
-  input_tokens: string;
-  output_tokens: string;
-  active_seconds: string;
-  provider_active_seconds: string | null;
-}
-
-function recordedTurnOf(row: TurnViewRow): RecordedTurn {
-  const activeSeconds = Number(row.provider_active_seconds ?? row.active_seconds);
-  return {
-    sessionId: row.session_id,
-    status: row.status,
-    turn: {
-      id: row.id,
-      status: row.status,
-      output: row.output,
-      usage: { inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), activeSeconds: Math.round(activeSeconds * 1000) / 1000 },
-      durationMs: row.duration_ms ?? 0,
-      ...(row.error ? { error: row.error } : {}),
-    },
-  };
 }

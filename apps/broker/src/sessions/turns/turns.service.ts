@@ -16,6 +16,8 @@ import { sessionCaller } from '../sessions.service.js';
 import { checkTurnInput } from './event-content.js';
 import { decisionsFor, toProviderDecisions, type TurnDecision } from '../approvals/tool-approvals.js';
 import { TurnClaims, type ClaimedTurn } from './turn-claim.js';
+import { TurnBus } from './live/turn-bus.js';
+import { TurnCancellations } from './live/turn-cancellation.js';
 import type { TurnDelivery } from './turn-delivery.js';
 import { TurnExecution, type ExecutionListener, type ExecutionOutcome } from './turn-execution.js';
 import { TurnRecorder } from './turn-recorder.js';
@@ -40,6 +42,8 @@ export class TurnsService {
     private readonly metrics: RuntimeMetrics,
     private readonly replicaGate: ReplicaTurnGate,
     private readonly repeats: TurnRepeats,
+    private readonly bus: TurnBus,
+    private readonly cancellations: TurnCancellations,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -47,13 +51,15 @@ export class TurnsService {
   async run(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey?: string): Promise<void> {
     const leave = this.replicaGate.enter();
     try {
-      delivery.finish(await this.runAdmitted(sessionId, body, delivery, idempotencyKey));
+      const settled = await this.runAdmitted(sessionId, body, delivery, idempotencyKey);
+      // (A repeated request's stream was answered by following its turn.)
+      if (settled) delivery.finish(settled);
     } finally {
       leave();
     }
   }
 
-  private async runAdmitted(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey: string | undefined): Promise<SettledTurn> {
+  private async runAdmitted(sessionId: string, body: TurnBody, delivery: TurnDelivery, idempotencyKey: string | undefined): Promise<SettledTurn | undefined> {
     const caller = sessionCaller();
     const input: InputPart[] = typeof body.input === 'string' ? [{ type: 'text', text: body.input }] : (body.input ?? []);
     checkTurnInput(input, this.config.content);
@@ -70,7 +76,11 @@ export class TurnsService {
     if (claimed.kind === 'repeated') return this.repeats.answer(caller, sessionId, claimed.turnId, delivery);
     this.metrics.turnBrokerWork.observe({ provider: claimed.session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const { started } = claimed;
-    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => delivery.send(event));
+    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => {
+      delivery.send(event);
+      // Followers of the turn, on any replica (GET .../turns/{turnId}/events).
+      this.bus.publish(event);
+    });
     const outcome = await this.execute(claimed, input, toProviderDecisions(decisions), {
       accepted: () => {
         delivery.open();
@@ -86,6 +96,8 @@ export class TurnsService {
     const { session, started } = claimed;
     const stop = new AbortController();
     const untrack = this.terminator.trackTurn(session.id, stop);
+    // POST .../cancel, from any replica, aborts the same signal (with TurnCancelled).
+    const untrackCancel = this.cancellations.track(started.turnId!, stop);
     try {
       return await this.execution.execute(
         {
@@ -103,6 +115,7 @@ export class TurnsService {
       );
     } finally {
       untrack();
+      untrackCancel();
     }
   }
 }
