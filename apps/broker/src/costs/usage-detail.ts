@@ -16,10 +16,12 @@ export interface UsageDetail {
  */
 export function usageDetail(usage: TurnUsage): UsageDetail {
   const compute = usage.vcpuSeconds !== undefined || usage.gibSeconds !== undefined;
+  // To the millisecond, as the turn's row keeps them: the answer and a later read of the turn agree.
+  const ms = (seconds: number | undefined) => Math.round((seconds ?? 0) * 1000) / 1000;
   return {
     ...(usage.cacheReadInputTokens ? { cacheReadInputTokens: usage.cacheReadInputTokens } : {}),
     ...(usage.cacheCreationInputTokens ? { cacheWriteInputTokens: usage.cacheCreationInputTokens } : {}),
     ...(usage.usageReported === false ? { usageReported: false as const } : {}),
-    ...(compute ? { compute: { vcpuSeconds: usage.vcpuSeconds ?? 0, gibSeconds: usage.gibSeconds ?? 0, estimated: usage.computeEstimated === true } } : {}),
+    ...(compute ? { compute: { vcpuSeconds: ms(usage.vcpuSeconds), gibSeconds: ms(usage.gibSeconds), estimated: usage.computeEstimated === true } } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, notFound } from '#libs/errors';
 import { Database, type Transaction } from '#libs/persistence';
+import { usageDetail } from '../../../costs/usage-detail.js';
 import { findOwnSession } from '../../session-access.js';
 import type { SessionEventView, TurnResourceView } from '../../session.schemas.js';
 import type { SessionCaller } from '../../sessions.service.js';
@@ -16,6 +17,14 @@ interface TurnRow {
   output_tokens: string;
   active_seconds: string;
   provider_active_seconds: string | null;
+  vcpu_seconds: string | null;
+  gib_seconds: string | null;
+  compute_estimated: boolean;
+  /** From the turn's meter record (none while it runs). */
+  cache_read_input_tokens: string | null;
+  cache_creation_5m_input_tokens: string | null;
+  cache_creation_1h_input_tokens: string | null;
+  tokens_reported: boolean | null;
 }
 
 interface EventRow {
@@ -34,8 +43,11 @@ export class TurnReads {
 
   async view(sessionId: string, turnId: string): Promise<TurnResourceView['turn'] | undefined> {
     const row = await this.tx.one<TurnRow>(
-      `SELECT id, status, output, error, duration_ms, input_tokens, output_tokens, active_seconds, provider_active_seconds
-       FROM turns WHERE id = $1 AND session_id = $2`,
+      `SELECT t.id, t.status, t.output, t.error, t.duration_ms, t.input_tokens, t.output_tokens, t.active_seconds, t.provider_active_seconds,
+         t.vcpu_seconds, t.gib_seconds, t.compute_estimated,
+         m.cache_read_input_tokens, m.cache_creation_5m_input_tokens, m.cache_creation_1h_input_tokens, m.tokens_reported
+       FROM turns t LEFT JOIN meter_records m ON m.turn_id = t.id AND m.kind = 'turn'
+       WHERE t.id = $1 AND t.session_id = $2`,
       [turnId, sessionId],
     );
     if (!row) return undefined;
@@ -44,7 +56,22 @@ export class TurnReads {
       status: row.status,
       output: row.output,
       // As the JSON answer of the turn counts them: the provider's active seconds when it reported them.
-      usage: { inputTokens: Number(row.input_tokens), outputTokens: Number(row.output_tokens), activeSeconds: Number(row.provider_active_seconds ?? row.active_seconds) },
+      usage: {
+        inputTokens: Number(row.input_tokens),
+        outputTokens: Number(row.output_tokens),
+        activeSeconds: Number(row.provider_active_seconds ?? row.active_seconds),
+        // The detail the JSON answer of the turn gave, from what its row and meter record kept.
+        ...usageDetail({
+          inputTokens: Number(row.input_tokens),
+          outputTokens: Number(row.output_tokens),
+          cacheReadInputTokens: Number(row.cache_read_input_tokens ?? 0),
+          cacheCreationInputTokens: Number(row.cache_creation_5m_input_tokens ?? 0) + Number(row.cache_creation_1h_input_tokens ?? 0),
+          ...(row.tokens_reported === false ? { usageReported: false } : {}),
+          ...(row.vcpu_seconds !== null ? { vcpuSeconds: Number(row.vcpu_seconds) } : {}),
+          ...(row.gib_seconds !== null ? { gibSeconds: Number(row.gib_seconds) } : {}),
+          computeEstimated: row.compute_estimated,
+        }),
+      },
       durationMs: row.duration_ms,
       ...(row.error ? { error: row.error } : {}),
     };
