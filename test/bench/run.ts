@@ -27,11 +27,17 @@ const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
 // One session, back to back; 64 back to back (saturating: latency is queueing on two cores); 64 live sessions pausing ~1 s between turns.
-const turnLoads = [
-  { concurrency: 1, pauseMs: 0, turns: 200 },
-  { concurrency: 64, pauseMs: 0, turns: 640 },
-  { concurrency: 64, pauseMs: 1000, turns: 640 },
-];
+/** BENCH_TURN_LOADS=concurrency:pauseMs:turns,... replaces them (a quick look while working; the report is made with these). */
+const turnLoads = process.env.BENCH_TURN_LOADS
+  ? process.env.BENCH_TURN_LOADS.split(',').map((load) => {
+      const [concurrency, pauseMs, turns] = load.split(':').map(Number);
+      return { concurrency, pauseMs, turns };
+    })
+  : [
+      { concurrency: 1, pauseMs: 0, turns: 200 },
+      { concurrency: 64, pauseMs: 0, turns: 640 },
+      { concurrency: 64, pauseMs: 1000, turns: 640 },
+    ];
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
 const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(runtimeModules.filter((module) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(module.id)).map((module) => module.conformance())), turnLoads, databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
@@ -94,11 +100,11 @@ const lines = [
   '## Broker overhead per turn (streamed turn, client side)',
   '',
   ...(report.turnOverhead.length > 0 ? [`The broker's emulators ran ${report.turnOverhead[0].emulatorPlacement === 'thread' ? 'each on a worker thread of the broker process (a provider\'s work is not on the broker\'s event loop in production)' : 'on the broker\'s event loop'}.`, ''] : []),
-  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL (ms) | broker\'s own time per turn: claim / record, mean (ms) |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | floor (pass-through proxy) p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL / floor proxy (ms) | broker\'s own time per turn: claim / record, mean (ms) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...report.turnOverhead.map(
     (row) =>
-      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} | ${row.brokerClaimMeanMs ?? '–'} / ${row.brokerRecordMeanMs ?? '–'} |`,
+      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.floorP50Ms ?? '–'} / ${row.floorP99Ms ?? '–'} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} / ${row.floorCpuMsPerTurn ?? '–'} | ${row.brokerClaimMeanMs ?? '–'} / ${row.brokerRecordMeanMs ?? '–'} |`,
   ),
   '',
   ...(auditFigures

@@ -1,4 +1,5 @@
 import type { ConformanceFixture, DirectSession, EmulatorAddress } from '#libs/provider-kit';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { get } from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { spawnBroker } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { prometheusSample } from '../support/prometheus.js';
 import { uniqueName } from '../support/test-broker.js';
+import { spawnFloorProxy } from './floor-proxy.js';
 import { jitteredPause, localPostgresCpuMs, percentile, processCpuMs, runConcurrently } from './stats.js';
 
 /**
@@ -36,6 +38,11 @@ export interface OverheadFigures {
   brokerP99Ms: number;
   directP50Ms: number;
   directP99Ms: number;
+  /** The same SDK call through a minimal pass-through proxy with no database (floor-proxy.ts): the price of any hop. */
+  floorP50Ms: number;
+  floorP99Ms: number;
+  /** CPU of the floor proxy's process per turn. */
+  floorCpuMsPerTurn: number;
   overheadP50Ms: number;
   overheadP99Ms: number;
   /** Request sent → first agent event (a delta or message) received. */
@@ -118,6 +125,7 @@ export async function benchTurnOverhead(
   const results: OverheadFigures[] = [];
   for (const fixture of fixtures) {
     const dataDir = databaseUrl ? undefined : mkdtempSync(path.join(tmpdir(), 'switchboard-bench-'));
+    const proxies: ChildProcess[] = [];
     const operatorKey = `bench-operator-${randomBytes(12).toString('hex')}`;
     const broker = await spawnBroker({
       SWITCHBOARD_ADMIN_KEY: operatorKey,
@@ -134,6 +142,9 @@ export async function benchTurnOverhead(
       const emulatorUrl = new RegExp(`"provider":"${fixture.provider}"[^\\n]*?"url":"([^"]+)"`).exec(broker.output())?.[1];
       if (!emulatorUrl) throw new Error(`the broker did not report an emulated ${fixture.provider} runtime`);
       const address = await emulatorAddress(emulatorUrl);
+      const floor = await spawnFloorProxy(emulatorUrl);
+      proxies.push(floor.child);
+      const floorAddress: EmulatorAddress = { ...address, url: floor.url, ...floor.address };
       const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
       const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('bench') })).json.id as string;
       const keys = await Promise.all(['app', 'admin'].map(async (role) => (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role, name: role })).json.key as string));
@@ -153,16 +164,23 @@ export async function benchTurnOverhead(
           }),
         );
         const directs: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct(address, target)));
+        const floors: DirectSession[] = await Promise.all(Array.from({ length: concurrency }, () => fixture.direct(floorAddress, target)));
         // Warm up both paths (JIT, connection pools, prepared plans).
         await runConcurrently(concurrency, 3, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `warm ${index}`));
         await runConcurrently(concurrency, 3, (worker, index) => directs[worker].turn(`warm ${index}`));
+        await runConcurrently(concurrency, 3, (worker, index) => floors[worker].turn(`warm ${index}`));
         const pid = broker.child.pid!;
-        const cpuBeforeDirect = processCpuMs(pid);
-        const direct = await runConcurrently(concurrency, perWorker, async (worker, index) => {
+        const timedTurn = (session: DirectSession, input: string) => async () => {
           const started = performance.now();
-          const { firstEventMs } = await directs[worker].turn(`question ${index}`);
+          const { firstEventMs } = await session.turn(input);
           return { totalMs: performance.now() - started, firstEventMs };
-        }, pause);
+        };
+        const cpuBeforeDirect = processCpuMs(pid);
+        const direct = await runConcurrently(concurrency, perWorker, (worker, index) => timedTurn(directs[worker], `question ${index}`)(), pause);
+        const cpuBeforeFloor = processCpuMs(pid);
+        const floorCpuBefore = processCpuMs(floor.child.pid!);
+        const floored = await runConcurrently(concurrency, perWorker, (worker, index) => timedTurn(floors[worker], `question ${index}`)(), pause);
+        const floorCpuMs = processCpuMs(floor.child.pid!) - floorCpuBefore;
         const cpuBeforeBrokered = processCpuMs(pid);
         const postgresBefore = databaseUrl ? localPostgresCpuMs() : 0;
         const workBefore = await brokerWork(broker.url, fixture.provider);
@@ -170,7 +188,7 @@ export async function benchTurnOverhead(
         const cpuAfterBrokered = processCpuMs(pid);
         const postgresAfter = databaseUrl ? localPostgresCpuMs() : 0;
         const workAfter = await brokerWork(broker.url, fixture.provider);
-        await Promise.all(directs.map((session) => session.close()));
+        await Promise.all([...directs, ...floors].map((session) => session.close()));
         const p = (values: Timed[], key: keyof Timed, q: number) => percentile(values.map((value) => value[key]), q);
         results.push({
           provider: fixture.provider,
@@ -182,18 +200,22 @@ export async function benchTurnOverhead(
           brokerP99Ms: p(brokered, 'totalMs', 99),
           directP50Ms: p(direct, 'totalMs', 50),
           directP99Ms: p(direct, 'totalMs', 99),
+          floorP50Ms: p(floored, 'totalMs', 50),
+          floorP99Ms: p(floored, 'totalMs', 99),
+          floorCpuMsPerTurn: Math.round((floorCpuMs / floored.length) * 100) / 100,
           overheadP50Ms: Math.round((p(brokered, 'totalMs', 50) - p(direct, 'totalMs', 50)) * 100) / 100,
           overheadP99Ms: Math.round((p(brokered, 'totalMs', 99) - p(direct, 'totalMs', 99)) * 100) / 100,
           brokerFirstEventP50Ms: p(brokered, 'firstEventMs', 50),
           directFirstEventP50Ms: p(direct, 'firstEventMs', 50),
           brokerProcessCpuMsPerTurn: Math.round(((cpuAfterBrokered - cpuBeforeBrokered) / brokered.length) * 100) / 100,
-          emulatorCpuMsPerTurn: Math.round(((cpuBeforeBrokered - cpuBeforeDirect) / direct.length) * 100) / 100,
+          emulatorCpuMsPerTurn: Math.round(((cpuBeforeFloor - cpuBeforeDirect) / direct.length) * 100) / 100,
           postgresCpuMsPerTurn: databaseUrl ? Math.round(((postgresAfter - postgresBefore) / brokered.length) * 100) / 100 : null,
           brokerClaimMeanMs: meanMs(workBefore.claim, workAfter.claim),
           brokerRecordMeanMs: meanMs(workBefore.record, workAfter.record),
         });
       }
     } finally {
+      for (const proxy of proxies) proxy.kill('SIGTERM');
       broker.child.kill('SIGTERM');
       await broker.exited;
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });
