@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import pg from 'pg';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
+import { claudeLiveOnly } from '../support/claude-live.js';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient, type TestResponse } from '../support/http-client.js';
 import { grantTargets } from '../support/target-grants.js';
@@ -32,12 +33,7 @@ describe('the user-session binding under concurrent multi-tenant load', { skip: 
     emulator = await startClaudeEmulator();
     const env = {
       SWITCHBOARD_ADMIN_KEY: operatorKey,
-      SWITCHBOARD_CLAUDE_MODE: 'live',
-      ANTHROPIC_API_KEY: 'sk-ant-load',
-      ANTHROPIC_BASE_URL: emulator.url,
-      SWITCHBOARD_AGENTCORE_MODE: 'off',
-      SWITCHBOARD_FOUNDRY_MODE: 'off',
-      SWITCHBOARD_VERTEX_MODE: 'off',
+      ...claudeLiveOnly(emulator.url),
       SWITCHBOARD_SEED_DEMO: 'off',
       DATABASE_URL: databaseUrl!,
     };

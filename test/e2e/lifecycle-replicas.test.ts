@@ -9,6 +9,7 @@ import pg from 'pg';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
 import { lifecycleThresholds, sweepIntervalMs } from '../../apps/broker/src/lifecycle/lifecycle-settings.js';
 import { loadConfig } from '#libs/config';
+import { claudeLiveOnly } from '../support/claude-live.js';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { grantTargets } from '../support/target-grants.js';
@@ -67,12 +68,7 @@ describe('lifecycle across replicas', () => {
       ...extra,
       SWITCHBOARD_ADMIN_KEY: operatorKey,
       SWITCHBOARD_SEED_DEMO: 'off',
-      SWITCHBOARD_CLAUDE_MODE: 'live',
-      ANTHROPIC_API_KEY: 'sk-ant-test',
-      ANTHROPIC_BASE_URL: emulator.url,
-      SWITCHBOARD_AGENTCORE_MODE: 'off',
-      SWITCHBOARD_FOUNDRY_MODE: 'off',
-      SWITCHBOARD_VERTEX_MODE: 'off',
+      ...claudeLiveOnly(emulator.url),
     });
     cleanups.push(async () => {
       if (broker.child.exitCode === null && broker.child.signalCode === null) broker.child.kill('SIGKILL');

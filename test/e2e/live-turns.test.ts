@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
+import { claudeLiveOnly } from '../support/claude-live.js';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { grantTargets } from '../support/target-grants.js';
@@ -283,12 +284,7 @@ describe('resume a turn on the other replica (PostgreSQL, two processes)', { ski
           DATABASE_URL: databaseUrl!,
           SWITCHBOARD_ADMIN_KEY: operatorKey,
           SWITCHBOARD_SEED_DEMO: 'off',
-          SWITCHBOARD_CLAUDE_MODE: 'live',
-          ANTHROPIC_API_KEY: 'sk-ant-test',
-          ANTHROPIC_BASE_URL: emulator.url,
-          SWITCHBOARD_AGENTCORE_MODE: 'off',
-          SWITCHBOARD_FOUNDRY_MODE: 'off',
-          SWITCHBOARD_VERTEX_MODE: 'off',
+          ...claudeLiveOnly(emulator.url),
         }),
       );
     }

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startClaudeEmulator, type ClaudeEmulator } from '#providers/claude';
+import { claudeLiveOnly } from '../support/claude-live.js';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { HttpClient } from '../support/http-client.js';
 import { parseSse, type ReceivedEvent } from '../support/sse.js';
@@ -12,18 +13,6 @@ const databaseUrl = process.env.DATABASE_URL;
 const sse = { accept: 'text/event-stream' };
 /** An input the deterministic agent echoes back in many chunks, so its turn streams for a while at the emulator's pacing. */
 const longInput = `please repeat ${'every word of this long request '.repeat(12)}`;
-
-/** Claude `live`, against an emulator in this process whose every HTTP operation and turn is counted. */
-function claudeLive(emulator: ClaudeEmulator): Record<string, string> {
-  return {
-    SWITCHBOARD_CLAUDE_MODE: 'live',
-    ANTHROPIC_API_KEY: 'sk-ant-test',
-    ANTHROPIC_BASE_URL: emulator.url,
-    SWITCHBOARD_AGENTCORE_MODE: 'off',
-    SWITCHBOARD_FOUNDRY_MODE: 'off',
-    SWITCHBOARD_VERTEX_MODE: 'off',
-  };
-}
 
 /** Posts a streamed turn and stops reading after `count` events, as a client whose connection drops. */
 async function streamThenDrop(client: HttpClient, path: string, body: unknown, headers: Record<string, string>, count: number): Promise<ReceivedEvent[]> {
@@ -73,7 +62,7 @@ describe('idempotent turns (Idempotency-Key on POST /turns)', () => {
 
   before(async () => {
     emulator = await startClaudeEmulator({ pacingMs: 20 });
-    broker = await startTestBroker(claudeLive(emulator));
+    broker = await startTestBroker(claudeLiveOnly(emulator.url));
   });
   after(async () => {
     await broker.close();
@@ -173,7 +162,7 @@ describe('an idempotent turn retried on the other replica', { skip: databaseUrl 
   before(async () => {
     emulator = await startClaudeEmulator({ pacingMs: 20 });
     for (let index = 0; index < 2; index++) {
-      replicas.push(await spawnBroker({ DATABASE_URL: databaseUrl!, SWITCHBOARD_ADMIN_KEY: operatorKey, SWITCHBOARD_SEED_DEMO: 'off', ...claudeLive(emulator) }));
+      replicas.push(await spawnBroker({ DATABASE_URL: databaseUrl!, SWITCHBOARD_ADMIN_KEY: operatorKey, SWITCHBOARD_SEED_DEMO: 'off', ...claudeLiveOnly(emulator.url) }));
     }
   });
   after(async () => {

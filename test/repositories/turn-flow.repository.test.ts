@@ -77,7 +77,7 @@ describe('repositories: the turn flow', () => {
         { events: [delta, completed].map((event) => ({ ...event, tenantId })), nextSeq: started.seq + 3 },
       ),
     );
-    assert.ok(window.endUs >= window.startUs, 'the metering window runs forward');
+    assert.ok(window && window.endUs >= window.startUs, 'the metering window runs forward');
     const { session, types, turn } = await database.inTenant(tenantId, async (tx) => ({
       session: await new SessionRepository(tx).findById(sessionId),
       types: (await tx.rows<{ type: string }>(`SELECT type FROM session_events WHERE session_id = $1 ORDER BY seq`, [sessionId])).map((row) => row.type),
@@ -89,6 +89,31 @@ describe('repositories: the turn flow', () => {
     assert.deepEqual(session?.providerState, { baseline: 1 });
     const next = await claimAndStart(tenantId, sessionId, 'alice', newId('trn'));
     assert.equal(next?.seq, started.seq + 3, 'the next turn starts after the stored events');
+  });
+
+  test('a turn ended meanwhile by another replica is not finished again: nothing is written, the caller is told', async () => {
+    const { tenantId, sessionId } = await readySession();
+    const turnId = newId('trn');
+    const started = (await claimAndStart(tenantId, sessionId, 'alice', turnId))!;
+    // As a reaper or a termination that took the turn's replica for gone ends it.
+    await database.inTenant(tenantId, (tx) => tx.count(`UPDATE turns SET status = 'failed', ended_at = now() WHERE id = $1`, [turnId]));
+    const completed = turnEvent({ sessionId, turnId }, started.seq + 1, 'turn.completed', { usage: { inputTokens: 7, outputTokens: 9 }, durationMs: 12 });
+    const before = await database.inTenant(tenantId, (tx) => new SessionRepository(tx).findById(sessionId));
+    const window = await database.inTenant(tenantId, (tx) =>
+      new TurnRepository(tx).finish(
+        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 12, activeSeconds: 0.012, usage: { inputTokens: 7, outputTokens: 9 }, providerState: undefined, providerTouched: true },
+        { events: [{ ...completed, tenantId }], nextSeq: started.seq + 2 },
+      ),
+    );
+    assert.equal(window, undefined);
+    const { after, types, status } = await database.inTenant(tenantId, async (tx) => ({
+      after: await new SessionRepository(tx).findById(sessionId),
+      types: (await tx.rows<{ type: string }>(`SELECT type FROM session_events WHERE session_id = $1 ORDER BY seq`, [sessionId])).map((row) => row.type),
+      status: (await tx.one<{ status: string }>(`SELECT status FROM turns WHERE id = $1`, [turnId]))?.status,
+    }));
+    assert.equal(status, 'failed', 'the first end stands');
+    assert.deepEqual(types, ['turn.started'], 'no second terminal event');
+    assert.deepEqual([after?.turnCount, after?.inputTokens], [before?.turnCount, before?.inputTokens], 'the session did not gain the turn twice');
   });
 
   test('a budget reserves only what fits, and settling books the real cost', async () => {

@@ -56,3 +56,16 @@ test('the cache is bounded: past 10,000 keys the oldest goes', () => {
   assert.equal(cache.get(first.keyHash), undefined);
   assert.ok(cache.get(keyFor('sbk_9999').keyHash));
 });
+
+test('an expiry known to be audited stays known across re-reads of the key', () => {
+  const cache = new ApiKeyCache();
+  let now = 5_000_000;
+  cache.now = () => now;
+  const key = keyFor('sbk_d');
+  cache.put(key);
+  assert.equal(cache.expiryAudited(key.keyHash), false);
+  cache.markExpiryAudited(key.keyHash);
+  now += apiKeyCacheMs;
+  cache.put(key);
+  assert.equal(cache.expiryAudited(key.keyHash), true);
+});

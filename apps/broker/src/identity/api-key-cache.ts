@@ -18,6 +18,8 @@ interface Entry {
   readAt: number;
   /** The minute whose use this replica has recorded already. */
   usedMinute: number;
+  /** Its expiry's first refusal is audited (by this replica or another): later refusals cost no database work. */
+  expiryAudited: boolean;
 }
 
 /**
@@ -43,10 +45,20 @@ export class ApiKeyCache {
 
   put(key: ApiKey & { keyHash: Buffer }): void {
     const id = key.keyHash.toString('hex');
-    const usedMinute = this.entries.get(id)?.usedMinute ?? 0;
+    const previous = this.entries.get(id);
     this.entries.delete(id);
-    this.entries.set(id, { key, readAt: this.now(), usedMinute });
+    this.entries.set(id, { key, readAt: this.now(), usedMinute: previous?.usedMinute ?? 0, expiryAudited: previous?.expiryAudited ?? false });
     if (this.entries.size > maxEntries) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  /** Whether this replica knows the key's expiry is audited already. */
+  expiryAudited(hash: Buffer): boolean {
+    return this.entries.get(hash.toString('hex'))?.expiryAudited ?? false;
+  }
+
+  markExpiryAudited(hash: Buffer): void {
+    const entry = this.entries.get(hash.toString('hex'));
+    if (entry) entry.expiryAudited = true;
   }
 
   /** A key changed on this replica (revoked, rotated): the next request reads it again. */

@@ -71,7 +71,10 @@ export class CredentialResolver {
     }
     if (!key || !sameHash(key.keyHash, hash) || key.revokedAt) throw unauthenticated('unknown or revoked API key');
     if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) {
-      await this.auditFirstExpiredUse(key);
+      if (!this.keyCache.expiryAudited(hash)) {
+        await this.auditFirstExpiredUse(key);
+        this.keyCache.markExpiryAudited(hash);
+      }
       throw unauthenticated(key.replacedBy ? 'the API key was rotated and its grace period is over' : 'the API key expired');
     }
     if (this.keyCache.firstUseThisMinute(hash)) this.recordUse(key);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppError } from '#libs/errors';
+import { AppError, conflict } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import { RuntimeError } from '#libs/runtime-spec';
 import { MeteringService } from '../../costs/metering.service.js';
@@ -119,6 +119,9 @@ export class TurnSettlement {
           },
           transcript,
         );
+        // Ended meanwhile by another replica that took this one for gone (a reaper, a termination): its record stands, and
+        // settling again would meter and release the budget twice. Nothing was written; the client is told.
+        if (!window) throw conflict('turn_ended_elsewhere', 'the turn was ended by another replica while it ran; its recorded end stands');
         // A refused turn gives its key back: the client's retry of a 503 is a new attempt, not the same refusal for a day.
         if (claimed.keyed && !outcome.accepted) await new TurnIdempotencyRepository(manager).release(turnId);
         // A turn that stopped for approvals ran to its end: metered as completed.

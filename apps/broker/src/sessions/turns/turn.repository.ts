@@ -31,15 +31,17 @@ const insertRunningStatement = (() => {
  */
 const finishTurnStatement = hotStatement(
   'finish_turn',
-  `WITH stored AS (
-     INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
-     SELECT $17, $13, e.seq, e.id, e.turn_id, e.type, e.at, e.data
-     FROM jsonb_to_recordset($16::jsonb) AS e(seq bigint, id text, turn_id text, type text, at timestamptz, data jsonb)
-   ), finished AS (
+  `WITH finished AS (
      UPDATE turns SET status = $2, output = $3, error = $4, ended_at = now(), duration_ms = $5, active_seconds = $6,
        input_tokens = $7, output_tokens = $8, provider_active_seconds = $9, vcpu_seconds = $10, gib_seconds = $11,
        compute_estimated = $12
-     WHERE id = $1
+     WHERE id = $1 AND status = 'running'
+     RETURNING id
+   ), stored AS (
+     INSERT INTO session_events (tenant_id, session_id, seq, id, turn_id, type, at, data)
+     SELECT $17, $13, e.seq, e.id, e.turn_id, e.type, e.at, e.data
+     FROM jsonb_to_recordset($16::jsonb) AS e(seq bigint, id text, turn_id text, type text, at timestamptz, data jsonb)
+     WHERE EXISTS (SELECT 1 FROM finished)
    ), released AS (
      UPDATE sessions SET
        turn_count = turn_count + 1, input_tokens = input_tokens + $7, output_tokens = output_tokens + $8,
@@ -51,9 +53,9 @@ const finishTurnStatement = hotStatement(
        current_turn_id = CASE WHEN current_turn_id = $1 THEN NULL ELSE current_turn_id END,
        turn_started_at = CASE WHEN current_turn_id = $1 THEN NULL ELSE turn_started_at END,
        next_event_seq = greatest(next_event_seq, $18)
-     WHERE id = $13
+     WHERE id = $13 AND EXISTS (SELECT 1 FROM finished)
    )
-   ${turnWindowSql('$1')}`,
+   SELECT w.*, EXISTS (SELECT 1 FROM finished) AS finished FROM (${turnWindowSql('$1')}) w`,
 );
 
 /** Turns of the transaction's tenant: one row per turn, written at its start and its end. */
@@ -80,7 +82,8 @@ export class TurnRepository {
    * ends the turn's row; releases the session, which gains the turn's usage,
    * drops the claim (if still this turn's) and moves its idle deadline when
    * the provider saw the turn. A session terminated meanwhile stays
-   * terminated. Returns the turn's metering window.
+   * terminated. Returns the turn's metering window; undefined, having
+   * written nothing, when the turn is no longer running (ended elsewhere).
    */
   async finish(turn: {
     id: string;
@@ -96,13 +99,13 @@ export class TurnRepository {
     providerState: Record<string, unknown> | undefined;
     /** False when the provider never accepted the turn: its idle clock did not move, so neither does ours. */
     providerTouched: boolean;
-  }, transcript: PendingTranscript): Promise<TurnWindow> {
+  }, transcript: PendingTranscript): Promise<TurnWindow | undefined> {
     const events = transcript.events.map((event) => ({ seq: event.seq, id: event.id, turn_id: event.turnId, type: event.type, at: event.at, data: event.data }));
-    const [row] = await this.tx.hot<TurnWindowColumns>(finishTurnStatement, [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
+    const [row] = await this.tx.hot<TurnWindowColumns & { finished: boolean }>(finishTurnStatement, [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
         turn.usage.inputTokens, turn.usage.outputTokens, turn.usage.providerActiveSeconds ?? null, turn.usage.vcpuSeconds ?? null,
         turn.usage.gibSeconds ?? null, turn.usage.computeEstimated ?? false, turn.sessionId,
         turn.providerState === undefined ? null : JSON.stringify(turn.providerState), turn.providerTouched,
         JSON.stringify(events), turn.tenantId, transcript.nextSeq]);
-    return turnWindowOf(row);
+    return row.finished ? turnWindowOf(row) : undefined;
   }
 }
