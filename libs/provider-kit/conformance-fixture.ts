@@ -56,6 +56,14 @@ export interface DirectSession {
 export interface EmulatorControls {
   /** The provider refuses the next `times` turn submissions as throttled (429-like), before accepting them. */
   throttleTurns(times: number): void;
+  /**
+   * The provider answers the next `times` turn submissions with HTTP `status`
+   * (a gRPC runtime with that status's canonical code), before accepting
+   * them: 503 is the provider being down, 400 a request it rejects.
+   */
+  refuseTurns(times: number, status: 400 | 503): void;
+  /** Drops every fault not yet played (a scenario whose broker need not use them all). */
+  clearFaults(): void;
   /** The next turn's response stream breaks after `afterEvents` provider events, without its terminator. */
   cutNextTurn(afterEvents: number): void;
   /** The next turn's first event is held back for `ms`. */

@@ -11,6 +11,8 @@ export const agentCoreFixture: ConformanceFixture<'agentcore'> = {
     const agentCore = emulator as AgentCoreEmulator;
     return {
       throttleTurns: (times) => agentCore.faults.add('invoke', { kind: 'status', status: 429, times }),
+      refuseTurns: (times, status) => agentCore.faults.add('invoke', { kind: 'status', status, times }),
+      clearFaults: () => agentCore.faults.clear(),
       cutNextTurn: (afterEvents) => agentCore.faults.add('invoke', { kind: 'truncate', afterEvents }),
       delayNextTurn: (ms) => agentCore.faults.add('invoke', { kind: 'delay', ms }),
       loseSession: (id) => agentCore.loseSession(id),

@@ -9,6 +9,8 @@ export const claudeFixture: ConformanceFixture<'claude'> = {
     return {
       // retry-after 0: the broker's own backoff applies, keeping the test fast.
       throttleTurns: (times) => claude.faults.add('events.send', { kind: 'status', status: 429, times, headers: { 'retry-after': '0' } }),
+      refuseTurns: (times, status) => claude.faults.add('events.send', { kind: 'status', status, times }),
+      clearFaults: () => claude.faults.clear(),
       cutNextTurn: (afterEvents) => claude.faults.add('events.stream', { kind: 'truncate', afterEvents }),
       delayNextTurn: (ms) => claude.faults.add('events.stream', { kind: 'delay', ms }),
       loseSession: (id) => claude.expireSession(id),

@@ -12,6 +12,8 @@ export const foundryFixture: ConformanceFixture<'foundry'> = {
     return {
       // retry-after 0: the broker's own backoff applies, keeping the test fast.
       throttleTurns: (times) => foundry.faults.add('responses.create', { kind: 'status', status: 429, times, headers: { 'retry-after': '0' } }),
+      refuseTurns: (times, status) => foundry.faults.add('responses.create', { kind: 'status', status, times }),
+      clearFaults: () => foundry.faults.clear(),
       cutNextTurn: (afterEvents) => foundry.faults.add('responses.create', { kind: 'truncate', afterEvents }),
       delayNextTurn: (ms) => foundry.faults.add('responses.create', { kind: 'delay', ms }),
       loseSession: (id) => foundry.expireSession(foundry.demoTarget.agentName, id),

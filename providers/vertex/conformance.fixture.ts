@@ -10,6 +10,8 @@ export const vertexFixture: ConformanceFixture<'vertex'> = {
     return {
       // RESOURCE_EXHAUSTED before response metadata: the case the SDK would silently replay.
       throttleTurns: (times) => vertex.faults.add('engine.streamQuery', { kind: 'status', status: 429, times }),
+      refuseTurns: (times, status) => vertex.faults.add('engine.streamQuery', { kind: 'status', status, times }),
+      clearFaults: () => vertex.faults.clear(),
       // An error status mid-stream; the reset and clean-end variants are covered by the adapter's own tests.
       cutNextTurn: (afterEvents) => vertex.faults.add('engine.streamQuery', { kind: 'truncate', afterEvents }),
       delayNextTurn: (ms) => vertex.faults.add('engine.streamQuery', { kind: 'delay', ms }),

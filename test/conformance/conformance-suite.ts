@@ -253,21 +253,41 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.equal((await jsonTurn(session.id, 'and now?')).status, 200, 'the session is usable afterwards');
     });
 
-    test('a refusal before acceptance is problem+json in SSE mode too, and the transcript records the turn', async () => {
-      const session = (await createSession()).json;
-      controls.throttleTurns(3);
-      const refused = await app.post(`/v1/sessions/${session.id}/turns`, { input: 'hello' }, { accept: 'text/event-stream' });
-      assert.equal(refused.status, 503, refused.text);
-      assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
-      assert.equal(refused.json.code, 'provider_unavailable');
-      assert.ok(Number(refused.headers.get('retry-after')) > 0);
-      const transcript = await app.get(`/v1/sessions/${session.id}/events`);
-      assert.deepEqual(
-        transcript.json.data.map((event: { type: string }) => event.type),
-        ['turn.started', 'turn.failed'],
-      );
-      assert.equal(transcript.json.data[1].data.error.code, 'provider_unavailable');
-    });
+    // Every way a provider can refuse a turn before accepting it (API.md §4):
+    // problem+json with its status in SSE mode as in JSON, nothing ran, the
+    // transcript still records the turn, and the session stays usable. Lost
+    // sessions (410) and timeouts (504) have their own SSE scenario below.
+    // Three refusals outlast the broker's retries; whether it retries a 5xx
+    // at all is the adapter's call (a 5xx may mean the provider started the
+    // turn), so refusals it did not need are dropped afterwards.
+    const refusals = [
+      { kind: 'throttled past the retries', refuse: () => controls.throttleTurns(3), status: 503, code: 'provider_unavailable' },
+      { kind: 'unavailable past the retries', refuse: () => controls.refuseTurns(3, 503), status: 503, code: 'provider_unavailable' },
+      { kind: 'rejected', refuse: () => controls.refuseTurns(1, 400), status: 502, code: 'provider_error' },
+    ] as const;
+    for (const refusal of refusals) {
+      test(`SSE mode: a turn ${refusal.kind} before acceptance is ${refusal.status} problem+json; the transcript records it`, async () => {
+        const session = (await createSession()).json;
+        const before = controls.turnsRun();
+        refusal.refuse();
+        const refused = await app.post(`/v1/sessions/${session.id}/turns`, { input: 'hello' }, { accept: 'text/event-stream' });
+        assert.equal(refused.status, refusal.status, refused.text);
+        assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+        assert.equal(refused.json.code, refusal.code);
+        if (refusal.status === 503) assert.ok(Number(refused.headers.get('retry-after')) > 0, 'a 503 says when to retry');
+        assert.equal(controls.turnsRun(), before, 'the agent ran nothing');
+        controls.clearFaults();
+        const transcript = await app.get(`/v1/sessions/${session.id}/events`);
+        assert.deepEqual(
+          transcript.json.data.map((event: { type: string }) => event.type),
+          ['turn.started', 'turn.failed'],
+        );
+        assert.equal(transcript.json.data[1].data.error.code, refusal.code);
+        const next = await streamTurn(session.id, 'and now?');
+        assert.equal(next.response.status, 200, next.response.text);
+        assert.equal(next.events.at(-1)?.event, 'turn.completed', 'the session is usable afterwards');
+      });
+    }
 
     test('a session the provider lost is terminated with reason provider', async () => {
       const session = (await createSession()).json;
