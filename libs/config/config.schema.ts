@@ -136,6 +136,7 @@ export const environmentSchema = z
     HTTP_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
     SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
+    SWITCHBOARD_EMULATOR_PACING_MS: z.coerce.number().int().min(0).max(10_000).default(0),
     SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),

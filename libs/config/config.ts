@@ -108,6 +108,12 @@ export interface RuntimesConfig {
   emulators: 'auto' | 'off';
   /** Where emulators run: on the broker's event loop (default), or each on a worker thread of its own. */
   emulatorPlacement: 'in-process' | 'thread';
+  /**
+   * Real milliseconds between the events an emulator streams (0: as fast as
+   * it can). A demo that streams like an agent thinking, and tests that must
+   * act while a turn runs (cancel, resume).
+   */
+  emulatorPacingMs: number;
   turnTimeoutMs: number;
   /** Timeout of one non-turn provider call (open, stop, status). */
   callTimeoutMs: number;
@@ -180,6 +186,7 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
     runtimes: {
       emulators: env.SWITCHBOARD_EMULATORS,
       emulatorPlacement: env.SWITCHBOARD_EMULATOR_PLACEMENT,
+      emulatorPacingMs: env.SWITCHBOARD_EMULATOR_PACING_MS,
       turnTimeoutMs: env.TURN_TIMEOUT_MS,
       callTimeoutMs: env.PROVIDER_CALL_TIMEOUT_MS,
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },

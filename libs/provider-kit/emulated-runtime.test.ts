@@ -6,14 +6,14 @@ import { startEmulatedRuntime, type EmulatorEndpoint, type EmulatorPlacement } f
 
 const probe = { moduleUrl: new URL('./thread-probe-emulator.fixture.js', import.meta.url).href, exportName: 'startThreadProbeEmulator' };
 
-async function start(placement: EmulatorPlacement, emulator = probe, log = silentLog) {
+async function start(placement: EmulatorPlacement, emulator = probe, log = silentLog, pacingMs = 0) {
   const endpoints: EmulatorEndpoint[] = [];
   let adapterClosed = false;
   const runtime = await startEmulatedRuntime({
     label: 'Probe',
     because: 'a test',
     emulator,
-    placement,
+    emulators: { emulatorPlacement: placement, emulatorPacingMs: pacingMs },
     log,
     adapter: (endpoint) => {
       endpoints.push(endpoint);
@@ -43,12 +43,12 @@ test('in-process: the emulator runs on the broker thread, and its handle is kept
 });
 
 test('thread: the emulator runs on a worker thread, reached only over the network, and stops with the runtime', async () => {
-  const { runtime, endpoint, adapterClosed } = await start('thread');
+  const { runtime, endpoint, adapterClosed } = await start('thread', probe, silentLog, 25);
   try {
     const served = await ask(endpoint);
     assert.equal(served.isMainThread, false);
     assert.ok(served.threadId > 0);
-    assert.deepEqual(served.options, { pacingMs: 0 });
+    assert.deepEqual(served.options, { pacingMs: 25 }, 'the configured pacing reaches the emulator');
     assert.equal(runtime.emulator, undefined, 'no handle across threads');
     assert.deepEqual(runtime.demoTarget, { probe: true });
   } finally {

@@ -118,8 +118,8 @@ export async function startStandaloneEmulator(entry: EmulatorEntry, options: Emu
 }
 
 /**
- * An emulated runtime: starts the provider's emulator where `placement`
- * says, logs one line saying the runtime is emulated and where, and builds
+ * An emulated runtime: starts the provider's emulator where the
+ * configured placement says, logs one line saying the runtime is emulated and where, and builds
  * the adapter against it. The in-process emulator's handle is kept for
  * tests; a threaded one is reached only over the network, like a provider.
  */
@@ -129,15 +129,17 @@ export async function startEmulatedRuntime(spec: {
   /** Why it is emulated ("no ANTHROPIC_API_KEY"). */
   because: string;
   emulator: EmulatorEntry;
-  placement: EmulatorPlacement;
+  /** Where the emulator runs and how fast it streams (`config.runtimes`). */
+  emulators: { emulatorPlacement: EmulatorPlacement; emulatorPacingMs: number };
   log: AdapterLog;
   adapter(endpoint: EmulatorEndpoint): { adapter: RuntimeAdapter; close?: () => Promise<void> | void };
 }): Promise<StartedRuntime> {
-  const options: EmulatorStartOptions = { pacingMs: 0 };
+  const placement = spec.emulators.emulatorPlacement;
+  const options: EmulatorStartOptions = { pacingMs: spec.emulators.emulatorPacingMs };
   let endpoint: EmulatorEndpoint;
   let handle: RunningEmulator | undefined;
   let stopEmulator: () => Promise<void>;
-  if (spec.placement === 'thread') {
+  if (placement === 'thread') {
     const threaded = await startOnThread(spec.emulator, options, spec.log);
     endpoint = threaded.endpoint;
     stopEmulator = threaded.stop;
@@ -147,7 +149,7 @@ export async function startEmulatedRuntime(spec: {
     stopEmulator = () => handle!.stop();
   }
   // (The broker's runtime log already names the provider.)
-  spec.log.warn({ url: endpoint.url, placement: spec.placement }, `${spec.label} is emulated at ${endpoint.url} (${spec.because})`);
+  spec.log.warn({ url: endpoint.url, placement }, `${spec.label} is emulated at ${endpoint.url} (${spec.because})`);
   const { adapter, close } = spec.adapter(endpoint);
   return {
     adapter,

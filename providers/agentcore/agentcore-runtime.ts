@@ -61,7 +61,7 @@ export const agentCoreRuntime = defineRuntime({
       label: 'AWS Bedrock AgentCore',
       because: 'no AWS credentials',
       emulator,
-      placement: config.runtimes.emulatorPlacement,
+      emulators: config.runtimes,
       log,
       adapter: (endpoint) => {
         const adapter = new AgentCoreAdapter({ ...common, connection: { kind: 'emulator', endpoint: endpoint.url }, mode: 'emulated' });

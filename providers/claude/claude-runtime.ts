@@ -56,7 +56,7 @@ export const claudeRuntime = defineRuntime({
       label: 'Claude Managed Agents',
       because: 'no ANTHROPIC_API_KEY',
       emulator,
-      placement: config.runtimes.emulatorPlacement,
+      emulators: config.runtimes,
       log,
       adapter: (endpoint) => ({ adapter: new ClaudeAdapter({ ...common, apiKey: 'sk-ant-emulated', baseUrl: endpoint.url, mode: 'emulated' }) }),
     });

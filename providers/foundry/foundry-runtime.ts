@@ -63,7 +63,7 @@ export const foundryRuntime = defineRuntime({
       label: 'Microsoft Foundry',
       because: 'no Azure credentials',
       emulator,
-      placement: config.runtimes.emulatorPlacement,
+      emulators: config.runtimes,
       log,
       adapter: (endpoint) => {
         if (!endpoint.caCertificate) throw new Error('the Foundry emulator did not report its TLS CA');

@@ -65,7 +65,7 @@ export const vertexRuntime = defineRuntime({
       label: 'Vertex AI Agent Engine',
       because: 'no Google credentials',
       emulator,
-      placement: config.runtimes.emulatorPlacement,
+      emulators: config.runtimes,
       log,
       adapter: (endpoint) => {
         const adapter = new VertexAdapter({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -64,4 +64,10 @@ test('the checker sees imports (it can fail)', () => {
   const found = imports(path.join(root, 'providers/claude/claude-adapter.ts')).map((specifier) => target(path.join(root, 'providers/claude/claude-adapter.ts'), specifier));
   assert.ok(found.includes('libs/runtime-spec'));
   assert.ok(found.includes('package:@anthropic-ai/sdk'));
+});
+
+test('every registered runtime has its conformance file', async () => {
+  const { providerIds } = await import('#libs/runtime-spec');
+  const missing = providerIds.filter((id) => !existsSync(path.join(root, 'test/conformance', `conformance.${id}.test.ts`)));
+  assert.deepEqual(missing, [], 'add test/conformance/conformance.<id>.test.ts (one line: runConformanceOf(id))');
 });

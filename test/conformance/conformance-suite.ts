@@ -2,11 +2,36 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import type { HttpClient, TestResponse } from '../support/http-client.js';
-import { parseSse, type ReceivedEvent } from '../support/sse.js';
+import { parseSse, sseEvents, type ReceivedEvent } from '../support/sse.js';
 import type { ConformanceFixture, EmulatorControls } from '#libs/provider-kit';
 
 /** Turn timeout of the broker under test: short, so the slow-provider scenario is quick. */
 const turnTimeoutMs = 2500;
+
+/** A broker under test with one tenant and an agent on the fixture's runtime, and the suite's clients. */
+async function brokerWithAgent(fixture: ConformanceFixture, env: Record<string, string> = {}) {
+  const sb = await startTestBroker({
+    TURN_TIMEOUT_MS: String(turnTimeoutMs),
+    PROVIDER_RETRY_BASE_MS: '10',
+    PROVIDER_MAX_RETRIES: '2',
+    ...fixture.env,
+    ...env,
+  });
+  const controls = fixture.controls(sb.broker.runtimes.emulator(fixture.provider));
+  const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor']);
+  const agentName = uniqueName('agent');
+  const target = sb.broker.runtimes.demoTargets()[fixture.provider];
+  assert.ok(target, `the ${fixture.provider} runtime has a demo target`);
+  const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', {
+    name: agentName,
+    defaultProvider: fixture.provider,
+    targets: { [fixture.provider]: target },
+  });
+  assert.equal(agent.status, 201, agent.text);
+  const app = sb.as(tenant.keys.app.key, { 'x-end-user': 'conformance-user' });
+  const auditor = sb.as(tenant.keys.auditor.key);
+  return { sb, controls, app, auditor, agentName };
+}
 
 /**
  * The scenarios every runtime must pass, each a real HTTP request through the
@@ -21,25 +46,7 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
     let agentName: string;
 
     before(async () => {
-      sb = await startTestBroker({
-        TURN_TIMEOUT_MS: String(turnTimeoutMs),
-        PROVIDER_RETRY_BASE_MS: '10',
-        PROVIDER_MAX_RETRIES: '2',
-        ...fixture.env,
-      });
-      controls = fixture.controls(sb.broker.runtimes.emulator(fixture.provider));
-      const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor']);
-      agentName = uniqueName('agent');
-      const target = sb.broker.runtimes.demoTargets()[fixture.provider];
-      assert.ok(target, `the ${fixture.provider} runtime has a demo target`);
-      const agent = await sb.as(tenant.keys.admin.key).post('/v1/agents', {
-        name: agentName,
-        defaultProvider: fixture.provider,
-        targets: { [fixture.provider]: target },
-      });
-      assert.equal(agent.status, 201, agent.text);
-      app = sb.as(tenant.keys.app.key, { 'x-end-user': 'conformance-user' });
-      auditor = sb.as(tenant.keys.auditor.key);
+      ({ sb, controls, app, auditor, agentName } = await brokerWithAgent(fixture));
     });
     after(() => sb.close());
 
@@ -355,6 +362,52 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.equal(new Set(events.map((event) => event.turnId)).size, 1);
       assert.equal(events[0].type, 'turn.started');
       assert.equal(events.at(-1)?.type, 'turn.completed');
+    });
+
+    // Cancel needs a turn that is still streaming when the cancel arrives:
+    // a broker whose emulator paces its events like an agent thinking.
+    describe('cancel', () => {
+      let paced: Awaited<ReturnType<typeof brokerWithAgent>>;
+      before(async () => {
+        paced = await brokerWithAgent(fixture, { SWITCHBOARD_EMULATOR_PACING_MS: '400', TURN_TIMEOUT_MS: '30000' });
+      });
+      after(() => paced.sb.close());
+
+      test('cancel a running turn: it ends turn.failed cancelled, is counted and settled, and the session goes on', async () => {
+        const created = await paced.app.post('/v1/sessions', { agent: paced.agentName, provider: fixture.provider });
+        assert.equal(created.status, 201, created.text);
+        const session = created.json;
+        const app = paced.app;
+        const response = await app.open('POST', `/v1/sessions/${session.id}/turns`, { input: 'a long answer, please' }, { accept: 'text/event-stream' });
+        assert.equal(response.status, 200);
+        const received: ReceivedEvent[] = [];
+        let cancel: Promise<TestResponse> | undefined;
+        for await (const event of sseEvents(response)) {
+          received.push(event);
+          if (event.event === 'message.delta' && !cancel) cancel = app.post(`/v1/sessions/${session.id}/turns/${event.data.turnId}/cancel`, {});
+        }
+        assert.ok(cancel, `the turn streamed a delta before it was cancelled: ${received.map((event) => event.event).join(', ')}`);
+        const accepted = await cancel;
+        assert.equal(accepted.status, 202, accepted.text);
+        const last = received.at(-1)!;
+        assert.equal(last.event, 'turn.failed', `events: ${received.map((event) => event.event).join(', ')}`);
+        assert.equal(last.data.data.error.code, 'cancelled');
+        assert.ok(!received.some((event) => event.event === 'turn.completed' || event.event === 'message.completed'), "the agent's answer never arrives");
+
+        const view = await app.get(`/v1/sessions/${session.id}/turns/${last.data.turnId}`);
+        assert.equal(view.json.turn.status, 'failed');
+        assert.equal(view.json.turn.error.code, 'cancelled');
+        const again = await app.post(`/v1/sessions/${session.id}/turns/${last.data.turnId}/cancel`, {});
+        assert.equal(again.status, 200, 'cancelling an ended turn answers its final view');
+
+        const next = await app.post(`/v1/sessions/${session.id}/turns`, { input: 'the next question' });
+        assert.equal(next.status, 200, next.text);
+        const reply = next.json.turn.output.map((part: { text: string }) => part.text).join('');
+        assert.match(reply, /the next question/, 'the next turn answers its own input');
+        const current = await app.get(`/v1/sessions/${session.id}`);
+        assert.equal(current.json.status, 'idle');
+        assert.equal(current.json.usage.turns, 2, 'the cancelled turn is counted and settled');
+      });
     });
   });
 }

@@ -35,9 +35,13 @@ export class HttpClient {
     return this.request('DELETE', path, undefined, headers);
   }
 
-  /** `body` is JSON-encoded unless it is already a string (sent as is, for malformed-JSON tests). */
-  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
-    const response = await fetch(this.baseUrl + path, {
+  /**
+   * The response as it arrives, body unread (for reading a stream while it
+   * runs). `body` is JSON-encoded unless it is already a string (sent as is,
+   * for malformed-JSON tests).
+   */
+  open(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
+    return fetch(this.baseUrl + path, {
       method,
       headers: {
         ...this.defaults,
@@ -45,7 +49,12 @@ export class HttpClient {
         ...headers,
       },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      signal,
     });
+  }
+
+  async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<TestResponse> {
+    const response = await this.open(method, path, body, headers);
     const text = await response.text();
     let json: unknown;
     try {

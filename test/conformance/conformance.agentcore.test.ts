@@ -1,0 +1,3 @@
+import { runConformanceOf } from './conformance-runner.js';
+
+await runConformanceOf('agentcore');
