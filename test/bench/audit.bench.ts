@@ -45,12 +45,20 @@ export async function benchAudit(databaseUrl: string, count = 1_000_000): Promis
     await client.end();
 
     const auditor = (path: string) => call(path, {}, auditorKey);
+    // Cursors are signed by the broker: deep ones are collected from pages that start at random times.
+    const deepCursors: string[] = [];
+    for (let index = 0; index < 50; index++) {
+      const from = new Date(Date.parse('2026-01-01T00:00:00Z') + Math.floor(Math.random() * count) * 1000).toISOString();
+      const page = (await (await auditor(`/v1/audit/events?limit=100&from=${from}`)).json()) as { nextCursor: string | null };
+      if (page.nextCursor) deepCursors.push(page.nextCursor);
+    }
+    if (deepCursors.length === 0) throw new Error('no deep cursor: the seeded events did not page');
     const queries: Record<string, () => string> = {
       'first page': () => '/v1/audit/events?limit=100',
       'by type': () => '/v1/audit/events?type=access.denied&limit=100',
       'by user': () => `/v1/audit/events?user=user-${Math.floor(Math.random() * 5000)}&limit=100`,
       'by session': () => `/v1/audit/events?session=ses_bench${Math.floor(Math.random() * 200000)}&limit=100`,
-      'deep cursor': () => `/v1/audit/events?limit=100&cursor=${Buffer.from(String(Math.floor(Math.random() * count))).toString('base64url')}`,
+      'deep cursor': () => `/v1/audit/events?limit=100&cursor=${deepCursors[Math.floor(Math.random() * deepCursors.length)]}`,
       'time range': () => `/v1/audit/events?from=2026-01-05T00:00:00Z&to=2026-01-06T00:00:00Z&limit=100`,
     };
     const queryP50Ms: Record<string, number> = {};

@@ -41,7 +41,7 @@ const turnLoads = process.env.BENCH_TURN_LOADS
 const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
 const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(runtimeModules.filter((module) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(module.id)).map((module) => module.conformance())), turnLoads, databaseUrl) : [];
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
-const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
+const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl, Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
