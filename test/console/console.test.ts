@@ -107,7 +107,16 @@ describe('console: journeys in a real browser', { skip: browserMissing() }, () =
     const limits = page.getByTestId('user-limits');
     await limits.waitFor();
     // bob's one live session counts against his active-session limit.
-    assert.match((await limits.locator('tr', { hasText: 'Active sessions per user' }).textContent()) ?? '', /1/);
+    const activeSessions = limits.locator('tr', { hasText: 'Active sessions per user' });
+    assert.match((await activeSessions.textContent()) ?? '', /no limit.*1$/);
+    // An override set in the console is the API's effective policy for bob.
+    const override = page.locator('details', { hasText: "Override bob's limits" });
+    await override.locator('summary').click();
+    await override.getByLabel('Active sessions per user').fill('3');
+    await override.getByRole('button', { name: 'Save override' }).click();
+    await activeSessions.getByText('user override').waitFor();
+    assert.equal((await sb.as(tenant.keys.admin.key).get('/v1/limits/users/bob')).json.policy.maxActiveSessionsPerUser, 3);
+    await override.locator('summary').click();
     await browser.screenshot(page, 'admin-limits');
 
     await page.getByRole('link', { name: 'Agents' }).click();
@@ -157,7 +166,7 @@ describe('console: journeys in a real browser', { skip: browserMissing() }, () =
 
     const downloading = page.waitForEvent('download');
     await page.getByRole('button', { name: /^Download/ }).click();
-    const lines = readFileSync((await (await downloading).path())!, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(await (await downloading).path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
     assert.ok(lines.some((line) => line.type === 'session.terminated' && line.session === sessions.alice));
 
     await page.getByRole('link', { name: 'Bindings' }).click();
@@ -188,7 +197,7 @@ describe('console: journeys in a real browser', { skip: browserMissing() }, () =
     const downloading = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Download' }).click();
     const download = await downloading;
-    const dataset = parseFocusCsv(readFileSync((await download.path())!, 'utf8'));
+    const dataset = parseFocusCsv(readFileSync(await download.path(), 'utf8'));
     assert.ok(dataset.rows.length > 0, 'the FOCUS file has charge rows');
     const report = validateFocus(dataset, { version: '1.3', format: 'csv', claims: brokerClaims, providerTagPrefixes: ['switchboard/'] });
     assert.deepEqual(describeFocusReport(report), []);

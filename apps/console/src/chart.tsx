@@ -8,15 +8,16 @@ const palette = ['#2563eb', '#d97706', '#059669', '#9333ea', '#dc2626', '#0891b2
 export const colorOf = (index: number) => palette[index % palette.length];
 
 export function StackedBarChart({ data, title, unit }: { data: StackedBars; title: string; unit: string }) {
-  const width = 760;
+  const width = 1200;
   const height = 240;
-  const left = 56;
+  const left = 64;
+  const top = 12;
   const bottom = 28;
   const totals = data.labels.map((_, index) => data.series.reduce((sum, series) => sum + series.values[index], 0));
   const max = Math.max(...totals, 0) || 1;
   const slot = (width - left) / Math.max(data.labels.length, 1);
   const barWidth = Math.max(4, Math.min(48, slot * 0.7));
-  const y = (value: number) => ((height - bottom) * value) / max;
+  const y = (value: number) => ((height - top - bottom) * value) / max;
   const ticks = [0, 0.5, 1].map((share) => share * max);
   return (
     <figure class="chart">

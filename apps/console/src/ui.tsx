@@ -147,7 +147,7 @@ export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => v
         {secret}
       </code>
       <div class="actions">
-        <button type="button" onClick={() => navigator.clipboard.writeText(secret).then(() => setCopied(true), () => setCopied(false))}>
+        <button type="button" onClick={() => void navigator.clipboard.writeText(secret).then(() => setCopied(true), () => setCopied(false))}>
           {copied ? 'Copied' : 'Copy'}
         </button>
         <button type="button" onClick={onDone}>

@@ -15,7 +15,7 @@ export function SignIn(props: { problem?: Problem; onSignedIn: (me: View<'getMe'
   return (
     <main class="sign-in">
       <h1>Switchboard console</h1>
-      <form onSubmit={submit}>
+      <form onSubmit={(event) => void submit(event)}>
         <Field label="API key">
           <input type="password" autocomplete="off" required value={secret} onInput={(event) => setSecret(event.currentTarget.value)} placeholder="sbk_…" />
         </Field>
