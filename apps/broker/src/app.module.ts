@@ -6,6 +6,7 @@ import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { appConfigToken } from './app.tokens.js';
 import { HealthController } from './health/health.controller.js';
+import { ConsoleController } from './console/console.controller.js';
 import { DocsController } from './http/docs.controller.js';
 import { OpenApiDocument } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
@@ -80,7 +81,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
+      controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },

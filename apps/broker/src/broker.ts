@@ -11,6 +11,7 @@ import { runWithRequestContext } from '#libs/request-context';
 import { AppModule } from './app.module.js';
 import { prepareAuditIntegrity, type AuditIntegrity } from './audit/audit-integrity.js';
 import { openDatabase, type OpenedDatabase } from './database/open-database.js';
+import { consoleFiles } from './console/console-files.js';
 import { configureHttpServer } from './http/http-server.js';
 import { sendProblem, toAppError } from './http/problem-details.js';
 import { assignRequestId, requestIdOf } from './http/request-id.js';
@@ -113,7 +114,7 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
 /**
  * Express middleware that runs before Nest's router: request id, metrics,
  * JSON body parsing with the configured limit (its errors become problem+json
- * here, before Nest), the request context, and the docs assets.
+ * here, before Nest), the request context, the docs assets and the console's files.
  */
 function installHttpPipeline(app: NestExpressApplication, config: AppConfig, metrics: Metrics): void {
   app.disable('x-powered-by');
@@ -149,6 +150,7 @@ function installHttpPipeline(app: NestExpressApplication, config: AppConfig, met
   });
   const swaggerUiDir = createRequire(import.meta.url)('swagger-ui-dist').getAbsoluteFSPath() as string;
   app.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1h' }));
+  app.use('/console', consoleFiles());
 }
 
 async function drainAndClose(
