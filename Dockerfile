@@ -12,7 +12,8 @@ COPY test ./test
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
+# The production profile (README "Production"): refuses to start with development conveniences.
+ENV NODE_ENV=production SWITCHBOARD_PROFILE=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -100,6 +100,9 @@ export const platformLimitSettings = [
   ['maxOpenStreamsPerTenant', 'OPEN_STREAMS_PER_TENANT', 200],
 ] as const;
 
+export const profiles = ['development', 'production'] as const;
+export type Profile = (typeof profiles)[number];
+
 /** `auto`: live with credentials, else emulated (when emulators are allowed). */
 export const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('auto');
 
@@ -111,6 +114,8 @@ export const runtimeMode = z.enum(['auto', 'live', 'emulated', 'off']).default('
  */
 export const environmentSchema = z
   .object({
+    /** `production` (the Docker image's default) refuses unsafe settings and tightens defaults (README: Production). */
+    SWITCHBOARD_PROFILE: z.enum(profiles).default('development'),
     PORT: port.default(3000),
     HOST: z.string().trim().min(1).default('0.0.0.0'),
     DATABASE_URL: optionalText.pipe(
@@ -128,16 +133,18 @@ export const environmentSchema = z
     OIDC_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
     OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
     LOG_LEVEL: z.enum(logLevels).default('info'),
-    BODY_LIMIT: byteSize.default(1024 * 1024),
+    // The default depends on the profile (see loadConfig).
+    BODY_LIMIT: byteSize.optional(),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
     HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).optional(),
     HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
     HTTP_TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
-    SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).default('auto'),
+    // Both default by profile: on in development, off in production (see loadConfig).
+    SWITCHBOARD_EMULATORS: z.enum(['auto', 'off']).optional(),
     SWITCHBOARD_EMULATOR_PLACEMENT: z.enum(['in-process', 'thread']).default('in-process'),
     SWITCHBOARD_EMULATOR_PACING_MS: z.coerce.number().int().min(0).max(10_000).default(0),
-    SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).default('auto'),
+    SWITCHBOARD_SEED_DEMO: z.enum(['auto', 'off']).optional(),
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
@@ -155,6 +162,7 @@ export const environmentSchema = z
     ),
     SWITCHBOARD_AUDIT_KEY_ID: optionalText.pipe(z.string().regex(auditKeyIdPattern, 'must be a key id listed in SWITCHBOARD_AUDIT_KEYS').optional()),
     SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    SWITCHBOARD_AUDIT_VERIFY_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(604_800).default(3600),
     SSE_HEARTBEAT_MS: z.coerce.number().int().min(50).max(300_000).default(15_000),
     SSE_MAX_BUFFERED_BYTES: byteSize.pipe(z.number().int().min(16 * 1024, 'must be at least 16kb')).default(1024 * 1024),
     TURN_INPUT_MAX_BYTES: byteSize.pipe(z.number().int().min(1024, 'must be at least 1kb')).default(1024 * 1024),
@@ -194,7 +202,30 @@ export const environmentSchema = z
  * a member already failed).
  */
 export function crossFieldProblems(source: Record<string, string | undefined>): string[] {
-  return [...oidcProblems(source), ...httpTimeoutProblems(source), ...auditKeyProblems(source), ...platformLimitProblems(source)];
+  return [...oidcProblems(source), ...httpTimeoutProblems(source), ...auditKeyProblems(source), ...platformLimitProblems(source), ...productionProblems(source)];
+}
+
+const isSet = (source: Record<string, string | undefined>, key: string) => (source[key] ?? '').trim() !== '';
+
+/**
+ * What the production profile refuses to start with (README: Production):
+ * every one of them is a development convenience that is unsafe, or loses
+ * data, behind a load balancer. Runtimes that would run emulated are
+ * checked by `loadConfig` (it resolves their modes).
+ */
+function productionProblems(source: Record<string, string | undefined>): string[] {
+  if ((source.SWITCHBOARD_PROFILE ?? '').trim() !== 'production') return [];
+  const required: Array<[string, string]> = [
+    ['DATABASE_URL', 'the embedded database is single-process and local to one container'],
+    ['SWITCHBOARD_ADMIN_KEY', 'a generated operator key is printed to the log once and differs per fresh database'],
+    ['SWITCHBOARD_AUDIT_KEYS', 'a development audit key lives in the data dir, readable by whoever can write the database'],
+    ['HTTP_TRUST_PROXY_HOPS', 'how many proxies front the broker decides the client address audit events record: say it explicitly (0 for none)'],
+  ];
+  return [
+    ...required.filter(([key]) => !isSet(source, key)).map(([key, why]) => `${key}: is required in the production profile (${why})`),
+    ...((source.SWITCHBOARD_SEED_DEMO ?? '').trim() === 'auto' ? ['SWITCHBOARD_SEED_DEMO: must be off in the production profile (no demo tenant and keys in production)'] : []),
+    ...(isSet(source, 'SWITCHBOARD_TEST_CRASH_POINT') ? ['SWITCHBOARD_TEST_CRASH_POINT: is for tests only and refused in the production profile'] : []),
+  ];
 }
 
 /** A platform default must lie within its ceiling (`none` is above every count). */

@@ -137,3 +137,34 @@ test('runtime slices: each validated with the rest, typed under runtimes.<id>, t
       error.problems.length === 4,
   );
 });
+
+test('the development profile is the default; production tightens its defaults', () => {
+  const development = loadConfig({});
+  assert.equal(development.profile, 'development');
+  assert.equal(development.webhooks.requireHttps, false);
+  assert.equal(development.runtimes.emulators, 'auto');
+  const production = loadConfig({
+    SWITCHBOARD_PROFILE: 'production',
+    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    SWITCHBOARD_ADMIN_KEY: 'k'.repeat(32),
+    SWITCHBOARD_AUDIT_KEYS: `a:${Buffer.alloc(32, 1).toString('base64')}`,
+    HTTP_TRUST_PROXY_HOPS: '0',
+  });
+  assert.equal(production.profile, 'production');
+  assert.equal(production.webhooks.requireHttps, true);
+  assert.equal(production.runtimes.emulators, 'off');
+  assert.equal(production.seedDemo, false);
+  assert.equal(production.http.bodyLimitBytes, 256 * 1024);
+});
+
+test('runtime modes resolve from each mode setting and credentials; production refuses an emulated one', () => {
+  const settings = { alpha: z.object({ SWITCHBOARD_ALPHA_MODE: runtimeMode }).transform((env) => ({ mode: env.SWITCHBOARD_ALPHA_MODE })) };
+  const credentials = { alpha: { liveCredentials: ['ALPHA_KEY'] } };
+  assert.deepEqual(loadConfig({}, settings, credentials).runtimes.modes, { alpha: 'emulated' });
+  assert.deepEqual(loadConfig({ ALPHA_KEY: 'x' }, settings, credentials).runtimes.modes, { alpha: 'live' });
+  assert.deepEqual(loadConfig({ SWITCHBOARD_EMULATORS: 'off' }, settings, credentials).runtimes.modes, { alpha: 'off' });
+  assert.throws(
+    () => loadConfig({ SWITCHBOARD_PROFILE: 'production', SWITCHBOARD_ALPHA_MODE: 'emulated' }, settings, credentials),
+    (error) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('SWITCHBOARD_ALPHA_MODE: runtime alpha would run emulated')),
+  );
+});

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment } from './config.schema.js';
+import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment, type Profile } from './config.schema.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -40,6 +40,8 @@ export interface HttpConfig {
  * code that needs none of them takes the plain `AppConfig`.
  */
 export interface AppConfig<RuntimeSettings extends object = object> {
+  /** `development` (`npm start`) or `production` (the Docker image): README "Production". */
+  profile: Profile;
   http: HttpConfig;
   database: DatabaseConfig;
   adminKey: string | undefined;
@@ -58,6 +60,8 @@ export interface AppConfig<RuntimeSettings extends object = object> {
   audit: AuditConfig;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
+  /** Outgoing webhook deliveries: only to https:// targets when `requireHttps` (the production profile). */
+  webhooks: { requireHttps: boolean };
   /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
   testCrashPoint: TestCrashPoint | undefined;
 }
@@ -96,16 +100,41 @@ export interface AuditConfig {
   devKeyDir: string;
   /** How often the reaper's leader signs a checkpoint of every chain head that moved; 0 = only on demand. */
   checkpointIntervalMs: number;
+  /** How often the reaper's leader verifies every tenant's chain (metric `switchboard_audit_chain_verified`); 0 = never. */
+  verifyIntervalMs: number;
 }
 
 export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POINT']>;
 
 export type RuntimeMode = 'auto' | 'live' | 'emulated' | 'off';
+export type ResolvedRuntimeMode = Exclude<RuntimeMode, 'auto'>;
+
+/**
+ * Live when the mode says so, or when `auto` finds the runtime's
+ * credentials; emulated when `auto` finds none (and emulators are allowed);
+ * off otherwise.
+ */
+export function resolveRuntimeMode(mode: RuntimeMode, hasCredentials: boolean, emulators: 'auto' | 'off'): ResolvedRuntimeMode {
+  if (mode !== 'auto') return mode;
+  if (hasCredentials) return 'live';
+  return emulators === 'auto' ? 'emulated' : 'off';
+}
+
+/** What the config needs to know of a runtime beyond its settings: the variables any one of which makes `auto` live. */
+export interface RuntimeCredentialNames {
+  liveCredentials: readonly string[];
+}
 
 /** How the broker reaches the runtimes, and how patiently (each runtime's own settings come from its module). */
 export interface RuntimesConfig {
   /** `auto`: a runtime without credentials runs against its in-process emulator. `off`: it is not registered. */
   emulators: 'auto' | 'off';
+  /**
+   * The mode each runtime will start in, resolved from its `mode` setting and
+   * credentials (only the runtimes whose credential names were passed to
+   * `loadConfig`). Logged at startup; the production profile allows only live and off.
+   */
+  modes: Record<string, ResolvedRuntimeMode>;
   /** Where emulators run: on the broker's event loop (default), or each on a worker thread of its own. */
   emulatorPlacement: 'in-process' | 'thread';
   /**
@@ -143,23 +172,30 @@ export type RuntimeSettingsOf<Schemas extends RuntimeSettingsSchemas> = { [Id in
 export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never, z.ZodType>>(
   source: Record<string, string | undefined>,
   runtimeSettings: Schemas = {} as Schemas,
+  runtimeCredentials: Partial<Record<keyof Schemas, RuntimeCredentialNames>> = {},
 ): AppConfig<RuntimeSettingsOf<Schemas>> {
   const issueText = (issue: z.core.$ZodIssue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`;
   const parsed = environmentSchema.safeParse(source);
   const runtimes = Object.entries(runtimeSettings).map(([id, schema]) => [id, schema.safeParse(source)] as const);
+  const production = parsed.success && parsed.data.SWITCHBOARD_PROFILE === 'production';
+  const emulators = (parsed.success ? parsed.data.SWITCHBOARD_EMULATORS : undefined) ?? (production ? 'off' : 'auto');
+  const modes = runtimeModes(source, runtimes, runtimeCredentials, emulators);
   const problems = [
     ...(parsed.success ? [] : parsed.error.issues.map(issueText)),
     ...runtimes.flatMap(([, result]) => (result.success ? [] : result.error.issues.map(issueText))),
     ...crossFieldProblems(source),
+    ...(production ? emulatedRuntimeProblems(modes) : []),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const runtimeConfig = Object.fromEntries(runtimes.map(([id, result]) => [id, result.data])) as RuntimeSettingsOf<Schemas>;
   const env = parsed.data;
   return {
+    profile: env.SWITCHBOARD_PROFILE,
     http: {
       host: env.HOST,
       port: env.PORT,
-      bodyLimitBytes: env.BODY_LIMIT,
+      // Production: no endpoint needs more (a turn's input is text; prices and policies are small), and a smaller body is cheaper to refuse.
+      bodyLimitBytes: env.BODY_LIMIT ?? (production ? productionBodyLimitBytes : 1024 * 1024),
       shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
       requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
       headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS ?? Math.min(10_000, env.HTTP_REQUEST_TIMEOUT_MS),
@@ -184,7 +220,8 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
         : undefined,
     logLevel: env.LOG_LEVEL,
     runtimes: {
-      emulators: env.SWITCHBOARD_EMULATORS,
+      emulators,
+      modes,
       emulatorPlacement: env.SWITCHBOARD_EMULATOR_PLACEMENT,
       emulatorPacingMs: env.SWITCHBOARD_EMULATOR_PACING_MS,
       turnTimeoutMs: env.TURN_TIMEOUT_MS,
@@ -217,11 +254,40 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
         : undefined,
       devKeyDir: env.SWITCHBOARD_DATA_DIR,
       checkpointIntervalMs: env.SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+      verifyIntervalMs: env.SWITCHBOARD_AUDIT_VERIFY_INTERVAL_SECONDS * 1000,
     },
-    seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
+    seedDemo: (env.SWITCHBOARD_SEED_DEMO ?? (production ? 'off' : 'auto')) === 'auto' && !env.DATABASE_URL,
+    webhooks: { requireHttps: production },
     tracing: tracingConfig(env),
     testCrashPoint: env.SWITCHBOARD_TEST_CRASH_POINT,
   };
+}
+
+/** The production profile's default BODY_LIMIT (development: 1mb). */
+export const productionBodyLimitBytes = 256 * 1024;
+
+/** Each runtime's mode as it will start, for the runtimes whose settings parsed and whose credential names are known. */
+function runtimeModes(
+  source: Record<string, string | undefined>,
+  runtimes: ReadonlyArray<readonly [string, z.ZodSafeParseResult<unknown>]>,
+  credentials: Partial<Record<string, RuntimeCredentialNames>>,
+  emulators: 'auto' | 'off',
+): Record<string, ResolvedRuntimeMode> {
+  const modes: Record<string, ResolvedRuntimeMode> = {};
+  for (const [id, result] of runtimes) {
+    const names = credentials[id]?.liveCredentials;
+    const mode = result.success ? (result.data as { mode?: unknown }).mode : undefined;
+    if (!names || typeof mode !== 'string') continue;
+    modes[id] = resolveRuntimeMode(mode as RuntimeMode, names.some((name) => (source[name] ?? '').trim() !== ''), emulators);
+  }
+  return modes;
+}
+
+/** The production profile runs no emulator: each runtime is live or off. */
+function emulatedRuntimeProblems(modes: Record<string, ResolvedRuntimeMode>): string[] {
+  return Object.entries(modes)
+    .filter(([, mode]) => mode === 'emulated')
+    .map(([id]) => `SWITCHBOARD_${id.toUpperCase()}_MODE: runtime ${id} would run emulated; the production profile allows only live (with its credentials) or off`);
 }
 
 /**

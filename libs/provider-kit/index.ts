@@ -3,7 +3,9 @@ export { parseTargetWith } from './parse-target.js';
 export type { TargetParseResult } from './parse-target.js';
 export { silentLog } from './debug-log.js';
 export type { AdapterLog } from './debug-log.js';
-export { defineRuntime, resolveRuntimeMode } from './runtime-module.js';
+export { defineRuntime } from './runtime-module.js';
+// The config resolves modes too (the production profile refuses emulated runtimes): one rule, kept there.
+export { resolveRuntimeMode } from '#libs/config';
 export type { RuntimeListPrice, RuntimeModule, RuntimeVendor, StartedRuntime, StandaloneEmulator } from './runtime-module.js';
 export type { ConformanceFixture, DirectSession, EmulatorAddress, EmulatorControls } from './conformance-fixture.js';
 export { startEmulatedRuntime, startStandaloneEmulator } from './emulated-runtime.js';

@@ -97,18 +97,3 @@ export interface StandaloneEmulator {
   demoTarget: unknown;
   stop(): Promise<void>;
 }
-
-/**
- * Live when the mode says so, or when `auto` finds the runtime's
- * credentials; emulated when `auto` finds none (and emulators are allowed);
- * off otherwise.
- */
-export function resolveRuntimeMode(
-  mode: 'auto' | 'live' | 'emulated' | 'off',
-  hasCredentials: boolean,
-  emulators: 'auto' | 'off',
-): 'live' | 'emulated' | 'off' {
-  if (mode !== 'auto') return mode;
-  if (hasCredentials) return 'live';
-  return emulators === 'auto' ? 'emulated' : 'off';
-}

@@ -24,11 +24,13 @@ import { TargetGrantsController } from './target-grants/target-grants.controller
 import { TargetGrantsService } from './target-grants/target-grants.service.js';
 import { AgentsController } from './agents/agents.controller.js';
 import { LimitEnforcer } from './limits/limit-enforcer.js';
+import { LimitMetrics } from './limits/limit-metrics.js';
 import { ReplicaTurnGate } from './limits/replica-turn-gate.js';
 import { LimitsController } from './limits/limits.controller.js';
 import { LimitsService } from './limits/limits.service.js';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditService } from './audit/audit.service.js';
+import { AuditVerification } from './audit/audit-verification.js';
 import { AuditCheckpoints } from './audit/audit-checkpoints.js';
 import type { AuditIntegrity } from './audit/audit-integrity.js';
 import { AuditKeyring } from './audit/audit-keyring.js';
@@ -103,7 +105,9 @@ export class AppModule {
         AgentsService,
         AgentTargetChecks,
         AuditService,
+        AuditVerification,
         LimitEnforcer,
+        LimitMetrics,
         ReplicaTurnGate,
         LimitsService,
         RuntimeMetrics,

@@ -47,6 +47,8 @@ export interface RunningBroker {
 export async function startBroker(config: BrokerConfig): Promise<RunningBroker> {
   const started = performance.now();
   configureLogger(config.logLevel);
+  const modes = Object.entries(config.runtimes.modes).map(([id, mode]) => `${id}=${mode}`).join(', ');
+  logger.info({ profile: config.profile, runtimeModes: config.runtimes.modes }, `profile ${config.profile}; runtimes: ${modes || 'none'}`);
   const stopTracing = await startTracing(config.tracing);
   const database = await openDatabase(config);
   let runtimes: RuntimeRegistry | undefined;

@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { developmentKeyFileName, loadAuditKeys } from './audit-key-source.js';
 
-const noKeys = (devKeyDir: string) => ({ keys: undefined, devKeyDir, checkpointIntervalMs: 0 });
+const noKeys = (devKeyDir: string) => ({ keys: undefined, devKeyDir, checkpointIntervalMs: 0, verifyIntervalMs: 0 });
 
 test('configured keys: the named one is current, the others are kept for verifying', () => {
   const { keyring, development } = loadAuditKeys({
     keys: { currentId: 'k2', all: [{ id: 'k1', secret: randomBytes(32) }, { id: 'k2', secret: randomBytes(32) }] },
     devKeyDir: '/nonexistent',
     checkpointIntervalMs: 0,
+    verifyIntervalMs: 0,
   });
   assert.equal(development, undefined);
   assert.equal(keyring.current.id, 'k2');

@@ -84,8 +84,12 @@ export class AuditService {
    * ones the caller kept outside the database, which a database writer
    * cannot have rewritten or deleted.
    */
-  async verify(kept: AuditCheckpoint[] = []): Promise<VerifyView> {
-    const { tenantId } = currentTenantPrincipal();
+  verify(kept: AuditCheckpoint[] = []): Promise<VerifyView> {
+    return this.verifyTenant(currentTenantPrincipal().tenantId, kept);
+  }
+
+  /** {@link verify} for any tenant, outside a request (the reaper leader's periodic check: AuditVerification). */
+  async verifyTenant(tenantId: string, kept: AuditCheckpoint[] = []): Promise<VerifyView> {
     const problems = kept.flatMap((checkpoint, index) => this.keptCheckpointProblems(tenantId, checkpoint, index));
     if (problems.length > 0) throw invalidRequest('the checkpoints given cannot be used', problems);
     const verifier = new AuditChainVerifier(this.keyring);

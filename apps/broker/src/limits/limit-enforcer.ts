@@ -6,6 +6,7 @@ import type { RuntimeDescriptor } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import type { TurnAbandonedListener } from '../lifecycle/turn-abandonment.js';
+import { LimitMetrics } from './limit-metrics.js';
 import { LimitsRepository, type StoredPolicies } from './limits.repository.js';
 import type { Policy } from './limits.schemas.js';
 import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
@@ -40,7 +41,10 @@ export interface BudgetReservation {
  */
 @Injectable()
 export class LimitEnforcer implements TurnAbandonedListener {
-  constructor(@Inject(appConfigToken) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(appConfigToken) private readonly config: AppConfig,
+    private readonly metrics: LimitMetrics,
+  ) {}
 
   /** Before a session is bound: isolation, live-session caps, the create rate. Returns the policy in force. */
   async admitSession(
@@ -181,6 +185,8 @@ export class LimitEnforcer implements TurnAbandonedListener {
       detail: { code: error.code, limit: error.extensions.limit, reason: error.detail },
       status: error.status,
     });
+    // Counted when decided: the caller commits the denial's audit record, so the two agree.
+    this.metrics.denials.inc({ code: error.code, limit: String(error.extensions.limit) });
     return new LimitDenial(error);
   }
 }

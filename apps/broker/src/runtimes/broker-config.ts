@@ -16,5 +16,5 @@ export type BrokerConfig = AppConfig<RuntimeSettingsOf<RuntimeSettingsSchemas>>;
 
 /** Validates the whole environment (the broker's variables and every runtime's), reporting every bad key at once. */
 export function loadBrokerConfig(source: Record<string, string | undefined>): BrokerConfig {
-  return loadConfig(source, runtimeSettings);
+  return loadConfig(source, runtimeSettings, runtimeModuleById);
 }

@@ -5,6 +5,7 @@ import { RuntimeError } from '#libs/runtime-spec';
 import { MeteringService } from '../../costs/metering.service.js';
 import { usageDetail } from '../../costs/usage-detail.js';
 import { LimitEnforcer } from '../../limits/limit-enforcer.js';
+import { LimitMetrics } from '../../limits/limit-metrics.js';
 import { logger } from '../../logging/logger.js';
 import { failedTurnError, logProviderFailure, providerFailures, toHttpError, toTargetHttpError, turnTimedOut, type TargetOwner } from '../../runtimes/provider-failures.js';
 import { RuntimeMetrics } from '../../runtimes/runtime-metrics.js';
@@ -40,6 +41,7 @@ export class TurnSettlement {
     private readonly metering: MeteringService,
     private readonly limits: LimitEnforcer,
     private readonly metrics: RuntimeMetrics,
+    private readonly limitMetrics: LimitMetrics,
   ) {}
 
   async settle(claimed: ClaimedTurn, outcome: ExecutionOutcome, recorder: TurnRecorder, decisions: readonly TurnDecision[] = []): Promise<SettledTurn> {
@@ -59,7 +61,9 @@ export class TurnSettlement {
       }
     }
     const recordStarted = performance.now();
-    const budgetExhausted = await this.record(claimed, outcome, failure, recorder, decisions);
+    const { budgetExhausted, costUsd } = await this.record(claimed, outcome, failure, recorder, decisions);
+    // Counted once committed: a settlement refused as turn_ended_elsewhere booked nothing.
+    this.limitMetrics.settled(session.provider, costUsd, budgetExhausted);
     this.metrics.turnBrokerWork.observe({ provider: session.provider, phase: 'record' }, (performance.now() - recordStarted) / 1000);
     this.metrics.turnDuration.observe({ provider: session.provider, outcome: failure ? 'failed' : 'completed' }, outcome.durationMs / 1000);
     if (providerGone) {
@@ -88,8 +92,14 @@ export class TurnSettlement {
     return { turn, problem };
   }
 
-  /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns whether the budget ran out. */
-  private async record(claimed: ClaimedTurn, outcome: ExecutionOutcome, failure: TurnFailure | undefined, recorder: TurnRecorder, decisions: readonly TurnDecision[]): Promise<boolean> {
+  /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns its cost and whether the budget ran out. */
+  private async record(
+    claimed: ClaimedTurn,
+    outcome: ExecutionOutcome,
+    failure: TurnFailure | undefined,
+    recorder: TurnRecorder,
+    decisions: readonly TurnDecision[],
+  ): Promise<{ budgetExhausted: boolean; costUsd: string }> {
     const { session, reservation } = claimed;
     const turnId = claimed.started.turnId!;
     const status = statusOf(outcome, failure);
@@ -101,6 +111,7 @@ export class TurnSettlement {
           ...(status === 'requires_action' ? { stopReason: 'requires_action' } : {}),
         };
     let budgetExhausted = false;
+    let costUsd = '0';
     try {
       await recorder.finish(failure ? 'turn.failed' : 'turn.completed', data, async (manager, transcript) => {
         const window = await new TurnRepository(manager).finish(
@@ -126,14 +137,14 @@ export class TurnSettlement {
         if (claimed.keyed && !outcome.accepted) await new TurnIdempotencyRepository(manager).release(turnId);
         // A turn that stopped for approvals ran to its end: metered as completed.
         const metered = status === 'failed' ? 'failed' : 'completed';
-        const costUsd = await this.metering.recordTurn(manager, { session, turnId, status: metered, usage: outcome.usage, durationMs: outcome.durationMs }, window);
+        costUsd = await this.metering.recordTurn(manager, { session, turnId, status: metered, usage: outcome.usage, durationMs: outcome.durationMs }, window);
         if (outcome.accepted) {
           const requested = outcome.approvalsRequested.map((call) => ({ ...call, turnId }));
           await settleApprovals(manager, session, { id: turnId, userId: session.userId, decisions, requested });
         }
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
-      return budgetExhausted;
+      return { budgetExhausted, costUsd };
     } catch (error) {
       logger.error({ err: error, sessionId: session.id, turnId }, 'could not record the end of a turn');
       throw error;
