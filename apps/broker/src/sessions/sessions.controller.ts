@@ -1,17 +1,16 @@
 import { Controller, Delete, Get, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { AppConfig } from '#libs/config';
 import { invalidRequest } from '#libs/errors';
 import { appConfigToken } from '../app.tokens.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid, type RouteSpec } from '../http/route-spec.js';
+import { createSessionExample, sessionExample, turnExample, turnResultExample } from './session.examples.js';
+import { eventPage, turnStreamData } from './session-event.schemas.js';
 import {
   createSessionBody,
-  eventPage,
   listEventsQuery,
   listSessionsQuery,
-  sessionEventView,
   sessionIdParams,
   sessionPage,
   sessionView,
@@ -36,6 +35,7 @@ const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
 const endUserHeader: RouteSpec['headers'] = {
   'X-End-User': { description: 'The end user this call acts for (API keys): 1-256 printable characters, not starting with "jwt:" (the namespace of JWT users); not with a JWT', required: false },
 };
+const replayedHeader = { 'Idempotent-Replayed': '`true` when this answers an earlier request with the same Idempotency-Key' };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
 
 function checkIdempotencyKey(key: string | undefined): void {
@@ -62,8 +62,9 @@ export class SessionsController {
     tag: 'Sessions',
     access: app,
     body: createSessionBody,
+    bodyExample: createSessionExample,
     headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false } },
-    responses: { 201: { description: 'The session', schema: sessionView }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+    responses: { 201: { description: 'The session', schema: sessionView, example: sessionExample, headers: replayedHeader }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
   })
   async create(
     @Valid('body') body: CreateSessionBody,
@@ -114,6 +115,7 @@ export class SessionsController {
     access: app,
     params: sessionIdParams,
     body: turnBody,
+    bodyExample: turnExample,
     headers: {
       ...endUserHeader,
       Accept: { description: 'text/event-stream for a stream of events', required: false },
@@ -125,7 +127,7 @@ export class SessionsController {
       },
     },
     responses: {
-      200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView },
+      200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView, example: turnResultExample, eventStream: turnStreamData, headers: replayedHeader },
       ...problemResponses(400, 401, 403, 404, 409, 410, 413, 429, 502, 503, 504),
     },
   })
@@ -172,7 +174,7 @@ export class SessionsController {
       'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false },
     },
     responses: {
-      200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage.extend({ data: z.array(sessionEventView) }) },
+      200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage, eventStream: turnStreamData },
       ...problemResponses(400, 401, 403, 404, 503),
     },
   })
@@ -228,7 +230,7 @@ export class SessionsController {
     params: sessionIdParams,
     query: listEventsQuery,
     headers: endUserHeader,
-    responses: { 200: { description: 'Events after `after`', schema: eventPage.extend({ data: z.array(sessionEventView) }) }, ...problemResponses(400, 401, 403, 404) },
+    responses: { 200: { description: 'Events after `after`', schema: eventPage }, ...problemResponses(400, 401, 403, 404) },
   })
   events(@Valid('params') params: { id: string }, @Valid('query') query: { after: number; limit: number }) {
     return this.sessions.events(params.id, query.after, query.limit);
