@@ -6,8 +6,21 @@ import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import openapiTS, { astToString } from 'openapi-typescript';
 import ts from 'typescript';
-import { eventTypes } from '../../apps/broker/src/sessions/session.schemas.js';
-import { startTestBroker, type TestBroker } from '../support/test-broker.js';
+import type { z } from 'zod';
+import { agentView } from '../../apps/broker/src/agents/agent.schemas.js';
+import { auditEventPage } from '../../apps/broker/src/audit/audit.schemas.js';
+import { costSummaryView } from '../../apps/broker/src/costs/cost.schemas.js';
+import { problemSchema } from '../../apps/broker/src/http/problem-responses.js';
+import { eventPage, sessionEvent, turnStreamData } from '../../apps/broker/src/sessions/session-event.schemas.js';
+import { eventTypes, sessionView, turnView } from '../../apps/broker/src/sessions/session.schemas.js';
+import { parseSse } from '../support/sse.js';
+import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+
+/** A real answer has every field its documented schema promises (what a generated client relies on). */
+function assertDocumented(schema: z.ZodType, body: unknown, what: string): void {
+  const result = schema.safeParse(body);
+  assert.ok(result.success, `${what} does not match its documented schema: ${result.error?.message}\n${JSON.stringify(body).slice(0, 500)}`);
+}
 
 /** The routes Express actually serves, read from its router, independently of our own discovery. */
 function servedRoutes(sb: TestBroker): string[] {
@@ -209,6 +222,48 @@ export const streamError = (problem: Problem): Stream => problem;
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
+  });
+
+  test('the answers match their documented schemas: session, turn (JSON and SSE), every event type, problem, agent, audit, costs', async () => {
+    const { keys } = await createTenantWithKeys(sb, ['app', 'admin', 'auditor', 'finance']);
+    const agent = await sb.as(keys.admin.key).post('/v1/agents', { name: uniqueName('doc'), defaultProvider: 'foundry', targets: { foundry: sb.broker.runtimes.demoTargets().foundry } });
+    assert.equal(agent.status, 201, agent.text);
+    assertDocumented(agentView, agent.json, 'the created agent');
+    const app = sb.as(keys.app.key, { 'x-end-user': 'u-doc' });
+    const session = await app.post('/v1/sessions', { agent: agent.json.id });
+    assert.equal(session.status, 201, session.text);
+    assertDocumented(sessionView, session.json, 'the created session');
+    const turns = `/v1/sessions/${session.json.id}/turns`;
+
+    // A streamed turn that asks for an approval, a JSON turn that allows the call and uses a tool, a streamed one with a longer reply.
+    const streamed = await app.post(turns, { input: 'please use a tool, with approval' }, { accept: 'text/event-stream' });
+    assert.equal(streamed.status, 200, streamed.text);
+    const requested = parseSse(streamed.text).find((message) => message.event === 'approval.requested');
+    assert.ok(requested, `no approval was requested: ${streamed.text.slice(0, 500)}`);
+    const allowed = await app.post(turns, { approvals: [{ toolCallId: requested.data.data.toolCallId, decision: 'allow' }] });
+    assert.equal(allowed.status, 200, allowed.text);
+    assertDocumented(turnView, allowed.json, 'the turn');
+    // A longer reply comes in deltas.
+    const longer = await app.post(turns, { input: `tell me about ${Array.from({ length: 30 }, (_, index) => `word${index}`).join(' ')}` }, { accept: 'text/event-stream' });
+    const messages = [...parseSse(streamed.text), ...parseSse(longer.text)];
+    for (const message of messages) assertDocumented(turnStreamData, message.data, `the SSE ${message.event}`);
+
+    const transcript = await app.get(`/v1/sessions/${session.json.id}/events`);
+    assertDocumented(eventPage, transcript.json, 'the transcript');
+    for (const event of transcript.json.data) assertDocumented(sessionEvent, event, `the stored ${event.type}`);
+    const seen = new Set([...messages.map((message) => message.event), ...transcript.json.data.map((event: { type: string }) => event.type)]);
+    assert.deepEqual(
+      eventTypes.filter((type) => !seen.has(type) && type !== 'turn.failed'),
+      [],
+      'every event type but turn.failed was seen',
+    );
+
+    const gone = await app.get('/v1/sessions/ses_00000000000000000000000000');
+    assertDocumented(problemSchema, gone.json, `a ${gone.status} problem`);
+    const audit = await sb.as(keys.auditor.key).get('/v1/audit/events?limit=5');
+    assertDocumented(auditEventPage, audit.json, 'a page of audit events');
+    const costs = await sb.as(keys.finance.key).get('/v1/costs/summary');
+    assertDocumented(costSummaryView, costs.json, 'the cost summary');
   });
 
   test('/docs serves the UI and its assets locally', async () => {
