@@ -41,7 +41,7 @@ type Response = { content?: Record<string, MediaType>; headers?: Record<string, 
 type Operation = {
   operationId: string;
   security: unknown[];
-  parameters?: Array<{ name: string; in: string }>;
+  parameters?: Array<{ name: string; in: string; schema: Schema & { pattern?: string } }>;
   requestBody?: { content: Record<string, MediaType> };
   responses: Record<string, Response>;
 };
@@ -162,7 +162,10 @@ describe('OpenAPI document', () => {
       assert.equal(ok['text/event-stream'].schema?.$ref, '#/components/schemas/TurnStreamData');
     }
     const resume = document.paths['/v1/sessions/{id}/turns/{turnId}/events'].get;
-    assert.ok(resume.parameters?.some((parameter) => parameter.in === 'header' && parameter.name === 'Last-Event-ID'));
+    const lastEventId = resume.parameters?.find((parameter) => parameter.in === 'header' && parameter.name === 'Last-Event-ID');
+    assert.ok(lastEventId, 'the resume route reads Last-Event-ID');
+    assert.match('17', new RegExp(lastEventId.schema.pattern ?? 'no pattern'));
+    assert.doesNotMatch('evt_1', new RegExp(lastEventId.schema.pattern ?? ''));
 
     const event = document.components.schemas.Event as { oneOf: Schema[]; discriminator: { propertyName: string; mapping: Record<string, string> } };
     assert.equal(event.discriminator.propertyName, 'type');

@@ -107,7 +107,13 @@ function operation(spec: RouteSpec, hasPathParams: boolean, components: Componen
     }
   }
   for (const [name, header] of Object.entries(spec.headers ?? {})) {
-    parameters.push({ name, in: 'header', required: header.required, description: header.description, schema: { type: 'string' } });
+    parameters.push({
+      name,
+      in: 'header',
+      required: header.required,
+      description: header.description,
+      schema: { type: 'string', ...(header.pattern ? { pattern: header.pattern.source } : {}) },
+    });
   }
   if (spec.body && spec.bodyExample !== undefined) checkExample(spec, 'body', spec.body, spec.bodyExample);
   const body = spec.body && {

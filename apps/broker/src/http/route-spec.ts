@@ -47,7 +47,7 @@ export interface RouteSpec {
   /** A typical body, checked against `body` when the document is built. */
   bodyExample?: unknown;
   /** Request headers the route reads, documented in OpenAPI. */
-  headers?: Record<string, { description: string; required: boolean }>;
+  headers?: Record<string, { description: string; required: boolean; /** The form the route checks it against. */ pattern?: RegExp }>;
   responses: Record<number, RouteResponse>;
 }
 

@@ -37,6 +37,7 @@ const endUserHeader: RouteSpec['headers'] = {
 };
 const replayedHeader = { 'Idempotent-Replayed': '`true` when this answers an earlier request with the same Idempotency-Key' };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+const lastEventIdPattern = /^\d{1,15}$/;
 
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !idempotencyKeyPattern.test(key)) {
@@ -63,7 +64,7 @@ export class SessionsController {
     access: app,
     body: createSessionBody,
     bodyExample: createSessionExample,
-    headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false } },
+    headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false, pattern: idempotencyKeyPattern } },
     responses: { 201: { description: 'The session', schema: sessionView, example: sessionExample, headers: replayedHeader }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
   })
   async create(
@@ -124,6 +125,7 @@ export class SessionsController {
           'Same key and body within 24 h is the same turn: answered again when it ended, attached to while it runs (Idempotent-Replayed: true); the provider is called once. ' +
           'Same key, other body: 409. A turn the provider refused (never accepted) gives its key back',
         required: false,
+        pattern: idempotencyKeyPattern,
       },
     },
     responses: {
@@ -171,7 +173,7 @@ export class SessionsController {
     headers: {
       ...endUserHeader,
       Accept: { description: 'text/event-stream to follow the turn live', required: false },
-      'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false },
+      'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false, pattern: lastEventIdPattern },
     },
     responses: {
       200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage, eventStream: turnStreamData },
@@ -185,7 +187,7 @@ export class SessionsController {
     @Req() request: Request,
     @Res() response: Response,
   ) {
-    if (lastEventId !== undefined && !/^\d{1,15}$/.test(lastEventId.trim())) {
+    if (lastEventId !== undefined && !lastEventIdPattern.test(lastEventId.trim())) {
       throw invalidRequest('Last-Event-ID must be an event seq', [{ path: 'headers.last-event-id', message: 'must be a non-negative integer' }]);
     }
     const after = lastEventId !== undefined ? Number(lastEventId.trim()) : (query.after ?? 0);
