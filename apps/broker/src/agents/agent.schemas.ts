@@ -35,7 +35,8 @@ export type CreateAgentBody = z.infer<typeof createAgentBody>;
 
 export const updateAgentBody = z
   .strictObject({ ...agentFields, name: agentName.optional(), defaultProvider: agentFields.defaultProvider.optional(), targets: agentTargets.optional() })
-  .refine(defaultProviderHasTarget, defaultProviderProblem).meta({ id: 'UpdateAgentRequest' });
+  .refine(defaultProviderHasTarget, defaultProviderProblem)
+  .meta({ id: 'UpdateAgentRequest' });
 export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
 
 export const agentView = z.object({

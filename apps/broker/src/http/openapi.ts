@@ -94,7 +94,9 @@ function operation(spec: RouteSpec, hasPathParams: boolean, components: Componen
   const parameters: unknown[] = [];
   for (const [location, schema] of [['path', spec.params], ['query', spec.query]] as const) {
     if (!schema) continue;
-    const objectSchema = components.render(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    const objectSchema = components.render(schema, 'input') as { $ref?: string; properties?: Record<string, JsonSchema>; required?: string[] };
+    // Parameters are listed one by one: a named (referenced) params or query schema would lose them all.
+    if (objectSchema.$ref) throw new Error(`${spec.operationId}: its ${location} schema must not be named (.meta({ id })): parameters are listed one by one`);
     for (const [name, property] of Object.entries(objectSchema.properties ?? {})) {
       const { description, ...propertySchema } = property;
       parameters.push({
