@@ -17,5 +17,5 @@ export const endUserParams = z.strictObject({ userId: userIdSchema });
 export const terminatedSessionsView = z.object({
   terminated: z.number().int().describe('Sessions this call ended'),
   sessions: z.array(z.string()).describe('Their ids'),
-});
+}).meta({ id: 'TerminatedSessions' });
 export type TerminatedSessionsView = z.infer<typeof terminatedSessionsView>;

@@ -30,12 +30,13 @@ const defaultProviderHasTarget = (agent: { defaultProvider?: string; targets?: R
   agent.defaultProvider === undefined || agent.targets === undefined || agent.targets[agent.defaultProvider] !== undefined;
 const defaultProviderProblem = { message: 'the default provider needs a target', path: ['defaultProvider'] };
 
-export const createAgentBody = z.strictObject(agentFields).refine(defaultProviderHasTarget, defaultProviderProblem);
+export const createAgentBody = z.strictObject(agentFields).refine(defaultProviderHasTarget, defaultProviderProblem).meta({ id: 'CreateAgentRequest' });
 export type CreateAgentBody = z.infer<typeof createAgentBody>;
 
 export const updateAgentBody = z
   .strictObject({ ...agentFields, name: agentName.optional(), defaultProvider: agentFields.defaultProvider.optional(), targets: agentTargets.optional() })
-  .refine(defaultProviderHasTarget, defaultProviderProblem);
+  .refine(defaultProviderHasTarget, defaultProviderProblem)
+  .meta({ id: 'UpdateAgentRequest' });
 export type UpdateAgentBody = z.infer<typeof updateAgentBody>;
 
 export const agentView = z.object({
@@ -47,12 +48,12 @@ export const agentView = z.object({
   targets: agentTargets,
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Agent' });
 export type AgentView = z.infer<typeof agentView>;
 
 export const agentIdParams = z.strictObject({ id: idParam('agt') });
 export const listAgentsQuery = z.strictObject({ ...pageQuery });
-export const agentPage = pageOf(agentView);
+export const agentPage = pageOf(agentView).meta({ id: 'AgentPage' });
 
 /** One target's answer to `POST /v1/agents/{id}/check`: the contract's TargetCheck, plus `unchecked` for a runtime with no way to check. */
 export const targetCheckView = z.union([
@@ -62,7 +63,22 @@ export const targetCheckView = z.union([
     code: z.enum(['target_not_found', 'target_not_ready', 'permission_denied', 'provider_unavailable', 'unchecked']),
     detail: z.string(),
   }),
-]);
+]).meta({ id: 'TargetCheck' });
 export type TargetCheckView = z.infer<typeof targetCheckView>;
-export const agentCheckView = z.object({ targets: z.partialRecord(z.enum(providerIds), targetCheckView) });
+export const agentCheckView = z.object({ targets: z.partialRecord(z.enum(providerIds), targetCheckView) }).meta({ id: 'AgentCheck' });
 export type AgentCheckView = z.infer<typeof agentCheckView>;
+
+/** For the OpenAPI document (checked against the schemas when it is built). */
+export const createAgentExample = {
+  name: 'refund-assistant',
+  description: 'Handles refunds',
+  instructions: 'You help customers with refunds. Be brief.',
+  defaultProvider: 'claude',
+  targets: { claude: { agentId: 'agent_011CExample', environmentId: 'env_011CExample', agentVersion: 2 } },
+} satisfies CreateAgentBody;
+export const agentExample = {
+  id: 'agt_01JDQ7YV5X2M9R3T6W8Z0B2D4F',
+  ...createAgentExample,
+  createdAt: '2026-12-04T09:00:00.000Z',
+  updatedAt: '2026-12-04T09:00:00.000Z',
+} satisfies AgentView;

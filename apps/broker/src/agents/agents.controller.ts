@@ -1,7 +1,7 @@
 import { Controller, Delete, Get, Patch, Post } from '@nestjs/common';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid } from '../http/route-spec.js';
-import { agentCheckView, agentIdParams, agentPage, agentView, createAgentBody, listAgentsQuery, updateAgentBody, type CreateAgentBody, type UpdateAgentBody } from './agent.schemas.js';
+import { agentCheckView, agentExample, createAgentExample, agentIdParams, agentPage, agentView, createAgentBody, listAgentsQuery, updateAgentBody, type CreateAgentBody, type UpdateAgentBody } from './agent.schemas.js';
 import { AgentTargetChecks } from './agent-target-checks.js';
 import { AgentsService } from './agents.service.js';
 
@@ -21,7 +21,8 @@ export class AgentsController {
     tag: 'Agents',
     access: admin,
     body: createAgentBody,
-    responses: { 201: { description: 'The agent', schema: agentView }, ...problemResponses(400, 401, 403, 409) },
+    bodyExample: createAgentExample,
+    responses: { 201: { description: 'The agent', schema: agentView, example: agentExample }, ...problemResponses(400, 401, 403, 409) },
   })
   create(@Valid('body') body: CreateAgentBody) {
     return this.agents.create(body);

@@ -12,7 +12,7 @@ export const createApiKeyBody = z.strictObject({
   role: z.enum(tenantRoles),
   name: z.string().trim().min(1).max(100),
   expiresAt: expiresAt.optional(),
-});
+}).meta({ id: 'CreateApiKeyRequest' });
 export type CreateApiKeyBody = z.infer<typeof createApiKeyBody>;
 
 /** The longest grace a rotation gives the old secret (a week: enough for any deployment to roll). */
@@ -27,7 +27,7 @@ export const rotateApiKeyBody = z.strictObject({
     .default(3600)
     .describe('How long the old secret keeps working (default 3600, at most a week; never past its own expiry)'),
   expiresAt: expiresAt.optional().describe('The new key\'s expiry (RFC 3339), if it should have one'),
-});
+}).meta({ id: 'RotateApiKeyRequest' });
 export type RotateApiKeyBody = z.infer<typeof rotateApiKeyBody>;
 
 export const apiKeyView = z.object({
@@ -42,12 +42,12 @@ export const apiKeyView = z.object({
   expiresAt: z.string().nullable().describe('When the key stops working (creation, or the end of a rotation\'s grace)'),
   lastUsedAt: z.string().nullable().describe('The last authenticated use, to the minute'),
   replacedBy: z.string().nullable().describe('The key a rotation replaced this one with'),
-});
+}).meta({ id: 'ApiKey' });
 export type ApiKeyView = z.infer<typeof apiKeyView>;
 
 export const createdApiKeyView = apiKeyView.extend({
   key: z.string().describe('The secret. Shown this once and never again.'),
-});
+}).meta({ id: 'CreatedApiKey' });
 export type CreatedApiKeyView = z.infer<typeof createdApiKeyView>;
 
 export const tenantIdParams = z.strictObject({ tenantId: idParam('ten') });
@@ -56,4 +56,4 @@ export const listApiKeysQuery = z.strictObject({
   ...pageQuery,
   tenant: idParam('ten').optional().describe('The tenant whose keys to list: required for the platform operator, ignored for a tenant admin'),
 });
-export const apiKeyPage = pageOf(apiKeyView);
+export const apiKeyPage = pageOf(apiKeyView).meta({ id: 'ApiKeyPage' });

@@ -6,6 +6,7 @@ import {
   auditCheckpointPage,
   auditCheckpointView,
   auditEventPage,
+  auditEventPageExample,
   auditEventQuery,
   bindingPage,
   bindingQuery,
@@ -37,7 +38,7 @@ export class AuditController {
     tag: 'Audit',
     access: auditor,
     query: auditEventQuery,
-    responses: { 200: { description: 'A page of events', schema: auditEventPage }, ...problemResponses(400, 401, 403) },
+    responses: { 200: { description: 'A page of events', schema: auditEventPage, example: auditEventPageExample }, ...problemResponses(400, 401, 403) },
   })
   events(@Valid('query') query: AuditEventQuery) {
     return this.audit.events(query);

@@ -44,9 +44,9 @@ export const auditEventView = z.object({
     .describe('The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present'),
   hash: z.string(),
   prevHash: z.string(),
-});
+}).meta({ id: 'AuditEvent' });
 export type AuditEventView = z.infer<typeof auditEventView>;
-export const auditEventPage = pageOf(auditEventView);
+export const auditEventPage = pageOf(auditEventView).meta({ id: 'AuditEventPage' });
 
 export const bindingQuery = z.strictObject({
   user: userIdSchema.optional(),
@@ -67,9 +67,9 @@ export const bindingView = z.object({
   terminationReason: z.string().nullable(),
   boundAt: z.string(),
   endedAt: z.string().nullable(),
-});
+}).meta({ id: 'Binding' });
 export type BindingView = z.infer<typeof bindingView>;
-export const bindingPage = pageOf(bindingView);
+export const bindingPage = pageOf(bindingView).meta({ id: 'BindingPage' });
 
 export const auditCheckpointView = z
   .strictObject({
@@ -82,9 +82,10 @@ export const auditCheckpointView = z
   })
   .describe(
     'A signed statement that the chain had `hash` at `seq`: Ed25519 (the key `keyId` of GET /v1/audit/checkpoint-keys) over the canonical JSON of {at, hash, keyId, seq, tenant} (keys sorted, no whitespace)',
-  );
+  )
+  .meta({ id: 'AuditCheckpoint' });
 export type AuditCheckpointView = z.infer<typeof auditCheckpointView>;
-export const auditCheckpointPage = pageOf(auditCheckpointView);
+export const auditCheckpointPage = pageOf(auditCheckpointView).meta({ id: 'AuditCheckpointPage' });
 
 export const checkpointQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -96,11 +97,11 @@ export const checkpointKeysView = z.object({
   keys: z.array(
     z.object({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: z.string(), kid: z.string(), alg: z.literal('EdDSA'), use: z.literal('sig') }),
   ),
-});
+}).meta({ id: 'CheckpointKeys' });
 
 export const verifyBody = z.strictObject({
   checkpoints: z.array(auditCheckpointView).max(1000).describe('Checkpoints kept outside the database (from the log, the API or an export)'),
-});
+}).meta({ id: 'VerifyAuditRequest' });
 export type VerifyBody = z.infer<typeof verifyBody>;
 
 export const verifyView = z.object({
@@ -112,7 +113,7 @@ export const verifyView = z.object({
   legacyThroughSeq: z.number().int().nullable().describe('Events 1..N carry the legacy unkeyed hash (from before keyed chains); null when none do'),
   legacyAnchored: z.boolean().nullable().describe('Whether a signed checkpoint at legacyThroughSeq vouches for the legacy events (if not, ok is false)'),
   uncheckedFromSeq: z.number().int().nullable().describe('The first event keyed with a key this broker does not hold; it and later events were not checked (ok is false)'),
-});
+}).meta({ id: 'AuditVerification' });
 export type VerifyView = z.infer<typeof verifyView>;
 
 export const exportQuery = z
@@ -131,3 +132,28 @@ export type ExportQuery = z.infer<typeof exportQuery>;
 
 export const platformAuditQuery = auditEventQuery.extend({ tenant: z.string().min(1).max(64).optional() });
 export type PlatformAuditQuery = z.infer<typeof platformAuditQuery>;
+
+/** For the OpenAPI document (checked against the schema when it is built). */
+export const auditEventPageExample = {
+  data: [
+    {
+      id: 'aud_01JDQ7Z5P8R2T4V6X8Z0B2D4F6',
+      seq: 41,
+      at: '2026-12-04T09:00:00.120Z',
+      type: 'session.bound',
+      tenant: 'ten_01JDQ7XK3M5P7R9T1V3X5Z7B9D',
+      user: 'u-42',
+      actor: { kind: 'api_key', id: 'key_01JDQ7XQ4N6Q8S0U2W4Y6A8C0E' },
+      session: 'ses_01JDQ7Z5N3W8K2C4V6B8M0P2R4',
+      provider: 'claude',
+      providerSession: 'sesn_01',
+      requestId: 'req_01JDQ7Z5M2V7J1B3T5A7L9N1Q3',
+      detail: { agent: 'agt_01JDQ7YV5X2M9R3T6W8Z0B2D4F' },
+      keyId: 'k1',
+      http: { method: 'POST', route: '/v1/sessions', operationId: 'createSession', status: 201, clientIp: '203.0.113.7', clientPort: 51514 },
+      hash: '9b2f6c1d3e5a7b9c0d2e4f6a8b0c1d3e5f7a9b0c2d4e6f8a0b1c3d5e7f9a1b2c',
+      prevHash: '41d7e3b5c9a1f2d4e6b8c0a2e4f6d8b0c2e4a6f8d0b2c4e6a8f0d2b4c6e8a0f1',
+    },
+  ],
+  nextCursor: null,
+} satisfies z.infer<typeof auditEventPage>;

@@ -43,7 +43,7 @@ export const costGroupView = z.object({
   sessions: z.number().int(),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
-});
+}).meta({ id: 'CostGroup' });
 export type CostGroupView = z.infer<typeof costGroupView>;
 
 export const costSummaryView = z.object({
@@ -53,5 +53,17 @@ export const costSummaryView = z.object({
   groupBy: z.enum(summaryGroupings),
   total: money,
   groups: z.array(costGroupView),
-});
+}).meta({ id: 'CostSummary' });
 export type CostSummaryView = z.infer<typeof costSummaryView>;
+
+/** For the OpenAPI document (checked against the schema when it is built). */
+export const costSummaryExample = {
+  currency: 'USD',
+  from: '2026-12-01T00:00:00.000Z',
+  to: '2026-12-04T09:00:00.000Z',
+  groupBy: 'user',
+  total: '12.34',
+  groups: [
+    { key: 'u-42', costUsd: '1.20', activeSeconds: 1840.5, idleSeconds: 5400, sessionHours: 2.01, turns: 57, sessions: 4, inputTokens: 182_000, outputTokens: 24_500 },
+  ],
+} satisfies CostSummaryView;

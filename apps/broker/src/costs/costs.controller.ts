@@ -2,7 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid } from '../http/route-spec.js';
-import { costExportQuery, costSummaryQuery, costSummaryView, type CostExportQuery, type CostSummaryQuery } from './cost.schemas.js';
+import { costExportQuery, costSummaryExample, costSummaryQuery, costSummaryView, type CostExportQuery, type CostSummaryQuery } from './cost.schemas.js';
 import { CostExportService } from './cost-export.service.js';
 import { CostsService } from './costs.service.js';
 
@@ -22,7 +22,7 @@ export class CostsController {
     tag: 'Costs',
     access: finance,
     query: costSummaryQuery,
-    responses: { 200: { description: 'Cost and usage per group', schema: costSummaryView }, ...problemResponses(400, 401, 403) },
+    responses: { 200: { description: 'Cost and usage per group', schema: costSummaryView, example: costSummaryExample }, ...problemResponses(400, 401, 403) },
   })
   summary(@Valid('query') query: CostSummaryQuery) {
     return this.costs.summary(query);

@@ -19,7 +19,7 @@ export const priceView = z.object({
   currency: z.literal('USD'),
   source: z.string(),
   effectiveDate: z.string(),
-});
+}).meta({ id: 'Price' });
 export type PriceView = z.infer<typeof priceView>;
 
 export const priceBookView = z.object({
@@ -30,7 +30,7 @@ export const priceBookView = z.object({
   changedBy: z.object({ kind: z.enum(['operator', 'system']), id: z.string().nullable(), requestId: z.string().nullable() }),
   currency: z.literal('USD'),
   prices: z.array(priceView),
-});
+}).meta({ id: 'PriceBook' });
 export type PriceBookView = z.infer<typeof priceBookView>;
 
 export const getPricesQuery = z.strictObject({
@@ -64,5 +64,6 @@ export const putPricesBody = z
   .refine((body) => new Set([...body.prices, ...body.remove].map((entry) => `${entry.provider}/${entry.unit}`)).size === body.prices.length + body.remove.length, {
     message: 'each provider and unit at most once',
     path: ['prices'],
-  });
+  })
+  .meta({ id: 'PutPricesRequest' });
 export type PutPricesBody = z.infer<typeof putPricesBody>;

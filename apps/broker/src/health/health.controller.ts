@@ -6,7 +6,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route } from '../http/route-spec.js';
 
-const statusView = z.object({ status: z.string() });
+const statusView = z.object({ status: z.string() }).meta({ id: 'Status' });
 
 @Controller()
 export class HealthController {

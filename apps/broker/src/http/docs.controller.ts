@@ -22,7 +22,7 @@ export class DocsController {
     summary: 'This OpenAPI document',
     tag: 'Operations',
     access: { kind: 'public' },
-    responses: { 200: { description: 'OpenAPI 3.1', schema: z.record(z.string(), z.unknown()) } },
+    responses: { 200: { description: 'OpenAPI 3.1', schema: z.record(z.string(), z.unknown()).meta({ id: 'OpenApiDocument' }) } },
   })
   openApiJson() {
     return this.openApi.document();

@@ -20,6 +20,15 @@ export interface RouteResponse {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  /**
+   * The route also answers this status as Server-Sent Events (with
+   * `Accept: text/event-stream`): the schema of one event's `data`.
+   */
+  eventStream?: z.ZodType;
+  /** A typical body, checked against `schema` when the document is built. */
+  example?: unknown;
+  /** Response headers worth a client's attention, by name: their description. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -35,8 +44,10 @@ export interface RouteSpec {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A typical body, checked against `body` when the document is built. */
+  bodyExample?: unknown;
   /** Request headers the route reads, documented in OpenAPI. */
-  headers?: Record<string, { description: string; required: boolean }>;
+  headers?: Record<string, { description: string; required: boolean; /** The form the route checks it against. */ pattern?: RegExp }>;
   responses: Record<number, RouteResponse>;
 }
 

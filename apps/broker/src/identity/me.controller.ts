@@ -12,7 +12,7 @@ const meView = z.object({
   tenant: z.object({ id: z.string(), name: z.string() }).nullable(),
   user: z.string().nullable(),
   credential: z.object({ kind: z.enum(['api_key', 'jwt', 'operator_key']), id: z.string() }),
-});
+}).meta({ id: 'Me' });
 
 @Controller('v1/me')
 export class MeController {

@@ -42,7 +42,7 @@ export const platformLimitsView = z.object({
   turnsPerMinutePerUser: platformLimit,
   maxOpenStreamsPerTenant: platformLimit,
   maxOpenStreamsPerReplica: z.number().int().nullable(),
-});
+}).meta({ id: 'PlatformLimits' });
 
 /**
  * A PUT body: fields sent replace, fields omitted stay, null removes the
@@ -55,14 +55,14 @@ export const policyUpdate = z.strictObject({
   }),
   sources: z.unknown().optional(),
   platform: z.unknown().optional(),
-});
+}).meta({ id: 'PolicyUpdate' });
 export type PolicyUpdate = Omit<z.infer<typeof policyUpdate>, 'sources' | 'platform'>;
 
 export const policyView = z.object(policyFields);
 export type Policy = z.infer<typeof policyView>;
 
 /** GET/PUT /v1/limits: the tenant's effective policy, where each value comes from, and the platform's limits. */
-export const tenantPolicyView = policyView.extend({ sources: policySources, platform: platformLimitsView });
+export const tenantPolicyView = policyView.extend({ sources: policySources, platform: platformLimitsView }).meta({ id: 'TenantPolicy' });
 export type TenantPolicyView = z.infer<typeof tenantPolicyView>;
 
 export const effectivePolicyView = z.object({
@@ -78,7 +78,7 @@ export const effectivePolicyView = z.object({
     monthSpentUsd: z.string(),
     monthReservedUsd: z.string(),
   }),
-});
+}).meta({ id: 'EffectivePolicy' });
 export type EffectivePolicyView = z.infer<typeof effectivePolicyView>;
 
 export const userIdParams = z.strictObject({ userId: userIdSchema });

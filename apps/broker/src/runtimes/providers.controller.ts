@@ -14,7 +14,7 @@ const providerView = z.object({
   mode: z.enum(['live', 'emulated']),
   /** Emulated runtimes only: a target that works against the emulator (API.md §3), shaped as the runtime's agent target. */
   sampleTarget: z.record(z.string(), z.unknown()).optional(),
-});
+}).meta({ id: 'Provider' });
 
 @Controller('v1/providers')
 export class ProvidersController {
@@ -26,7 +26,7 @@ export class ProvidersController {
     summary: 'The registered runtimes, their isolation class and lifecycle ceilings',
     tag: 'Providers',
     access: { kind: 'tenant', roles: tenantRoles, operator: true },
-    responses: { 200: { description: 'Registered runtimes', schema: z.object({ data: z.array(providerView) }) }, ...problemResponses(401) },
+    responses: { 200: { description: 'Registered runtimes', schema: z.object({ data: z.array(providerView) }).meta({ id: 'ProviderList' }) }, ...problemResponses(401) },
   })
   list() {
     return { data: this.registry.providerViews() };

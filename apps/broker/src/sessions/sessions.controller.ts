@@ -1,17 +1,16 @@
 import { Controller, Delete, Get, Headers, Inject, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
 import type { AppConfig } from '#libs/config';
 import { invalidRequest } from '#libs/errors';
 import { appConfigToken } from '../app.tokens.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route, Valid, type RouteSpec } from '../http/route-spec.js';
+import { createSessionExample, sessionExample, turnExample, turnResultExample } from './session.examples.js';
+import { eventPage, turnStreamData } from './session-event.schemas.js';
 import {
   createSessionBody,
-  eventPage,
   listEventsQuery,
   listSessionsQuery,
-  sessionEventView,
   sessionIdParams,
   sessionPage,
   sessionView,
@@ -36,7 +35,9 @@ const app = { kind: 'tenant', roles: ['app'], endUser: true } as const;
 const endUserHeader: RouteSpec['headers'] = {
   'X-End-User': { description: 'The end user this call acts for (API keys): 1-256 printable characters, not starting with "jwt:" (the namespace of JWT users); not with a JWT', required: false },
 };
+const replayedHeader = { 'Idempotent-Replayed': '`true` when this answers an earlier request with the same Idempotency-Key' };
 const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+const lastEventIdPattern = /^\d{1,15}$/;
 
 function checkIdempotencyKey(key: string | undefined): void {
   if (key !== undefined && !idempotencyKeyPattern.test(key)) {
@@ -62,8 +63,9 @@ export class SessionsController {
     tag: 'Sessions',
     access: app,
     body: createSessionBody,
-    headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false } },
-    responses: { 201: { description: 'The session', schema: sessionView }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
+    bodyExample: createSessionExample,
+    headers: { ...endUserHeader, 'Idempotency-Key': { description: 'Same key and body within 24 h returns the same session', required: false, pattern: idempotencyKeyPattern } },
+    responses: { 201: { description: 'The session', schema: sessionView, example: sessionExample, headers: replayedHeader }, ...problemResponses(400, 401, 403, 404, 409, 429, 502, 503, 504) },
   })
   async create(
     @Valid('body') body: CreateSessionBody,
@@ -114,6 +116,7 @@ export class SessionsController {
     access: app,
     params: sessionIdParams,
     body: turnBody,
+    bodyExample: turnExample,
     headers: {
       ...endUserHeader,
       Accept: { description: 'text/event-stream for a stream of events', required: false },
@@ -122,10 +125,11 @@ export class SessionsController {
           'Same key and body within 24 h is the same turn: answered again when it ended, attached to while it runs (Idempotent-Replayed: true); the provider is called once. ' +
           'Same key, other body: 409. A turn the provider refused (never accepted) gives its key back',
         required: false,
+        pattern: idempotencyKeyPattern,
       },
     },
     responses: {
-      200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView },
+      200: { description: 'The finished turn (JSON), or its events (text/event-stream)', schema: turnView, example: turnResultExample, eventStream: turnStreamData, headers: replayedHeader },
       ...problemResponses(400, 401, 403, 404, 409, 410, 413, 429, 502, 503, 504),
     },
   })
@@ -169,10 +173,10 @@ export class SessionsController {
     headers: {
       ...endUserHeader,
       Accept: { description: 'text/event-stream to follow the turn live', required: false },
-      'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false },
+      'Last-Event-ID': { description: 'The seq of the last event the client has: the stream resumes after it', required: false, pattern: lastEventIdPattern },
     },
     responses: {
-      200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage.extend({ data: z.array(sessionEventView) }) },
+      200: { description: 'Stored events after `after` (JSON), or the turn followed live (text/event-stream)', schema: eventPage, eventStream: turnStreamData },
       ...problemResponses(400, 401, 403, 404, 503),
     },
   })
@@ -183,7 +187,7 @@ export class SessionsController {
     @Req() request: Request,
     @Res() response: Response,
   ) {
-    if (lastEventId !== undefined && !/^\d{1,15}$/.test(lastEventId.trim())) {
+    if (lastEventId !== undefined && !lastEventIdPattern.test(lastEventId.trim())) {
       throw invalidRequest('Last-Event-ID must be an event seq', [{ path: 'headers.last-event-id', message: 'must be a non-negative integer' }]);
     }
     const after = lastEventId !== undefined ? Number(lastEventId.trim()) : (query.after ?? 0);
@@ -228,7 +232,7 @@ export class SessionsController {
     params: sessionIdParams,
     query: listEventsQuery,
     headers: endUserHeader,
-    responses: { 200: { description: 'Events after `after`', schema: eventPage.extend({ data: z.array(sessionEventView) }) }, ...problemResponses(400, 401, 403, 404) },
+    responses: { 200: { description: 'Events after `after`', schema: eventPage }, ...problemResponses(400, 401, 403, 404) },
   })
   events(@Valid('params') params: { id: string }, @Valid('query') query: { after: number; limit: number }) {
     return this.sessions.events(params.id, query.after, query.limit);

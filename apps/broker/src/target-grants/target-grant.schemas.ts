@@ -23,7 +23,8 @@ export const createTargetGrantBody = z
     } else if (!kind.pattern.test(grant.value)) {
       context.addIssue({ code: 'custom', path: ['value'], message: `must be ${kind.description}, e.g. ${kind.example}` });
     }
-  });
+  })
+  .meta({ id: 'CreateTargetGrantRequest' });
 export type CreateTargetGrantBody = z.infer<typeof createTargetGrantBody>;
 
 export const targetGrantView = z.object({
@@ -33,10 +34,10 @@ export const targetGrantView = z.object({
   kind: z.string(),
   value: z.string(),
   createdAt: z.string(),
-});
+}).meta({ id: 'TargetGrant' });
 export type TargetGrantView = z.infer<typeof targetGrantView>;
 
 export const tenantGrantParams = z.strictObject({ tenantId: idParam('ten') });
 export const grantIdParams = z.strictObject({ tenantId: idParam('ten'), grantId: idParam('tgr') });
 export const listTargetGrantsQuery = z.strictObject({ ...pageQuery });
-export const targetGrantPage = pageOf(targetGrantView);
+export const targetGrantPage = pageOf(targetGrantView).meta({ id: 'TargetGrantPage' });
