@@ -879,7 +879,930 @@ export interface paths {
 }
 export type webhooks = Record<string, never>;
 export interface components {
-    schemas: never;
+    schemas: {
+        Agent: {
+            id: string;
+            name: string;
+            description: string | null;
+            instructions: string | null;
+            /** @enum {string} */
+            defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
+            targets: {
+                claude?: {
+                    agentId: string;
+                    environmentId: string;
+                    agentVersion?: number;
+                    deleteOnTerminate?: boolean;
+                };
+                agentcore?: {
+                    agentRuntimeArn: string;
+                    qualifier?: string;
+                    /**
+                     * @default strands
+                     * @enum {string}
+                     */
+                    responseCodec: "text" | "strands";
+                    region?: string;
+                    runtimeUserId?: boolean;
+                    idleTimeoutSeconds?: number;
+                    maxLifetimeSeconds?: number;
+                    lifecycleFromControlPlane?: boolean;
+                    vcpu?: number;
+                    memoryGiB?: number;
+                };
+                foundry?: {
+                    projectEndpoint: string;
+                    agentName: string;
+                    agentVersion: string;
+                    deleteOnTerminate?: boolean;
+                };
+                vertex?: {
+                    reasoningEngine: string;
+                    vcpu?: 1 | 2 | 4 | 6 | 8;
+                    memoryGiB?: number;
+                    containerConcurrency?: number;
+                    /** @enum {string} */
+                    streaming?: "sse" | "none";
+                };
+            };
+            createdAt: string;
+            updatedAt: string;
+        };
+        AgentCheck: {
+            targets: {
+                [key: string]: components["schemas"]["TargetCheck"];
+            };
+        };
+        AgentPage: {
+            data: components["schemas"]["Agent"][];
+            nextCursor: string | null;
+        };
+        ApiKey: {
+            id: string;
+            tenantId: string;
+            /** @enum {string} */
+            role: "app" | "auditor" | "finance" | "admin";
+            name: string;
+            /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
+            keyPrefix: string;
+            /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
+            keyLast4: string | null;
+            createdAt: string;
+            revokedAt: string | null;
+            /** @description When the key stops working (creation, or the end of a rotation's grace) */
+            expiresAt: string | null;
+            /** @description The last authenticated use, to the minute */
+            lastUsedAt: string | null;
+            /** @description The key a rotation replaced this one with */
+            replacedBy: string | null;
+        };
+        ApiKeyPage: {
+            data: components["schemas"]["ApiKey"][];
+            nextCursor: string | null;
+        };
+        ApprovalDecision: {
+            toolCallId: string;
+            /** @enum {string} */
+            decision: "allow" | "deny";
+            message?: string;
+        };
+        ApprovalRequestedEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "approval.requested";
+            data: {
+                toolCallId: string;
+                name: string;
+                input: unknown;
+                truncated?: components["schemas"]["EventTruncation"];
+            } | components["schemas"]["TruncatedEventData"];
+        };
+        /** @description A signed statement that the chain had `hash` at `seq`: Ed25519 (the key `keyId` of GET /v1/audit/checkpoint-keys) over the canonical JSON of {at, hash, keyId, seq, tenant} (keys sorted, no whitespace) */
+        AuditCheckpoint: {
+            tenant: string;
+            seq: number;
+            hash: string;
+            /** Format: date-time */
+            at: string;
+            keyId: string;
+            signature: string;
+        };
+        AuditCheckpointPage: {
+            data: components["schemas"]["AuditCheckpoint"][];
+            nextCursor: string | null;
+        };
+        AuditEvent: {
+            id: string;
+            seq: number;
+            at: string;
+            type: string;
+            tenant: string;
+            user: string | null;
+            actor: {
+                /** @enum {string} */
+                kind: "api_key" | "jwt" | "operator" | "system";
+                id: string | null;
+            };
+            session: string | null;
+            provider: string | null;
+            providerSession: string | null;
+            requestId: string | null;
+            detail: {
+                [key: string]: unknown;
+            };
+            /** @description The audit key that chained the event (its hash is an HMAC with that key); null: a legacy event, chained with plain SHA-256 */
+            keyId: string | null;
+            /** @description The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present */
+            http?: {
+                method: string;
+                /** @description The route template, e.g. /v1/sessions/:id */
+                route: string;
+                operationId: string;
+                /** @description The HTTP status the request answered with this event */
+                status: number;
+                /** @description The caller as the broker saw it (the socket peer, or the forwarded client when HTTP_TRUST_PROXY_HOPS trusts the proxy) */
+                clientIp: string | null;
+                /** @description The peer port; null when the address came from X-Forwarded-For */
+                clientPort: number | null;
+            } | null;
+            hash: string;
+            prevHash: string;
+        };
+        AuditEventPage: {
+            data: components["schemas"]["AuditEvent"][];
+            nextCursor: string | null;
+        };
+        AuditVerification: {
+            ok: boolean;
+            checked: number;
+            firstBadSeq: number | null;
+            /** @description Why the first bad seq is bad, or why the chain could not be fully checked */
+            reason: string | null;
+            /** @description Signed checkpoints (stored and given) the chain matched */
+            checkpointsMatched: number;
+            /** @description Events 1..N carry the legacy unkeyed hash (from before keyed chains); null when none do */
+            legacyThroughSeq: number | null;
+            /** @description Whether a signed checkpoint at legacyThroughSeq vouches for the legacy events (if not, ok is false) */
+            legacyAnchored: boolean | null;
+            /** @description The first event keyed with a key this broker does not hold; it and later events were not checked (ok is false) */
+            uncheckedFromSeq: number | null;
+        };
+        Binding: {
+            user: string;
+            session: string;
+            provider: string;
+            providerSession: string | null;
+            agent: {
+                id: string;
+                name: string;
+            };
+            status: string;
+            terminationReason: string | null;
+            boundAt: string;
+            endedAt: string | null;
+        };
+        BindingPage: {
+            data: components["schemas"]["Binding"][];
+            nextCursor: string | null;
+        };
+        CheckpointKeys: {
+            keys: {
+                /** @constant */
+                kty: "OKP";
+                /** @constant */
+                crv: "Ed25519";
+                x: string;
+                kid: string;
+                /** @constant */
+                alg: "EdDSA";
+                /** @constant */
+                use: "sig";
+            }[];
+        };
+        CostGroup: {
+            key: string;
+            /** @description USD, exact decimal string */
+            costUsd: string;
+            activeSeconds: number;
+            idleSeconds: number;
+            sessionHours: number;
+            turns: number;
+            sessions: number;
+            inputTokens: number;
+            outputTokens: number;
+        };
+        CostSummary: {
+            /** @constant */
+            currency: "USD";
+            from: string;
+            to: string;
+            /** @enum {string} */
+            groupBy: "user" | "agent" | "provider" | "day";
+            /** @description USD, exact decimal string */
+            total: string;
+            groups: components["schemas"]["CostGroup"][];
+        };
+        CreateAgentRequest: {
+            name: string;
+            description?: string | null;
+            instructions?: string | null;
+            /** @enum {string} */
+            defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
+            targets: {
+                claude?: {
+                    agentId: string;
+                    environmentId: string;
+                    agentVersion?: number;
+                    deleteOnTerminate?: boolean;
+                };
+                agentcore?: {
+                    agentRuntimeArn: string;
+                    qualifier?: string;
+                    /**
+                     * @default strands
+                     * @enum {string}
+                     */
+                    responseCodec: "text" | "strands";
+                    region?: string;
+                    runtimeUserId?: boolean;
+                    idleTimeoutSeconds?: number;
+                    maxLifetimeSeconds?: number;
+                    lifecycleFromControlPlane?: boolean;
+                    vcpu?: number;
+                    memoryGiB?: number;
+                };
+                foundry?: {
+                    projectEndpoint: string;
+                    agentName: string;
+                    agentVersion: string;
+                    deleteOnTerminate?: boolean;
+                };
+                vertex?: {
+                    reasoningEngine: string;
+                    vcpu?: 1 | 2 | 4 | 6 | 8;
+                    memoryGiB?: number;
+                    containerConcurrency?: number;
+                    /** @enum {string} */
+                    streaming?: "sse" | "none";
+                };
+            };
+        };
+        CreateApiKeyRequest: {
+            /** @enum {string} */
+            role: "app" | "auditor" | "finance" | "admin";
+            name: string;
+            /**
+             * Format: date-time
+             * @description RFC 3339; after it the key answers 401 on every replica within 1 s
+             */
+            expiresAt?: string;
+        };
+        CreatedApiKey: {
+            id: string;
+            tenantId: string;
+            /** @enum {string} */
+            role: "app" | "auditor" | "finance" | "admin";
+            name: string;
+            /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
+            keyPrefix: string;
+            /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
+            keyLast4: string | null;
+            createdAt: string;
+            revokedAt: string | null;
+            /** @description When the key stops working (creation, or the end of a rotation's grace) */
+            expiresAt: string | null;
+            /** @description The last authenticated use, to the minute */
+            lastUsedAt: string | null;
+            /** @description The key a rotation replaced this one with */
+            replacedBy: string | null;
+            /** @description The secret. Shown this once and never again. */
+            key: string;
+        };
+        CreateSessionRequest: {
+            /** @description An agent id or name */
+            agent: string;
+            /**
+             * @description Defaults to the agent's defaultProvider
+             * @enum {string}
+             */
+            provider?: "claude" | "agentcore" | "foundry" | "vertex";
+            metadata?: {
+                [key: string]: unknown;
+            };
+            idleTimeoutSeconds?: number;
+            maxLifetimeSeconds?: number;
+        };
+        CreateTargetGrantRequest: {
+            /** @enum {string} */
+            provider: "claude" | "agentcore" | "foundry" | "vertex";
+            /** @description What is granted, per provider: claude: `agent` (a Claude agent id, e.g. `agent_011CExample`), `environment` (a Claude environment id, e.g. `env_011CExample`); agentcore: `account` (an AWS account id, the ARN's fifth field, e.g. `123456789012`); foundry: `project` (a Foundry project, as <resource>/<project> of its endpoint, e.g. `acct/p1`); vertex: `project` (a GCP project id or number, as in the reasoning engine name, e.g. `my-project`) */
+            kind: string;
+            value: string;
+        };
+        CreateTenantRequest: {
+            name: string;
+        };
+        EffectivePolicy: {
+            user: string;
+            policy: {
+                maxActiveSessionsPerUser: number | null;
+                maxActiveSessionsPerTenant: number | null;
+                sessionCreatesPerMinutePerUser: number | null;
+                turnsPerMinutePerUser: number | null;
+                maxOpenStreamsPerTenant: number | null;
+                idleTimeoutSeconds: number | null;
+                maxLifetimeSeconds: number | null;
+                monthlyBudgetUsdPerUser: string | null;
+                monthlyBudgetUsdPerTenant: string | null;
+                requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
+            };
+            sources: {
+                /** @enum {string} */
+                maxActiveSessionsPerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                turnsPerMinutePerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                idleTimeoutSeconds: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxLifetimeSeconds: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                requiredIsolation: "user" | "tenant" | "platform";
+            };
+            overrides: string[];
+            usage: {
+                activeSessions: number;
+                sessionCreatesThisMinute: number;
+                turnsThisMinute: number;
+                monthSpentUsd: string;
+                monthReservedUsd: string;
+            };
+        };
+        /** @enum {string} */
+        ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
+        /** @description One event of a turn; `data` by `type`. `message.delta` is streamed, never stored */
+        Event: components["schemas"]["TurnStartedEvent"] | components["schemas"]["MessageDeltaEvent"] | components["schemas"]["MessageCompletedEvent"] | components["schemas"]["ToolCallEvent"] | components["schemas"]["ToolResultEvent"] | components["schemas"]["ApprovalRequestedEvent"] | components["schemas"]["TurnCompletedEvent"] | components["schemas"]["TurnFailedEvent"];
+        EventPage: {
+            data: components["schemas"]["Event"][];
+            /** @description The seq to continue after; null at the end */
+            nextAfter: number | null;
+        };
+        /** @description Present when the provider sent more than EVENT_CONTENT_MAX_BYTES: the longest strings were cut, each ending in "…[truncated]" */
+        EventTruncation: {
+            originalBytes: number;
+            maxBytes: number;
+        };
+        FieldProblem: {
+            path: string;
+            message: string;
+        };
+        FinishedTurn: {
+            id: string;
+            /** @enum {string} */
+            status: "completed" | "failed" | "requires_action";
+            output: {
+                /** @constant */
+                type: "text";
+                text: string;
+            }[];
+            usage: components["schemas"]["TurnUsage"];
+            durationMs: number;
+            error?: {
+                code: string;
+                message: string;
+            };
+        };
+        Me: {
+            /** @enum {string} */
+            role: "app" | "auditor" | "finance" | "admin" | "operator";
+            tenant: {
+                id: string;
+                name: string;
+            } | null;
+            user: string | null;
+            credential: {
+                /** @enum {string} */
+                kind: "api_key" | "jwt" | "operator_key";
+                id: string;
+            };
+        };
+        MessageCompletedEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.completed";
+            data: {
+                /** @constant */
+                role: "agent";
+                content: components["schemas"]["TextPart"][];
+                truncated?: components["schemas"]["EventTruncation"];
+            } | components["schemas"]["TruncatedEventData"];
+        };
+        MessageDeltaEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message.delta";
+            data: {
+                text: string;
+                truncated?: components["schemas"]["EventTruncation"];
+            };
+        };
+        OpenApiDocument: {
+            [key: string]: unknown;
+        };
+        PlatformLimits: {
+            maxActiveSessionsPerUser: {
+                default: number | null;
+                ceiling: number | null;
+            };
+            maxActiveSessionsPerTenant: {
+                default: number | null;
+                ceiling: number | null;
+            };
+            sessionCreatesPerMinutePerUser: {
+                default: number | null;
+                ceiling: number | null;
+            };
+            turnsPerMinutePerUser: {
+                default: number | null;
+                ceiling: number | null;
+            };
+            maxOpenStreamsPerTenant: {
+                default: number | null;
+                ceiling: number | null;
+            };
+            maxOpenStreamsPerReplica: number | null;
+        };
+        PolicyUpdate: {
+            maxActiveSessionsPerUser?: number | null;
+            maxActiveSessionsPerTenant?: number | null;
+            sessionCreatesPerMinutePerUser?: number | null;
+            turnsPerMinutePerUser?: number | null;
+            maxOpenStreamsPerTenant?: number | null;
+            idleTimeoutSeconds?: number | null;
+            maxLifetimeSeconds?: number | null;
+            monthlyBudgetUsdPerUser?: string | null;
+            monthlyBudgetUsdPerTenant?: string | null;
+            requiredIsolation?: ("any" | "sandbox" | "vm" | "microvm") | null;
+            sources?: unknown;
+            platform?: unknown;
+        };
+        Price: {
+            /** @enum {string} */
+            provider: "claude" | "agentcore" | "foundry" | "vertex";
+            /** @enum {string} */
+            unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
+            unitPrice: string;
+            /** @constant */
+            currency: "USD";
+            source: string;
+            effectiveDate: string;
+        };
+        PriceBook: {
+            version: number;
+            createdAt: string;
+            note: string | null;
+            changedBy: {
+                /** @enum {string} */
+                kind: "operator" | "system";
+                id: string | null;
+                requestId: string | null;
+            };
+            /** @constant */
+            currency: "USD";
+            prices: components["schemas"]["Price"][];
+        };
+        /** @description RFC 9457 problem details; `code` is stable. Codes add members of their own (`limit`, `retryAfterSeconds`, `reason`, `turn`…) */
+        Problem: {
+            type: string;
+            title: string;
+            status: number;
+            code: components["schemas"]["ErrorCode"];
+            detail: string;
+            requestId: string;
+            errors?: components["schemas"]["FieldProblem"][];
+        } & {
+            [key: string]: unknown;
+        };
+        Provider: {
+            /** @enum {string} */
+            id: "claude" | "agentcore" | "foundry" | "vertex";
+            /** @enum {string} */
+            isolation: "shared" | "sandbox" | "vm" | "microvm";
+            idleTimeoutMaxSeconds: number;
+            maxLifetimeSeconds: number;
+            /** @enum {string} */
+            mode: "live" | "emulated";
+            sampleTarget?: {
+                [key: string]: unknown;
+            };
+        };
+        ProviderList: {
+            data: components["schemas"]["Provider"][];
+        };
+        PutPricesRequest: {
+            note?: string;
+            /** @default [] */
+            prices: {
+                /** @enum {string} */
+                provider: "claude" | "agentcore" | "foundry" | "vertex";
+                /** @enum {string} */
+                unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
+                unitPrice: string;
+                source: string;
+                effectiveDate: string;
+            }[];
+            /** @default [] */
+            remove: {
+                /** @enum {string} */
+                provider: "claude" | "agentcore" | "foundry" | "vertex";
+                /** @enum {string} */
+                unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
+            }[];
+        };
+        RotateApiKeyRequest: {
+            /**
+             * @description How long the old secret keeps working (default 3600, at most a week; never past its own expiry)
+             * @default 3600
+             */
+            graceSeconds: number;
+            /**
+             * Format: date-time
+             * @description The new key's expiry (RFC 3339), if it should have one
+             */
+            expiresAt?: string;
+        };
+        Session: {
+            id: string;
+            agent: {
+                id: string;
+                name: string;
+            };
+            /** @enum {string} */
+            provider: "claude" | "agentcore" | "foundry" | "vertex";
+            user: string;
+            /** @enum {string} */
+            status: "provisioning" | "idle" | "active" | "terminated";
+            terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
+            metadata: {
+                [key: string]: unknown;
+            };
+            createdAt: string;
+            lastActivityAt: string;
+            idleExpiresAt: string | null;
+            expiresAt: string | null;
+            endedAt: string | null;
+            idleTimeoutSeconds: number;
+            maxLifetimeSeconds: number;
+            providerSession: {
+                id: string;
+            } | null;
+            usage: components["schemas"]["SessionUsage"];
+        };
+        SessionPage: {
+            data: components["schemas"]["Session"][];
+            nextCursor: string | null;
+        };
+        SessionUsage: {
+            turns: number;
+            inputTokens: number;
+            outputTokens: number;
+            activeSeconds: number;
+            costUsd: string;
+        };
+        Status: {
+            status: string;
+        };
+        TargetCheck: {
+            /** @constant */
+            ok: true;
+        } | {
+            /** @constant */
+            ok: false;
+            /** @enum {string} */
+            code: "target_not_found" | "target_not_ready" | "permission_denied" | "provider_unavailable" | "unchecked";
+            detail: string;
+        };
+        TargetGrant: {
+            id: string;
+            tenantId: string;
+            /** @enum {string} */
+            provider: "claude" | "agentcore" | "foundry" | "vertex";
+            kind: string;
+            value: string;
+            createdAt: string;
+        };
+        TargetGrantPage: {
+            data: components["schemas"]["TargetGrant"][];
+            nextCursor: string | null;
+        };
+        Tenant: {
+            id: string;
+            name: string;
+            createdAt: string;
+        };
+        TenantPage: {
+            data: components["schemas"]["Tenant"][];
+            nextCursor: string | null;
+        };
+        TenantPolicy: {
+            maxActiveSessionsPerUser: number | null;
+            maxActiveSessionsPerTenant: number | null;
+            sessionCreatesPerMinutePerUser: number | null;
+            turnsPerMinutePerUser: number | null;
+            maxOpenStreamsPerTenant: number | null;
+            idleTimeoutSeconds: number | null;
+            maxLifetimeSeconds: number | null;
+            monthlyBudgetUsdPerUser: string | null;
+            monthlyBudgetUsdPerTenant: string | null;
+            requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
+            sources: {
+                /** @enum {string} */
+                maxActiveSessionsPerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                turnsPerMinutePerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                idleTimeoutSeconds: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                maxLifetimeSeconds: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
+                /** @enum {string} */
+                requiredIsolation: "user" | "tenant" | "platform";
+            };
+            platform: components["schemas"]["PlatformLimits"];
+        };
+        TerminatedSessions: {
+            /** @description Sessions this call ended */
+            terminated: number;
+            /** @description Their ids */
+            sessions: string[];
+        };
+        TextPart: {
+            /** @constant */
+            type: "text";
+            text: string;
+        };
+        ToolCallEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tool.call";
+            data: {
+                id: string;
+                name: string;
+                input: unknown;
+                truncated?: components["schemas"]["EventTruncation"];
+            } | components["schemas"]["TruncatedEventData"];
+        };
+        ToolResultEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "tool.result";
+            data: {
+                id: string;
+                output: unknown;
+                isError: boolean;
+                truncated?: components["schemas"]["EventTruncation"];
+            } | components["schemas"]["TruncatedEventData"];
+        };
+        /** @description A provider's event too large to keep whole: its short top-level fields, and a preview of its JSON */
+        TruncatedEventData: {
+            preview: string;
+            truncated: components["schemas"]["EventTruncation"];
+        } & {
+            [key: string]: unknown;
+        };
+        Turn: {
+            id: string;
+            /** @enum {string} */
+            status: "running" | "completed" | "failed" | "requires_action";
+            output: {
+                /** @constant */
+                type: "text";
+                text: string;
+            }[];
+            usage: components["schemas"]["TurnUsage"];
+            /** @description null while the turn runs */
+            durationMs: number | null;
+            error?: {
+                code: string;
+                message: string;
+            };
+        };
+        TurnCompletedEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "turn.completed";
+            data: {
+                usage: {
+                    inputTokens: number;
+                    outputTokens: number;
+                };
+                durationMs: number;
+                /**
+                 * @description The turn waits for tool approvals
+                 * @constant
+                 */
+                stopReason?: "requires_action";
+            };
+        };
+        /** @description `cancelled` for a cancelled turn */
+        TurnError: {
+            code: string;
+            message: string;
+        };
+        TurnFailedEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "turn.failed";
+            data: {
+                error: components["schemas"]["TurnError"];
+            };
+        };
+        TurnRequest: {
+            input?: string | {
+                /** @constant */
+                type: "text";
+                text: string;
+            }[];
+            approvals?: components["schemas"]["ApprovalDecision"][];
+        };
+        TurnResponse: {
+            turn: components["schemas"]["Turn"];
+        };
+        TurnResult: {
+            turn: components["schemas"]["FinishedTurn"];
+        };
+        TurnStartedEvent: {
+            /** @description evt_… */
+            id: string;
+            sessionId: string;
+            turnId: string | null;
+            /** @description Per session, increasing; the SSE `id:` (resume with Last-Event-ID) */
+            seq: number;
+            /** @description RFC 3339 */
+            at: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "turn.started";
+            data: {
+                input: components["schemas"]["TextPart"][];
+            };
+        };
+        /** @description The `data:` of one Server-Sent Event: an Event (`event:` its type, `id:` its seq) or, as `event: error`, the Problem that ended the stream */
+        TurnStreamData: components["schemas"]["Event"] | components["schemas"]["Problem"];
+        TurnUsage: {
+            inputTokens: number;
+            outputTokens: number;
+            activeSeconds: number;
+            cacheReadInputTokens?: number;
+            cacheWriteInputTokens?: number;
+            /** @constant */
+            usageReported?: false;
+            compute?: {
+                vcpuSeconds: number;
+                gibSeconds: number;
+                estimated: boolean;
+            };
+        };
+        UpdateAgentRequest: {
+            name?: string;
+            description?: string | null;
+            instructions?: string | null;
+            /** @enum {string} */
+            defaultProvider?: "claude" | "agentcore" | "foundry" | "vertex";
+            targets?: {
+                claude?: {
+                    agentId: string;
+                    environmentId: string;
+                    agentVersion?: number;
+                    deleteOnTerminate?: boolean;
+                };
+                agentcore?: {
+                    agentRuntimeArn: string;
+                    qualifier?: string;
+                    /**
+                     * @default strands
+                     * @enum {string}
+                     */
+                    responseCodec: "text" | "strands";
+                    region?: string;
+                    runtimeUserId?: boolean;
+                    idleTimeoutSeconds?: number;
+                    maxLifetimeSeconds?: number;
+                    lifecycleFromControlPlane?: boolean;
+                    vcpu?: number;
+                    memoryGiB?: number;
+                };
+                foundry?: {
+                    projectEndpoint: string;
+                    agentName: string;
+                    agentVersion: string;
+                    deleteOnTerminate?: boolean;
+                };
+                vertex?: {
+                    reasoningEngine: string;
+                    vcpu?: 1 | 2 | 4 | 6 | 8;
+                    memoryGiB?: number;
+                    containerConcurrency?: number;
+                    /** @enum {string} */
+                    streaming?: "sse" | "none";
+                };
+            };
+        };
+        VerifyAuditRequest: {
+            /** @description Checkpoints kept outside the database (from the log, the API or an export) */
+            checkpoints: components["schemas"]["AuditCheckpoint"][];
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;
@@ -903,9 +1826,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: string;
-                    };
+                    "application/json": components["schemas"]["Status"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -925,32 +1855,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        status: string;
-                    };
+                    "application/json": components["schemas"]["Status"];
                 };
             };
             /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -973,6 +1898,15 @@ export interface operations {
                     "text/plain": unknown;
                 };
             };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     getOpenApi: {
@@ -990,9 +1924,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["OpenApiDocument"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1013,6 +1954,15 @@ export interface operations {
                 };
                 content: {
                     "text/html": unknown;
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1041,21 +1991,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1078,20 +2023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        role: "app" | "auditor" | "finance" | "admin" | "operator";
-                        tenant: {
-                            id: string;
-                            name: string;
-                        } | null;
-                        user: string | null;
-                        credential: {
-                            /** @enum {string} */
-                            kind: "api_key" | "jwt" | "operator_key";
-                            id: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Me"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1100,21 +2032,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1123,21 +2041,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1160,14 +2093,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            name: string;
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["TenantPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1176,21 +2102,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1199,21 +2111,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1222,21 +2120,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1250,9 +2154,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                };
+                "application/json": components["schemas"]["CreateTenantRequest"];
             };
         };
         responses: {
@@ -1262,11 +2164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["Tenant"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1275,21 +2173,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1298,21 +2182,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1321,21 +2191,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -1344,21 +2200,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1381,18 +2252,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            tenantId: string;
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            kind: string;
-                            value: string;
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["TargetGrantPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1401,21 +2261,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1424,21 +2270,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1447,21 +2279,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1486,18 +2324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            tenantId: string;
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            kind: string;
-                            value: string;
-                            createdAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["TargetGrantPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1506,21 +2333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1529,21 +2342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1552,21 +2351,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -1575,21 +2360,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1605,13 +2396,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    provider: "claude" | "agentcore" | "foundry" | "vertex";
-                    /** @description What is granted, per provider: claude: `agent` (a Claude agent id, e.g. `agent_011CExample`), `environment` (a Claude environment id, e.g. `env_011CExample`); agentcore: `account` (an AWS account id, the ARN's fifth field, e.g. `123456789012`); foundry: `project` (a Foundry project, as <resource>/<project> of its endpoint, e.g. `acct/p1`); vertex: `project` (a GCP project id or number, as in the reasoning engine name, e.g. `my-project`) */
-                    kind: string;
-                    value: string;
-                };
+                "application/json": components["schemas"]["CreateTargetGrantRequest"];
             };
         };
         responses: {
@@ -1621,15 +2406,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        tenantId: string;
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        kind: string;
-                        value: string;
-                        createdAt: string;
-                    };
+                    "application/json": components["schemas"]["TargetGrant"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1638,21 +2415,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1661,21 +2424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1684,21 +2433,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -1707,21 +2442,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -1730,21 +2451,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1774,21 +2510,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1797,21 +2519,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1820,21 +2528,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -1843,21 +2537,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1873,16 +2573,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    role: "app" | "auditor" | "finance" | "admin";
-                    name: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339; after it the key answers 401 on every replica within 1 s
-                     */
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
         responses: {
@@ -1892,27 +2583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        tenantId: string;
-                        /** @enum {string} */
-                        role: "app" | "auditor" | "finance" | "admin";
-                        name: string;
-                        /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
-                        keyPrefix: string;
-                        /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
-                        keyLast4: string | null;
-                        createdAt: string;
-                        revokedAt: string | null;
-                        /** @description When the key stops working (creation, or the end of a rotation's grace) */
-                        expiresAt: string | null;
-                        /** @description The last authenticated use, to the minute */
-                        lastUsedAt: string | null;
-                        /** @description The key a rotation replaced this one with */
-                        replacedBy: string | null;
-                        /** @description The secret. Shown this once and never again. */
-                        key: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -1921,21 +2592,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -1944,21 +2601,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -1967,21 +2610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -1990,21 +2619,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2014,6 +2658,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 cursor?: string;
+                /** @description The tenant whose keys to list: required for the platform operator, ignored for a tenant admin */
                 tenant?: string;
             };
             header?: never;
@@ -2028,28 +2673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            tenantId: string;
-                            /** @enum {string} */
-                            role: "app" | "auditor" | "finance" | "admin";
-                            name: string;
-                            /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
-                            keyPrefix: string;
-                            /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
-                            keyLast4: string | null;
-                            createdAt: string;
-                            revokedAt: string | null;
-                            /** @description When the key stops working (creation, or the end of a rotation's grace) */
-                            expiresAt: string | null;
-                            /** @description The last authenticated use, to the minute */
-                            lastUsedAt: string | null;
-                            /** @description The key a rotation replaced this one with */
-                            replacedBy: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["ApiKeyPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2058,21 +2682,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2081,21 +2691,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2104,21 +2700,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2132,16 +2734,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @enum {string} */
-                    role: "app" | "auditor" | "finance" | "admin";
-                    name: string;
-                    /**
-                     * Format: date-time
-                     * @description RFC 3339; after it the key answers 401 on every replica within 1 s
-                     */
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["CreateApiKeyRequest"];
             };
         };
         responses: {
@@ -2151,27 +2744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        tenantId: string;
-                        /** @enum {string} */
-                        role: "app" | "auditor" | "finance" | "admin";
-                        name: string;
-                        /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
-                        keyPrefix: string;
-                        /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
-                        keyLast4: string | null;
-                        createdAt: string;
-                        revokedAt: string | null;
-                        /** @description When the key stops working (creation, or the end of a rotation's grace) */
-                        expiresAt: string | null;
-                        /** @description The last authenticated use, to the minute */
-                        lastUsedAt: string | null;
-                        /** @description The key a rotation replaced this one with */
-                        replacedBy: string | null;
-                        /** @description The secret. Shown this once and never again. */
-                        key: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2180,21 +2753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2203,21 +2762,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2226,21 +2771,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2256,18 +2816,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /**
-                     * @description How long the old secret keeps working (default 3600, at most a week; never past its own expiry)
-                     * @default 3600
-                     */
-                    graceSeconds?: number;
-                    /**
-                     * Format: date-time
-                     * @description The new key's expiry (RFC 3339), if it should have one
-                     */
-                    expiresAt?: string;
-                };
+                "application/json": components["schemas"]["RotateApiKeyRequest"];
             };
         };
         responses: {
@@ -2277,27 +2826,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        tenantId: string;
-                        /** @enum {string} */
-                        role: "app" | "auditor" | "finance" | "admin";
-                        name: string;
-                        /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
-                        keyPrefix: string;
-                        /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
-                        keyLast4: string | null;
-                        createdAt: string;
-                        revokedAt: string | null;
-                        /** @description When the key stops working (creation, or the end of a rotation's grace) */
-                        expiresAt: string | null;
-                        /** @description The last authenticated use, to the minute */
-                        lastUsedAt: string | null;
-                        /** @description The key a rotation replaced this one with */
-                        replacedBy: string | null;
-                        /** @description The secret. Shown this once and never again. */
-                        key: string;
-                    };
+                    "application/json": components["schemas"]["CreatedApiKey"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2306,21 +2835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2329,21 +2844,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2352,21 +2853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -2375,21 +2862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -2398,21 +2871,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2434,25 +2922,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        tenantId: string;
-                        /** @enum {string} */
-                        role: "app" | "auditor" | "finance" | "admin";
-                        name: string;
-                        /** @description The public prefix every secret starts with (`sbk_`); no secret characters */
-                        keyPrefix: string;
-                        /** @description The last four characters of the secret, to match a secret to its key; null for keys created before they were kept */
-                        keyLast4: string | null;
-                        createdAt: string;
-                        revokedAt: string | null;
-                        /** @description When the key stops working (creation, or the end of a rotation's grace) */
-                        expiresAt: string | null;
-                        /** @description The last authenticated use, to the minute */
-                        lastUsedAt: string | null;
-                        /** @description The key a rotation replaced this one with */
-                        replacedBy: string | null;
-                    };
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2461,21 +2931,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2484,21 +2940,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2507,21 +2949,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -2530,21 +2958,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2564,21 +2998,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {string} */
-                            id: "claude" | "agentcore" | "foundry" | "vertex";
-                            /** @enum {string} */
-                            isolation: "shared" | "sandbox" | "vm" | "microvm";
-                            idleTimeoutMaxSeconds: number;
-                            maxLifetimeSeconds: number;
-                            /** @enum {string} */
-                            mode: "live" | "emulated";
-                            sampleTarget?: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                    };
+                    "application/json": components["schemas"]["ProviderList"];
+                };
+            };
+            /** @description Invalid request: every problem is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2587,21 +3016,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2624,57 +3068,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            name: string;
-                            description: string | null;
-                            instructions: string | null;
-                            /** @enum {string} */
-                            defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
-                            targets: {
-                                claude?: {
-                                    agentId: string;
-                                    environmentId: string;
-                                    agentVersion?: number;
-                                    deleteOnTerminate?: boolean;
-                                };
-                                agentcore?: {
-                                    agentRuntimeArn: string;
-                                    qualifier?: string;
-                                    /**
-                                     * @default strands
-                                     * @enum {string}
-                                     */
-                                    responseCodec: "text" | "strands";
-                                    region?: string;
-                                    runtimeUserId?: boolean;
-                                    idleTimeoutSeconds?: number;
-                                    maxLifetimeSeconds?: number;
-                                    lifecycleFromControlPlane?: boolean;
-                                    vcpu?: number;
-                                    memoryGiB?: number;
-                                };
-                                foundry?: {
-                                    projectEndpoint: string;
-                                    agentName: string;
-                                    agentVersion: string;
-                                    deleteOnTerminate?: boolean;
-                                };
-                                vertex?: {
-                                    reasoningEngine: string;
-                                    vcpu?: 1 | 2 | 4 | 6 | 8;
-                                    memoryGiB?: number;
-                                    containerConcurrency?: number;
-                                    /** @enum {string} */
-                                    streaming?: "sse" | "none";
-                                };
-                            };
-                            createdAt: string;
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AgentPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2683,21 +3077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2706,21 +3086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2729,21 +3095,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2757,51 +3129,22 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name: string;
-                    description?: string | null;
-                    instructions?: string | null;
-                    /** @enum {string} */
-                    defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
-                    targets: {
-                        claude?: {
-                            agentId: string;
-                            environmentId: string;
-                            agentVersion?: number;
-                            deleteOnTerminate?: boolean;
-                        };
-                        agentcore?: {
-                            agentRuntimeArn: string;
-                            qualifier?: string;
-                            /**
-                             * @default strands
-                             * @enum {string}
-                             */
-                            responseCodec?: "text" | "strands";
-                            region?: string;
-                            runtimeUserId?: boolean;
-                            idleTimeoutSeconds?: number;
-                            maxLifetimeSeconds?: number;
-                            lifecycleFromControlPlane?: boolean;
-                            vcpu?: number;
-                            memoryGiB?: number;
-                        };
-                        foundry?: {
-                            projectEndpoint: string;
-                            agentName: string;
-                            agentVersion: string;
-                            deleteOnTerminate?: boolean;
-                        };
-                        vertex?: {
-                            reasoningEngine: string;
-                            vcpu?: 1 | 2 | 4 | 6 | 8;
-                            memoryGiB?: number;
-                            containerConcurrency?: number;
-                            /** @enum {string} */
-                            streaming?: "sse" | "none";
-                        };
-                    };
-                };
+                /**
+                 * @example {
+                 *       "name": "refund-assistant",
+                 *       "description": "Handles refunds",
+                 *       "instructions": "You help customers with refunds. Be brief.",
+                 *       "defaultProvider": "claude",
+                 *       "targets": {
+                 *         "claude": {
+                 *           "agentId": "agent_011CExample",
+                 *           "environmentId": "env_011CExample",
+                 *           "agentVersion": 2
+                 *         }
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateAgentRequest"];
             };
         };
         responses: {
@@ -2811,54 +3154,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        description: string | null;
-                        instructions: string | null;
-                        /** @enum {string} */
-                        defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
-                        targets: {
-                            claude?: {
-                                agentId: string;
-                                environmentId: string;
-                                agentVersion?: number;
-                                deleteOnTerminate?: boolean;
-                            };
-                            agentcore?: {
-                                agentRuntimeArn: string;
-                                qualifier?: string;
-                                /**
-                                 * @default strands
-                                 * @enum {string}
-                                 */
-                                responseCodec: "text" | "strands";
-                                region?: string;
-                                runtimeUserId?: boolean;
-                                idleTimeoutSeconds?: number;
-                                maxLifetimeSeconds?: number;
-                                lifecycleFromControlPlane?: boolean;
-                                vcpu?: number;
-                                memoryGiB?: number;
-                            };
-                            foundry?: {
-                                projectEndpoint: string;
-                                agentName: string;
-                                agentVersion: string;
-                                deleteOnTerminate?: boolean;
-                            };
-                            vertex?: {
-                                reasoningEngine: string;
-                                vcpu?: 1 | 2 | 4 | 6 | 8;
-                                memoryGiB?: number;
-                                containerConcurrency?: number;
-                                /** @enum {string} */
-                                streaming?: "sse" | "none";
-                            };
-                        };
-                        createdAt: string;
-                        updatedAt: string;
-                    };
+                    /**
+                     * @example {
+                     *       "id": "agt_01JDQ7YV5X2M9R3T6W8Z0B2D4F",
+                     *       "name": "refund-assistant",
+                     *       "description": "Handles refunds",
+                     *       "instructions": "You help customers with refunds. Be brief.",
+                     *       "defaultProvider": "claude",
+                     *       "targets": {
+                     *         "claude": {
+                     *           "agentId": "agent_011CExample",
+                     *           "environmentId": "env_011CExample",
+                     *           "agentVersion": 2
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-12-04T09:00:00.000Z",
+                     *       "updatedAt": "2026-12-04T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Agent"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -2867,21 +3181,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -2890,21 +3190,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -2913,21 +3199,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -2936,21 +3208,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -2972,54 +3259,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        description: string | null;
-                        instructions: string | null;
-                        /** @enum {string} */
-                        defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
-                        targets: {
-                            claude?: {
-                                agentId: string;
-                                environmentId: string;
-                                agentVersion?: number;
-                                deleteOnTerminate?: boolean;
-                            };
-                            agentcore?: {
-                                agentRuntimeArn: string;
-                                qualifier?: string;
-                                /**
-                                 * @default strands
-                                 * @enum {string}
-                                 */
-                                responseCodec: "text" | "strands";
-                                region?: string;
-                                runtimeUserId?: boolean;
-                                idleTimeoutSeconds?: number;
-                                maxLifetimeSeconds?: number;
-                                lifecycleFromControlPlane?: boolean;
-                                vcpu?: number;
-                                memoryGiB?: number;
-                            };
-                            foundry?: {
-                                projectEndpoint: string;
-                                agentName: string;
-                                agentVersion: string;
-                                deleteOnTerminate?: boolean;
-                            };
-                            vertex?: {
-                                reasoningEngine: string;
-                                vcpu?: 1 | 2 | 4 | 6 | 8;
-                                memoryGiB?: number;
-                                containerConcurrency?: number;
-                                /** @enum {string} */
-                                streaming?: "sse" | "none";
-                            };
-                        };
-                        createdAt: string;
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Agent"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -3028,21 +3268,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3051,21 +3277,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3074,21 +3286,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -3097,21 +3295,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3140,21 +3344,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3163,21 +3353,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3186,21 +3362,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -3209,21 +3371,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -3232,21 +3380,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3262,51 +3416,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    name?: string;
-                    description?: string | null;
-                    instructions?: string | null;
-                    /** @enum {string} */
-                    defaultProvider?: "claude" | "agentcore" | "foundry" | "vertex";
-                    targets?: {
-                        claude?: {
-                            agentId: string;
-                            environmentId: string;
-                            agentVersion?: number;
-                            deleteOnTerminate?: boolean;
-                        };
-                        agentcore?: {
-                            agentRuntimeArn: string;
-                            qualifier?: string;
-                            /**
-                             * @default strands
-                             * @enum {string}
-                             */
-                            responseCodec?: "text" | "strands";
-                            region?: string;
-                            runtimeUserId?: boolean;
-                            idleTimeoutSeconds?: number;
-                            maxLifetimeSeconds?: number;
-                            lifecycleFromControlPlane?: boolean;
-                            vcpu?: number;
-                            memoryGiB?: number;
-                        };
-                        foundry?: {
-                            projectEndpoint: string;
-                            agentName: string;
-                            agentVersion: string;
-                            deleteOnTerminate?: boolean;
-                        };
-                        vertex?: {
-                            reasoningEngine: string;
-                            vcpu?: 1 | 2 | 4 | 6 | 8;
-                            memoryGiB?: number;
-                            containerConcurrency?: number;
-                            /** @enum {string} */
-                            streaming?: "sse" | "none";
-                        };
-                    };
-                };
+                "application/json": components["schemas"]["UpdateAgentRequest"];
             };
         };
         responses: {
@@ -3316,54 +3426,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        name: string;
-                        description: string | null;
-                        instructions: string | null;
-                        /** @enum {string} */
-                        defaultProvider: "claude" | "agentcore" | "foundry" | "vertex";
-                        targets: {
-                            claude?: {
-                                agentId: string;
-                                environmentId: string;
-                                agentVersion?: number;
-                                deleteOnTerminate?: boolean;
-                            };
-                            agentcore?: {
-                                agentRuntimeArn: string;
-                                qualifier?: string;
-                                /**
-                                 * @default strands
-                                 * @enum {string}
-                                 */
-                                responseCodec: "text" | "strands";
-                                region?: string;
-                                runtimeUserId?: boolean;
-                                idleTimeoutSeconds?: number;
-                                maxLifetimeSeconds?: number;
-                                lifecycleFromControlPlane?: boolean;
-                                vcpu?: number;
-                                memoryGiB?: number;
-                            };
-                            foundry?: {
-                                projectEndpoint: string;
-                                agentName: string;
-                                agentVersion: string;
-                                deleteOnTerminate?: boolean;
-                            };
-                            vertex?: {
-                                reasoningEngine: string;
-                                vcpu?: 1 | 2 | 4 | 6 | 8;
-                                memoryGiB?: number;
-                                containerConcurrency?: number;
-                                /** @enum {string} */
-                                streaming?: "sse" | "none";
-                            };
-                        };
-                        createdAt: string;
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Agent"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -3372,21 +3435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3395,21 +3444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3418,21 +3453,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -3441,21 +3462,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -3464,21 +3471,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3500,20 +3522,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        targets: {
-                            [key: string]: {
-                                /** @constant */
-                                ok: true;
-                            } | {
-                                /** @constant */
-                                ok: false;
-                                /** @enum {string} */
-                                code: "target_not_found" | "target_not_ready" | "permission_denied" | "provider_unavailable" | "unchecked";
-                                detail: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["AgentCheck"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -3522,21 +3531,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3545,21 +3540,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3568,21 +3549,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -3591,21 +3558,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3634,42 +3607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            agent: {
-                                id: string;
-                                name: string;
-                            };
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            user: string;
-                            /** @enum {string} */
-                            status: "provisioning" | "idle" | "active" | "terminated";
-                            terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdAt: string;
-                            lastActivityAt: string;
-                            idleExpiresAt: string | null;
-                            expiresAt: string | null;
-                            endedAt: string | null;
-                            idleTimeoutSeconds: number;
-                            maxLifetimeSeconds: number;
-                            providerSession: {
-                                id: string;
-                            } | null;
-                            usage: {
-                                turns: number;
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                costUsd: string;
-                            };
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["SessionPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -3678,21 +3616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3701,21 +3625,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3724,21 +3634,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -3757,62 +3673,62 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description An agent id or name */
-                    agent: string;
-                    /**
-                     * @description Defaults to the agent's defaultProvider
-                     * @enum {string}
-                     */
-                    provider?: "claude" | "agentcore" | "foundry" | "vertex";
-                    metadata?: {
-                        [key: string]: unknown;
-                    };
-                    idleTimeoutSeconds?: number;
-                    maxLifetimeSeconds?: number;
-                };
+                /**
+                 * @example {
+                 *       "agent": "refund-assistant",
+                 *       "provider": "claude",
+                 *       "metadata": {
+                 *         "ticket": "T-1"
+                 *       },
+                 *       "idleTimeoutSeconds": 900
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateSessionRequest"];
             };
         };
         responses: {
             /** @description The session */
             201: {
                 headers: {
+                    /** @description `true` when this answers an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        agent: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        user: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "idle" | "active" | "terminated";
-                        terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        };
-                        createdAt: string;
-                        lastActivityAt: string;
-                        idleExpiresAt: string | null;
-                        expiresAt: string | null;
-                        endedAt: string | null;
-                        idleTimeoutSeconds: number;
-                        maxLifetimeSeconds: number;
-                        providerSession: {
-                            id: string;
-                        } | null;
-                        usage: {
-                            turns: number;
-                            inputTokens: number;
-                            outputTokens: number;
-                            activeSeconds: number;
-                            costUsd: string;
-                        };
-                    };
+                    /**
+                     * @example {
+                     *       "id": "ses_01JDQ7Z5N3W8K2C4V6B8M0P2R4",
+                     *       "agent": {
+                     *         "id": "agt_01JDQ7YV5X2M9R3T6W8Z0B2D4F",
+                     *         "name": "refund-assistant"
+                     *       },
+                     *       "provider": "claude",
+                     *       "user": "u-42",
+                     *       "status": "idle",
+                     *       "terminationReason": null,
+                     *       "metadata": {
+                     *         "ticket": "T-1"
+                     *       },
+                     *       "createdAt": "2026-12-04T09:00:00.000Z",
+                     *       "lastActivityAt": "2026-12-04T09:00:00.000Z",
+                     *       "idleExpiresAt": "2026-12-04T09:15:00.000Z",
+                     *       "expiresAt": "2026-12-04T17:00:00.000Z",
+                     *       "endedAt": null,
+                     *       "idleTimeoutSeconds": 900,
+                     *       "maxLifetimeSeconds": 28800,
+                     *       "providerSession": {
+                     *         "id": "sesn_01"
+                     *       },
+                     *       "usage": {
+                     *         "turns": 0,
+                     *         "inputTokens": 0,
+                     *         "outputTokens": 0,
+                     *         "activeSeconds": 0,
+                     *         "costUsd": "0"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -3821,21 +3737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -3844,21 +3746,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -3867,21 +3755,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -3890,21 +3764,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -3913,44 +3773,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A limit, rate or budget was reached; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider failed */
@@ -3959,44 +3802,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider did not answer in time */
@@ -4005,21 +3822,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4044,39 +3856,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        agent: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        user: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "idle" | "active" | "terminated";
-                        terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        };
-                        createdAt: string;
-                        lastActivityAt: string;
-                        idleExpiresAt: string | null;
-                        expiresAt: string | null;
-                        endedAt: string | null;
-                        idleTimeoutSeconds: number;
-                        maxLifetimeSeconds: number;
-                        providerSession: {
-                            id: string;
-                        } | null;
-                        usage: {
-                            turns: number;
-                            inputTokens: number;
-                            outputTokens: number;
-                            activeSeconds: number;
-                            costUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -4085,21 +3865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -4108,21 +3874,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -4131,21 +3883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -4154,21 +3892,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4193,39 +3937,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        agent: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        user: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "idle" | "active" | "terminated";
-                        terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        };
-                        createdAt: string;
-                        lastActivityAt: string;
-                        idleExpiresAt: string | null;
-                        expiresAt: string | null;
-                        endedAt: string | null;
-                        idleTimeoutSeconds: number;
-                        maxLifetimeSeconds: number;
-                        providerSession: {
-                            id: string;
-                        } | null;
-                        usage: {
-                            turns: number;
-                            inputTokens: number;
-                            outputTokens: number;
-                            activeSeconds: number;
-                            costUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -4234,21 +3946,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -4257,21 +3955,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -4280,21 +3964,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -4303,21 +3973,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4340,59 +4016,45 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    input?: string | {
-                        /** @constant */
-                        type: "text";
-                        text: string;
-                    }[];
-                    approvals?: {
-                        toolCallId: string;
-                        /** @enum {string} */
-                        decision: "allow" | "deny";
-                        message?: string;
-                    }[];
-                };
+                /**
+                 * @example {
+                 *       "input": "Where is my refund?"
+                 *     }
+                 */
+                "application/json": components["schemas"]["TurnRequest"];
             };
         };
         responses: {
-            /** @description The finished turn (JSON), or its events (text/event-stream) */
+            /** @description The finished turn (JSON), or its events (text/event-stream). As text/event-stream: one message per event, `id:` its seq, `event:` its type, `data:` its JSON; a failure after the stream opened ends it with `event: error` and a Problem as data; `:` comment lines are heartbeats */
             200: {
                 headers: {
+                    /** @description `true` when this answers an earlier request with the same Idempotency-Key */
+                    "Idempotent-Replayed"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        turn: {
-                            id: string;
-                            /** @enum {string} */
-                            status: "completed" | "failed" | "requires_action";
-                            output: {
-                                /** @constant */
-                                type: "text";
-                                text: string;
-                            }[];
-                            usage: {
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                cacheReadInputTokens?: number;
-                                cacheWriteInputTokens?: number;
-                                /** @constant */
-                                usageReported?: false;
-                                compute?: {
-                                    vcpuSeconds: number;
-                                    gibSeconds: number;
-                                    estimated: boolean;
-                                };
-                            };
-                            durationMs: number;
-                            error?: {
-                                code: string;
-                                message: string;
-                            };
-                        };
-                    };
+                    /**
+                     * @example {
+                     *       "turn": {
+                     *         "id": "trn_01JDQ80B7C9D1F3G5H7J9K1M3N",
+                     *         "status": "completed",
+                     *         "output": [
+                     *           {
+                     *             "type": "text",
+                     *             "text": "Your refund was issued on 2 December; it takes 3–5 working days."
+                     *           }
+                     *         ],
+                     *         "usage": {
+                     *           "inputTokens": 812,
+                     *           "outputTokens": 64,
+                     *           "activeSeconds": 2.4
+                     *         },
+                     *         "durationMs": 2410
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TurnResult"];
+                    "text/event-stream": components["schemas"]["TurnStreamData"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -4401,21 +4063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -4424,21 +4072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -4447,21 +4081,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -4470,21 +4090,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -4493,21 +4099,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The session is terminated */
@@ -4516,21 +4108,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The body is over the size limit */
@@ -4539,44 +4117,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A limit, rate or budget was reached; see Retry-After */
             429: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider failed */
@@ -4585,44 +4137,18 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider did not answer in time */
@@ -4631,21 +4157,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4671,38 +4192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        turn: {
-                            id: string;
-                            /** @enum {string} */
-                            status: "running" | "completed" | "failed" | "requires_action";
-                            output: {
-                                /** @constant */
-                                type: "text";
-                                text: string;
-                            }[];
-                            usage: {
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                cacheReadInputTokens?: number;
-                                cacheWriteInputTokens?: number;
-                                /** @constant */
-                                usageReported?: false;
-                                compute?: {
-                                    vcpuSeconds: number;
-                                    gibSeconds: number;
-                                    estimated: boolean;
-                                };
-                            };
-                            /** @description null while the turn runs */
-                            durationMs: number | null;
-                            error?: {
-                                code: string;
-                                message: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["TurnResponse"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -4711,21 +4201,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -4734,21 +4210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -4757,21 +4219,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -4780,21 +4228,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4802,7 +4256,9 @@ export interface operations {
     listTurnEvents: {
         parameters: {
             query?: {
+                /** @description Replay after this seq (as Last-Event-ID); the header wins when both are given */
                 after?: number;
+                /** @description JSON mode: events per page */
                 limit?: number;
             };
             header?: {
@@ -4821,27 +4277,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Stored events after `after` (JSON), or the turn followed live (text/event-stream) */
+            /** @description Stored events after `after` (JSON), or the turn followed live (text/event-stream). As text/event-stream: one message per event, `id:` its seq, `event:` its type, `data:` its JSON; a failure after the stream opened ends it with `event: error` and a Problem as data; `:` comment lines are heartbeats */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            sessionId: string;
-                            turnId: string | null;
-                            seq: number;
-                            /** @enum {string} */
-                            type: "turn.started" | "message.delta" | "message.completed" | "tool.call" | "tool.result" | "approval.requested" | "turn.completed" | "turn.failed";
-                            at: string;
-                            data: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                        nextAfter: number | null;
-                    };
+                    "application/json": components["schemas"]["EventPage"];
+                    "text/event-stream": components["schemas"]["TurnStreamData"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -4850,21 +4293,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -4873,21 +4302,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -4896,21 +4311,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -4919,44 +4320,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -4982,38 +4366,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        turn: {
-                            id: string;
-                            /** @enum {string} */
-                            status: "running" | "completed" | "failed" | "requires_action";
-                            output: {
-                                /** @constant */
-                                type: "text";
-                                text: string;
-                            }[];
-                            usage: {
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                cacheReadInputTokens?: number;
-                                cacheWriteInputTokens?: number;
-                                /** @constant */
-                                usageReported?: false;
-                                compute?: {
-                                    vcpuSeconds: number;
-                                    gibSeconds: number;
-                                    estimated: boolean;
-                                };
-                            };
-                            /** @description null while the turn runs */
-                            durationMs: number | null;
-                            error?: {
-                                code: string;
-                                message: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["TurnResponse"];
                 };
             };
             /** @description The cancel is on its way to the replica running the turn */
@@ -5022,38 +4375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        turn: {
-                            id: string;
-                            /** @enum {string} */
-                            status: "running" | "completed" | "failed" | "requires_action";
-                            output: {
-                                /** @constant */
-                                type: "text";
-                                text: string;
-                            }[];
-                            usage: {
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                cacheReadInputTokens?: number;
-                                cacheWriteInputTokens?: number;
-                                /** @constant */
-                                usageReported?: false;
-                                compute?: {
-                                    vcpuSeconds: number;
-                                    gibSeconds: number;
-                                    estimated: boolean;
-                                };
-                            };
-                            /** @description null while the turn runs */
-                            durationMs: number | null;
-                            error?: {
-                                code: string;
-                                message: string;
-                            };
-                        };
-                    };
+                    "application/json": components["schemas"]["TurnResponse"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5062,21 +4384,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5085,21 +4393,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5108,21 +4402,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -5131,44 +4411,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
             503: {
                 headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5196,21 +4459,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            sessionId: string;
-                            turnId: string | null;
-                            seq: number;
-                            /** @enum {string} */
-                            type: "turn.started" | "message.delta" | "message.completed" | "tool.call" | "tool.result" | "approval.requested" | "turn.completed" | "turn.failed";
-                            at: string;
-                            data: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                        nextAfter: number | null;
-                    };
+                    "application/json": components["schemas"]["EventPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5219,21 +4468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5242,21 +4477,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5265,21 +4486,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -5288,21 +4495,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5313,7 +4526,9 @@ export interface operations {
                 user?: string;
                 session?: string;
                 type?: "session.bound" | "session.accessed" | "session.terminated" | "access.denied" | "limit.denied" | "credential.created" | "credential.revoked" | "credential.rotated" | "credential.expired" | "limits.changed" | "agent.changed" | "tenant.created" | "target.granted" | "target.revoked" | "target.denied" | "approval.decided";
+                /** @description Inclusive lower bound on `at` */
                 from?: string;
+                /** @description Exclusive upper bound on `at` */
                 to?: string;
                 limit?: number;
                 cursor?: string;
@@ -5330,46 +4545,44 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            seq: number;
-                            at: string;
-                            type: string;
-                            tenant: string;
-                            user: string | null;
-                            actor: {
-                                /** @enum {string} */
-                                kind: "api_key" | "jwt" | "operator" | "system";
-                                id: string | null;
-                            };
-                            session: string | null;
-                            provider: string | null;
-                            providerSession: string | null;
-                            requestId: string | null;
-                            detail: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The audit key that chained the event (its hash is an HMAC with that key); null: a legacy event, chained with plain SHA-256 */
-                            keyId: string | null;
-                            /** @description The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present */
-                            http?: {
-                                method: string;
-                                /** @description The route template, e.g. /v1/sessions/:id */
-                                route: string;
-                                operationId: string;
-                                /** @description The HTTP status the request answered with this event */
-                                status: number;
-                                /** @description The caller as the broker saw it (the socket peer, or the forwarded client when HTTP_TRUST_PROXY_HOPS trusts the proxy) */
-                                clientIp: string | null;
-                                /** @description The peer port; null when the address came from X-Forwarded-For */
-                                clientPort: number | null;
-                            } | null;
-                            hash: string;
-                            prevHash: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "aud_01JDQ7Z5P8R2T4V6X8Z0B2D4F6",
+                     *           "seq": 41,
+                     *           "at": "2026-12-04T09:00:00.120Z",
+                     *           "type": "session.bound",
+                     *           "tenant": "ten_01JDQ7XK3M5P7R9T1V3X5Z7B9D",
+                     *           "user": "u-42",
+                     *           "actor": {
+                     *             "kind": "api_key",
+                     *             "id": "key_01JDQ7XQ4N6Q8S0U2W4Y6A8C0E"
+                     *           },
+                     *           "session": "ses_01JDQ7Z5N3W8K2C4V6B8M0P2R4",
+                     *           "provider": "claude",
+                     *           "providerSession": "sesn_01",
+                     *           "requestId": "req_01JDQ7Z5M2V7J1B3T5A7L9N1Q3",
+                     *           "detail": {
+                     *             "agent": "agt_01JDQ7YV5X2M9R3T6W8Z0B2D4F"
+                     *           },
+                     *           "keyId": "k1",
+                     *           "http": {
+                     *             "method": "POST",
+                     *             "route": "/v1/sessions",
+                     *             "operationId": "createSession",
+                     *             "status": 201,
+                     *             "clientIp": "203.0.113.7",
+                     *             "clientPort": 51514
+                     *           },
+                     *           "hash": "9b2f6c1d3e5a7b9c0d2e4f6a8b0c1d3e5f7a9b0c2d4e6f8a0b1c3d5e7f9a1b2c",
+                     *           "prevHash": "41d7e3b5c9a1f2d4e6b8c0a2e4f6d8b0c2e4a6f8d0b2c4e6a8f0d2b4c6e8a0f1"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5378,21 +4591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5401,21 +4600,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5424,21 +4609,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5464,23 +4655,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            user: string;
-                            session: string;
-                            provider: string;
-                            providerSession: string | null;
-                            agent: {
-                                id: string;
-                                name: string;
-                            };
-                            status: string;
-                            terminationReason: string | null;
-                            boundAt: string;
-                            endedAt: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["BindingPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5489,21 +4664,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5512,21 +4673,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5535,21 +4682,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5569,21 +4722,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ok: boolean;
-                        checked: number;
-                        firstBadSeq: number | null;
-                        /** @description Why the first bad seq is bad, or why the chain could not be fully checked */
-                        reason: string | null;
-                        /** @description Signed checkpoints (stored and given) the chain matched */
-                        checkpointsMatched: number;
-                        /** @description Events 1..N carry the legacy unkeyed hash (from before keyed chains); null when none do */
-                        legacyThroughSeq: number | null;
-                        /** @description Whether a signed checkpoint at legacyThroughSeq vouches for the legacy events (if not, ok is false) */
-                        legacyAnchored: boolean | null;
-                        /** @description The first event keyed with a key this broker does not hold; it and later events were not checked (ok is false) */
-                        uncheckedFromSeq: number | null;
-                    };
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            /** @description Invalid request: every problem is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5592,21 +4740,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5615,21 +4749,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5643,18 +4783,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Checkpoints kept outside the database (from the log, the API or an export) */
-                    checkpoints: {
-                        tenant: string;
-                        seq: number;
-                        hash: string;
-                        /** Format: date-time */
-                        at: string;
-                        keyId: string;
-                        signature: string;
-                    }[];
-                };
+                "application/json": components["schemas"]["VerifyAuditRequest"];
             };
         };
         responses: {
@@ -5664,21 +4793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        ok: boolean;
-                        checked: number;
-                        firstBadSeq: number | null;
-                        /** @description Why the first bad seq is bad, or why the chain could not be fully checked */
-                        reason: string | null;
-                        /** @description Signed checkpoints (stored and given) the chain matched */
-                        checkpointsMatched: number;
-                        /** @description Events 1..N carry the legacy unkeyed hash (from before keyed chains); null when none do */
-                        legacyThroughSeq: number | null;
-                        /** @description Whether a signed checkpoint at legacyThroughSeq vouches for the legacy events (if not, ok is false) */
-                        legacyAnchored: boolean | null;
-                        /** @description The first event keyed with a key this broker does not hold; it and later events were not checked (ok is false) */
-                        uncheckedFromSeq: number | null;
-                    };
+                    "application/json": components["schemas"]["AuditVerification"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5687,21 +4802,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5710,21 +4811,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5733,21 +4820,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5770,18 +4872,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            tenant: string;
-                            seq: number;
-                            hash: string;
-                            /** Format: date-time */
-                            at: string;
-                            keyId: string;
-                            signature: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditCheckpointPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -5790,21 +4881,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5813,21 +4890,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5836,21 +4899,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5870,15 +4939,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        tenant: string;
-                        seq: number;
-                        hash: string;
-                        /** Format: date-time */
-                        at: string;
-                        keyId: string;
-                        signature: string;
-                    };
+                    "application/json": components["schemas"]["AuditCheckpoint"];
+                };
+            };
+            /** @description Invalid request: every problem is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -5887,21 +4957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -5910,21 +4966,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -5933,21 +4975,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflict */
@@ -5956,21 +4984,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -5990,20 +5024,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        keys: {
-                            /** @constant */
-                            kty: "OKP";
-                            /** @constant */
-                            crv: "Ed25519";
-                            x: string;
-                            kid: string;
-                            /** @constant */
-                            alg: "EdDSA";
-                            /** @constant */
-                            use: "sig";
-                        }[];
-                    };
+                    "application/json": components["schemas"]["CheckpointKeys"];
+                };
+            };
+            /** @description Invalid request: every problem is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6012,21 +5042,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6035,21 +5051,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6060,6 +5082,7 @@ export interface operations {
                 from?: string;
                 to?: string;
                 format?: "jsonl" | "ocsf";
+                /** @description JSON lines only: each signed checkpoint follows the event it vouches for, as a line {"checkpoint":{...}} */
                 checkpoints?: "true" | "false";
             };
             header?: never;
@@ -6083,21 +5106,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6106,21 +5115,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6129,21 +5124,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6154,7 +5155,9 @@ export interface operations {
                 user?: string;
                 session?: string;
                 type?: "session.bound" | "session.accessed" | "session.terminated" | "access.denied" | "limit.denied" | "credential.created" | "credential.revoked" | "credential.rotated" | "credential.expired" | "limits.changed" | "agent.changed" | "tenant.created" | "target.granted" | "target.revoked" | "target.denied" | "approval.decided";
+                /** @description Inclusive lower bound on `at` */
                 from?: string;
+                /** @description Exclusive upper bound on `at` */
                 to?: string;
                 limit?: number;
                 cursor?: string;
@@ -6172,46 +5175,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            seq: number;
-                            at: string;
-                            type: string;
-                            tenant: string;
-                            user: string | null;
-                            actor: {
-                                /** @enum {string} */
-                                kind: "api_key" | "jwt" | "operator" | "system";
-                                id: string | null;
-                            };
-                            session: string | null;
-                            provider: string | null;
-                            providerSession: string | null;
-                            requestId: string | null;
-                            detail: {
-                                [key: string]: unknown;
-                            };
-                            /** @description The audit key that chained the event (its hash is an HMAC with that key); null: a legacy event, chained with plain SHA-256 */
-                            keyId: string | null;
-                            /** @description The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present */
-                            http?: {
-                                method: string;
-                                /** @description The route template, e.g. /v1/sessions/:id */
-                                route: string;
-                                operationId: string;
-                                /** @description The HTTP status the request answered with this event */
-                                status: number;
-                                /** @description The caller as the broker saw it (the socket peer, or the forwarded client when HTTP_TRUST_PROXY_HOPS trusts the proxy) */
-                                clientIp: string | null;
-                                /** @description The peer port; null when the address came from X-Forwarded-For */
-                                clientPort: number | null;
-                            } | null;
-                            hash: string;
-                            prevHash: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6220,21 +5184,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6243,21 +5193,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6266,21 +5202,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6302,30 +5244,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        version: number;
-                        createdAt: string;
-                        note: string | null;
-                        changedBy: {
-                            /** @enum {string} */
-                            kind: "operator" | "system";
-                            id: string | null;
-                            requestId: string | null;
-                        };
-                        /** @constant */
-                        currency: "USD";
-                        prices: {
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            /** @enum {string} */
-                            unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
-                            unitPrice: string;
-                            /** @constant */
-                            currency: "USD";
-                            source: string;
-                            effectiveDate: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PriceBook"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6334,21 +5253,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6357,21 +5262,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6380,21 +5271,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -6403,21 +5280,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6431,26 +5314,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    note?: string;
-                    /** @default [] */
-                    prices?: {
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        /** @enum {string} */
-                        unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
-                        unitPrice: string;
-                        source: string;
-                        effectiveDate: string;
-                    }[];
-                    /** @default [] */
-                    remove?: {
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        /** @enum {string} */
-                        unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
-                    }[];
-                };
+                "application/json": components["schemas"]["PutPricesRequest"];
             };
         };
         responses: {
@@ -6460,30 +5324,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        version: number;
-                        createdAt: string;
-                        note: string | null;
-                        changedBy: {
-                            /** @enum {string} */
-                            kind: "operator" | "system";
-                            id: string | null;
-                            requestId: string | null;
-                        };
-                        /** @constant */
-                        currency: "USD";
-                        prices: {
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            /** @enum {string} */
-                            unit: "session-hour" | "vcpu-hour" | "gib-hour" | "input-mtok" | "output-mtok" | "cache-read-mtok" | "cache-write-5m-mtok" | "cache-write-1h-mtok";
-                            unitPrice: string;
-                            /** @constant */
-                            currency: "USD";
-                            source: string;
-                            effectiveDate: string;
-                        }[];
-                    };
+                    "application/json": components["schemas"]["PriceBook"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6492,21 +5333,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6515,21 +5342,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6538,21 +5351,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6576,28 +5404,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @constant */
-                        currency: "USD";
-                        from: string;
-                        to: string;
-                        /** @enum {string} */
-                        groupBy: "user" | "agent" | "provider" | "day";
-                        /** @description USD, exact decimal string */
-                        total: string;
-                        groups: {
-                            key: string;
-                            /** @description USD, exact decimal string */
-                            costUsd: string;
-                            activeSeconds: number;
-                            idleSeconds: number;
-                            sessionHours: number;
-                            turns: number;
-                            sessions: number;
-                            inputTokens: number;
-                            outputTokens: number;
-                        }[];
-                    };
+                    /**
+                     * @example {
+                     *       "currency": "USD",
+                     *       "from": "2026-12-01T00:00:00.000Z",
+                     *       "to": "2026-12-04T09:00:00.000Z",
+                     *       "groupBy": "user",
+                     *       "total": "12.34",
+                     *       "groups": [
+                     *         {
+                     *           "key": "u-42",
+                     *           "costUsd": "1.20",
+                     *           "activeSeconds": 1840.5,
+                     *           "idleSeconds": 5400,
+                     *           "sessionHours": 2.01,
+                     *           "turns": 57,
+                     *           "sessions": 4,
+                     *           "inputTokens": 182000,
+                     *           "outputTokens": 24500
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CostSummary"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6606,21 +5435,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6629,21 +5444,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6652,21 +5453,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6700,21 +5507,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6723,21 +5516,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6746,21 +5525,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6780,63 +5565,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        maxActiveSessionsPerUser: number | null;
-                        maxActiveSessionsPerTenant: number | null;
-                        sessionCreatesPerMinutePerUser: number | null;
-                        turnsPerMinutePerUser: number | null;
-                        maxOpenStreamsPerTenant: number | null;
-                        idleTimeoutSeconds: number | null;
-                        maxLifetimeSeconds: number | null;
-                        monthlyBudgetUsdPerUser: string | null;
-                        monthlyBudgetUsdPerTenant: string | null;
-                        requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
-                        sources: {
-                            /** @enum {string} */
-                            maxActiveSessionsPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            turnsPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            idleTimeoutSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxLifetimeSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            requiredIsolation: "user" | "tenant" | "platform";
-                        };
-                        platform: {
-                            maxActiveSessionsPerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxActiveSessionsPerTenant: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            sessionCreatesPerMinutePerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            turnsPerMinutePerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxOpenStreamsPerTenant: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxOpenStreamsPerReplica: number | null;
-                        };
-                    };
+                    "application/json": components["schemas"]["TenantPolicy"];
+                };
+            };
+            /** @description Invalid request: every problem is listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -6845,21 +5583,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -6868,21 +5592,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -6896,20 +5626,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    maxActiveSessionsPerUser?: number | null;
-                    maxActiveSessionsPerTenant?: number | null;
-                    sessionCreatesPerMinutePerUser?: number | null;
-                    turnsPerMinutePerUser?: number | null;
-                    maxOpenStreamsPerTenant?: number | null;
-                    idleTimeoutSeconds?: number | null;
-                    maxLifetimeSeconds?: number | null;
-                    monthlyBudgetUsdPerUser?: string | null;
-                    monthlyBudgetUsdPerTenant?: string | null;
-                    requiredIsolation?: ("any" | "sandbox" | "vm" | "microvm") | null;
-                    sources?: unknown;
-                    platform?: unknown;
-                };
+                "application/json": components["schemas"]["PolicyUpdate"];
             };
         };
         responses: {
@@ -6919,63 +5636,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        maxActiveSessionsPerUser: number | null;
-                        maxActiveSessionsPerTenant: number | null;
-                        sessionCreatesPerMinutePerUser: number | null;
-                        turnsPerMinutePerUser: number | null;
-                        maxOpenStreamsPerTenant: number | null;
-                        idleTimeoutSeconds: number | null;
-                        maxLifetimeSeconds: number | null;
-                        monthlyBudgetUsdPerUser: string | null;
-                        monthlyBudgetUsdPerTenant: string | null;
-                        requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
-                        sources: {
-                            /** @enum {string} */
-                            maxActiveSessionsPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            turnsPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            idleTimeoutSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxLifetimeSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            requiredIsolation: "user" | "tenant" | "platform";
-                        };
-                        platform: {
-                            maxActiveSessionsPerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxActiveSessionsPerTenant: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            sessionCreatesPerMinutePerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            turnsPerMinutePerUser: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxOpenStreamsPerTenant: {
-                                default: number | null;
-                                ceiling: number | null;
-                            };
-                            maxOpenStreamsPerReplica: number | null;
-                        };
-                    };
+                    "application/json": components["schemas"]["TenantPolicy"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6984,21 +5645,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7007,21 +5654,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7030,21 +5663,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7066,51 +5714,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: string;
-                        policy: {
-                            maxActiveSessionsPerUser: number | null;
-                            maxActiveSessionsPerTenant: number | null;
-                            sessionCreatesPerMinutePerUser: number | null;
-                            turnsPerMinutePerUser: number | null;
-                            maxOpenStreamsPerTenant: number | null;
-                            idleTimeoutSeconds: number | null;
-                            maxLifetimeSeconds: number | null;
-                            monthlyBudgetUsdPerUser: string | null;
-                            monthlyBudgetUsdPerTenant: string | null;
-                            requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
-                        };
-                        sources: {
-                            /** @enum {string} */
-                            maxActiveSessionsPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            turnsPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            idleTimeoutSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxLifetimeSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            requiredIsolation: "user" | "tenant" | "platform";
-                        };
-                        overrides: string[];
-                        usage: {
-                            activeSessions: number;
-                            sessionCreatesThisMinute: number;
-                            turnsThisMinute: number;
-                            monthSpentUsd: string;
-                            monthReservedUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["EffectivePolicy"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7119,21 +5723,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7142,21 +5732,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7165,21 +5741,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another tenant’s or user’s resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7195,20 +5786,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    maxActiveSessionsPerUser?: number | null;
-                    maxActiveSessionsPerTenant?: number | null;
-                    sessionCreatesPerMinutePerUser?: number | null;
-                    turnsPerMinutePerUser?: number | null;
-                    maxOpenStreamsPerTenant?: number | null;
-                    idleTimeoutSeconds?: number | null;
-                    maxLifetimeSeconds?: number | null;
-                    monthlyBudgetUsdPerUser?: string | null;
-                    monthlyBudgetUsdPerTenant?: string | null;
-                    requiredIsolation?: ("any" | "sandbox" | "vm" | "microvm") | null;
-                    sources?: unknown;
-                    platform?: unknown;
-                };
+                "application/json": components["schemas"]["PolicyUpdate"];
             };
         };
         responses: {
@@ -7218,51 +5796,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: string;
-                        policy: {
-                            maxActiveSessionsPerUser: number | null;
-                            maxActiveSessionsPerTenant: number | null;
-                            sessionCreatesPerMinutePerUser: number | null;
-                            turnsPerMinutePerUser: number | null;
-                            maxOpenStreamsPerTenant: number | null;
-                            idleTimeoutSeconds: number | null;
-                            maxLifetimeSeconds: number | null;
-                            monthlyBudgetUsdPerUser: string | null;
-                            monthlyBudgetUsdPerTenant: string | null;
-                            requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
-                        };
-                        sources: {
-                            /** @enum {string} */
-                            maxActiveSessionsPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            turnsPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            idleTimeoutSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxLifetimeSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            requiredIsolation: "user" | "tenant" | "platform";
-                        };
-                        overrides: string[];
-                        usage: {
-                            activeSessions: number;
-                            sessionCreatesThisMinute: number;
-                            turnsThisMinute: number;
-                            monthSpentUsd: string;
-                            monthReservedUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["EffectivePolicy"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7271,21 +5805,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7294,21 +5814,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7317,21 +5823,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another tenant’s or user’s resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is over the size limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7353,51 +5883,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        user: string;
-                        policy: {
-                            maxActiveSessionsPerUser: number | null;
-                            maxActiveSessionsPerTenant: number | null;
-                            sessionCreatesPerMinutePerUser: number | null;
-                            turnsPerMinutePerUser: number | null;
-                            maxOpenStreamsPerTenant: number | null;
-                            idleTimeoutSeconds: number | null;
-                            maxLifetimeSeconds: number | null;
-                            monthlyBudgetUsdPerUser: string | null;
-                            monthlyBudgetUsdPerTenant: string | null;
-                            requiredIsolation: ("any" | "sandbox" | "vm" | "microvm") | null;
-                        };
-                        sources: {
-                            /** @enum {string} */
-                            maxActiveSessionsPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxActiveSessionsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            sessionCreatesPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            turnsPerMinutePerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxOpenStreamsPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            idleTimeoutSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            maxLifetimeSeconds: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerUser: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            monthlyBudgetUsdPerTenant: "user" | "tenant" | "platform";
-                            /** @enum {string} */
-                            requiredIsolation: "user" | "tenant" | "platform";
-                        };
-                        overrides: string[];
-                        usage: {
-                            activeSessions: number;
-                            sessionCreatesThisMinute: number;
-                            turnsThisMinute: number;
-                            monthSpentUsd: string;
-                            monthReservedUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["EffectivePolicy"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7406,21 +5892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7429,21 +5901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7452,21 +5910,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another tenant’s or user’s resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7474,8 +5947,10 @@ export interface operations {
     listTenantSessions: {
         parameters: {
             query?: {
+                /** @description Only this user (an X-End-User value, or jwt:<sub> for a JWT user) */
                 user?: string;
                 provider?: "claude" | "agentcore" | "foundry" | "vertex";
+                /** @description Defaults to every live status (provisioning, idle, active) */
                 status?: "provisioning" | "idle" | "active" | "terminated";
                 limit?: number;
                 cursor?: string;
@@ -7492,42 +5967,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            agent: {
-                                id: string;
-                                name: string;
-                            };
-                            /** @enum {string} */
-                            provider: "claude" | "agentcore" | "foundry" | "vertex";
-                            user: string;
-                            /** @enum {string} */
-                            status: "provisioning" | "idle" | "active" | "terminated";
-                            terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                            metadata: {
-                                [key: string]: unknown;
-                            };
-                            createdAt: string;
-                            lastActivityAt: string;
-                            idleExpiresAt: string | null;
-                            expiresAt: string | null;
-                            endedAt: string | null;
-                            idleTimeoutSeconds: number;
-                            maxLifetimeSeconds: number;
-                            providerSession: {
-                                id: string;
-                            } | null;
-                            usage: {
-                                turns: number;
-                                inputTokens: number;
-                                outputTokens: number;
-                                activeSeconds: number;
-                                costUsd: string;
-                            };
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["SessionPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7536,21 +5976,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7559,21 +5985,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7582,21 +5994,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7618,39 +6036,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        agent: {
-                            id: string;
-                            name: string;
-                        };
-                        /** @enum {string} */
-                        provider: "claude" | "agentcore" | "foundry" | "vertex";
-                        user: string;
-                        /** @enum {string} */
-                        status: "provisioning" | "idle" | "active" | "terminated";
-                        terminationReason: ("client" | "idle_timeout" | "max_lifetime" | "provider" | "budget" | "admin" | "error") | null;
-                        metadata: {
-                            [key: string]: unknown;
-                        };
-                        createdAt: string;
-                        lastActivityAt: string;
-                        idleExpiresAt: string | null;
-                        expiresAt: string | null;
-                        endedAt: string | null;
-                        idleTimeoutSeconds: number;
-                        maxLifetimeSeconds: number;
-                        providerSession: {
-                            id: string;
-                        } | null;
-                        usage: {
-                            turns: number;
-                            inputTokens: number;
-                            outputTokens: number;
-                            activeSeconds: number;
-                            costUsd: string;
-                        };
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7659,21 +6045,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7682,21 +6054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7705,21 +6063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unknown id, or another tenant’s or user’s resource */
@@ -7728,21 +6072,27 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -7764,12 +6114,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description Sessions this call ended */
-                        terminated: number;
-                        /** @description Their ids */
-                        sessions: string[];
-                    };
+                    "application/json": components["schemas"]["TerminatedSessions"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7778,21 +6123,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Missing, unknown or revoked credential */
@@ -7801,21 +6132,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The role may not call this route, or a policy refuses the request (`isolation_policy`; `target_not_allowed`: a target the operator has not granted the tenant) */
@@ -7824,21 +6141,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": {
-                        type: string;
-                        title: string;
-                        status: number;
-                        /** @enum {string} */
-                        code: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
-                        detail: string;
-                        requestId: string;
-                        errors?: {
-                            path: string;
-                            message: string;
-                        }[];
-                    } & {
-                        [key: string]: unknown;
-                    };
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id, or another tenant’s or user’s resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The provider is unavailable, this replica has as many turns in flight as it allows (turns), or its database connections are all busy; see Retry-After */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };
