@@ -3,13 +3,14 @@ import { Counter, Gauge } from 'prom-client';
 import type { AppConfig } from '#libs/config';
 import { appConfigToken } from '../app.tokens.js';
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
+import { TranscriptRetention } from '../erasure/transcript-retention.js';
 import { logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { sweepIntervalMs } from './lifecycle-settings.js';
 import { LifecycleSweeps, type Stopped } from './lifecycle-sweeps.js';
 import { leadershipFor, type ReaperLeadership } from './reaper-leadership.js';
 
-export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints' | 'rate_windows';
+export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints' | 'rate_windows' | 'transcript_retention';
 export type SweepReport = Record<SweepStep, number>;
 
 /**
@@ -22,7 +23,8 @@ export type SweepReport = Record<SweepStep, number>;
  * (before anything ends their sessions), ends expired sessions, ends
  * sessions stuck in `provisioning` (stopping what the provider holds for
  * them), ends sessions the provider lost, and retries failed provider stops;
- * and, once per checkpoint interval, signs audit checkpoints.
+ * once per checkpoint interval, signs audit checkpoints; and once a day
+ * purges transcript content past each tenant's retention.
  */
 @Injectable()
 export class Reaper {
@@ -38,13 +40,14 @@ export class Reaper {
   constructor(
     private readonly sweeps: LifecycleSweeps,
     checkpoints: AuditCheckpoints,
+    retention: TranscriptRetention,
     metrics: Metrics,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {
     this.leader = new Gauge({ name: 'switchboard_reaper_leader', help: '1 while this replica leads the lifecycle sweeps', registers: [metrics.registry] });
     this.actions = new Counter({
       name: 'switchboard_reaper_actions_total',
-      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed; rate_windows: past rate windows deleted), by sweep step',
+      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed; rate_windows: past rate windows deleted; transcript_retention: events and turns purged), by sweep step',
       labelNames: ['step'],
       registers: [metrics.registry],
     });
@@ -57,6 +60,8 @@ export class Reaper {
       // Not the lifecycle's, but periodic work done once across replicas too (its own, slower interval).
       ['audit_checkpoints', (stopped) => checkpoints.sweep(stopped)],
       ['rate_windows', () => sweeps.pruneRateWindows()],
+      // Once a day: transcript content past each tenant's transcriptRetentionDays.
+      ['transcript_retention', (stopped) => retention.sweep(stopped)],
     ];
   }
 
@@ -80,7 +85,7 @@ export class Reaper {
   /** One full sweep, leader or not: what the timer runs on the leader, and what tests call directly. */
   async sweepOnce(): Promise<SweepReport> {
     const stopped = () => this.stopping;
-    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0, rate_windows: 0 };
+    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0, rate_windows: 0, transcript_retention: 0 };
     for (const [step, run] of this.steps) {
       if (stopped()) break;
       try {
