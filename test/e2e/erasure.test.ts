@@ -1,6 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { migrations } from '../../migrations/index.js';
 import { DatabaseAttacker } from '../support/database-attacker.js';
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
@@ -16,26 +20,24 @@ type Verdict = { ok: boolean; checked: number; firstBadSeq: number | null; reaso
 describe('erasure of an end user', () => {
   let sb: TestBroker;
   let attacker: DatabaseAttacker;
-  let target: unknown;
 
   before(async () => {
     sb = await startTestBroker();
     attacker = new DatabaseAttacker(sb.broker.database.dataSource);
-    target = sb.broker.runtimes.demoTargets().claude;
   });
   after(() => sb.close());
 
   /** A tenant where `user` has ended and live sessions, turns with a secret phrase, session metadata, a limit override and a refusal quoting their id. */
-  async function tenantWithUser() {
-    const tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor', 'finance']);
-    const admin = sb.as(tenant.keys.admin.key);
-    const agent = await admin.post('/v1/agents', { name: uniqueName('agent'), defaultProvider: 'claude', targets: { claude: target } });
+  async function tenantWithUser(broker: TestBroker = sb) {
+    const tenant = await createTenantWithKeys(broker, ['app', 'admin', 'auditor', 'finance']);
+    const admin = broker.as(tenant.keys.admin.key);
+    const agent = await admin.post('/v1/agents', { name: uniqueName('agent'), defaultProvider: 'claude', targets: { claude: broker.broker.runtimes.demoTargets().claude } });
     assert.equal(agent.status, 201, agent.text);
     const user = `erase-me-${randomBytes(4).toString('hex')}@example.com`;
     const secret = `secret-phrase-${randomBytes(4).toString('hex')}`;
     const keptPhrase = `kept-phrase-${randomBytes(4).toString('hex')}`;
-    const app = sb.as(tenant.keys.app.key, { 'x-end-user': user });
-    const other = sb.as(tenant.keys.app.key, { 'x-end-user': 'keeper' });
+    const app = broker.as(tenant.keys.app.key, { 'x-end-user': user });
+    const other = broker.as(tenant.keys.app.key, { 'x-end-user': 'keeper' });
     assert.equal((await admin.put(`/v1/limits/users/${encodeURIComponent(user)}`, { maxActiveSessionsPerUser: 2 })).status, 200);
     const sessions: string[] = [];
     for (const [index, client] of [app, app, other].entries()) {
@@ -50,7 +52,7 @@ describe('erasure of an end user', () => {
     // A refusal whose audit detail quotes the user id ("user … has 2 of 2 active sessions").
     assert.equal((await app.post('/v1/sessions', { agent: agent.json.id })).status, 429);
     assert.equal((await app.delete(`/v1/sessions/${sessions[0]}`)).status, 200);
-    return { tenant, admin, app, other, user, secret, keptPhrase, sessions, auditor: sb.as(tenant.keys.auditor.key), finance: sb.as(tenant.keys.finance.key) };
+    return { tenant, admin, app, other, user, secret, keptPhrase, sessions, auditor: broker.as(tenant.keys.auditor.key), finance: broker.as(tenant.keys.finance.key) };
   }
 
   const verify = async (auditor: HttpClient): Promise<Verdict> => (await auditor.get('/v1/audit/verify')).json;
@@ -225,6 +227,44 @@ describe('erasure of an end user', () => {
     await assert.rejects(dataSource.query(`UPDATE meter_records SET user_id = 'someone-else' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
     await assert.rejects(dataSource.query(`UPDATE meter_charges SET cost = 0, user_id = 'erased:x' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
     await assert.rejects(dataSource.query(`DELETE FROM meter_records WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
+  });
+
+  test('the upgrade: a chain written before the erasure migration verifies after it, and after an erasure, against a checkpoint kept from before', async () => {
+    // The embedded database whatever the suite uses: this test takes the schema back a version, which a shared database cannot do.
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-erasure-upgrade-'));
+    const env = { DATABASE_URL: '', SWITCHBOARD_DATA_DIR: dataDir, SWITCHBOARD_AUDIT_KEYS: `k1:${randomBytes(32).toString('base64')}` };
+    try {
+      const old = await startTestBroker(env);
+      let setup: Awaited<ReturnType<typeof tenantWithUser>>;
+      let kept: unknown;
+      try {
+        setup = await tenantWithUser(old);
+        const checkpoint = await setup.auditor.post('/v1/audit/checkpoints');
+        assert.equal(checkpoint.status, 201, checkpoint.text);
+        kept = checkpoint.json;
+        // Back to the schema of the version before: the events stay exactly as it wrote them.
+        assert.equal(new migrations[migrations.length - 1]().name, 'Erasure1763702200000');
+        await old.broker.database.dataSource.undoLastMigration();
+      } finally {
+        await old.close().catch(() => undefined);
+      }
+      const upgraded = await startTestBroker({ ...env, SWITCHBOARD_ADMIN_KEY: old.operatorKey });
+      try {
+        const auditor = upgraded.as(setup.tenant.keys.auditor.key);
+        const heldTo = async () => (await auditor.post('/v1/audit/verify', { checkpoints: [kept] })).json as Verdict & { checkpointsMatched: number };
+        const migrated = await heldTo();
+        assert.deepEqual([migrated.ok, migrated.firstBadSeq], [true, null], JSON.stringify(migrated));
+        const erased = await upgraded.as(setup.tenant.keys.admin.key).post(`/v1/users/${encodeURIComponent(setup.user)}/erase`);
+        assert.equal(erased.status, 202, erased.text);
+        const afterErasure = await heldTo();
+        assert.deepEqual([afterErasure.ok, afterErasure.checked > migrated.checked], [true, true], JSON.stringify(afterErasure));
+        assert.ok(afterErasure.checkpointsMatched >= 1);
+      } finally {
+        await upgraded.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   test('only a tenant admin may erase', async () => {
