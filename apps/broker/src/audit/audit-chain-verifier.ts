@@ -71,7 +71,7 @@ export class AuditChainVerifier {
     if (event.prevHash !== this.previousHash) return this.fail(event.seq, 'does not link to the previous event');
     if (event.keyId === null && this.keyedSeen) return this.fail(event.seq, 'is unkeyed after keyed events: no broker holding the key wrote it');
     const content = this.contentProblem(event);
-    if (content === 'unknown_key') {
+    if (content?.unknownKey) {
       const keyId = event.erasure?.keyId ?? event.keyId;
       this.stopped = {
         firstBadSeq: null,
@@ -80,7 +80,7 @@ export class AuditChainVerifier {
       };
       return false;
     }
-    if (content) return this.fail(event.seq, content);
+    if (content) return this.fail(event.seq, content.bad);
     if (event.keyId === null) this.lastLegacySeq = event.seq;
     else this.keyedSeen = true;
     for (const anchor of this.anchors.get(event.seq) ?? []) {
@@ -100,16 +100,16 @@ export class AuditChainVerifier {
    * once a user was erased from it, its erasure seal (the content the hash
    * covered is gone; the seal covers what replaced it and that hash).
    */
-  private contentProblem(event: AuditEventView): string | 'unknown_key' | undefined {
+  private contentProblem(event: AuditEventView): { unknownKey: true; bad?: undefined } | { unknownKey?: undefined; bad: string } | undefined {
     if (event.erasure) {
       const key = this.keyring.find(event.erasure.keyId);
-      if (!key) return 'unknown_key';
+      if (!key) return { unknownKey: true };
       const sealed = erasureSeal(key, { ...toChained(event), hash: event.hash }, event.erasure.at) === event.erasure.seal;
-      return sealed ? undefined : 'was changed after a user was erased from it: it does not match its erasure seal';
+      return sealed ? undefined : { bad: 'was changed after a user was erased from it: it does not match its erasure seal' };
     }
     const expected = expectedChainHash(toChained(event), this.keyring);
-    if (expected === undefined) return 'unknown_key';
-    return expected === event.hash ? undefined : 'its content does not match its hash';
+    if (expected === undefined) return { unknownKey: true };
+    return expected === event.hash ? undefined : { bad: 'its content does not match its hash' };
   }
 
   /** The verdict once every row was fed; `head` is the stored chain head (undefined for a tenant with no events). */
