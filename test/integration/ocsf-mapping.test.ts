@@ -54,6 +54,7 @@ const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: E
   { type: 'target.denied', detail: { action: 'create_session', agentId: 'agt_1', scopes: [] }, expected: 'Create' },
   { type: 'approval.decided', detail: { action: 'decide', toolCallId: 'toolu_1', decision: 'allow', implicit: false }, expected: 'Update' },
   { type: 'approval.decided', detail: { action: 'decide', toolCallId: 'toolu_1', decision: 'deny', implicit: true }, expected: 'Update' },
+  { type: 'user.erased', detail: { sessions: 2, auditEvents: 9 }, expected: 'Delete' },
 ];
 const denials = new Set(['access.denied', 'limit.denied', 'target.denied', 'credential.expired']);
 

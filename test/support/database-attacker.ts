@@ -66,6 +66,11 @@ export class DatabaseAttacker {
     });
   }
 
+  /** Any statement, with the append-only triggers off: an edit the broker did not make. */
+  async edit(sql: string, parameters: unknown[] = []): Promise<void> {
+    await this.tamper((tx) => tx.rows(sql, parameters));
+  }
+
   async deleteCheckpoints(tenantId: string): Promise<void> {
     await this.tamper((tx) => tx.rows(`DELETE FROM audit_checkpoints WHERE tenant_id = $1`, [tenantId]));
   }

@@ -62,6 +62,9 @@ import { PriceBookService } from './costs/price-book.service.js';
 import { PricesController } from './costs/prices.controller.js';
 import { AdminSessionsController } from './admin/admin-sessions.controller.js';
 import { AdminSessionsService } from './admin/admin-sessions.service.js';
+import { ErasureController } from './erasure/erasure.controller.js';
+import { ErasureService } from './erasure/erasure.service.js';
+import { TranscriptRetention } from './erasure/transcript-retention.js';
 import { LifecycleSweeps } from './lifecycle/lifecycle-sweeps.js';
 import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { Reaper } from './lifecycle/reaper.js';
@@ -83,7 +86,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
+      controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController, ErasureController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -131,6 +134,8 @@ export class AppModule {
         CostsService,
         CostExportService,
         AdminSessionsService,
+        ErasureService,
+        TranscriptRetention,
         // Budgets release a lost turn's reservation in the transaction that closes it (see TurnAbandonedListener).
         { provide: turnAbandonedListeners, useFactory: (budgets: LimitEnforcer): TurnAbandonedListener[] => [budgets], inject: [LimitEnforcer] },
         TurnAbandonment,

@@ -1,5 +1,5 @@
 import type { AuditKeyring } from './audit-keyring.js';
-import { expectedChainHash, genesisHash, type ChainedAuditEvent } from './audit-log.js';
+import { erasureSeal, expectedChainHash, genesisHash, type ChainedAuditEvent } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
 export interface ChainVerdict {
@@ -70,16 +70,17 @@ export class AuditChainVerifier {
     if (event.seq !== this.expectedSeq) return this.fail(this.expectedSeq, event.seq > this.expectedSeq ? 'missing' : 'out of order');
     if (event.prevHash !== this.previousHash) return this.fail(event.seq, 'does not link to the previous event');
     if (event.keyId === null && this.keyedSeen) return this.fail(event.seq, 'is unkeyed after keyed events: no broker holding the key wrote it');
-    const expected = expectedChainHash(toChained(event), this.keyring);
-    if (expected === undefined) {
+    const content = this.contentProblem(event);
+    if (content?.unknownKey) {
+      const keyId = event.erasure?.keyId ?? event.keyId;
       this.stopped = {
         firstBadSeq: null,
         uncheckedFromSeq: event.seq,
-        reason: `event ${event.seq} is keyed with "${event.keyId}", a key this broker does not hold: it and the events after it were not checked (list that key in SWITCHBOARD_AUDIT_KEYS)`,
+        reason: `event ${event.seq} is ${event.erasure ? 'sealed' : 'keyed'} with "${keyId}", a key this broker does not hold: it and the events after it were not checked (list that key in SWITCHBOARD_AUDIT_KEYS)`,
       };
       return false;
     }
-    if (expected !== event.hash) return this.fail(event.seq, 'its content does not match its hash');
+    if (content) return this.fail(event.seq, content.bad);
     if (event.keyId === null) this.lastLegacySeq = event.seq;
     else this.keyedSeen = true;
     for (const anchor of this.anchors.get(event.seq) ?? []) {
@@ -92,6 +93,23 @@ export class AuditChainVerifier {
     this.expectedSeq++;
     this.checked++;
     return true;
+  }
+
+  /**
+   * Whether the row is as chained: its hash recomputed from its content, or,
+   * once a user was erased from it, its erasure seal (the content the hash
+   * covered is gone; the seal covers what replaced it and that hash).
+   */
+  private contentProblem(event: AuditEventView): { unknownKey: true; bad?: undefined } | { unknownKey?: undefined; bad: string } | undefined {
+    if (event.erasure) {
+      const key = this.keyring.find(event.erasure.keyId);
+      if (!key) return { unknownKey: true };
+      const sealed = erasureSeal(key, { ...toChained(event), hash: event.hash }, event.erasure.at) === event.erasure.seal;
+      return sealed ? undefined : { bad: 'was changed after a user was erased from it: it does not match its erasure seal' };
+    }
+    const expected = expectedChainHash(toChained(event), this.keyring);
+    if (expected === undefined) return { unknownKey: true };
+    return expected === event.hash ? undefined : { bad: 'its content does not match its hash' };
   }
 
   /** The verdict once every row was fed; `head` is the stored chain head (undefined for a tenant with no events). */

@@ -1,5 +1,5 @@
 import type { Transaction } from '#libs/persistence';
-import type { AuditActor, AuditHttp } from './audit-log.js';
+import type { AuditActor, AuditErasure, AuditHttp } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
 interface AuditRow {
@@ -20,10 +20,11 @@ interface AuditRow {
   hash: string;
   key_id: string | null;
   http: AuditHttp | null;
+  erasure: AuditErasure | null;
 }
 
 const columns = `tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider, provider_session_id, request_id,
-  detail, prev_hash, hash, key_id, http`;
+  detail, prev_hash, hash, key_id, http, erasure`;
 
 export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   id: row.id,
@@ -40,6 +41,7 @@ export const toAuditEventView = (row: AuditRow): AuditEventView => ({
   detail: row.detail,
   keyId: row.key_id,
   http: row.http,
+  ...(row.erasure ? { erasure: row.erasure } : {}),
   hash: row.hash,
   prevHash: row.prev_hash,
 });
@@ -97,6 +99,26 @@ export class AuditEventRepository {
         filter.to ?? null, filter.limit],
     );
     return rows.map(toAuditEventView);
+  }
+
+  /**
+   * Every event of the tenant that names the user: as its user, or anywhere
+   * in its detail (a limit's reason quotes the user id). `detail::text` is
+   * JSON, so the id is looked for as JSON writes it inside a string.
+   */
+  async naming(tenantId: string, userId: string): Promise<AuditEventView[]> {
+    const rows = await this.tx.rows<AuditRow>(
+      `SELECT ${columns} FROM audit_events WHERE tenant_id = $1 AND (user_id = $2 OR strpos(detail::text, $3) > 0) ORDER BY seq`,
+      [tenantId, userId, JSON.stringify(userId).slice(1, -1)],
+    );
+    return rows.map(toAuditEventView);
+  }
+
+  /** Stores an event's erased form: its user and detail with the pseudonym, and the seal over them (hash and chain unchanged). */
+  async storeErased(event: AuditEventView & { erasure: AuditErasure }): Promise<void> {
+    await this.tx.count(`UPDATE audit_events SET user_id = $3, detail = $4, erasure = $5 WHERE tenant_id = $1 AND seq = $2`, [
+      event.tenant, event.seq, event.user, JSON.stringify(event.detail), JSON.stringify(event.erasure),
+    ]);
   }
 
   /** The chain head: the last seq and hash appended for the tenant. */

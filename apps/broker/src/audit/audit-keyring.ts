@@ -9,6 +9,7 @@ const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex'
 const chainKeyInfo = 'switchboard audit chain hmac-sha256 v1';
 const checkpointKeyInfo = 'switchboard audit checkpoint ed25519 v1';
 const cursorKeyInfo = 'switchboard pagination cursor hmac-sha256 v1';
+const pseudonymKeyInfo = 'switchboard erased user pseudonym hmac-sha256 v1';
 
 const derive = (secret: Buffer, info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
 
@@ -33,6 +34,7 @@ export class AuditKey {
   private readonly signingKey: KeyObject;
   private readonly publicKey: KeyObject;
   private readonly cursorKey: KeyObject;
+  private readonly pseudonymKey: KeyObject;
 
   constructor(
     readonly id: string,
@@ -42,6 +44,18 @@ export class AuditKey {
     this.signingKey = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, derive(secret, checkpointKeyInfo)]), format: 'der', type: 'pkcs8' });
     this.publicKey = createPublicKey(this.signingKey);
     this.cursorKey = createSecretKey(derive(secret, cursorKeyInfo));
+    this.pseudonymKey = createSecretKey(derive(secret, pseudonymKeyInfo));
+  }
+
+  /**
+   * The pseudonym an erased user's records carry (README: Retention and
+   * erasure): keyed, so nobody without the secret can map a user id to it
+   * (a plain digest of a guessable id would be reversible by guessing), and
+   * deterministic per tenant and user, so every record of one erased user
+   * (cost lines above all) still groups under one name.
+   */
+  pseudonym(tenantId: string, userId: string): string {
+    return `erased:${createHmac('sha256', this.pseudonymKey).update(tenantId).update('\0').update(userId).digest('hex').slice(0, 32)}`;
   }
 
   /** HMAC-SHA256 of a pagination cursor's position (http/pagination.ts), base64url: every replica with the key issues and accepts the same cursors. */

@@ -22,6 +22,7 @@ export const auditEventTypes = [
   'target.revoked',
   'target.denied',
   'approval.decided',
+  'user.erased',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
@@ -95,6 +96,27 @@ export function keyedChainHash(key: AuditKey, event: ChainedAuditEvent): string 
 export function legacyChainHash(event: ChainedAuditEvent): string {
   const { prevHash, keyId: _keyId, ...rest } = event;
   return createHash('sha256').update(prevHash).update(canonicalJson(rest)).digest('hex');
+}
+
+/** The seal of an event a user was erased from (see {@link erasureSeal}). */
+export interface AuditErasure {
+  at: string;
+  keyId: string;
+  seal: string;
+}
+
+/**
+ * An erased event's seal: HMAC-SHA256 (the chain key of `key`) over the
+ * event as it reads after erasure (pseudonyms in place of the user) together
+ * with its original `hash` and `prevHash`, and the erasure's time. The hash
+ * still links the chain (and matches every checkpoint), but it can no longer
+ * be recomputed from the content, which is gone; the seal vouches that the
+ * broker, holding the key, replaced only the user and nothing else. A
+ * database writer without the key can neither seal an edit nor move a seal
+ * to another event (it covers id, seq and both hashes).
+ */
+export function erasureSeal(key: AuditKey, event: ChainedAuditEvent & { hash: string }, at: string): string {
+  return key.mac('switchboard audit erasure seal v1\n', canonicalJson({ event, erasedAt: at }));
 }
 
 /** The hash an event must carry, or undefined when its key is not in the keyring (it cannot be checked here). */

@@ -42,6 +42,15 @@ export const auditEventView = z.object({
     .nullable()
     .optional()
     .describe('The HTTP operation the event was recorded in; null outside a request (reaper, boot) and for events recorded before it was kept. Covered by the hash when present'),
+  erasure: z
+    .object({
+      at: z.string().describe('When a user the event named was erased (POST /v1/users/{userId}/erase)'),
+      keyId: z.string().describe('The audit key that sealed the erased form'),
+      seal: z.string().describe('HMAC-SHA256 with that key over the event as it reads now together with its unchanged hash'),
+    })
+    .nullable()
+    .optional()
+    .describe('Present once a user the event named was erased: `user` and `detail` show a pseudonym, `hash` is the original one (the chain and checkpoints are unchanged), and verification checks the event by this seal'),
   hash: z.string(),
   prevHash: z.string(),
 }).meta({ id: 'AuditEvent' });

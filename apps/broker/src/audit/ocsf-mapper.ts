@@ -74,6 +74,8 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'target.denied': byAction,
   // A person (or the broker, for a call left undecided) allows or denies a tool call waiting for approval: it updates that call.
   'approval.decided': () => update,
+  // A user's records are pseudonymised and their content deleted.
+  'user.erased': () => remove,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */

@@ -13,7 +13,7 @@ import { TenantRepository } from '../tenants/tenant.repository.js';
 import { apiKeyPrefix, hashApiKeySecret, sameHash } from './api-key-secret.js';
 import { OidcVerifier } from './oidc-verifier.js';
 import { OperatorKey } from './operator-key.js';
-import { isWellFormedUserName, jwtUserId, jwtUserPrefix, takesJwtUserForm, userNameRule } from './user-id.js';
+import { erasedUserPrefix, isWellFormedUserName, jwtUserId, jwtUserPrefix, takesErasedUserForm, takesJwtUserForm, userNameRule } from './user-id.js';
 
 export interface PresentedCredentials {
   authorization: string | undefined;
@@ -84,6 +84,11 @@ export class CredentialResolver {
     if (endUser !== undefined && takesJwtUserForm(endUser)) {
       throw invalidRequest('X-End-User is in the namespace of JWT users', [
         { path: 'headers.x-end-user', message: `must not start with "${jwtUserPrefix}": those ids belong to users signed in with a JWT` },
+      ]);
+    }
+    if (endUser !== undefined && takesErasedUserForm(endUser)) {
+      throw invalidRequest('X-End-User is in the namespace of erased users', [
+        { path: 'headers.x-end-user', message: `must not start with "${erasedUserPrefix}": those ids are pseudonyms of erased users` },
       ]);
     }
     return {

@@ -23,6 +23,15 @@ export const isWellFormedUserName = (value: string): boolean => userNamePattern.
 /** Case-insensitively, so that `JWT:alice` cannot pass for `jwt:alice` in a human's eyes either. */
 export const takesJwtUserForm = (value: string): boolean => value.slice(0, jwtUserPrefix.length).toLowerCase() === jwtUserPrefix;
 
+/**
+ * The namespace of erased users' pseudonyms (README: Retention and erasure):
+ * no caller may act as one, so an erased user's records are reachable by
+ * nobody's X-End-User (a JWT user is always `jwt:`-prefixed).
+ */
+export const erasedUserPrefix = 'erased:';
+
+export const takesErasedUserForm = (value: string): boolean => value.slice(0, erasedUserPrefix.length).toLowerCase() === erasedUserPrefix;
+
 /** The id a JWT's user is bound under. */
 export const jwtUserId = (subject: string): string => jwtUserPrefix + subject;
 

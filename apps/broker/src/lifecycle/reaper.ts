@@ -4,13 +4,23 @@ import type { AppConfig } from '#libs/config';
 import { appConfigToken } from '../app.tokens.js';
 import { AuditCheckpoints } from '../audit/audit-checkpoints.js';
 import { AuditVerification } from '../audit/audit-verification.js';
+import { TranscriptRetention } from '../erasure/transcript-retention.js';
 import { logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { sweepIntervalMs } from './lifecycle-settings.js';
 import { LifecycleSweeps, type Stopped } from './lifecycle-sweeps.js';
 import { leadershipFor, type ReaperLeadership } from './reaper-leadership.js';
 
-export type SweepStep = 'lost_turns' | 'expired' | 'stuck_provisioning' | 'provider_status' | 'provider_stops' | 'audit_checkpoints' | 'audit_verification' | 'rate_windows';
+export type SweepStep =
+  | 'lost_turns'
+  | 'expired'
+  | 'stuck_provisioning'
+  | 'provider_status'
+  | 'provider_stops'
+  | 'audit_checkpoints'
+  | 'audit_verification'
+  | 'rate_windows'
+  | 'transcript_retention';
 export type SweepReport = Record<SweepStep, number>;
 
 /**
@@ -23,8 +33,9 @@ export type SweepReport = Record<SweepStep, number>;
  * (before anything ends their sessions), ends expired sessions, ends
  * sessions stuck in `provisioning` (stopping what the provider holds for
  * them), ends sessions the provider lost, and retries failed provider stops;
- * and, once per their intervals, signs audit checkpoints and verifies every
- * tenant's audit chain.
+ * once per their intervals, signs audit checkpoints and verifies every
+ * tenant's audit chain; and once a day purges transcript content past each
+ * tenant's retention.
  */
 @Injectable()
 export class Reaper {
@@ -41,13 +52,14 @@ export class Reaper {
     private readonly sweeps: LifecycleSweeps,
     checkpoints: AuditCheckpoints,
     verification: AuditVerification,
+    retention: TranscriptRetention,
     metrics: Metrics,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {
     this.leader = new Gauge({ name: 'switchboard_reaper_leader', help: '1 while this replica leads the lifecycle sweeps', registers: [metrics.registry] });
     this.actions = new Counter({
       name: 'switchboard_reaper_actions_total',
-      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed; audit_verification: tenant chains checked; rate_windows: past rate windows deleted), by sweep step',
+      help: 'Sessions the reaper acted on (audit_checkpoints: checkpoints signed; audit_verification: tenant chains checked; rate_windows: past rate windows deleted; transcript_retention: events and turns purged), by sweep step',
       labelNames: ['step'],
       registers: [metrics.registry],
     });
@@ -61,6 +73,8 @@ export class Reaper {
       ['audit_checkpoints', (stopped) => checkpoints.sweep(stopped)],
       ['audit_verification', (stopped) => verification.sweep(stopped)],
       ['rate_windows', () => sweeps.pruneRateWindows()],
+      // Once a day: transcript content past each tenant's transcriptRetentionDays.
+      ['transcript_retention', (stopped) => retention.sweep(stopped)],
     ];
   }
 
@@ -84,7 +98,17 @@ export class Reaper {
   /** One full sweep, leader or not: what the timer runs on the leader, and what tests call directly. */
   async sweepOnce(): Promise<SweepReport> {
     const stopped = () => this.stopping;
-    const report = { lost_turns: 0, expired: 0, stuck_provisioning: 0, provider_status: 0, provider_stops: 0, audit_checkpoints: 0, audit_verification: 0, rate_windows: 0 };
+    const report = {
+      lost_turns: 0,
+      expired: 0,
+      stuck_provisioning: 0,
+      provider_status: 0,
+      provider_stops: 0,
+      audit_checkpoints: 0,
+      audit_verification: 0,
+      rate_windows: 0,
+      transcript_retention: 0,
+    };
     for (const [step, run] of this.steps) {
       if (stopped()) break;
       try {

@@ -22,6 +22,13 @@ const policyFields = {
   monthlyBudgetUsdPerUser: money.nullable(),
   monthlyBudgetUsdPerTenant: money.nullable(),
   requiredIsolation: z.enum(isolationLevels).nullable(),
+  transcriptRetentionDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .nullable()
+    .describe('Transcript content older than this many days is purged daily (the tenant policy\'s value counts; null keeps it)'),
 };
 
 export const policyLayers = ['user', 'tenant', 'platform'] as const;
