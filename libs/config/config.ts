@@ -56,6 +56,7 @@ export interface AppConfig<RuntimeSettings extends object = object> {
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
   tracing: { exporter: 'otlp' | 'console'; endpoint: string | undefined; serviceName: string } | undefined;
   audit: AuditConfig;
+  webhooks: WebhooksConfig;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
   /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
@@ -96,6 +97,22 @@ export interface AuditConfig {
   devKeyDir: string;
   /** How often the reaper's leader signs a checkpoint of every chain head that moved; 0 = only on demand. */
   checkpointIntervalMs: number;
+}
+
+/** How webhooks are delivered (README: Webhooks). */
+export interface WebhooksConfig {
+  /** Deliver to loopback, private and link-local addresses too (tests, private networks); and accept plain http. */
+  allowPrivateTargets: boolean;
+  /** Requests in flight at once on this replica, every tenant together. */
+  concurrency: number;
+  /** One attempt, from DNS lookup to the answer's status line. */
+  requestTimeoutMs: number;
+  /** How often an idle replica looks for due deliveries (a change on this replica also wakes it). */
+  pollIntervalMs: number;
+  /** How long a delivery is retried after its first attempt before the webhook is disabled. */
+  retryWindowMs: number;
+  /** The first retry's delay; each next one doubles (with jitter), at most an hour. */
+  retryBaseMs: number;
 }
 
 export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POINT']>;
@@ -210,6 +227,14 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
         : undefined,
       devKeyDir: env.SWITCHBOARD_DATA_DIR,
       checkpointIntervalMs: env.SWITCHBOARD_AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+    },
+    webhooks: {
+      allowPrivateTargets: env.SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS === 'true',
+      concurrency: env.SWITCHBOARD_WEBHOOKS_CONCURRENCY,
+      requestTimeoutMs: env.SWITCHBOARD_WEBHOOKS_TIMEOUT_MS,
+      pollIntervalMs: env.SWITCHBOARD_WEBHOOKS_POLL_MS,
+      retryWindowMs: env.SWITCHBOARD_WEBHOOKS_RETRY_WINDOW_SECONDS * 1000,
+      retryBaseMs: env.SWITCHBOARD_WEBHOOKS_RETRY_BASE_MS,
     },
     seedDemo: env.SWITCHBOARD_SEED_DEMO === 'auto' && !env.DATABASE_URL,
     tracing: tracingConfig(env),

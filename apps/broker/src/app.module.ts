@@ -63,6 +63,9 @@ import { LifecycleSweeps } from './lifecycle/lifecycle-sweeps.js';
 import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { Reaper } from './lifecycle/reaper.js';
 import { TurnAbandonment, turnAbandonedListeners, type TurnAbandonedListener } from './lifecycle/turn-abandonment.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** What the process builds before Nest starts: config, the open database, the operator key. */
 export interface BrokerFoundation {
@@ -80,7 +83,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController],
+      controllers: [HealthController, DocsController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController, WebhooksController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -132,6 +135,8 @@ export class AppModule {
         ReplicaPresence,
         LifecycleSweeps,
         Reaper,
+        WebhooksService,
+        WebhookDispatcher,
       ],
     };
   }

@@ -74,6 +74,10 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'target.denied': byAction,
   // A person (or the broker, for a call left undecided) allows or denies a tool call waiting for approval: it updates that call.
   'approval.decided': () => update,
+  // A webhook subscription created, updated (paused, resumed, its events or URL) or deleted: the action says which.
+  'webhook.changed': byAction,
+  // The broker stops delivering to a webhook whose receiver failed for the whole retry window (or answered 410).
+  'webhook.disabled': () => update,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */

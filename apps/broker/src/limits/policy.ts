@@ -18,6 +18,7 @@ export function defaultPolicy(config: AppConfig): Policy {
     monthlyBudgetUsdPerUser: null,
     monthlyBudgetUsdPerTenant: null,
     requiredIsolation: 'any',
+    budgetAlertThresholds: null,
   };
 }
 
