@@ -92,7 +92,7 @@ export function checkedLookup(allowPrivate: boolean): LookupFunction {
       if (error) return callback(error, '', 0);
       const blocked = allowPrivate ? [] : addresses.filter((entry) => isNonPublicAddress(entry.address));
       if (blocked.length > 0 || addresses.length === 0) {
-        return callback(new RefusedTargetError(`${hostname} resolves to a non-public address`) as NodeJS.ErrnoException, '', 0);
+        return callback(new RefusedTargetError(`${hostname} resolves to a non-public address`), '', 0);
       }
       if (options.all) return callback(null, addresses);
       return callback(null, addresses[0].address, addresses[0].family);
