@@ -43,7 +43,7 @@ export class Webhooks1763702100000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await db.query(`CREATE INDEX webhooks_tenant ON webhooks (tenant_id) WHERE status = 'active'`);
+    await db.query(`CREATE INDEX webhooks_tenant ON webhooks (tenant_id)`);
     await db.query(`
       CREATE TABLE webhook_deliveries (
         id text PRIMARY KEY,

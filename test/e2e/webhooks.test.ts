@@ -40,6 +40,14 @@ describe('webhooks (API.md §9)', () => {
     return { tenant, admin, name, webhook: created.json, hook: () => receiver.at(name) };
   }
 
+  /** Waits until the broker has settled every delivery of a webhook (the receiver sees a request before the broker records its answer). */
+  const settled = async (admin: ReturnType<TestBroker['as']>, webhookId: string) => {
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      if ((await admin.get(`/v1/webhooks/${webhookId}/deliveries?status=pending`)).json.data.length === 0) return;
+    }
+    throw new Error(`deliveries of ${webhookId} still pending`);
+  };
+
   /** An audit event of the tenant's own making: a limits change (each carries a distinct marker). */
   const changeLimits = async (admin: ReturnType<TestBroker['as']>, marker: number) => {
     const changed = await admin.put('/v1/limits', { maxActiveSessionsPerUser: marker });
@@ -109,6 +117,7 @@ describe('webhooks (API.md §9)', () => {
       assert.deepEqual(limitChanges(hook).map((entry) => entry.body.data), listed.json.data);
     }
     // Deliveries are listed with their attempts and answers.
+    await settled(first.admin, first.webhook.id);
     const deliveries = await first.admin.get(`/v1/webhooks/${first.webhook.id}/deliveries?status=delivered&limit=2`);
     assert.equal(deliveries.status, 200, deliveries.text);
     assert.equal(deliveries.json.data.length, 2);
@@ -172,6 +181,7 @@ describe('webhooks (API.md §9)', () => {
       const attempts = receiver.attempts.filter((entry) => entry.path === `/hook/${flaky.name}`);
       assert.equal(attempts.length, 6, 'two failures then a success, each');
       assert.equal(attempts[0].id, attempts[2].id, 'a retry keeps its webhook-id');
+      await settled(flaky.admin, flaky.webhook.id);
       const [second, first] = (await flaky.admin.get(`/v1/webhooks/${flaky.webhook.id}/deliveries`)).json.data;
       assert.equal(first.attempts, 3);
       assert.deepEqual(first.attemptLog.map((entry: { status: number }) => entry.status), [500, 500, 200]);

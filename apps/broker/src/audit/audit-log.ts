@@ -4,7 +4,7 @@ import { newId } from '#libs/ids';
 import { currentRequestContext, type RequestHttp } from '#libs/request-context';
 import { auditKeyringOf, type AuditKey, type AuditKeyring } from './audit-keyring.js';
 import { canonicalJson } from './canonical-json.js';
-import { queueAuditDeliveriesSql } from '../webhooks/webhook-outbox.js';
+import { nudgeDeliveriesAfterCommit, queueAuditDeliveriesSql } from '../webhooks/webhook-outbox.js';
 
 export const auditEventTypes = [
   'session.bound',
@@ -212,7 +212,7 @@ const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHe
 
 const appendEventStatement = (() => {
   const { insertEvent, queueDeliveries, moveHead } = auditAppendSql(1);
-  return hotStatement('append_audit_event', `WITH appended AS (${insertEvent}), queued AS (${queueDeliveries}) ${moveHead}`);
+  return hotStatement('append_audit_event', `WITH appended AS (${insertEvent}), queued AS (${queueDeliveries}) ${moveHead} RETURNING (SELECT count(*) FROM queued)::int AS queued`);
 })();
 
 /** Locks the tenant's chain head for the rest of the transaction and reads it. */
@@ -232,6 +232,7 @@ export async function lockChainHead(tx: Transaction, tenantId: string): Promise<
  */
 export async function appendAuditEvent(tx: Transaction, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
   const event = nextChainedEvent(auditKeyringOf(tx), await lockChainHead(tx, tenantId), tenantId, input);
-  await tx.hot(appendEventStatement, auditAppendValues(event));
+  const [appended] = await tx.hot<{ queued: number }>(appendEventStatement, auditAppendValues(event));
+  if (appended && appended.queued > 0) nudgeDeliveriesAfterCommit(tx);
   return event;
 }

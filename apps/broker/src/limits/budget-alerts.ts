@@ -1,5 +1,5 @@
 import type { Transaction } from '#libs/persistence';
-import { queuePayloadDeliveriesSql } from '../webhooks/webhook-outbox.js';
+import { nudgeDeliveriesAfterCommit, queuePayloadDeliveriesSql } from '../webhooks/webhook-outbox.js';
 import type { CrossedThreshold } from './limits.repository.js';
 
 /**
@@ -27,10 +27,11 @@ const recordAndQueueSql = `
       '(SELECT * FROM recorded ORDER BY scope DESC, threshold) r',
     )}
   )
-  SELECT count(*)::int AS recorded FROM recorded`;
+  SELECT (SELECT count(*) FROM queued)::int AS queued`;
 
 export async function recordBudgetAlerts(tx: Transaction, tenantId: string, month: string, crossed: CrossedThreshold[]): Promise<void> {
   if (crossed.length === 0) return;
   const alerts = crossed.map((entry) => ({ scope: entry.scope, user_id: entry.userId, threshold: entry.threshold, spent: entry.spentUsd, budget: entry.budgetUsd }));
-  await tx.rows(recordAndQueueSql, [tenantId, month, JSON.stringify(alerts)]);
+  const [row] = await tx.rows<{ queued: number }>(recordAndQueueSql, [tenantId, month, JSON.stringify(alerts)]);
+  if (row && row.queued > 0) nudgeDeliveriesAfterCommit(tx);
 }

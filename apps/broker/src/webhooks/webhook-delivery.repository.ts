@@ -86,18 +86,21 @@ const appendAttemptSql = (parameter: string) =>
 /**
  * The due head of each active webhook, leased: per webhook only the pending
  * delivery with the lowest position may be taken (in order per webhook), and
- * not while another replica's lease on it runs. FOR UPDATE SKIP LOCKED makes
- * concurrent claims on every replica take disjoint rows; the `status` and
- * `lease_until` conditions are re-checked on the newest row version, so a
- * delivery another replica leased or finished since this statement's
- * snapshot is not taken again.
+ * not while another replica's lease on it runs. The heads are found with one
+ * index probe per active webhook (a paused webhook's backlog is not read).
+ * FOR UPDATE SKIP LOCKED makes concurrent claims on every replica take
+ * disjoint rows; the `status` and `lease_until` conditions are re-checked on
+ * the newest row version, so a delivery another replica leased or finished
+ * since this statement's snapshot is not taken again.
  */
 const claimSql = `
   WITH heads AS (
-    SELECT DISTINCT ON (webhook_id) id FROM webhook_deliveries WHERE status = 'pending' ORDER BY webhook_id, position
+    SELECT head.id FROM webhooks w
+    CROSS JOIN LATERAL (SELECT id FROM webhook_deliveries WHERE webhook_id = w.id AND status = 'pending' ORDER BY position LIMIT 1) head
+    WHERE w.status = 'active'
   ), due AS (
-    SELECT d.id FROM webhook_deliveries d JOIN heads h ON h.id = d.id JOIN webhooks w ON w.id = d.webhook_id
-    WHERE w.status = 'active' AND d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
+    SELECT d.id FROM webhook_deliveries d JOIN heads h ON h.id = d.id
+    WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (d.lease_until IS NULL OR d.lease_until < now())
     ORDER BY d.next_attempt_at, d.position LIMIT $1
     FOR UPDATE OF d SKIP LOCKED
   ), claimed AS (

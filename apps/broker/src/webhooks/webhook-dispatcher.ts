@@ -10,6 +10,7 @@ import { AuditKeyring } from '../audit/audit-keyring.js';
 import { logger } from '../logging/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { WebhookDeliveryRepository, type AttemptRecord, type ClaimedDelivery } from './webhook-delivery.repository.js';
+import { bindDeliveryNudge } from './webhook-outbox.js';
 import { deliveryBody } from './webhook-payloads.js';
 import { WebhookRepository } from './webhook.repository.js';
 import { webhookSignature } from './webhook-signature.js';
@@ -53,6 +54,7 @@ export class WebhookDispatcher {
   private readonly running = new Set<Promise<void>>();
   private polling: Promise<void> | undefined;
   private stopped = true;
+  private nudged = false;
   private readonly outcomes: Counter<'outcome'>;
   /** Kept-alive connections, at most one per slot; a pooled socket was checked (checkedLookup) when it was opened. */
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
@@ -71,6 +73,8 @@ export class WebhookDispatcher {
     });
     const pool = { keepAlive: true, maxSockets: config.webhooks.concurrency, lookup: checkedLookup(config.webhooks.allowPrivateTargets) };
     this.agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
+    // Transactions of this database that queue deliveries wake this loop when they commit.
+    bindDeliveryNudge(database.dataSource, () => this.nudge());
   }
 
   start(): void {
@@ -90,7 +94,10 @@ export class WebhookDispatcher {
 
   /** Looks for due deliveries now (something was queued or re-queued on this replica). */
   nudge(): void {
-    if (!this.stopped && !this.polling) this.schedule(0);
+    if (this.stopped) return;
+    // A poll under way may have read before the nudging commit: it looks again when done.
+    if (this.polling) this.nudged = true;
+    else this.schedule(0);
   }
 
   private schedule(delayMs: number): void {
@@ -115,7 +122,9 @@ export class WebhookDispatcher {
       logger.error({ err: error }, 'could not claim webhook deliveries');
     }
     // A full claim may have left more due: look again at once (a slot frees up, or the next poll).
-    if (!this.stopped) this.schedule(claimedAll && this.inFlight < settings.concurrency ? 0 : settings.pollIntervalMs);
+    const again = this.nudged || (claimedAll && this.inFlight < settings.concurrency);
+    this.nudged = false;
+    if (!this.stopped) this.schedule(again ? 0 : settings.pollIntervalMs);
   }
 
   private launch(delivery: ClaimedDelivery): void {

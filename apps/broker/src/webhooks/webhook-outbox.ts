@@ -28,7 +28,8 @@ export function queueAuditDeliveriesSql(tenant: string, seq: string, type: strin
     FROM webhooks w
     WHERE w.tenant_id = ${tenant}::text AND w.status IN ('active', 'paused')
       AND (webhook_matches(w.events, ${audited}) OR (${type}::text IN ${plainAuditTypes} AND webhook_matches(w.events, ${type}::text)))
-    ORDER BY w.id`;
+    ORDER BY w.id
+    RETURNING id`;
 }
 
 /**
@@ -41,5 +42,25 @@ export function queuePayloadDeliveriesSql(tenant: string, type: string, payload:
   return `INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_type, payload)
     SELECT ${deliveryIdSql}, w.tenant_id, w.id, ${type}::text, ${payload}
     FROM ${source ? `${source}, ` : ''}webhooks w
-    WHERE w.tenant_id = ${tenant}::text AND w.status IN ('active', 'paused') AND webhook_matches(w.events, ${type}::text)`;
+    WHERE w.tenant_id = ${tenant}::text AND w.status IN ('active', 'paused') AND webhook_matches(w.events, ${type}::text)
+    RETURNING id`;
+}
+
+/**
+ * The in-process wake-up of each open database's delivery loop (bound by the
+ * dispatcher at start): a transaction that queued deliveries calls
+ * {@link nudgeDeliveriesAfterCommit}, so this replica sends them at once
+ * instead of at its next poll. Bound per database, like the audit keyring,
+ * so the free functions that queue reach it and two brokers in one test
+ * process keep their own.
+ */
+const nudges = new WeakMap<object, () => void>();
+
+export function bindDeliveryNudge(database: object, nudge: () => void): void {
+  nudges.set(database, nudge);
+}
+
+export function nudgeDeliveriesAfterCommit(tx: { database: object; afterCommit(callback: () => void): void }): void {
+  const nudge = nudges.get(tx.database);
+  if (nudge) tx.afterCommit(nudge);
 }
