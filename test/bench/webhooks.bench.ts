@@ -56,6 +56,7 @@ export async function benchWebhooks(databaseUrl: string | undefined, replicas = 
     for (let index = 0; index < replicas; index++) brokers.push(await spawnBroker(settings, 150_000));
     const call = async (broker: BrokerProcess, method: string, path: string, key: string, body?: unknown) => {
       const response = await fetch(`${broker.url}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
       return (await response.json()) as Record<string, string>;
     };
     const tenant = (await call(brokers[0], 'POST', '/v1/tenants', operatorKey, { name: `webhooks-${randomBytes(4).toString('hex')}` })).id;
@@ -63,16 +64,18 @@ export async function benchWebhooks(databaseUrl: string | undefined, replicas = 
     for (let index = 0; index < webhooks; index++) {
       await call(brokers[0], 'POST', '/v1/webhooks', admin, { url: `${receiverUrl}/hook/${index}`, events: ['audit.limits.changed'] });
     }
-    const expected = webhooks * events;
+    const writers = 8;
+    const perWriter = Math.ceil(events / writers);
+    const expected = webhooks * writers * perWriter;
     const started = performance.now();
-    await runConcurrently(8, Math.ceil(events / 8), (worker, index) => call(brokers[(worker + index) % replicas], 'PUT', '/v1/limits', admin, { maxActiveSessionsPerUser: worker * 1000 + index + 1 }));
+    await runConcurrently(writers, perWriter, (worker, index) => call(brokers[(worker + index) % replicas], 'PUT', '/v1/limits', admin, { maxActiveSessionsPerUser: worker * 1000 + index + 1 }));
     const recordedAt = performance.now();
     for (const deadline = Date.now() + 600_000; seen.size < expected && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 50));
     const deliveries = seen.size;
     return {
       replicas,
       webhooks,
-      events: Math.ceil(events / 8) * 8,
+      events: writers * perWriter,
       deliveries,
       deliveriesPerSecond: Math.round(deliveries / ((lastReceivedAt - started) / 1000)),
       drainMs: Math.round(lastReceivedAt - recordedAt),
