@@ -58,10 +58,9 @@ export interface AppConfig<RuntimeSettings extends object = object> {
   /** OpenTelemetry tracing, from the standard OTEL_* variables; undefined = no-op. */
   tracing: { exporter: 'otlp' | 'console'; endpoint: string | undefined; serviceName: string } | undefined;
   audit: AuditConfig;
+  webhooks: WebhooksConfig;
   /** Seed a demo tenant, keys and agent on a fresh embedded database. */
   seedDemo: boolean;
-  /** Outgoing webhook deliveries: only to https:// targets when `requireHttps` (the production profile). */
-  webhooks: { requireHttps: boolean };
   /** Tests only (SWITCHBOARD_TEST_CRASH_POINT): where session creation exits the process, simulating a crash. */
   testCrashPoint: TestCrashPoint | undefined;
 }
@@ -102,6 +101,24 @@ export interface AuditConfig {
   checkpointIntervalMs: number;
   /** How often the reaper's leader verifies every tenant's chain (metric `switchboard_audit_chain_verified`); 0 = never. */
   verifyIntervalMs: number;
+}
+
+/** How webhooks are delivered (README: Webhooks). */
+export interface WebhooksConfig {
+  /** Deliver to loopback, private and link-local addresses too (tests, private networks); and accept plain http, unless `requireHttps`. */
+  allowPrivateTargets: boolean;
+  /** Only https:// targets, private ones too (the production profile). */
+  requireHttps: boolean;
+  /** Requests in flight at once on this replica, every tenant together. */
+  concurrency: number;
+  /** One attempt, from DNS lookup to the answer's status line. */
+  requestTimeoutMs: number;
+  /** How often an idle replica looks for due deliveries (a change on this replica also wakes it). */
+  pollIntervalMs: number;
+  /** How long a delivery is retried after its first attempt before the webhook is disabled. */
+  retryWindowMs: number;
+  /** The first retry's delay; each next one doubles (with jitter), at most an hour. */
+  retryBaseMs: number;
 }
 
 export type TestCrashPoint = NonNullable<Environment['SWITCHBOARD_TEST_CRASH_POINT']>;
@@ -257,7 +274,15 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
       verifyIntervalMs: env.SWITCHBOARD_AUDIT_VERIFY_INTERVAL_SECONDS * 1000,
     },
     seedDemo: (env.SWITCHBOARD_SEED_DEMO ?? (production ? 'off' : 'auto')) === 'auto' && !env.DATABASE_URL,
-    webhooks: { requireHttps: production },
+    webhooks: {
+      requireHttps: production,
+      allowPrivateTargets: env.SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS === 'true',
+      concurrency: env.SWITCHBOARD_WEBHOOKS_CONCURRENCY,
+      requestTimeoutMs: env.SWITCHBOARD_WEBHOOKS_TIMEOUT_MS,
+      pollIntervalMs: env.SWITCHBOARD_WEBHOOKS_POLL_MS,
+      retryWindowMs: env.SWITCHBOARD_WEBHOOKS_RETRY_WINDOW_SECONDS * 1000,
+      retryBaseMs: env.SWITCHBOARD_WEBHOOKS_RETRY_BASE_MS,
+    },
     tracing: tracingConfig(env),
     testCrashPoint: env.SWITCHBOARD_TEST_CRASH_POINT,
   };

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 /** Crockford base32, lower case: no i, l, o, u. */
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export const idPrefixes = ['ten', 'agt', 'ses', 'trn', 'evt', 'key', 'req', 'aud', 'tgr'] as const;
+export const idPrefixes = ['ten', 'agt', 'ses', 'trn', 'evt', 'key', 'req', 'aud', 'tgr', 'whk', 'msg'] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
 
 let lastTime = 0;

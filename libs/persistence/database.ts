@@ -93,17 +93,20 @@ export class Database {
     const connection = (await runner.connect()) as pg.PoolClient;
     try {
       let result: T;
+      let tx: ConnectionTransaction | undefined;
       try {
         await runner.query(
           `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
         );
-        result = await work(new ConnectionTransaction(runner, this.dataSource, this.options.keepPlans ? connection : undefined));
+        tx = new ConnectionTransaction(runner, this.dataSource, this.options.keepPlans ? connection : undefined);
+        result = await work(tx);
       } catch (error) {
         // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
         await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
       await runner.query('COMMIT');
+      for (const callback of tx.committed) callback();
       return result;
     } finally {
       await runner.release();

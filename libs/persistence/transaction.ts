@@ -19,10 +19,15 @@ export interface Transaction {
   hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]>;
   /** Stands for the database this transaction belongs to: the key of per-database registries (the audit keyring). */
   readonly database: object;
+  /** Runs `callback` once the transaction committed (never when it rolls back); for in-process wake-ups of work it queued. */
+  afterCommit(callback: () => void): void;
 }
 
 /** A transaction on one pooled connection. */
 export class ConnectionTransaction implements Transaction {
+  /** What {@link afterCommit} registered, for the owner to run after COMMIT. */
+  readonly committed: Array<() => void> = [];
+
   constructor(
     private readonly runner: QueryRunner,
     readonly database: object,
@@ -42,6 +47,10 @@ export class ConnectionTransaction implements Transaction {
   async count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
     const result = await this.runner.query(sql, [...parameters], true);
     return result.affected ?? 0;
+  }
+
+  afterCommit(callback: () => void): void {
+    if (!this.committed.includes(callback)) this.committed.push(callback);
   }
 
   async hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]> {

@@ -6,6 +6,7 @@ import { benchCreates } from './creates.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
+import { benchWebhooks } from './webhooks.bench.js';
 import { startScriptNodeFlags } from '../support/broker-process.js';
 import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.js';
 
@@ -19,7 +20,8 @@ import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.j
  * `-- streams`: stalled event streams (BENCH_STALLED_STREAMS, default 150) and
  * one large transcript read (BENCH_TRANSCRIPT_TURNS, default 90), each with
  * the default bounds and with the bounds lifted (the broker before issue 23);
- * BENCH_STREAMS=stalled|transcript runs one of the two.
+ * BENCH_STREAMS=stalled|transcript runs one of the two. `-- webhooks`: webhook deliveries/s
+ * with two replicas on PostgreSQL.
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -44,6 +46,8 @@ const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl, Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
+// Webhook deliveries/s need PostgreSQL (two replicas).
+const webhooks = wants('webhooks') ? await benchWebhooks(databaseUrl) : undefined;
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
 const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
 const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
@@ -64,11 +68,12 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   audit?: typeof audit;
   costExport?: typeof costExport;
   creates?: typeof creates;
+  webhooks?: typeof webhooks;
   streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'streams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'streams', 'webhooks']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -79,6 +84,7 @@ const report = {
   audit: wants('audit') ? audit : previous.audit,
   costExport: wants('costs') ? costExport : (previous.costExport ?? []),
   creates: wants('creates') ? creates : previous.creates,
+  webhooks: wants('webhooks') ? webhooks : previous.webhooks,
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -137,6 +143,14 @@ const lines = [
         '## Session creates with limits and audit on (PostgreSQL)',
         '',
         `${report.creates.replicas} replicas, ${report.creates.clients} concurrent clients, ${report.creates.creates} creates: **${report.creates.createsPerSecond} creates/s**, p50 ${report.creates.p50Ms} ms, p99 ${report.creates.p99Ms} ms (${report.creates.limited} refused).`,
+        '',
+      ]
+    : []),
+  ...(report.webhooks
+    ? [
+        '## Webhook deliveries (PostgreSQL)',
+        '',
+        `${report.webhooks.replicas} replicas, ${report.webhooks.webhooks} webhooks × ${report.webhooks.events} events to a local receiver: **${report.webhooks.deliveriesPerSecond} deliveries/s** (${report.webhooks.deliveries} delivered, ${report.webhooks.duplicates} duplicates, drained ${report.webhooks.drainMs} ms after the last event).`,
         '',
       ]
     : []),

@@ -55,6 +55,10 @@ const cases: Array<{ type: string; detail?: Record<string, unknown>; expected: E
   { type: 'approval.decided', detail: { action: 'decide', toolCallId: 'toolu_1', decision: 'allow', implicit: false }, expected: 'Update' },
   { type: 'approval.decided', detail: { action: 'decide', toolCallId: 'toolu_1', decision: 'deny', implicit: true }, expected: 'Update' },
   { type: 'user.erased', detail: { sessions: 2, auditEvents: 9 }, expected: 'Delete' },
+  { type: 'webhook.changed', detail: { action: 'created', webhookId: 'whk_1' }, expected: 'Create' },
+  { type: 'webhook.changed', detail: { action: 'updated', webhookId: 'whk_1' }, expected: 'Update' },
+  { type: 'webhook.changed', detail: { action: 'deleted', webhookId: 'whk_1' }, expected: 'Delete' },
+  { type: 'webhook.disabled', detail: { webhookId: 'whk_1', reason: 'retries_exhausted' }, expected: 'Update' },
 ];
 const denials = new Set(['access.denied', 'limit.denied', 'target.denied', 'credential.expired']);
 

@@ -69,6 +69,9 @@ import { LifecycleSweeps } from './lifecycle/lifecycle-sweeps.js';
 import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { Reaper } from './lifecycle/reaper.js';
 import { TurnAbandonment, turnAbandonedListeners, type TurnAbandonedListener } from './lifecycle/turn-abandonment.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** What the process builds before Nest starts: config, the open database, the operator key. */
 export interface BrokerFoundation {
@@ -86,7 +89,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController, ErasureController],
+      controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController, ErasureController, WebhooksController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
         { provide: Database, useValue: foundation.database },
@@ -142,6 +145,8 @@ export class AppModule {
         ReplicaPresence,
         LifecycleSweeps,
         Reaper,
+        WebhooksService,
+        WebhookDispatcher,
       ],
     };
   }

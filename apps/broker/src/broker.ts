@@ -21,6 +21,7 @@ import { Metrics, routeTemplate } from './metrics/metrics.js';
 import type { BrokerConfig } from './runtimes/broker-config.js';
 import { RuntimeRegistry } from './runtimes/runtime-registry.js';
 import { Reaper } from './lifecycle/reaper.js';
+import { WebhookDispatcher } from './webhooks/webhook-dispatcher.js';
 import { ReplicaPresence } from './lifecycle/replica-presence.js';
 import { SessionEndListener } from './sessions/session-end-listener.js';
 import { seedDemo, type DemoSeed } from './demo/demo-seed.js';
@@ -76,6 +77,9 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
     // Turns running here end at once when another replica terminates their session.
     const sessionEnds = app.get(SessionEndListener);
     await sessionEnds.start();
+    // Every replica delivers the webhook outbox (leases keep them apart); attempts in flight settle before the database closes.
+    const webhooks = app.get(WebhookDispatcher);
+    webhooks.start();
     const server = app.getHttpServer();
     const address = server.address() as AddressInfo;
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
@@ -96,6 +100,7 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
       close: async () => {
         await reaper.stop();
         await sessionEnds.stop();
+        await webhooks.stop();
         try {
           await drainAndClose(app, server, database, runtimes!, config.http.shutdownGraceMs);
         } finally {

@@ -2,7 +2,7 @@ import type { Transaction } from '#libs/persistence';
 import type { AuditActor, AuditErasure, AuditHttp } from './audit-log.js';
 import type { AuditEventView } from './audit.schemas.js';
 
-interface AuditRow {
+export interface AuditRow {
   tenant_id: string;
   seq: string;
   id: string;

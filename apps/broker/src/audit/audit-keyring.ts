@@ -1,5 +1,5 @@
 import type { Transaction } from '#libs/persistence';
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
 /** The DER prefix of an Ed25519 private key in PKCS#8 (RFC 8410 §7); the 32-byte seed follows it. */
@@ -10,6 +10,7 @@ const chainKeyInfo = 'switchboard audit chain hmac-sha256 v1';
 const checkpointKeyInfo = 'switchboard audit checkpoint ed25519 v1';
 const cursorKeyInfo = 'switchboard pagination cursor hmac-sha256 v1';
 const pseudonymKeyInfo = 'switchboard erased user pseudonym hmac-sha256 v1';
+const secretSealingKeyInfo = 'switchboard stored secret aes-256-gcm v1';
 
 const derive = (secret: Buffer, info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
 
@@ -35,6 +36,7 @@ export class AuditKey {
   private readonly publicKey: KeyObject;
   private readonly cursorKey: KeyObject;
   private readonly pseudonymKey: KeyObject;
+  private readonly sealingKey: KeyObject;
 
   constructor(
     readonly id: string,
@@ -45,6 +47,7 @@ export class AuditKey {
     this.publicKey = createPublicKey(this.signingKey);
     this.cursorKey = createSecretKey(derive(secret, cursorKeyInfo));
     this.pseudonymKey = createSecretKey(derive(secret, pseudonymKeyInfo));
+    this.sealingKey = createSecretKey(derive(secret, secretSealingKeyInfo));
   }
 
   /**
@@ -56,6 +59,26 @@ export class AuditKey {
    */
   pseudonym(tenantId: string, userId: string): string {
     return `erased:${createHmac('sha256', this.pseudonymKey).update(tenantId).update('\0').update(userId).digest('hex').slice(0, 32)}`;
+  }
+
+  /**
+   * AES-256-GCM of a secret the broker must store and use again (a webhook's
+   * signing secret), as `base64url(iv).base64url(ciphertext).base64url(tag)`.
+   * `context` (the owner's id) is authenticated data: a sealed value copied
+   * onto another row does not open.
+   */
+  seal(plaintext: string, context: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.sealingKey, iv).setAAD(Buffer.from(context));
+    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [iv, sealed, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
+  }
+
+  /** The plaintext of {@link seal}; throws when the value or its context was altered. */
+  open(sealed: string, context: string): string {
+    const [iv, data, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
+    const decipher = createDecipheriv('aes-256-gcm', this.sealingKey, iv).setAAD(Buffer.from(context)).setAuthTag(tag);
+    return Buffer.concat([decipher.update(data), decipher.final()]).toString('utf8');
   }
 
   /** HMAC-SHA256 of a pagination cursor's position (http/pagination.ts), base64url: every replica with the key issues and accepts the same cursors. */

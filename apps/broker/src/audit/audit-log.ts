@@ -4,6 +4,7 @@ import { newId } from '#libs/ids';
 import { currentRequestContext, type RequestHttp } from '#libs/request-context';
 import { auditKeyringOf, type AuditKey, type AuditKeyring } from './audit-keyring.js';
 import { canonicalJson } from './canonical-json.js';
+import { nudgeDeliveriesAfterCommit, queueAuditDeliveriesSql } from '../webhooks/webhook-outbox.js';
 
 export const auditEventTypes = [
   'session.bound',
@@ -23,6 +24,8 @@ export const auditEventTypes = [
   'target.denied',
   'approval.decided',
   'user.erased',
+  'webhook.changed',
+  'webhook.disabled',
 ] as const;
 export type AuditEventType = (typeof auditEventTypes)[number];
 
@@ -174,14 +177,18 @@ const auditAppendParameterCount = 17;
  * carries its audit record with its change (one round trip for both). The
  * event's values are the 17 parameters from `$firstParameter` on, in the
  * order of {@link auditAppendValues}; the statement must run after the
- * head was locked in the same transaction.
+ * head was locked in the same transaction. `queueDeliveries` (a CTE like
+ * `insertEvent`; every statement that appends must carry it) queues the
+ * event for the tenant's webhooks that subscribe to it: the webhook outbox,
+ * in the transaction that records the event.
  */
-export function auditAppendSql(firstParameter: number): { insertEvent: string; moveHead: string } {
+export function auditAppendSql(firstParameter: number): { insertEvent: string; queueDeliveries: string; moveHead: string } {
   const p = (offset: number) => `$${firstParameter + offset}`;
   const values = Array.from({ length: auditAppendParameterCount }, (_, index) => p(index)).join(', ');
   return {
     insertEvent: `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, session_id, provider,
        provider_session_id, request_id, detail, prev_hash, hash, key_id, http) VALUES (${values})`,
+    queueDeliveries: queueAuditDeliveriesSql(p(0), p(1), p(4)),
     moveHead: `UPDATE audit_chain_heads SET last_seq = ${p(1)}, last_hash = ${p(14)}, last_at = ${p(3)} WHERE tenant_id = ${p(0)}`,
   };
 }
@@ -226,8 +233,8 @@ export function nextChainedEvent(keyring: AuditKeyring, head: ChainHead, tenantI
 const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
 
 const appendEventStatement = (() => {
-  const { insertEvent, moveHead } = auditAppendSql(1);
-  return hotStatement('append_audit_event', `WITH appended AS (${insertEvent}) ${moveHead}`);
+  const { insertEvent, queueDeliveries, moveHead } = auditAppendSql(1);
+  return hotStatement('append_audit_event', `WITH appended AS (${insertEvent}), queued AS (${queueDeliveries}) ${moveHead} RETURNING (SELECT count(*) FROM queued)::int AS queued`);
 })();
 
 /** Locks the tenant's chain head for the rest of the transaction and reads it. */
@@ -247,6 +254,7 @@ export async function lockChainHead(tx: Transaction, tenantId: string): Promise<
  */
 export async function appendAuditEvent(tx: Transaction, tenantId: string, input: AuditEventInput): Promise<ChainedAuditEvent & { hash: string }> {
   const event = nextChainedEvent(auditKeyringOf(tx), await lockChainHead(tx, tenantId), tenantId, input);
-  await tx.hot(appendEventStatement, auditAppendValues(event));
+  const [appended] = await tx.hot<{ queued: number }>(appendEventStatement, auditAppendValues(event));
+  if (appended && appended.queued > 0) nudgeDeliveriesAfterCommit(tx);
   return event;
 }

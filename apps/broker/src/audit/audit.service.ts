@@ -22,7 +22,7 @@ const exportBatchSize = 1000;
  * (1,000-event writes made a 1M-event export grow RSS by ~400 MiB).
  */
 const writeChunkEvents = 50;
-const productVersion = '0.1.0';
+export const productVersion = '0.1.0';
 
 const seqCursor = (seq: number) => encodeCursor(String(seq));
 const afterSeq = (cursor: string | undefined) => {

@@ -76,6 +76,10 @@ export const ocsfActivityOf: Record<AuditEventType, (event: AuditEventView) => O
   'approval.decided': () => update,
   // A user's records are pseudonymised and their content deleted.
   'user.erased': () => remove,
+  // A webhook subscription created, updated (paused, resumed, its events or URL) or deleted: the action says which.
+  'webhook.changed': byAction,
+  // The broker stops delivering to a webhook whose receiver failed for the whole retry window (or answered 410).
+  'webhook.disabled': () => update,
 };
 
 /** The OCSF schema version these events are shaped to and validated against (test/data/ocsf-schema). */

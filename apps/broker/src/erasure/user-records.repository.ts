@@ -7,6 +7,7 @@ export interface ErasedRecords {
   meterRecords: number;
   meterCharges: number;
   budgetLedgers: number;
+  budgetAlerts: number;
   deleted: number;
 }
 
@@ -48,10 +49,19 @@ export class UserRecordsRepository {
        SELECT count(*) AS moved FROM inserted`,
       parameters,
     );
+    // Budget alerts already announced move too (an earlier erasure's row for the same threshold wins: announced once).
+    const budgetAlerts = await this.tx.count(
+      `WITH moved AS (DELETE FROM budget_alerts WHERE tenant_id = $1 AND scope = 'user' AND user_id = $2
+                      RETURNING scope, month, threshold, spent_usd, budget_usd, crossed_at)
+       INSERT INTO budget_alerts (tenant_id, scope, user_id, month, threshold, spent_usd, budget_usd, crossed_at)
+       SELECT $1, scope, $3, month, threshold, spent_usd, budget_usd, crossed_at FROM moved
+       ON CONFLICT DO NOTHING`,
+      parameters,
+    );
     let deleted = 0;
     for (const table of ['idempotency_keys', 'user_limits', 'rate_windows']) {
       deleted += await this.tx.count(`DELETE FROM ${table} WHERE tenant_id = $1 AND user_id = $2`, [tenantId, userId]);
     }
-    return { sessions, turns, meterRecords, meterCharges, budgetLedgers: Number(ledgers.moved), deleted };
+    return { sessions, turns, meterRecords, meterCharges, budgetLedgers: Number(ledgers.moved), budgetAlerts, deleted };
   }
 }

@@ -7,6 +7,7 @@ import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import type { TurnAbandonedListener } from '../lifecycle/turn-abandonment.js';
 import { LimitMetrics } from './limit-metrics.js';
+import { recordBudgetAlerts } from './budget-alerts.js';
 import { LimitsRepository, type StoredPolicies } from './limits.repository.js';
 import type { Policy } from './limits.schemas.js';
 import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
@@ -25,6 +26,8 @@ export interface BudgetReservation {
   /** The budgets in force when the turn was admitted, to judge exhaustion when it settles. */
   userBudgetUsd: string | null;
   tenantBudgetUsd: string | null;
+  /** The budget alert thresholds in force when the turn was admitted (absent on turns admitted before alerts existed). */
+  alertThresholds?: number[] | null;
 }
 
 /**
@@ -122,6 +125,7 @@ export class LimitEnforcer implements TurnAbandonedListener {
       tenant: false,
       userBudgetUsd: policy.monthlyBudgetUsdPerUser,
       tenantBudgetUsd: policy.monthlyBudgetUsdPerTenant,
+      alertThresholds: policy.budgetAlertThresholds,
     };
     for (const [scope, budget, ledgerUser] of [
       ['user', policy.monthlyBudgetUsdPerUser, caller.userId],
@@ -142,12 +146,13 @@ export class LimitEnforcer implements TurnAbandonedListener {
 
   /**
    * After a turn, in its final transaction: releases the reservation, books
-   * the measured cost, and says whether a budget is now used up (the session
-   * then ends with reason `budget`).
+   * the measured cost, records (and queues the webhook events of) the alert
+   * thresholds it crossed, and says whether a budget is now used up (the
+   * session then ends with reason `budget`).
    */
   async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
-    return new LimitsRepository(tx).settleBoth({
+    const settled = await new LimitsRepository(tx).settleBoth({
       tenantId: caller.tenantId,
       userId: caller.userId,
       month: reservation.month,
@@ -156,7 +161,10 @@ export class LimitEnforcer implements TurnAbandonedListener {
       tenantReserved: reservation.tenant ? reservation.amountUsd : '0',
       userBudget: reservation.userBudgetUsd,
       tenantBudget: reservation.tenantBudgetUsd,
+      alertThresholds: reservation.alertThresholds ?? [],
     });
+    await recordBudgetAlerts(tx, caller.tenantId, reservation.month, settled.crossed);
+    return settled.exhausted;
   }
 
   /**

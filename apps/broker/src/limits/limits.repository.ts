@@ -28,6 +28,13 @@ export function storedPoliciesOf(row: StoredPolicyColumns | undefined): StoredPo
   return { tenant: row?.tenant_policy ?? {}, user: row?.user_policy ?? {} };
 }
 
+/**
+ * Both ledgers' settlement; each ledger row also says which alert thresholds
+ * (percent of its budget, `$9`) this turn's cost crossed: spent before it
+ * below the threshold, spent after at or above. The ledger row is locked by
+ * the update, so concurrent settlements see consecutive amounts and each
+ * crossing is seen by exactly one turn — all of them when a turn jumps two.
+ */
 const settleTurnStatement = hotStatement(
   'settle_turn_budgets',
   `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd) VALUES ($1, $2, $3, $4::numeric), ($1, '', $3, $4::numeric)
@@ -35,8 +42,21 @@ const settleTurnStatement = hotStatement(
      spent_usd = budget_ledgers.spent_usd + EXCLUDED.spent_usd,
      reserved_usd = greatest(0, budget_ledgers.reserved_usd - CASE WHEN budget_ledgers.user_id = '' THEN $6::numeric ELSE $5::numeric END)
    RETURNING CASE WHEN user_id = '' THEN $8::numeric IS NOT NULL AND spent_usd >= $8::numeric
-                  ELSE $7::numeric IS NOT NULL AND spent_usd >= $7::numeric END AS exhausted`,
+                  ELSE $7::numeric IS NOT NULL AND spent_usd >= $7::numeric END AS exhausted,
+     user_id, spent_usd::text AS spent,
+     ARRAY(SELECT t FROM unnest($9::int[]) AS t, (SELECT CASE WHEN user_id = '' THEN $8::numeric ELSE $7::numeric END AS budget) b
+           WHERE b.budget > 0 AND spent_usd - $4::numeric < b.budget * t / 100 AND spent_usd >= b.budget * t / 100 ORDER BY t) AS crossed`,
 );
+
+/** A budget alert threshold one turn's settlement crossed. */
+export interface CrossedThreshold {
+  scope: 'user' | 'tenant';
+  /** The user of a user budget; '' for the tenant's. */
+  userId: string;
+  threshold: number;
+  spentUsd: string;
+  budgetUsd: string;
+}
 
 /** Limits state of the transaction's tenant: policies, live counts, rate windows, budget ledgers. */
 export class LimitsRepository {
@@ -185,9 +205,19 @@ export class LimitsRepository {
     tenantReserved: string;
     userBudget: string | null;
     tenantBudget: string | null;
-  }): Promise<boolean> {
-    const rows = await this.tx.hot<{ exhausted: boolean }>(settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
-    return rows.some((row) => row.exhausted);
+    alertThresholds: number[];
+  }): Promise<{ exhausted: boolean; crossed: CrossedThreshold[] }> {
+    const rows = await this.tx.hot<{ exhausted: boolean; user_id: string; spent: string; crossed: number[] }>(settleTurnStatement, [
+      settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget,
+      settle.alertThresholds,
+    ]);
+    const crossed = rows.flatMap((row) =>
+      row.crossed.map((threshold): CrossedThreshold => {
+        const scope = row.user_id === '' ? 'tenant' : 'user';
+        return { scope, userId: row.user_id, threshold, spentUsd: row.spent, budgetUsd: (scope === 'tenant' ? settle.tenantBudget : settle.userBudget)! };
+      }),
+    );
+    return { exhausted: rows.some((row) => row.exhausted), crossed };
   }
 
   /** Releases a reservation and books what was really spent. */

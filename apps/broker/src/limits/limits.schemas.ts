@@ -29,6 +29,12 @@ const policyFields = {
     .max(36_500)
     .nullable()
     .describe('Transcript content older than this many days is purged daily (the tenant policy\'s value counts; null keeps it)'),
+  /** Percent of each monthly budget (user and tenant) whose crossing is announced once per month as the webhook event `budget.threshold_crossed`. */
+  budgetAlertThresholds: z
+    .array(z.number().int().min(1).max(1000))
+    .max(10)
+    .refine((thresholds) => new Set(thresholds).size === thresholds.length, { message: 'must not repeat a threshold' })
+    .nullable(),
 };
 
 export const policyLayers = ['user', 'tenant', 'platform'] as const;

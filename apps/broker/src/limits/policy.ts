@@ -19,6 +19,7 @@ export function defaultPolicy(config: AppConfig): Policy {
     monthlyBudgetUsdPerTenant: null,
     requiredIsolation: 'any',
     transcriptRetentionDays: null,
+    budgetAlertThresholds: null,
   };
 }
 

@@ -19,6 +19,8 @@ const insertRunningStatement = (() => {
        VALUES ($2, $3, $6, $7, $1, 'turn.started', $8, $9)
      ), audited AS (
        ${audit.insertEvent}
+     ), queued AS (
+       ${audit.queueDeliveries}
      )
      ${audit.moveHead}`,
   );
