@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment } from './config.schema.js';
+import { loadIdentities, type IdentitiesConfig } from './identities.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -46,6 +47,8 @@ export interface AppConfig<RuntimeSettings extends object = object> {
   oidc: OidcConfig | undefined;
   logLevel: Environment['LOG_LEVEL'];
   runtimes: RuntimesConfig & RuntimeSettings;
+  /** The provider identities agent targets may name (`SWITCHBOARD_IDENTITIES`); empty when none are configured. */
+  identities: IdentitiesConfig;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
   /** The operator's limits: what tenants get by default and the most they may set. */
   limits: PlatformLimitsConfig;
@@ -141,7 +144,9 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
   const issueText = (issue: z.core.$ZodIssue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`;
   const parsed = environmentSchema.safeParse(source);
   const runtimes = Object.entries(runtimeSettings).map(([id, schema]) => [id, schema.safeParse(source)] as const);
+  const identities = loadIdentities(source);
   const problems = [
+    ...identities.problems,
     ...(parsed.success ? [] : parsed.error.issues.map(issueText)),
     ...runtimes.flatMap(([, result]) => (result.success ? [] : result.error.issues.map(issueText))),
     ...crossFieldProblems(source),
@@ -185,6 +190,7 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
       ...runtimeConfig,
     },
+    identities: identities.identities,
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
     limits: {
       platform: Object.fromEntries(

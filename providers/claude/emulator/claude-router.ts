@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { z } from 'zod';
 import { createEmulatorRouter, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
@@ -27,6 +28,8 @@ export function createRouter(options: RouterOptions): RequestListener {
     requestIdHeaders: ['request-id'],
     admit: (req, url) => {
       if (!hasCredentials(req)) throw new ClaudeApiError(401, 'missing credentials: send Authorization: Bearer <key> or x-api-key');
+      // Which key called, by fingerprint (never the key): tests check a target's identity reaches the API as its own key.
+      options.stats.count(`api-key ${apiKeyFingerprint(presentedKey(req))}`);
       if (!hasBeta(req)) throw new ClaudeApiError(404, `${url.pathname} requires the anthropic-beta header ${managedAgentsBeta}`);
     },
     notFound: (method, pathname) => new ClaudeApiError(404, `no route ${method} ${pathname}`),
@@ -43,6 +46,16 @@ export function createRouter(options: RouterOptions): RequestListener {
       if (!route.streaming) sendJson(res, 200, result);
     },
   });
+}
+
+/** The emulator's name for an API key in its stats: the first 12 hex digits of its SHA-256. */
+export function apiKeyFingerprint(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 12);
+}
+
+function presentedKey(req: IncomingMessage): string {
+  const { authorization, 'x-api-key': apiKey } = req.headers;
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : (authorization ?? '').replace(/^Bearer\s+/i, '');
 }
 
 function hasCredentials(req: IncomingMessage): boolean {
