@@ -4,5 +4,5 @@ export { ClaudeAdapter } from './claude-adapter.js';
 export type { ClaudeAdapterOptions } from './claude-adapter.js';
 export { claudeTargetSchema } from './claude-target.js';
 export type { ClaudeTarget } from './claude-target.js';
-export { apiKeyFingerprint, startClaudeEmulator } from './emulator/index.js';
+export { startClaudeEmulator } from './emulator/index.js';
 export type { ClaudeEmulator, ClaudeEmulatorOptions } from './emulator/index.js';

@@ -101,7 +101,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     await this.createSession(target, sessionId, signal);
     try {
       const conversation = await this.clients
-        .openai(target.projectEndpoint, target.agentName)
+        .openai(target.projectEndpoint, target.agentName, target.identity)
         .conversations.create({ metadata: { switchboard_session: sessionId, switchboard_tenant: binding.tenantId } }, { signal, timeout: this.options.callTimeoutMs });
       const state: FoundrySessionState = { conversationId: conversationSchema.parse(conversation).id, size: profile.size ?? null };
       return { providerSessionId: sessionId, state };
@@ -223,7 +223,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const target = binding.target as FoundryTarget;
     try {
       const raw = await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.getSession(target.agentName, binding.sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
       return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? undefined : binding.sessionId;
     } catch (error) {
@@ -236,7 +236,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const target = session.binding.target as FoundryTarget;
     try {
       const raw = await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.getSession(target.agentName, session.providerSessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
       return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? 'gone' : 'live';
     } catch (error) {
@@ -328,7 +328,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   private async discardSession(target: FoundryTarget, sessionId: string): Promise<void> {
     try {
       await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.deleteSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
     } catch (error) {
       this.log.warn({ provider: 'foundry', providerSessionId: sessionId, err: error }, 'could not delete a session whose opening failed');
@@ -361,4 +361,4 @@ export class FoundryAdapter implements RuntimeAdapter {
   }
 }
 
-const profileKey = (target: FoundryTarget) => `${target.projectEndpoint}#${target.agentName}#${target.agentVersion}`;
+const profileKey = (target: FoundryTarget) => `${target.identity ?? ''} ${target.projectEndpoint}#${target.agentName}#${target.agentVersion}`;

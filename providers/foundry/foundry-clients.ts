@@ -54,7 +54,7 @@ export class FoundryClients {
     return new URL(new URL(projectEndpoint).pathname, this.emulator.url).href.replace(/\/+$/, '');
   }
 
-  project(projectEndpoint: string, identity?: string): AIProjectClient {
+  project(projectEndpoint: string, identity: string | undefined): AIProjectClient {
     const key = `${identity ?? ''} ${projectEndpoint}`;
     let client = this.projects.get(key);
     if (!client) {
@@ -74,7 +74,7 @@ export class FoundryClients {
   }
 
   /** The agent endpoint's OpenAI-protocol client; `maxRetries` is its default for calls that do not set their own. */
-  openai(projectEndpoint: string, agentName: string, identity?: string): OpenAI {
+  openai(projectEndpoint: string, agentName: string, identity: string | undefined): OpenAI {
     const key = `${identity ?? ''} ${projectEndpoint}#${agentName}`;
     let client = this.openaiClients.get(key);
     if (!client) {

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { z } from 'zod';
-import { createEmulatorRouter, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
+import { createEmulatorRouter, credentialStat, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
 import { ClaudeApiError, errorBody, errorTypeForStatus } from './api-errors.js';
 import { newClaudeId } from './claude-ids.js';
 import type { Route } from './route-table.js';
@@ -29,7 +28,7 @@ export function createRouter(options: RouterOptions): RequestListener {
     admit: (req, url) => {
       if (!hasCredentials(req)) throw new ClaudeApiError(401, 'missing credentials: send Authorization: Bearer <key> or x-api-key');
       // Which key called, by fingerprint (never the key): tests check a target's identity reaches the API as its own key.
-      options.stats.count(`api-key ${apiKeyFingerprint(presentedKey(req))}`);
+      options.stats.count(credentialStat(presentedKey(req)));
       if (!hasBeta(req)) throw new ClaudeApiError(404, `${url.pathname} requires the anthropic-beta header ${managedAgentsBeta}`);
     },
     notFound: (method, pathname) => new ClaudeApiError(404, `no route ${method} ${pathname}`),
@@ -46,11 +45,6 @@ export function createRouter(options: RouterOptions): RequestListener {
       if (!route.streaming) sendJson(res, 200, result);
     },
   });
-}
-
-/** The emulator's name for an API key in its stats: the first 12 hex digits of its SHA-256. */
-export function apiKeyFingerprint(key: string): string {
-  return createHash('sha256').update(key).digest('hex').slice(0, 12);
 }
 
 function presentedKey(req: IncomingMessage): string {

@@ -1,3 +1,3 @@
 export { startClaudeEmulator } from './claude-emulator.js';
 export type { ClaudeEmulator, ClaudeEmulatorOptions } from './claude-emulator.js';
-export { apiKeyFingerprint, managedAgentsBeta } from './claude-router.js';
+export { managedAgentsBeta } from './claude-router.js';
