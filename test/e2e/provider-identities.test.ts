@@ -155,7 +155,7 @@ describe('provider identities: targets name operator-configured credentials', ()
     assert.equal(badGrant.status, 400, badGrant.text);
   });
 
-  test("the target check asks with the identity's key; after the operator removes the identity, the check is 400 and sessions are refused before Claude is called", async () => {
+  test("the target check asks with the identity's key; after the operator removes the identity, the check is 400 and sessions are 403 before Claude is called", async () => {
     const tenant = await createTenantWithKeys(sb, ['admin', 'app']);
     const agent = await agentWith(tenant, 'ws-retail');
     const admin = sb.as(tenant.keys.admin.key);
@@ -176,8 +176,10 @@ describe('provider identities: targets name operator-configured credentials', ()
     assert.deepEqual(recheck.json.errors.map((error: { path: string }) => error.path), ['targets.claude.identity']);
     assert.match(recheck.json.errors[0].message, /no identity named "ws-retail"/);
     const session = await sb.as(tenant.keys.app.key, { 'x-end-user': 'u-3' }).post('/v1/sessions', { agent });
-    assert.equal(session.status, 502, session.text);
-    assert.equal(session.json.code, 'provider_error');
+    assert.equal(session.status, 403, session.text);
+    assert.equal(session.json.code, 'target_not_allowed');
+    assert.deepEqual(session.json.errors.map((error: { path: string }) => error.path), ['agent.targets.claude.identity']);
+    assert.match(session.json.errors[0].message, /no identity named "ws-retail" is configured on this broker; update the agent/);
     assert.equal(emulator().stats.get('sessions.create'), 0);
     // (The new broker's background work on other tests' live sessions may call with their keys; never with the dropped one.)
     assert.equal(credentialsSeen().includes(credentialStat(retailKey)), false);
