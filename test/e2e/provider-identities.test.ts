@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { credentialStat } from '#libs/emulator-kit';
 import type { ClaudeEmulator } from '#providers/claude';
+import { dedicatedDatabase } from '../support/dedicated-database.js';
 import { grantTargets } from '../support/target-grants.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
@@ -40,17 +41,27 @@ const brokerEnv = (configured: object) => ({
 
 describe('provider identities: targets name operator-configured credentials', () => {
   let sb: TestBroker;
-  /** Embedded: a data dir of the test's own, so a second broker can start on the same database. */
+  /**
+   * A database of the test's own: a second broker starts on it, and no other run's live sessions are there
+   * (a broker's background work on those calls Claude too, with their own keys).
+   */
   const dataDir = process.env.DATABASE_URL ? undefined : mkdtempSync(path.join(tmpdir(), 'identities-db-'));
-  const databaseEnv: Record<string, string> = dataDir ? { SWITCHBOARD_DATA_DIR: dataDir } : {};
+  let databaseEnv: Record<string, string> = dataDir ? { SWITCHBOARD_DATA_DIR: dataDir } : {};
+  let dropDatabase: () => Promise<void> = async () => {};
   let demo: Record<string, unknown>;
 
   before(async () => {
+    if (process.env.DATABASE_URL) {
+      const dedicated = await dedicatedDatabase(process.env.DATABASE_URL);
+      databaseEnv = { DATABASE_URL: dedicated.url };
+      dropDatabase = dedicated.drop;
+    }
     sb = await startTestBroker({ ...brokerEnv(identities), ...databaseEnv });
     demo = sb.broker.runtimes.demoTargets().claude as Record<string, unknown>;
   });
   after(async () => {
     await sb.close();
+    await dropDatabase();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     rmSync(keyDir, { recursive: true, force: true });
   });
