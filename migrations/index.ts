@@ -15,8 +15,8 @@ import { ApiKeyLifecycle1763701527000 } from './1763701527000-ApiKeyLifecycle.js
 import { TurnReplicas1763701725000 } from './1763701725000-TurnReplicas.js';
 import { MeteringProvenance1763701823000 } from './1763701823000-MeteringProvenance.js';
 import { ToolApprovals1763701925000 } from './1763701925000-ToolApprovals.js';
-import { Erasure1763702200000 } from './1763702200000-Erasure.js';
 import { Webhooks1763702100000 } from './1763702100000-Webhooks.js';
+import { Erasure1763702200000 } from './1763702200000-Erasure.js';
 
 /** Every migration, in order (one per line). Never edit one that has landed; add a new one. */
 export const migrations = [
@@ -37,8 +37,8 @@ export const migrations = [
   TurnReplicas1763701725000,
   MeteringProvenance1763701823000,
   ToolApprovals1763701925000,
-  Erasure1763702200000,
   Webhooks1763702100000,
+  Erasure1763702200000,
 ];
 
 /** The migration that keys the audit chain: the process that applies it anchors the legacy chains (apps/broker/src/audit/audit-integrity.ts). */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { crossFieldProblems, environmentSchema, platformLimitSettings, type AuditKeySecret, type Environment, type Profile } from './config.schema.js';
+import { loadIdentities, type IdentitiesConfig } from './identities.js';
 
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
@@ -48,6 +49,8 @@ export interface AppConfig<RuntimeSettings extends object = object> {
   oidc: OidcConfig | undefined;
   logLevel: Environment['LOG_LEVEL'];
   runtimes: RuntimesConfig & RuntimeSettings;
+  /** The provider identities agent targets may name (`SWITCHBOARD_IDENTITIES`); empty when none are configured. */
+  identities: IdentitiesConfig;
   sessions: { defaultIdleTimeoutSeconds: number; defaultMaxLifetimeSeconds: number };
   /** The operator's limits: what tenants get by default and the most they may set. */
   limits: PlatformLimitsConfig;
@@ -197,7 +200,9 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
   const production = parsed.success && parsed.data.SWITCHBOARD_PROFILE === 'production';
   const emulators = (parsed.success ? parsed.data.SWITCHBOARD_EMULATORS : undefined) ?? (production ? 'off' : 'auto');
   const modes = runtimeModes(source, runtimes, runtimeCredentials, emulators);
+  const identities = loadIdentities(source);
   const problems = [
+    ...identities.problems,
     ...(parsed.success ? [] : parsed.error.issues.map(issueText)),
     ...runtimes.flatMap(([, result]) => (result.success ? [] : result.error.issues.map(issueText))),
     ...crossFieldProblems(source),
@@ -246,6 +251,7 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
       retry: { maxRetries: env.PROVIDER_MAX_RETRIES, baseDelayMs: env.PROVIDER_RETRY_BASE_MS },
       ...runtimeConfig,
     },
+    identities: identities.identities,
     sessions: { defaultIdleTimeoutSeconds: env.DEFAULT_IDLE_TIMEOUT_SECONDS, defaultMaxLifetimeSeconds: env.DEFAULT_MAX_LIFETIME_SECONDS },
     limits: {
       platform: Object.fromEntries(

@@ -25,3 +25,4 @@ export { approvalTrigger, planAgentTurn, toolTrigger, totalUsage } from './deter
 export type { AgentApproval, AgentTool, AgentToolCall, AgentTurnInput, AgentTurnPlan, ModelCallCost, TokenUsage } from './deterministic-agent.js';
 export { createEmulatorRouter, describeIssues, readBody } from './emulator-router.js';
 export type { EmulatorRoute, EmulatorRouterOptions, ErrorAnswer, RouteCall } from './emulator-router.js';
+export { credentialFingerprint, credentialStat } from './credential-fingerprint.js';

@@ -15,3 +15,4 @@ export type { TargetScope, TargetScopeKind, TargetScopes } from './target-scope.
 export { maxRetryAfterSeconds, readRetryAfter } from './retry-after.js';
 export { streamBroke } from './stream-broke.js';
 export { failedTargetCheck } from './target-check.js';
+export { identityProblem, PerIdentity, targetIdentityField, withIdentityScope } from './target-identity.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AppConfig } from '#libs/config';
+import type { AppConfig, IdentityKind } from '#libs/config';
 import type { ProviderId, RuntimeAdapter } from '#libs/runtime-spec';
 import type { ConformanceFixture } from './conformance-fixture.js';
 import type { AdapterLog } from './debug-log.js';
@@ -65,6 +65,8 @@ export interface RuntimeModule<Id extends ProviderId = ProviderId, Settings = un
   targetSchema: z.ZodType;
   /** What of a target the operator grants to tenants (README: Target grants). */
   targetScopes: TargetScopes;
+  /** The kind of configured identity its targets may name (`targets.<id>.identity`; README: Provider identities). */
+  identityKind: IdentityKind;
   /**
    * The variables of its settings any one of which makes `auto` mode go live
    * (`SWITCHBOARD_<ID>_MODE=live` forces it without them). The live suite

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvokeAgentRuntimeCommand, StopRuntimeSessionCommand, type InvokeAgentRuntimeCommandOutput } from '@aws-sdk/client-bedrock-agentcore';
 import { silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import type { IdentitiesConfig } from '#libs/config';
 import {
   RuntimeError,
   type OpenedSession,
@@ -20,13 +21,15 @@ import { RuntimeLifecycles } from './agentcore-control-plane.js';
 import { toRuntimeError } from './agentcore-errors.js';
 import { ContactLog, reapedReason, sessionStateSchema, tighterLifecycle, type AgentCoreSessionState } from './agentcore-session-state.js';
 import { runtimeSessionIdFor } from './agentcore-session-id.js';
-import { parseRuntimeArn, targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
+import { targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
 import { sessionCompute, turnUsage } from './agentcore-usage.js';
 import { responseCodecs } from './codecs/index.js';
 import { readResponseBody } from './response-reader.js';
 
 export interface AgentCoreAdapterOptions {
   connection: AgentCoreConnection;
+  /** The operator's identities: a target naming an `aws` one runs as its assumed role (none: the default chain). */
+  identities?: IdentitiesConfig;
   mode: 'live' | 'emulated';
   /** Timeout of one non-turn call (stop, GetAgentRuntime). */
   callTimeoutMs: number;
@@ -63,8 +66,8 @@ export class AgentCoreAdapter implements RuntimeAdapter {
   constructor(options: AgentCoreAdapterOptions) {
     this.descriptor = { id: 'agentcore', isolation: 'microvm', mode: options.mode, idleTimeoutMaxSeconds: agentCoreMaxSeconds, maxLifetimeSeconds: agentCoreMaxSeconds };
     this.log = options.log ?? silentLog;
-    this.clients = new AgentCoreClients(options.connection, options.callTimeoutMs);
-    this.lifecycles = new RuntimeLifecycles((region) => this.clients.control(region), this.log);
+    this.clients = new AgentCoreClients(options.connection, options.callTimeoutMs, options.identities ?? new Map());
+    this.lifecycles = new RuntimeLifecycles((target) => this.clients.control(target), this.log);
   }
 
   ceilings(raw: unknown): SessionCeilings {
@@ -150,7 +153,7 @@ export class AgentCoreAdapter implements RuntimeAdapter {
       switchboard: { sessionId: binding.sessionId, turnId: request.turnId, resume: state.turns > 0 },
     };
     try {
-      return await this.clients.invoke(regionOf(target)).send(
+      return await this.clients.invoke(target).send(
         new InvokeAgentRuntimeCommand({
           agentRuntimeArn: target.agentRuntimeArn,
           qualifier: target.qualifier,
@@ -200,7 +203,7 @@ export class AgentCoreAdapter implements RuntimeAdapter {
   async stopSession(session: SessionHandle): Promise<void> {
     const target = session.binding.target as AgentCoreTarget;
     try {
-      await this.clients.stop(regionOf(target)).send(
+      await this.clients.stop(target).send(
         new StopRuntimeSessionCommand({ agentRuntimeArn: target.agentRuntimeArn, qualifier: target.qualifier, runtimeSessionId: session.providerSessionId }),
       );
     } catch (error) {
@@ -224,10 +227,6 @@ export class AgentCoreAdapter implements RuntimeAdapter {
   close(): void {
     this.clients.destroy();
   }
-}
-
-function regionOf(target: AgentCoreTarget): string {
-  return parseRuntimeArn(target.agentRuntimeArn)!.region;
 }
 
 /**

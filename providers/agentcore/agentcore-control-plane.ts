@@ -20,7 +20,8 @@ export class RuntimeLifecycles {
   private readonly cache = new Map<string, { lifecycle: Partial<Lifecycle>; fetchedAt: number }>();
 
   constructor(
-    private readonly clientFor: (region: string) => BedrockAgentCoreControlClient,
+    /** The control-plane client for a target (its region and identity). */
+    private readonly clientFor: (target: AgentCoreTarget) => BedrockAgentCoreControlClient,
     private readonly log: AdapterLog,
   ) {}
 
@@ -32,7 +33,7 @@ export class RuntimeLifecycles {
     const arn = parseRuntimeArn(target.agentRuntimeArn)!;
     const what = `AgentCore runtime ${arn.runtimeId} in ${arn.region}`;
     try {
-      const raw = await this.clientFor(arn.region).send(new GetAgentRuntimeCommand({ agentRuntimeId: arn.runtimeId }), { abortSignal: signal });
+      const raw = await this.clientFor(target).send(new GetAgentRuntimeCommand({ agentRuntimeId: arn.runtimeId }), { abortSignal: signal });
       const runtime = agentRuntimeLifecycleSchema.parse(raw);
       if (servingStatuses.has(runtime.status)) return { ok: true };
       return { ok: false, code: 'target_not_ready', detail: `${what} is ${runtime.status}, not READY` };
@@ -58,7 +59,7 @@ export class RuntimeLifecycles {
     const arn = parseRuntimeArn(target.agentRuntimeArn)!;
     let raw;
     try {
-      raw = await this.clientFor(arn.region).send(new GetAgentRuntimeCommand({ agentRuntimeId: arn.runtimeId }), { abortSignal: signal });
+      raw = await this.clientFor(target).send(new GetAgentRuntimeCommand({ agentRuntimeId: arn.runtimeId }), { abortSignal: signal });
     } catch (error) {
       const failure = toRuntimeError(error, { call: 'control', turnAccepted: false });
       if (failure.kind === 'invalid_target') throw failure;

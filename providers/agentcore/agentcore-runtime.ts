@@ -40,6 +40,7 @@ export const agentCoreRuntime = defineRuntime({
   settings: agentCoreSettings,
   targetSchema: agentCoreTargetSchema,
   targetScopes: agentCoreTargetScopes,
+  identityKind: 'aws',
   liveCredentials: credentialVariables,
   vendor: { company: 'Amazon Web Services', serviceName: 'Amazon Bedrock AgentCore' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
@@ -49,7 +50,7 @@ export const agentCoreRuntime = defineRuntime({
   ],
   async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
-    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, identities: config.identities, log };
     if (mode === 'off') return undefined;
     const { AgentCoreAdapter } = await loadAdapter();
     if (mode === 'live') {

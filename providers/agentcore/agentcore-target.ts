@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TargetScopes } from '#libs/provider-kit';
+import { targetIdentityField, withIdentityScope, type TargetScopes } from '#libs/provider-kit';
 
 /**
  * A runtime ARN: `arn:<partition>:bedrock-agentcore:<region>:<account>:runtime/<runtime id>`
@@ -43,6 +43,8 @@ export const agentCoreTargetSchema = z
     /** The microVM size, for vCPU- and GiB-second estimates (AgentCore reports no usage). */
     vcpu: z.number().positive().max(64).optional(),
     memoryGiB: z.number().positive().max(512).optional(),
+    /** An operator-configured identity to call the provider as (README: Provider identities). */
+    identity: targetIdentityField,
   })
   .refine((target) => (target.idleTimeoutSeconds ?? 900) <= (target.maxLifetimeSeconds ?? 28_800), {
     message: 'idleTimeoutSeconds must not exceed maxLifetimeSeconds',
@@ -90,11 +92,11 @@ export function targetLifecycle(target: AgentCoreTarget): Lifecycle {
 }
 
 /** A runtime ARN reaches its AWS account: the operator grants accounts (the platform's IAM role may reach several). */
-export const agentCoreTargetScopes: TargetScopes = {
+export const agentCoreTargetScopes: TargetScopes = withIdentityScope({
   kinds: [{ kind: 'account', pattern: /^\d{12}$/, description: "an AWS account id, the ARN's fifth field", example: '123456789012' }],
   of(target) {
     const parts = parseRuntimeArn((target as AgentCoreTarget).agentRuntimeArn);
     if (!parts) throw new TypeError('not a runtime ARN');
     return [{ kind: 'account', value: parts.accountId }];
   },
-};
+});

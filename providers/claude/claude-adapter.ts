@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import type { IdentitiesConfig } from '#libs/config';
+import { failedTargetCheck, PerIdentity, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -22,7 +23,10 @@ import { cumulativeOf, newestOf, sessionTokenTotals, turnUsageBetween, zeroUsage
 import { claudeSessionSchema, claudeSetupObjectSchema } from './claude-wire.js';
 
 export interface ClaudeAdapterOptions {
+  /** The platform's API key: targets that name no identity use it. */
   apiKey: string;
+  /** The operator's identities: a target naming an `anthropic` one uses its workspace key instead. */
+  identities: IdentitiesConfig;
   /** The emulator's URL, or undefined for api.anthropic.com. */
   baseUrl: string | undefined;
   mode: 'live' | 'emulated';
@@ -59,15 +63,23 @@ interface ClaudeSessionState extends Record<string, unknown> {
 export class ClaudeAdapter implements RuntimeAdapter {
   readonly id = 'claude' as const;
   readonly descriptor: RuntimeDescriptor;
-  private readonly client: Anthropic;
+  /** One client per API key: the platform's, and each identity's a target names (made on first use). */
+  private readonly clients: PerIdentity<'anthropic', Anthropic>;
   private readonly log: AdapterLog;
 
   constructor(private readonly options: ClaudeAdapterOptions) {
     this.descriptor = { id: 'claude', isolation: 'sandbox', mode: options.mode, ...ceilings };
     // Retries are chosen per call below: reads and the stream GET may be
     // retried by the SDK; a call that could start work (create, send) never is.
-    this.client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseUrl ?? null, maxRetries: 0 });
+    this.clients = new PerIdentity(options.identities, 'anthropic', (identity) =>
+      new Anthropic({ apiKey: identity?.apiKey ?? options.apiKey, baseURL: options.baseUrl ?? null, maxRetries: 0 }),
+    );
     this.log = options.log ?? silentLog;
+  }
+
+  /** The client for a session's target: its identity's key, or the platform's (a session keeps the identity it opened with). */
+  private clientOf(binding: SessionBinding): Anthropic {
+    return this.clients.for((binding.target as ClaudeTarget).identity);
   }
 
   ceilings(): SessionCeilings {
@@ -76,8 +88,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
 
   async openSession(binding: SessionBinding, signal: AbortSignal): Promise<OpenedSession> {
     const target = binding.target as ClaudeTarget;
+    const client = this.clients.for(target.identity);
     try {
-      const created = await this.client.beta.sessions.create(
+      const created = await client.beta.sessions.create(
         {
           agent: target.agentVersion ? { type: 'agent', id: target.agentId, version: target.agentVersion } : target.agentId,
           environment_id: target.environmentId,
@@ -108,6 +121,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
    */
   async *runTurn(request: TurnRequest): AsyncIterable<RuntimeEvent> {
     const sessionId = request.session.providerSessionId;
+    const client = this.clientOf(request.session.binding);
     const baseline = (request.session.state as ClaudeSessionState).usage ?? zeroUsage;
     const options = { signal: request.signal };
     const phases: SentEvent[][] = [];
@@ -126,7 +140,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
     // The stream has no replay: open it before sending anything.
     let stream;
     try {
-      stream = await this.client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] }, { ...options, maxRetries: 2 });
+      stream = await client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] }, { ...options, maxRetries: 2 });
     } catch (error) {
       throw toRuntimeError(error, { turnAccepted: false });
     }
@@ -135,13 +149,13 @@ export class ClaudeAdapter implements RuntimeAdapter {
     let streamed: CumulativeUsage | undefined;
     let activeReported = false;
     const turnEnd = async (): Promise<RuntimeEvent> => {
-      const read = await this.sessionUsage(sessionId, request.signal);
+      const read = await this.sessionUsage(client, sessionId, request.signal);
       const now = newestOf(baseline, newestOf(streamed ?? baseline, read ? cumulativeOf(read, baseline) : baseline));
       return { type: 'turn.end', usage: turnUsageBetween(baseline, now, activeReported || read?.active_seconds !== undefined), state: { usage: now } satisfies ClaudeSessionState };
     };
     try {
       for (const [index, sending] of phases.entries()) {
-        const sent = await this.send(sessionId, sending, request.signal, stream, index === 0);
+        const sent = await this.send(client, sessionId, sending, request.signal, stream, index === 0);
         // Events before the echo of what this phase sent belong to an earlier turn
         // that is still draining (one that timed out, say): skip them. The echo is
         // known by the id the send returned, never by position: the late echo of
@@ -216,7 +230,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
       // Leaving the loop early must close the SSE request.
       stream.controller.abort();
       // A turn we gave up on keeps running (and billing) at Claude: interrupt it.
-      if (request.signal.aborted) await this.interrupt(sessionId);
+      if (request.signal.aborted) await this.interrupt(client, sessionId);
     }
   }
 
@@ -224,9 +238,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
    * Sends one phase's events. Only the turn's first send can be refused
    * before the turn was accepted; once an earlier phase ran, the turn is.
    */
-  private async send(sessionId: string, events: SentEvent[], signal: AbortSignal, stream: { controller: AbortController }, first: boolean) {
+  private async send(client: Anthropic, sessionId: string, events: SentEvent[], signal: AbortSignal, stream: { controller: AbortController }, first: boolean) {
     try {
-      return await this.client.beta.sessions.events.send(sessionId, { events }, { signal, maxRetries: 0 });
+      return await client.beta.sessions.events.send(sessionId, { events }, { signal, maxRetries: 0 });
     } catch (error) {
       stream.controller.abort();
       // Only a response that says the events were refused proves they were not queued.
@@ -243,9 +257,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
    * stays behind, the next turn's read books the rest. Nothing is lost,
    * only attributed one turn late.
    */
-  private async sessionUsage(sessionId: string, signal: AbortSignal) {
+  private async sessionUsage(client: Anthropic, sessionId: string, signal: AbortSignal) {
     try {
-      const raw = await this.client.beta.sessions.retrieve(sessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      const raw = await client.beta.sessions.retrieve(sessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
       return claudeSessionSchema.parse(raw).usage;
     } catch (error) {
       // The broker gave up on the turn: no usage to report (the outer handler turns this into its error).
@@ -258,9 +272,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
     }
   }
 
-  private async interrupt(sessionId: string): Promise<void> {
+  private async interrupt(client: Anthropic, sessionId: string): Promise<void> {
     try {
-      await this.client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] }, { timeout: 5_000, maxRetries: 1 });
+      await client.beta.sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] }, { timeout: 5_000, maxRetries: 1 });
     } catch (error) {
       this.log.warn({ provider: 'claude', providerSessionId: sessionId, err: error }, 'could not interrupt an abandoned turn');
     }
@@ -269,9 +283,10 @@ export class ClaudeAdapter implements RuntimeAdapter {
   async stopSession(session: SessionHandle): Promise<void> {
     const target = session.binding.target as ClaudeTarget;
     const options = { timeout: this.options.callTimeoutMs, maxRetries: 2 };
+    const client = this.clients.for(target.identity);
     try {
-      if (target.deleteOnTerminate) await this.client.beta.sessions.delete(session.providerSessionId, {}, options);
-      else await this.client.beta.sessions.archive(session.providerSessionId, {}, options);
+      if (target.deleteOnTerminate) await client.beta.sessions.delete(session.providerSessionId, {}, options);
+      else await client.beta.sessions.archive(session.providerSessionId, {}, options);
     } catch (error) {
       const runtimeError = toRuntimeError(error, { turnAccepted: false });
       if (runtimeError.kind === 'not_found') return; // already gone (404) or already archived (409)
@@ -286,8 +301,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
    * (`deleteOnTerminate`) reports nothing beyond its turns.
    */
   async sessionTotals(session: SessionHandle, _life: SessionLife, signal: AbortSignal): Promise<SessionTotals> {
+    const client = this.clientOf(session.binding);
     try {
-      const raw = await this.client.beta.sessions.retrieve(session.providerSessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      const raw = await client.beta.sessions.retrieve(session.providerSessionId, {}, { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 });
       const usage = claudeSessionSchema.parse(raw).usage;
       return usage ? { tokens: sessionTokenTotals(usage) } : {};
     } catch (error) {
@@ -298,8 +314,9 @@ export class ClaudeAdapter implements RuntimeAdapter {
   }
 
   async getSessionStatus(session: SessionHandle): Promise<ProviderSessionStatus> {
+    const client = this.clientOf(session.binding);
     try {
-      const raw = await this.client.beta.sessions.retrieve(session.providerSessionId, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+      const raw = await client.beta.sessions.retrieve(session.providerSessionId, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
       const current = claudeSessionSchema.parse(raw);
       return current.status === 'terminated' || current.archived_at ? 'gone' : 'live';
     } catch (error) {
@@ -318,9 +335,10 @@ export class ClaudeAdapter implements RuntimeAdapter {
     const options = { signal, timeout: this.options.callTimeoutMs, maxRetries: 2 };
     const agentName = `Claude agent ${target.agentId}${target.agentVersion ? ` version ${target.agentVersion}` : ''}`;
     const environmentName = `Claude environment ${target.environmentId}`;
+    const client = this.clients.for(target.identity);
     const [agent, environment] = await Promise.all([
-      this.checkSetupObject(agentName, () => this.client.beta.agents.retrieve(target.agentId, target.agentVersion ? { version: target.agentVersion } : {}, options)),
-      this.checkSetupObject(environmentName, () => this.client.beta.environments.retrieve(target.environmentId, {}, options)),
+      this.checkSetupObject(agentName, () => client.beta.agents.retrieve(target.agentId, target.agentVersion ? { version: target.agentVersion } : {}, options)),
+      this.checkSetupObject(environmentName, () => client.beta.environments.retrieve(target.environmentId, {}, options)),
     ]);
     return agent.ok ? environment : agent;
   }
@@ -355,7 +373,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
   private async *sessionsOf(binding: SessionBinding): AsyncIterable<{ id: string; status: string }> {
     const target = binding.target as ClaudeTarget;
     const options = { timeout: this.options.callTimeoutMs, maxRetries: 2 };
-    let page = await this.client.beta.sessions.list({ agent_id: target.agentId, order: 'desc', limit: orphanSearchPageSize }, options);
+    let page = await this.clientOf(binding).beta.sessions.list({ agent_id: target.agentId, order: 'desc', limit: orphanSearchPageSize }, options);
     for (let pages = 1; ; pages++) {
       for (const raw of page.data) {
         const candidate = claudeSessionSchema.parse(raw);
@@ -372,7 +390,7 @@ export class ClaudeAdapter implements RuntimeAdapter {
       const found: Array<{ id: string }> = [];
       for await (const candidate of this.sessionsOf(binding)) found.push(candidate);
       for (const candidate of found) {
-        await this.client.beta.sessions.archive(candidate.id, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
+        await this.clientOf(binding).beta.sessions.archive(candidate.id, {}, { timeout: this.options.callTimeoutMs, maxRetries: 2 });
         this.log.warn({ provider: 'claude', providerSessionId: candidate.id, sessionId: binding.sessionId }, 'archived a session whose creation failed');
       }
     } catch (error) {

@@ -11,7 +11,7 @@ let adapter: ClaudeAdapter;
 
 before(async () => {
   emulator = await startClaudeEmulator();
-  adapter = new ClaudeAdapter({ apiKey: 'sk-ant-test', baseUrl: emulator.url, mode: 'emulated', callTimeoutMs: 5000 });
+  adapter = new ClaudeAdapter({ apiKey: 'sk-ant-test', identities: new Map(), baseUrl: emulator.url, mode: 'emulated', callTimeoutMs: 5000 });
 });
 after(() => emulator.stop());
 

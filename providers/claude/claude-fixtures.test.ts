@@ -62,7 +62,7 @@ describe('Claude wire fixtures replayed through the SDK and the adapter (provide
   before(async () => {
     await new Promise<void>((resolve) => replay.server.listen(0, '127.0.0.1', resolve));
     const { port } = replay.server.address() as AddressInfo;
-    adapter = new ClaudeAdapter({ apiKey: 'sk-ant-test', baseUrl: `http://127.0.0.1:${port}`, mode: 'emulated', callTimeoutMs: 5000 });
+    adapter = new ClaudeAdapter({ apiKey: 'sk-ant-test', identities: new Map(), baseUrl: `http://127.0.0.1:${port}`, mode: 'emulated', callTimeoutMs: 5000 });
   });
   after(() => replay.server.close());
 

@@ -28,6 +28,7 @@ export const claudeRuntime = defineRuntime({
   settings: claudeSettings,
   targetSchema: claudeTargetSchema,
   targetScopes: claudeTargetScopes,
+  identityKind: 'anthropic',
   liveCredentials: ['ANTHROPIC_API_KEY'],
   vendor: { company: 'Anthropic', serviceName: 'Claude Managed Agents' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
@@ -42,7 +43,7 @@ export const claudeRuntime = defineRuntime({
   ],
   async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.apiKey !== undefined, config.runtimes.emulators);
-    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, identities: config.identities, log };
     if (mode === 'off') return undefined;
     const { ClaudeAdapter } = await loadAdapter();
     if (mode === 'live') {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TargetScopes } from '#libs/provider-kit';
+import { targetIdentityField, withIdentityScope, type TargetScopes } from '#libs/provider-kit';
 
 const agentIdPattern = /^agent_[A-Za-z0-9]{1,64}$/;
 const environmentIdPattern = /^env_[A-Za-z0-9]{1,64}$/;
@@ -15,6 +15,8 @@ export const claudeTargetSchema = z.strictObject({
   agentVersion: z.number().int().min(1).optional(),
   /** Terminate deletes the session (history and container) instead of archiving it. */
   deleteOnTerminate: z.boolean().optional(),
+  /** An operator-configured identity to call the provider as (README: Provider identities). */
+  identity: targetIdentityField,
 });
 
 export type ClaudeTarget = z.infer<typeof claudeTargetSchema>;
@@ -25,7 +27,7 @@ export type ClaudeTarget = z.infer<typeof claudeTargetSchema>;
  * agent and its environment granted (an environment holds its own network
  * and package settings, which another tenant's sessions must not borrow).
  */
-export const claudeTargetScopes: TargetScopes = {
+export const claudeTargetScopes: TargetScopes = withIdentityScope({
   kinds: [
     { kind: 'agent', pattern: agentIdPattern, description: 'a Claude agent id', example: 'agent_011CExample' },
     { kind: 'environment', pattern: environmentIdPattern, description: 'a Claude environment id', example: 'env_011CExample' },
@@ -37,4 +39,4 @@ export const claudeTargetScopes: TargetScopes = {
       { kind: 'environment', value: environmentId },
     ];
   },
-};
+});

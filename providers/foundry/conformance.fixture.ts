@@ -26,8 +26,8 @@ export const foundryFixture: ConformanceFixture<'foundry'> = {
   async direct(emulator, target) {
     const { projectEndpoint, agentName, agentVersion } = target as FoundryTarget;
     const clients = new FoundryClients(benchToken, { url: emulator.url, caCertificate: emulator.caCertificate! });
-    const agents = clients.project(projectEndpoint).agents;
-    const openai = clients.openai(projectEndpoint, agentName);
+    const agents = clients.project(projectEndpoint, undefined).agents;
+    const openai = clients.openai(projectEndpoint, agentName, undefined);
     const sessionId = `bench-${randomUUID()}`;
     await agents.createSession(agentName, { type: 'version_ref', agent_version: agentVersion }, { agentSessionId: sessionId });
     const conversation = await openai.conversations.create({});

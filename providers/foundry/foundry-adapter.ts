@@ -1,6 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
+import type { AzureIdentity, IdentitiesConfig } from '#libs/config';
 import OpenAI from 'openai';
-import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import { failedTargetCheck, PerIdentity, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -27,6 +28,10 @@ export interface FoundryAdapterOptions {
   mode: 'live' | 'emulated';
   /** `DefaultAzureCredential` live; any static token against the emulator. */
   credential: TokenCredential;
+  /** The operator's identities: a target naming an `azure` one calls with {@link identityCredential} of it. */
+  identities?: IdentitiesConfig;
+  /** The credential of a configured identity (live: workload identity with its client id); the platform credential when absent. */
+  identityCredential?: (identity: AzureIdentity) => TokenCredential;
   /** Emulated mode: where every project endpoint really goes, and the CA to trust there. */
   emulator?: EmulatorRoute;
   /** Timeout of one non-turn call (create, stop, status). */
@@ -69,7 +74,10 @@ export class FoundryAdapter implements RuntimeAdapter {
 
   constructor(private readonly options: FoundryAdapterOptions) {
     this.descriptor = { id: 'foundry', isolation: 'vm', mode: options.mode, idleTimeoutMaxSeconds: maxLifetimeSeconds, maxLifetimeSeconds };
-    this.clients = new FoundryClients(options.credential, options.emulator);
+    const credentials = new PerIdentity(options.identities ?? new Map(), 'azure', (identity) =>
+      identity && options.identityCredential ? options.identityCredential(identity) : options.credential,
+    );
+    this.clients = new FoundryClients(options.credential, options.emulator, credentials);
     this.log = options.log ?? silentLog;
   }
 
@@ -93,7 +101,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     await this.createSession(target, sessionId, signal);
     try {
       const conversation = await this.clients
-        .openai(target.projectEndpoint, target.agentName)
+        .openai(target.projectEndpoint, target.agentName, target.identity)
         .conversations.create({ metadata: { switchboard_session: sessionId, switchboard_tenant: binding.tenantId } }, { signal, timeout: this.options.callTimeoutMs });
       const state: FoundrySessionState = { conversationId: conversationSchema.parse(conversation).id, size: profile.size ?? null };
       return { providerSessionId: sessionId, state };
@@ -127,7 +135,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     let stream;
     try {
       // Never retried by the SDK: it retries 408/409/429/5xx, which could run the turn twice.
-      stream = await this.clients.openai(target.projectEndpoint, target.agentName).responses.create(params, { signal: request.signal, maxRetries: 0 });
+      stream = await this.clients.openai(target.projectEndpoint, target.agentName, target.identity).responses.create(params, { signal: request.signal, maxRetries: 0 });
     } catch (error) {
       throw await this.refusedTurn(error, request.session);
     }
@@ -168,7 +176,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   /** Stops the session (files kept) or, with `deleteOnTerminate`, deletes it and its conversation. Both idempotent. */
   async stopSession(session: SessionHandle): Promise<void> {
     const target = session.binding.target as FoundryTarget;
-    const agents = this.clients.project(target.projectEndpoint).agents;
+    const agents = this.clients.project(target.projectEndpoint, target.identity).agents;
     const options = { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) };
     try {
       if (target.deleteOnTerminate) await agents.deleteSession(target.agentName, session.providerSessionId, options);
@@ -194,7 +202,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const size = (session.state as Partial<FoundrySessionState>).size;
     if (!size) return {};
     try {
-      const raw = sessionResourceSchema.parse(await this.clients.project(target.projectEndpoint).agents.getSession(target.agentName, session.providerSessionId, { abortSignal: signal }));
+      const raw = sessionResourceSchema.parse(await this.clients.project(target.projectEndpoint, target.identity).agents.getSession(target.agentName, session.providerSessionId, { abortSignal: signal }));
       const compute = billedSessionCompute(size, raw, life.endedAt);
       return compute ? { compute } : {};
     } catch (error) {
@@ -215,7 +223,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const target = binding.target as FoundryTarget;
     try {
       const raw = await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.getSession(target.agentName, binding.sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
       return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? undefined : binding.sessionId;
     } catch (error) {
@@ -228,7 +236,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const target = session.binding.target as FoundryTarget;
     try {
       const raw = await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.getSession(target.agentName, session.providerSessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
       return portableSessionState(sessionResourceSchema.parse(raw).status) === 'terminated' ? 'gone' : 'live';
     } catch (error) {
@@ -251,7 +259,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     const what = `Foundry agent ${target.agentName} version ${target.agentVersion}`;
     let version;
     try {
-      version = agentVersionSchema.parse(await this.clients.project(target.projectEndpoint).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }));
+      version = agentVersionSchema.parse(await this.clients.project(target.projectEndpoint, target.identity).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }));
     } catch (error) {
       return failedTargetCheck(what, statusOf(error), toRuntimeError(error, { turnAccepted: false }));
     }
@@ -266,7 +274,7 @@ export class FoundryAdapter implements RuntimeAdapter {
     let version;
     try {
       version = agentVersionSchema.parse(
-        await this.clients.project(target.projectEndpoint).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }),
+        await this.clients.project(target.projectEndpoint, target.identity).agents.getVersion(target.agentName, target.agentVersion, { abortSignal: signal }),
       );
     } catch (error) {
       throw statusOf(error) === 404
@@ -287,7 +295,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   }
 
   private async createSession(target: FoundryTarget, sessionId: string, signal: AbortSignal): Promise<void> {
-    const agents = this.clients.project(target.projectEndpoint).agents;
+    const agents = this.clients.project(target.projectEndpoint, target.identity).agents;
     try {
       await agents.createSession(target.agentName, { type: 'version_ref', agent_version: target.agentVersion }, { agentSessionId: sessionId, abortSignal: signal });
       return;
@@ -307,7 +315,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   private async adoptable(target: FoundryTarget, sessionId: string): Promise<boolean> {
     try {
       const existing = sessionResourceSchema.parse(
-        await this.clients.project(target.projectEndpoint).agents.getSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) }),
+        await this.clients.project(target.projectEndpoint, target.identity).agents.getSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) }),
       );
       return portableSessionState(existing.status) !== 'terminated' && existing.version_indicator?.agent_version === target.agentVersion;
     } catch (error) {
@@ -320,7 +328,7 @@ export class FoundryAdapter implements RuntimeAdapter {
   private async discardSession(target: FoundryTarget, sessionId: string): Promise<void> {
     try {
       await this.clients
-        .project(target.projectEndpoint)
+        .project(target.projectEndpoint, target.identity)
         .agents.deleteSession(target.agentName, sessionId, { abortSignal: AbortSignal.timeout(this.options.callTimeoutMs) });
     } catch (error) {
       this.log.warn({ provider: 'foundry', providerSessionId: sessionId, err: error }, 'could not delete a session whose opening failed');
@@ -329,7 +337,7 @@ export class FoundryAdapter implements RuntimeAdapter {
 
   private async deleteConversation(target: FoundryTarget, conversationId: string): Promise<void> {
     try {
-      await this.clients.openai(target.projectEndpoint, target.agentName).conversations.delete(conversationId, { timeout: this.options.callTimeoutMs });
+      await this.clients.openai(target.projectEndpoint, target.agentName, target.identity).conversations.delete(conversationId, { timeout: this.options.callTimeoutMs });
     } catch (error) {
       if (statusOf(error) !== 404) throw toRuntimeError(error, { turnAccepted: false });
     }
@@ -353,4 +361,4 @@ export class FoundryAdapter implements RuntimeAdapter {
   }
 }
 
-const profileKey = (target: FoundryTarget) => `${target.projectEndpoint}#${target.agentName}#${target.agentVersion}`;
+const profileKey = (target: FoundryTarget) => `${target.identity ?? ''} ${target.projectEndpoint}#${target.agentName}#${target.agentVersion}`;

@@ -1,6 +1,7 @@
 import { Agent } from 'node:https';
 import { AIProjectClient } from '@azure/ai-projects';
 import type { TokenCredential } from '@azure/identity';
+import type { PerIdentity } from '#libs/provider-kit';
 import type OpenAI from 'openai';
 import { RuntimeError } from '#libs/runtime-spec';
 import { fetchThroughAgent } from './emulator-transport.js';
@@ -15,7 +16,9 @@ export interface EmulatorRoute {
 }
 
 /**
- * The SDK clients for each project endpoint and agent, made once and reused.
+ * The SDK clients for each identity, project endpoint and agent, made once
+ * and reused: a target naming no identity calls with the platform
+ * credential, one naming an identity with that identity's.
  *
  * Both halves keep the SDKs' real machinery. `agents.*` runs on Azure core's
  * pipeline with its retry policy (safe: every call the adapter makes there is
@@ -40,6 +43,7 @@ export class FoundryClients {
   constructor(
     private readonly credential: TokenCredential,
     private readonly emulator?: EmulatorRoute,
+    private readonly identityCredentials?: PerIdentity<'azure', TokenCredential>,
   ) {
     this.agent = emulator ? new Agent({ ca: emulator.caCertificate, keepAlive: true }) : undefined;
   }
@@ -50,29 +54,31 @@ export class FoundryClients {
     return new URL(new URL(projectEndpoint).pathname, this.emulator.url).href.replace(/\/+$/, '');
   }
 
-  project(projectEndpoint: string): AIProjectClient {
-    let client = this.projects.get(projectEndpoint);
+  project(projectEndpoint: string, identity: string | undefined): AIProjectClient {
+    const key = `${identity ?? ''} ${projectEndpoint}`;
+    let client = this.projects.get(key);
     if (!client) {
       // The last gate before the credential: a session stored before endpoints were checked (or any
       // other path to here) must not hand the platform's token to another host.
       if (!projectEndpointPattern.test(projectEndpoint)) {
         throw new RuntimeError('invalid_target', 'the target is not a Foundry project endpoint (https://<resource>.services.ai.azure.com/api/projects/<project>)', { turnAccepted: false });
       }
-      client = new AIProjectClient(this.endpointFor(projectEndpoint), this.credential, {
+      const credential = identity === undefined || !this.identityCredentials ? this.credential : this.identityCredentials.for(identity);
+      client = new AIProjectClient(this.endpointFor(projectEndpoint), credential, {
         retryOptions: { maxRetries: 2 },
         ...(this.agent ? { agent: this.agent } : {}),
       });
-      this.projects.set(projectEndpoint, client);
+      this.projects.set(key, client);
     }
     return client;
   }
 
   /** The agent endpoint's OpenAI-protocol client; `maxRetries` is its default for calls that do not set their own. */
-  openai(projectEndpoint: string, agentName: string): OpenAI {
-    const key = `${projectEndpoint}#${agentName}`;
+  openai(projectEndpoint: string, agentName: string, identity: string | undefined): OpenAI {
+    const key = `${identity ?? ''} ${projectEndpoint}#${agentName}`;
     let client = this.openaiClients.get(key);
     if (!client) {
-      client = this.project(projectEndpoint).getOpenAIClient({ azureConfig: { agentName, allowPreview: true }, maxRetries: 2 });
+      client = this.project(projectEndpoint, identity).getOpenAIClient({ azureConfig: { agentName, allowPreview: true }, maxRetries: 2 });
       // getOpenAIClient installs its own fetch (ignoring one passed in), so the emulator's goes in afterwards.
       if (this.agent) client = client.withOptions({ fetch: fetchThroughAgent(this.agent) });
       this.openaiClients.set(key, client);

@@ -29,6 +29,8 @@ const foundrySettings = z
   .transform((env) => ({
     mode: env.SWITCHBOARD_FOUNDRY_MODE,
     hasCredentials: credentialVariables.some((name) => env[name] !== undefined),
+    // Configured identities use the same federated token (README: Provider identities).
+    workload: { federatedTokenFile: env.AZURE_FEDERATED_TOKEN_FILE, tenantId: env.AZURE_TENANT_ID },
   }));
 
 /**
@@ -42,6 +44,7 @@ export const foundryRuntime = defineRuntime({
   settings: foundrySettings,
   targetSchema: foundryTargetSchema,
   targetScopes: foundryTargetScopes,
+  identityKind: 'azure',
   liveCredentials: credentialVariables,
   vendor: { company: 'Microsoft', serviceName: 'Microsoft Foundry Agent Service' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
@@ -51,12 +54,18 @@ export const foundryRuntime = defineRuntime({
   ],
   async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
-    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, log };
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, identities: config.identities, log };
     if (mode === 'off') return undefined;
     const { FoundryAdapter } = await loadAdapter();
     if (mode === 'live') {
       const { DefaultAzureCredential } = await import('@azure/identity');
-      const adapter = new FoundryAdapter({ ...common, mode: 'live', credential: new DefaultAzureCredential() });
+      const { azureIdentityCredential } = await import('./foundry-credentials.js');
+      const adapter = new FoundryAdapter({
+        ...common,
+        mode: 'live',
+        credential: new DefaultAzureCredential(),
+        identityCredential: (identity) => azureIdentityCredential(identity, settings.workload),
+      });
       return { adapter, close: async () => adapter.close() };
     }
     return startEmulatedRuntime({

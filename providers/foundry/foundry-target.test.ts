@@ -54,10 +54,10 @@ describe('foundry clients: the last gate before the credential', () => {
     let tokensAsked = 0;
     const clients = new FoundryClients({ getToken: async () => (tokensAsked++, { token: 'platform-token', expiresOnTimestamp: Date.now() + 3600_000 }) });
     for (const endpoint of ['https://evil.example/api/projects/x', 'https://169.254.169.254/api/projects/x', 'https://user:pw@x.services.ai.azure.com/api/projects/p']) {
-      assert.throws(() => clients.project(endpoint), (error: unknown) => (error as { kind?: string }).kind === 'invalid_target', endpoint);
-      assert.throws(() => clients.openai(endpoint, 'agent'), (error: unknown) => (error as { kind?: string }).kind === 'invalid_target', endpoint);
+      assert.throws(() => clients.project(endpoint, undefined), (error: unknown) => (error as { kind?: string }).kind === 'invalid_target', endpoint);
+      assert.throws(() => clients.openai(endpoint, 'agent', undefined), (error: unknown) => (error as { kind?: string }).kind === 'invalid_target', endpoint);
     }
-    assert.ok(clients.project('https://acct.services.ai.azure.com/api/projects/p1'));
+    assert.ok(clients.project('https://acct.services.ai.azure.com/api/projects/p1', undefined));
     assert.equal(tokensAsked, 0);
     clients.close();
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TargetScopes } from '#libs/provider-kit';
+import { targetIdentityField, withIdentityScope, type TargetScopes } from '#libs/provider-kit';
 
 /**
  * An agent's target on Microsoft Foundry: a hosted agent version in a
@@ -38,6 +38,8 @@ export const foundryTargetSchema = z.strictObject({
   agentVersion: z.string().regex(/^[1-9][0-9]{0,8}$/, 'must be a concrete version number, e.g. "1"'),
   /** Terminate deletes the session (sandbox and files) and its conversation, instead of stopping it. */
   deleteOnTerminate: z.boolean().optional(),
+  /** An operator-configured identity to call the provider as (README: Provider identities). */
+  identity: targetIdentityField,
 });
 
 export type FoundryTarget = z.infer<typeof foundryTargetSchema>;
@@ -46,11 +48,11 @@ export type FoundryTarget = z.infer<typeof foundryTargetSchema>;
 const projectScopePattern = new RegExp(`^(${resourceName})/(${projectName})$`);
 
 /** A Foundry target reaches one project of one resource: that is what the operator grants. */
-export const foundryTargetScopes: TargetScopes = {
+export const foundryTargetScopes: TargetScopes = withIdentityScope({
   kinds: [{ kind: 'project', pattern: projectScopePattern, description: 'a Foundry project, as <resource>/<project> of its endpoint', example: 'acct/p1' }],
   of(target) {
     const match = projectEndpointPattern.exec((target as FoundryTarget).projectEndpoint);
     if (!match) throw new TypeError('not a Foundry project endpoint');
     return [{ kind: 'project', value: `${match[1]}/${match[2]}` }];
   },
-};
+});

@@ -1,6 +1,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { GoogleAuth } from 'google-auth-library';
 import { createBackoffSettings } from 'google-gax';
-import { failedTargetCheck, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import type { GoogleIdentity, IdentitiesConfig } from '#libs/config';
+import { failedTargetCheck, PerIdentity, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -32,6 +34,10 @@ export interface VertexAdapterOptions {
   turnTimeoutMs: number;
   /** See {@link VertexClientOptions.sdkDefaultDeadlineMs}. */
   sdkDefaultDeadlineMs?: number;
+  /** The operator's identities: a target naming a `google` one calls as {@link identityAuth} of it. */
+  identities?: IdentitiesConfig;
+  /** Live: the auth of a configured identity (impersonation); absent against the emulator. */
+  identityAuth?: (identity: GoogleIdentity) => GoogleAuth;
   log?: AdapterLog;
 }
 
@@ -75,7 +81,11 @@ export class VertexAdapter implements RuntimeAdapter {
 
   constructor(private readonly options: VertexAdapterOptions) {
     this.descriptor = { id: 'vertex', isolation: 'shared', mode: options.mode, ...ceilings };
-    this.clients = new VertexClients({ endpoint: options.endpoint, sdkDefaultDeadlineMs: options.sdkDefaultDeadlineMs });
+    this.clients = new VertexClients({
+      endpoint: options.endpoint,
+      sdkDefaultDeadlineMs: options.sdkDefaultDeadlineMs,
+      identityAuth: new PerIdentity(options.identities ?? new Map(), 'google', (identity) => (identity && options.identityAuth ? options.identityAuth(identity) : undefined)),
+    });
     this.log = options.log ?? silentLog;
   }
 
@@ -359,7 +369,7 @@ export class VertexAdapter implements RuntimeAdapter {
   }
 
   private connection(target: VertexTarget) {
-    return this.clients.forLocation(locationOf(target.reasoningEngine));
+    return this.clients.forLocation(locationOf(target.reasoningEngine), target.identity);
   }
 }
 

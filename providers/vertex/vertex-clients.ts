@@ -1,5 +1,7 @@
 import { credentials } from '@grpc/grpc-js';
 import { v1 } from '@google-cloud/aiplatform';
+import type { GoogleAuth } from 'google-auth-library';
+import type { PerIdentity } from '#libs/provider-kit';
 
 /** Where the SDK clients connect. */
 export type VertexEndpoint =
@@ -25,6 +27,12 @@ export interface VertexClientOptions {
    * such a bug fails in seconds instead of after 30.
    */
   sdkDefaultDeadlineMs?: number;
+  /**
+   * Live: the auth of each configured identity a target names (impersonated
+   * service accounts); ADC for targets naming none. Ignored against the
+   * emulator, which takes no token.
+   */
+  identityAuth?: PerIdentity<'google', GoogleAuth | undefined>;
 }
 
 const executionService = 'google.cloud.aiplatform.v1.ReasoningEngineExecutionService';
@@ -50,17 +58,19 @@ const methods = {
  */
 export const turnStreamCallOptions = { retryRequestOptions: { retries: 0, noResponseRetries: 0 } } as const;
 
-/** The `@google-cloud/aiplatform` gRPC clients, one pair per region (live) or one pair for the emulator. */
+/** The `@google-cloud/aiplatform` gRPC clients, one set per identity and region (live) or one set for the emulator. */
 export class VertexClients {
   private readonly byLocation = new Map<string, VertexConnection>();
 
   constructor(private readonly options: VertexClientOptions) {}
 
-  forLocation(location: string): VertexConnection {
-    const key = this.options.endpoint.kind === 'live' ? location : 'emulator';
+  forLocation(location: string, identity?: string): VertexConnection {
+    // Unknown identities are refused before anything is built, emulated or live.
+    const auth = identity === undefined ? undefined : this.options.identityAuth?.for(identity);
+    const key = this.options.endpoint.kind === 'live' ? `${identity ?? ''} ${location}` : 'emulator';
     let connection = this.byLocation.get(key);
     if (!connection) {
-      const common = { ...this.endpointOptions(location), ...this.deadlineOverride() };
+      const common = { ...this.endpointOptions(location), ...this.deadlineOverride(), ...(auth && this.options.endpoint.kind === 'live' ? { auth } : {}) };
       connection = {
         sessions: new v1.SessionServiceClient(common),
         executions: new v1.ReasoningEngineExecutionServiceClient(common),

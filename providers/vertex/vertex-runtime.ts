@@ -45,6 +45,7 @@ export const vertexRuntime = defineRuntime({
   settings: vertexSettings,
   targetSchema: vertexTargetSchema,
   targetScopes: vertexTargetScopes,
+  identityKind: 'google',
   liveCredentials: credentialVariables,
   vendor: { company: 'Google Cloud', serviceName: 'Vertex AI Agent Engine' },
   // The published list as of 2025-11-21: the price book's version 1 (migrations/1763700300000-Metering.ts) holds the same.
@@ -54,11 +55,20 @@ export const vertexRuntime = defineRuntime({
   ],
   async start({ settings, config, log }) {
     const mode = resolveRuntimeMode(settings.mode, settings.hasCredentials, config.runtimes.emulators);
-    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, turnTimeoutMs: config.runtimes.turnTimeoutMs, log };
+    const common = { callTimeoutMs: config.runtimes.callTimeoutMs, turnTimeoutMs: config.runtimes.turnTimeoutMs, identities: config.identities, log };
     if (mode === 'off') return undefined;
     const { VertexAdapter } = await loadAdapter();
     if (mode === 'live') {
-      const adapter = new VertexAdapter({ ...common, endpoint: { kind: 'live' }, mode: 'live' });
+      const { applicationDefaultClient, impersonatedAuth } = await import('./vertex-credentials.js');
+      // The broker's ADC impersonates configured identities; resolved here only when one is configured.
+      const wantsImpersonation = [...config.identities.values()].some((identity) => identity.kind === 'google');
+      const source = wantsImpersonation ? await applicationDefaultClient() : undefined;
+      const adapter = new VertexAdapter({
+        ...common,
+        endpoint: { kind: 'live' },
+        mode: 'live',
+        ...(source ? { identityAuth: (identity) => impersonatedAuth(identity, source) } : {}),
+      });
       return { adapter, close: () => adapter.close() };
     }
     return startEmulatedRuntime({

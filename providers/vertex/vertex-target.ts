@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TargetScopes } from '#libs/provider-kit';
+import { targetIdentityField, withIdentityScope, type TargetScopes } from '#libs/provider-kit';
 
 /** `projects/{project}/locations/{location}/reasoningEngines/{id}`, as Vertex AI names a reasoning engine. */
 export const reasoningEnginePattern = /^projects\/([a-z][a-z0-9-]{0,29}|\d{1,20})\/locations\/([a-z]+-[a-z]+\d+)\/reasoningEngines\/(\d{1,20})$/;
@@ -24,6 +24,8 @@ export const vertexTargetSchema = z.strictObject({
    * `async_stream_query` predates that argument (the turn then arrives as complete events only).
    */
   streaming: z.enum(['sse', 'none']).optional(),
+  /** An operator-configured identity to call the provider as (README: Provider identities). */
+  identity: targetIdentityField,
 });
 
 export type VertexTarget = z.infer<typeof vertexTargetSchema>;
@@ -42,11 +44,11 @@ export function locationOf(reasoningEngine: string): string {
  * A reasoning engine reaches its GCP project. The grant names the project as
  * the target writes it: a project id and its number are two grants.
  */
-export const vertexTargetScopes: TargetScopes = {
+export const vertexTargetScopes: TargetScopes = withIdentityScope({
   kinds: [{ kind: 'project', pattern: /^(?:[a-z][a-z0-9-]{0,29}|\d{1,20})$/, description: 'a GCP project id or number, as in the reasoning engine name', example: 'my-project' }],
   of(target) {
     const match = reasoningEnginePattern.exec((target as VertexTarget).reasoningEngine);
     if (!match) throw new TypeError('not a reasoning engine resource name');
     return [{ kind: 'project', value: match[1] }];
   },
-};
+});

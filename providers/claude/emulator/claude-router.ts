@@ -1,6 +1,6 @@
 import type { IncomingMessage, RequestListener } from 'node:http';
 import { z } from 'zod';
-import { createEmulatorRouter, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
+import { createEmulatorRouter, credentialStat, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
 import { ClaudeApiError, errorBody, errorTypeForStatus } from './api-errors.js';
 import { newClaudeId } from './claude-ids.js';
 import type { Route } from './route-table.js';
@@ -27,6 +27,8 @@ export function createRouter(options: RouterOptions): RequestListener {
     requestIdHeaders: ['request-id'],
     admit: (req, url) => {
       if (!hasCredentials(req)) throw new ClaudeApiError(401, 'missing credentials: send Authorization: Bearer <key> or x-api-key');
+      // Which key called, by fingerprint (never the key): tests check a target's identity reaches the API as its own key.
+      options.stats.count(credentialStat(presentedKey(req)));
       if (!hasBeta(req)) throw new ClaudeApiError(404, `${url.pathname} requires the anthropic-beta header ${managedAgentsBeta}`);
     },
     notFound: (method, pathname) => new ClaudeApiError(404, `no route ${method} ${pathname}`),
@@ -43,6 +45,11 @@ export function createRouter(options: RouterOptions): RequestListener {
       if (!route.streaming) sendJson(res, 200, result);
     },
   });
+}
+
+function presentedKey(req: IncomingMessage): string {
+  const { authorization, 'x-api-key': apiKey } = req.headers;
+  return typeof apiKey === 'string' && apiKey.trim() !== '' ? apiKey.trim() : (authorization ?? '').replace(/^Bearer\s+/i, '');
 }
 
 function hasCredentials(req: IncomingMessage): boolean {

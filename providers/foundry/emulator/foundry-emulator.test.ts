@@ -11,8 +11,8 @@ let emulator: FoundryEmulator;
 let clients: FoundryClients;
 const staticToken = { getToken: async () => ({ token: 'emulated', expiresOnTimestamp: Date.now() + 3600_000 }) };
 const { projectEndpoint, agentName, agentVersion } = { projectEndpoint: 'https://example.services.ai.azure.com/api/projects/demo', agentName: 'switchboard-demo', agentVersion: '1' };
-const project = () => clients.project(projectEndpoint);
-const openai = () => clients.openai(projectEndpoint, agentName);
+const project = () => clients.project(projectEndpoint, undefined);
+const openai = () => clients.openai(projectEndpoint, agentName, undefined);
 const versionRef = { type: 'version_ref' as const, agent_version: agentVersion };
 
 before(async () => {

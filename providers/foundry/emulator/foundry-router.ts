@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { z } from 'zod';
-import { createEmulatorRouter, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
+import { createEmulatorRouter, credentialStat, describeIssues, RequestBodyError, sendJson, type ControlContext, type EmulatorLogger } from '#libs/emulator-kit';
 import { codeForStatus, errorBody, FoundryApiError } from './api-errors.js';
 import type { Route } from './route-table.js';
 
@@ -35,6 +35,8 @@ export function createRouter(options: RouterOptions): RequestListener {
     },
     admit: (req) => {
       if (!/^Bearer\s+\S+/i.test(req.headers.authorization ?? '')) throw new FoundryApiError(401, 'unauthorized', 'missing credentials: send Authorization: Bearer <token>');
+      // Which token called, by fingerprint: tests check a target's identity reaches the service with its own token.
+      options.stats.count(credentialStat(req.headers.authorization!.replace(/^Bearer\s+/i, '').trim()));
     },
     notFound: (method, pathname) => new FoundryApiError(404, 'not_found', `no route ${method} ${pathname}`),
     accept: (_found, url) => {

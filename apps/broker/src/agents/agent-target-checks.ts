@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#libs/config';
-import { notFound } from '#libs/errors';
+import { invalidRequest, notFound } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import type { ProviderId, TargetCheck } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
@@ -9,6 +9,7 @@ import { logger } from '../logging/logger.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import type { AgentCheckView, TargetCheckView } from './agent.schemas.js';
 import { findOwnAgent } from './agents.service.js';
+import { targetIdentityProblems } from './target-identities.js';
 
 /**
  * `POST /v1/agents/{id}/check` (API.md §3): asks each target's runtime,
@@ -29,6 +30,9 @@ export class AgentTargetChecks {
     // The agent is read in its own short transaction: no connection is held while providers answer.
     const agent = await this.database.inTenant(tenantId, (tx) => findOwnAgent(tx, tenantId, id, 'check'));
     if (!agent) throw notFound('agent');
+    // An identity the operator has since removed from the configuration: nothing to check it with.
+    const identityProblems = targetIdentityProblems(this.config.identities, agent.targets, 'targets');
+    if (identityProblems.length > 0) throw invalidRequest('the agent names an identity this broker does not hold; update the agent', identityProblems);
     const entries = await Promise.all(
       Object.entries(agent.targets).map(async ([provider, target]) => [provider, await this.checkOne(provider as ProviderId, target)] as const),
     );

@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '#libs/config';
 import { AppError, conflict, invalidRequest, notFound, type FieldProblem } from '#libs/errors';
 import { newId } from '#libs/ids';
 import { Database, type Transaction } from '#libs/persistence';
+import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { isUniqueViolation } from '../database/sql-errors.js';
 import { decodeCursor, pageFromRows, type Page } from '../http/pagination.js';
@@ -10,6 +12,7 @@ import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { TargetAccess } from '../target-grants/target-access.js';
 import { AgentRepository, type Agent } from './agent.repository.js';
 import type { AgentTargets, AgentView, CreateAgentBody, UpdateAgentBody } from './agent.schemas.js';
+import { targetIdentityProblems } from './target-identities.js';
 
 export const toAgentView = (agent: Agent): AgentView => ({
   id: agent.id,
@@ -29,6 +32,7 @@ export class AgentsService {
     private readonly database: Database,
     private readonly registry: RuntimeRegistry,
     private readonly access: TargetAccess,
+    @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
   async create(body: CreateAgentBody): Promise<AgentView> {
@@ -123,12 +127,14 @@ export class AgentsService {
     if (!found) throw notFound('agent');
   }
 
-  /** Every target must be for a runtime this broker has registered. */
+  /** Every target must be for a runtime this broker has registered, and name only identities it holds. */
   private checkTargets(targets: AgentTargets): void {
     const problems: FieldProblem[] = Object.keys(targets)
       .filter((provider) => !this.registry.get(provider))
       .map((provider) => ({ path: `body.targets.${provider}`, message: `the ${provider} runtime is not registered on this broker` }));
     if (problems.length > 0) throw invalidRequest('unknown runtime', problems);
+    const identityProblems = targetIdentityProblems(this.config.identities, targets, 'body.targets');
+    if (identityProblems.length > 0) throw invalidRequest('unknown identity', identityProblems);
   }
 
   private async writing<T>(name: string, work: () => Promise<T>): Promise<T> {

@@ -1,8 +1,10 @@
 import type { Transaction } from '#libs/persistence';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AppConfig } from '#libs/config';
 import { AppError, type FieldProblem } from '#libs/errors';
-import type { TargetScope } from '#libs/provider-kit';
+import { identityProblem, type TargetScope } from '#libs/provider-kit';
 import type { ProviderId } from '#libs/runtime-spec';
+import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { runtimeModules } from '../runtimes/runtime-modules.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
@@ -27,7 +29,10 @@ export interface TargetUse {
  */
 @Injectable()
 export class TargetAccess {
-  constructor(private readonly registry: RuntimeRegistry) {}
+  constructor(
+    private readonly registry: RuntimeRegistry,
+    @Inject(appConfigToken) private readonly config: AppConfig,
+  ) {}
 
   /**
    * Undefined when every target is granted. Otherwise the 403 to answer,
@@ -46,6 +51,13 @@ export class TargetAccess {
         // A target stored before today's rules (e.g. a Foundry endpoint on another host) is never used.
         problems.push({ path: `${use.path}.${provider}`, message: `the stored ${provider} target is no longer accepted; update the agent` });
         refused.push({ provider, kind: 'target', value: 'invalid' });
+        continue;
+      }
+      // An identity the operator has since removed: no credential to call with (agent writes answer 400 before this).
+      const missingIdentity = identityProblem(this.config.identities, module.identityKind, (parsed.data as { identity?: string }).identity);
+      if (missingIdentity) {
+        problems.push({ path: `${use.path}.${provider}.identity`, message: `${missingIdentity}; update the agent` });
+        refused.push({ provider, kind: 'identity', value: (parsed.data as { identity: string }).identity });
         continue;
       }
       const implicit = this.implicitScopes(provider as ProviderId);
