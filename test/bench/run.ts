@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
+import { benchRoundTrips, type RoundTripFigures } from './round-trips.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
@@ -20,6 +21,9 @@ import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.j
  * one large transcript read (BENCH_TRANSCRIPT_TURNS, default 90), each with
  * the default bounds and with the bounds lifted (the broker before issue 23);
  * BENCH_STREAMS=stalled|transcript runs one of the two.
+ * `-- roundtrips`: database statements per streamed turn, from PostgreSQL's
+ * statement log, on a database of its own (BENCH_STATEMENT_DATABASE_URL,
+ * default sb_stmt on the local server; BENCH_RUNTIMES as for turns, default agentcore).
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -44,6 +48,17 @@ const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(
 const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl) : undefined;
 const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
+const statementDatabaseUrl = process.env.BENCH_STATEMENT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sb_stmt';
+const roundTrips: RoundTripFigures[] = [];
+if (wants('roundtrips')) {
+  const providers = (process.env.BENCH_RUNTIMES ?? 'agentcore').split(',');
+  for (const module of runtimeModules.filter((candidate) => providers.includes(candidate.id))) {
+    const figures = await benchRoundTrips(await module.conformance(), statementDatabaseUrl);
+    // The statements themselves, for whoever wants to see what a turn costs.
+    console.log(`${figures.provider}: one turn's statements\n  ${figures.sample.join('\n  ')}`);
+    roundTrips.push(figures);
+  }
+}
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
 const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
 const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
@@ -64,11 +79,12 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   audit?: typeof audit;
   costExport?: typeof costExport;
   creates?: typeof creates;
+  roundTrips?: typeof roundTrips;
   streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'streams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -79,6 +95,7 @@ const report = {
   audit: wants('audit') ? audit : previous.audit,
   costExport: wants('costs') ? costExport : (previous.costExport ?? []),
   creates: wants('creates') ? creates : previous.creates,
+  roundTrips: wants('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -137,6 +154,16 @@ const lines = [
         '## Session creates with limits and audit on (PostgreSQL)',
         '',
         `${report.creates.replicas} replicas, ${report.creates.clients} concurrent clients, ${report.creates.creates} creates: **${report.creates.createsPerSecond} creates/s**, p50 ${report.creates.p50Ms} ms, p99 ${report.creates.p99Ms} ms (${report.creates.limited} refused).`,
+        '',
+      ]
+    : []),
+  ...(report.roundTrips.length > 0
+    ? [
+        '## Database round trips per streamed turn (PostgreSQL statement log, one replica, warm)',
+        '',
+        '| provider | turns | statements per turn | of which on the live-turn bus |',
+        '|---|---|---|---|',
+        ...report.roundTrips.map((row) => `| ${row.provider} | ${row.turns} | ${row.statementsPerTurn} | ${row.busStatementsPerTurn} |`),
         '',
       ]
     : []),
