@@ -81,29 +81,35 @@ export class Database {
   }
 
   /**
-   * BEGIN, the role and the scope in one round trip, then `work`, then
-   * COMMIT (ROLLBACK when `work` throws). Every request pays this, so the
-   * opening is a single simple-protocol query: its values are escaped
-   * literals, since a multi-statement query cannot take parameters.
-   * `work` gets the transaction's handle on this connection (TypeORM's own
-   * transaction API is not used).
+   * BEGIN, the role and the scope, then `work`, then COMMIT (ROLLBACK when
+   * `work` throws). Every request pays this, so the opening costs no round
+   * trip of its own: it goes with the first statement as one simple-protocol
+   * query (its values are escaped literals, since a multi-statement query
+   * cannot take parameters), and a transaction that runs nothing sends
+   * nothing. `work` gets the transaction's handle on this connection
+   * (TypeORM's own transaction API is not used).
    */
   private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (tx: Transaction) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as pg.PoolClient;
     try {
+      // Sent with the transaction's first statement (see ConnectionTransaction).
+      const tx = new ConnectionTransaction(
+        runner,
+        this.dataSource,
+        connection,
+        this.options.keepPlans === true,
+        `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
+      );
       let result: T;
       try {
-        await runner.query(
-          `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
-        );
-        result = await work(new ConnectionTransaction(runner, this.dataSource, this.options.keepPlans ? connection : undefined));
+        result = await work(tx);
       } catch (error) {
         // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
-        await runner.query('ROLLBACK').catch(() => undefined);
+        await tx.rollback().catch(() => undefined);
         throw error;
       }
-      await runner.query('COMMIT');
+      await tx.commit();
       return result;
     } finally {
       await runner.release();

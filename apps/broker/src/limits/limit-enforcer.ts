@@ -139,11 +139,12 @@ export class LimitEnforcer implements TurnAbandonedListener {
   /**
    * After a turn, in its final transaction: releases the reservation, books
    * the measured cost, and says whether a budget is now used up (the session
-   * then ends with reason `budget`).
+   * then ends with reason `budget`). Its last statement: the transaction
+   * commits with it (one round trip), and nothing may run in it after.
    */
   async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
-    return new LimitsRepository(tx).settleBoth({
+    return new LimitsRepository(tx).settleBothAndCommit({
       tenantId: caller.tenantId,
       userId: caller.userId,
       month: reservation.month,

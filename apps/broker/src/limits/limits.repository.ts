@@ -174,9 +174,10 @@ export class LimitsRepository {
   /**
    * After a turn, on the user's and the tenant's ledger at once: releases
    * what each reserved, books the cost, and says whether either is now at
-   * or over its budget (null: no budget).
+   * or over its budget (null: no budget). The transaction's last
+   * statement: it goes with the COMMIT, in one round trip.
    */
-  async settleBoth(settle: {
+  async settleBothAndCommit(settle: {
     tenantId: string;
     userId: string;
     month: string;
@@ -186,7 +187,7 @@ export class LimitsRepository {
     userBudget: string | null;
     tenantBudget: string | null;
   }): Promise<boolean> {
-    const rows = await this.tx.hot<{ exhausted: boolean }>(settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
+    const rows = await this.tx.final<{ exhausted: boolean }>(settleTurnStatement, [settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget]);
     return rows.some((row) => row.exhausted);
   }
 

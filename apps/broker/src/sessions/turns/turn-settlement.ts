@@ -88,7 +88,12 @@ export class TurnSettlement {
     return { turn, problem };
   }
 
-  /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns whether the budget ran out. */
+  /**
+   * The turn's terminal event, its row, its meter record and the budget
+   * settlement: one transaction, in two round trips (the end of the turn
+   * with the opening; the meter record and the budget with the COMMIT).
+   * Returns whether the budget ran out.
+   */
   private async record(claimed: ClaimedTurn, outcome: ExecutionOutcome, failure: TurnFailure | undefined, recorder: TurnRecorder, decisions: readonly TurnDecision[]): Promise<boolean> {
     const { session, reservation } = claimed;
     const turnId = claimed.started.turnId!;
@@ -131,6 +136,7 @@ export class TurnSettlement {
           const requested = outcome.approvalsRequested.map((call) => ({ ...call, turnId }));
           await settleApprovals(manager, session, { id: turnId, userId: session.userId, decisions, requested });
         }
+        // Last: it commits the transaction (with the meter record, deferred), one round trip for both.
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
       return budgetExhausted;
