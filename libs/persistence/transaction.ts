@@ -8,11 +8,11 @@ import type { HotStatement } from './hot-statement.js';
  * and its EntityManager (whose `query` answers UPDATE and DELETE with
  * `[rows, count]` and everything else with rows) stays behind this type.
  *
- * Round trips are what a turn pays for (issue 17), so a transaction sends
- * nothing until its first statement, which carries the opening (BEGIN, the
- * role, the scope) in the same simple query; `defer` lets a write whose
- * result nobody needs ride along with the next statement; and `final` sends
- * the last statement with COMMIT.
+ * Round trips are what a turn pays for (issue 17): `defer` lets a write
+ * whose result nobody needs ride along with the next statement, `final`
+ * sends the last statement with COMMIT, and a pipelined transaction
+ * (`Database.inTenant` with `pipelined`) sends its opening (BEGIN, the role,
+ * the scope) with its first statement.
  */
 export interface Transaction {
   /** The rows a statement returns (a SELECT, or a write's RETURNING rows). */
@@ -40,8 +40,10 @@ export class ConnectionTransaction implements Transaction {
   /** Statements waiting to go with the next one: the opening (as text), then deferred writes (their values inlined when sent). */
   private pending: Array<string | Parameterized>;
   /** Something was sent: the transaction is open on the server (or failed opening). */
-  private opened = false;
+  private opened: boolean;
   private committed = false;
+  /** The last statement sent or being prepared: statements go out one after another, in the order they were asked for. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly runner: QueryRunner,
@@ -49,32 +51,41 @@ export class ConnectionTransaction implements Transaction {
     private readonly connection: PoolClient,
     /** Hot statements run as named prepared statements (PostgreSQL, not the embedded database). */
     private readonly keepPlans: boolean,
-    opening: string,
+    /** The opening, when it is to go with the first statement; undefined when it was sent already. */
+    opening: string | undefined,
   ) {
-    this.pending = [opening];
+    this.pending = opening === undefined ? [] : [opening];
+    this.opened = opening === undefined;
   }
 
-  async rows<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
-    if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rows as T[];
-    const result = await this.runner.query(sql, [...parameters], true);
-    return (result.records ?? []) as T[];
+  rows<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rows as T[];
+      const result = await this.runner.query(sql, [...parameters], true);
+      return (result.records ?? []) as T[];
+    });
   }
 
   async one<T>(sql: string, parameters: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.rows<T>(sql, parameters))[0];
   }
 
-  async count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
-    if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rowCount ?? 0;
-    const result = await this.runner.query(sql, [...parameters], true);
-    return result.affected ?? 0;
+  count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rowCount ?? 0;
+      const result = await this.runner.query(sql, [...parameters], true);
+      return result.affected ?? 0;
+    });
   }
 
-  async hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]> {
-    if (this.pending.length > 0 || !this.keepPlans) return this.rows<T>(statement.text, values);
-    this.assertOpen();
-    const result = await this.connection.query<T & Record<string, unknown>>({ name: statement.name, text: statement.text, values: [...values] });
-    return result.rows;
+  hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]> {
+    if (!this.keepPlans) return this.rows<T>(statement.text, values);
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(statement.text, values)).rows as T[];
+      this.assertOpen();
+      const result = await this.connection.query<T & Record<string, unknown>>({ name: statement.name, text: statement.text, values: [...values] });
+      return result.rows;
+    });
   }
 
   defer(statement: HotStatement | string, values: readonly unknown[]): void {
@@ -82,15 +93,18 @@ export class ConnectionTransaction implements Transaction {
     this.pending.push({ sql: textOf(statement), values });
   }
 
-  async final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]> {
-    this.assertOpen();
-    const results = await this.send([...this.pending, { sql: textOf(statement), values }, 'COMMIT']);
-    this.committed = true;
-    return results[results.length - 2].rows as T[];
+  final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]> {
+    return this.serial(async () => {
+      this.assertOpen();
+      const results = await this.send([...this.pending, { sql: textOf(statement), values }, 'COMMIT']);
+      this.committed = true;
+      return results[results.length - 2].rows as T[];
+    });
   }
 
   /** Ends the transaction (for `Database`): COMMIT, with whatever still waits; nothing at all when nothing was run. */
   async commit(): Promise<void> {
+    await this.tail;
     if (this.committed) return;
     this.committed = true;
     if (!this.opened && this.pending.length === 1) return;
@@ -105,6 +119,7 @@ export class ConnectionTransaction implements Transaction {
 
   /** For `Database`, when the work failed: ROLLBACK if the transaction was opened on the server. */
   async rollback(): Promise<void> {
+    await this.tail;
     if (this.committed) return;
     this.committed = true;
     this.pending = [];
@@ -126,6 +141,13 @@ export class ConnectionTransaction implements Transaction {
     this.opened = true;
     const result = (await this.connection.query(texts.join(';\n'))) as QueryResult | QueryResult[];
     return Array.isArray(result) ? result : [result];
+  }
+
+  /** Runs `query` after every statement asked for before it (one may still be learning its parameter types). */
+  private serial<T>(query: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(query, query);
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 
   private assertOpen(): void {

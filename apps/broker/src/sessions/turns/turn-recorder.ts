@@ -104,7 +104,8 @@ export class TurnRecorder {
     const event = this.allocate(type, data);
     const events = [...this.unwritten, { ...event, tenantId: this.ids.tenantId }];
     this.unwritten = [];
-    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }));
+    // Pipelined: the opening goes with the turn's end (issue 17: every round trip of a turn counts).
+    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }), { pipelined: true });
     this.release(event.seq);
     this.listener(event);
     return event;

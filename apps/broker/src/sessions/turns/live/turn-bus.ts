@@ -225,8 +225,8 @@ export class PostgresTurnBus extends TurnBus {
     void this.drain();
   }
 
-  async subscribe(turnId: string, handler: TurnEventHandler): Promise<() => Promise<void>> {
-    const first = this.subscribers.add(turnId, handler);
+  async subscribe(turnId: string, handler: TurnEventHandler, publishing?: (fromSeq: number) => void): Promise<() => Promise<void>> {
+    const first = this.subscribers.add(turnId, handler, publishing);
     if (first) {
       const client = await this.connection();
       if (!client) {
