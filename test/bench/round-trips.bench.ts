@@ -45,7 +45,8 @@ export async function benchRoundTrips(fixture: ConformanceFixture, databaseUrl: 
     SWITCHBOARD_EMULATOR_PLACEMENT: 'thread',
     DATABASE_URL: databaseUrl,
     ...fixture.env,
-  });
+    // (A shared machine may take a while to boot it.)
+  }, 180_000);
   try {
     const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
     const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('rtt') })).json.id as string;
