@@ -206,4 +206,5 @@ function parameterTypes(connection: PoolClient, sql: string): Promise<string[]> 
 }
 
 /** pg's own conversion of a parameter to its wire text (null for NULL, a Buffer for bytea). */
-const prepareValue = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null } }).utils.prepareValue;
+const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null } }).utils;
+const prepareValue = (value: unknown) => pgUtils.prepareValue(value);
