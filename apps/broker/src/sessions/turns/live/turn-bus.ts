@@ -135,6 +135,8 @@ const cancelChannel = 'switchboard_turn_cancel';
 const followChannel = 'switchboard_turn_follow';
 /** How long an announcement for a turn not (yet) running here is remembered: the turn may be between its claim and its start. */
 const earlyFollowMs = 60_000;
+/** Events of a running turn kept while nobody follows it, at most. */
+const recentKept = 64;
 /** The payload that tells a turn's followers its runner publishes every event from seq `p` on. */
 const publishingMarker = (fromSeq: number) => JSON.stringify({ p: fromSeq });
 const channelOf = (turnId: string) => `sb_turn_${turnId}`;
@@ -162,10 +164,10 @@ interface Outgoing {
  *
  * A turn nobody follows costs nothing here (issue 17): the runner publishes
  * a turn's events only once a follower announced it on {@link followChannel}
- * (after listening on the turn's channel), and first sends a marker; the
- * follower then replays the transcript once more, which holds what was
- * stored before publishing began. Deltas sent before that are gone, as for
- * any follower that came late.
+ * (after listening on the turn's channel), and first sends a marker, then
+ * the last {@link recentKept} events it kept meanwhile; the follower
+ * replays the transcript below the marker's seq, which holds what was
+ * stored before. Older deltas are gone, as for any follower that came late.
  */
 export class PostgresTurnBus extends TurnBus {
   private readonly subscribers = new Subscribers();
@@ -180,8 +182,8 @@ export class PostgresTurnBus extends TurnBus {
   private readonly fragments = new Map<string, string[]>();
   private readonly retired = new WeakSet<pg.Client>();
   private cancelHandler: ((turnId: string) => void) | undefined;
-  /** Turns running on this replica, each with the seq of its next event (0 before its first). */
-  private readonly running = new Map<string, number>();
+  /** Turns running on this replica: the seq of the next event (0 before the first), and the last events while nobody follows. */
+  private readonly running = new Map<string, { next: number; recent: SessionEventView[] }>();
   /** Turns announced as followed, and when: those running here publish. */
   private readonly followed = new Map<string, number>();
 
@@ -190,7 +192,7 @@ export class PostgresTurnBus extends TurnBus {
   }
 
   runs(turnId: string): () => void {
-    this.running.set(turnId, 0);
+    this.running.set(turnId, { next: 0, recent: [] });
     // Announced between its claim and now.
     if (this.followed.has(turnId)) this.startPublishing(turnId);
     return () => {
@@ -200,10 +202,20 @@ export class PostgresTurnBus extends TurnBus {
   }
 
   publish(event: SessionEventView): void {
-    if (!event.turnId) return;
-    if (this.running.has(event.turnId)) this.running.set(event.turnId, event.seq + 1);
-    if (this.stopped || !this.followed.has(event.turnId)) return;
-    const channel = channelOf(event.turnId);
+    if (!event.turnId || this.stopped) return;
+    const turn = this.running.get(event.turnId);
+    if (turn) turn.next = event.seq + 1;
+    if (this.followed.has(event.turnId)) {
+      this.enqueueEvent(event, event.turnId);
+    } else if (turn) {
+      // Kept a moment: a follower that announced itself hears them still (the announcement takes a round trip to get here).
+      turn.recent.push(event);
+      if (turn.recent.length > recentKept) turn.recent.shift();
+    }
+  }
+
+  private enqueueEvent(event: SessionEventView, turnId: string): void {
+    const channel = channelOf(turnId);
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (bytes + 2 > maxPayloadBytes) {
@@ -349,10 +361,17 @@ export class PostgresTurnBus extends TurnBus {
     if (this.running.has(turnId)) this.startPublishing(turnId);
   }
 
-  /** Publishing starts: the marker goes first (each follower that announced gets one; a repeated one costs a replay). */
+  /**
+   * Publishing starts: the marker goes first (each follower that announced
+   * gets one; a repeated one costs a replay), then the events kept while
+   * nobody followed, then every later one. The marker names the first seq
+   * published (0 before the turn's first event: no bound).
+   */
   private startPublishing(turnId: string): void {
-    // Every event from the next on is published; before its first, no bound is known (0: replay all).
-    this.enqueue({ channel: channelOf(turnId), bytes: 0, fragment: publishingMarker(this.running.get(turnId) ?? 0) });
+    const turn = this.running.get(turnId);
+    const recent = turn?.recent.splice(0) ?? [];
+    this.enqueue({ channel: channelOf(turnId), bytes: 0, fragment: publishingMarker(recent[0]?.seq ?? turn?.next ?? 0) });
+    for (const event of recent) this.enqueueEvent(event, turnId);
     void this.drain();
   }
 
