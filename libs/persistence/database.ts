@@ -32,8 +32,14 @@ export class Database {
     private readonly options: { keepPlans?: boolean } = {},
   ) {}
 
-  inTenant<T>(tenantId: string, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.transaction(tenantId, 'tenant', work);
+  /**
+   * `pipelined`: the opening goes with the first statement instead of on its
+   * own (one round trip less; for the turn path, issue 17). The first
+   * statement then runs as a simple query with its values inlined (no kept
+   * plan).
+   */
+  inTenant<T>(tenantId: string, work: (tx: Transaction) => Promise<T>, options: { pipelined?: boolean } = {}): Promise<T> {
+    return this.transaction(tenantId, 'tenant', work, options.pipelined === true);
   }
 
   /**
@@ -43,7 +49,7 @@ export class Database {
    * never use it.
    */
   inPlatform<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.transaction('', 'platform', work);
+    return this.transaction('', 'platform', work, false);
   }
 
   /**
@@ -81,32 +87,34 @@ export class Database {
   }
 
   /**
-   * BEGIN, the role and the scope in one round trip, then `work`, then
-   * COMMIT (ROLLBACK when `work` throws). Every request pays this, so the
-   * opening is a single simple-protocol query: its values are escaped
-   * literals, since a multi-statement query cannot take parameters.
-   * `work` gets the transaction's handle on this connection (TypeORM's own
-   * transaction API is not used).
+   * BEGIN, the role and the scope in one round trip (or, `pipelined`, with
+   * the first statement), then `work`, then COMMIT (ROLLBACK when `work`
+   * throws). Every request pays this, so the opening is a single
+   * simple-protocol query: its values are escaped literals, since a
+   * multi-statement query cannot take parameters. `work` gets the
+   * transaction's handle on this connection (TypeORM's own transaction API
+   * is not used).
    */
-  private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (tx: Transaction) => Promise<T>): Promise<T> {
+  private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (tx: Transaction) => Promise<T>, pipelined: boolean): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
     const connection = (await runner.connect()) as pg.PoolClient;
     try {
+      const opening = `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`;
       let result: T;
       let tx: ConnectionTransaction | undefined;
       try {
-        await runner.query(
-          `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`,
-        );
-        tx = new ConnectionTransaction(runner, this.dataSource, this.options.keepPlans ? connection : undefined);
+        if (!pipelined) await runner.query(opening);
+        // Pipelined: the opening is sent with the transaction's first statement (see ConnectionTransaction).
+        tx = new ConnectionTransaction(runner, this.dataSource, connection, this.options.keepPlans === true, pipelined ? opening : undefined);
         result = await work(tx);
       } catch (error) {
         // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
-        await runner.query('ROLLBACK').catch(() => undefined);
+        if (tx) await tx.rollback().catch(() => undefined);
+        else await runner.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      await runner.query('COMMIT');
-      for (const callback of tx.committed) callback();
+      await tx.commit();
+      for (const callback of tx.onCommit) callback();
       return result;
     } finally {
       await runner.release();

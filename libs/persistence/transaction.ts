@@ -1,4 +1,4 @@
-import type { ClientBase } from 'pg';
+import pg, { type PoolClient, type QueryResult } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import type { HotStatement } from './hot-statement.js';
 
@@ -7,6 +7,12 @@ import type { HotStatement } from './hot-statement.js';
  * out. There are no entities: TypeORM is the pool and the migration runner,
  * and its EntityManager (whose `query` answers UPDATE and DELETE with
  * `[rows, count]` and everything else with rows) stays behind this type.
+ *
+ * Round trips are what a turn pays for (issue 17): `defer` lets a write
+ * whose result nobody needs ride along with the next statement, `final`
+ * sends the last statement with COMMIT, and a pipelined transaction
+ * (`Database.inTenant` with `pipelined`) sends its opening (BEGIN, the role,
+ * the scope) with its first statement.
  */
 export interface Transaction {
   /** The rows a statement returns (a SELECT, or a write's RETURNING rows). */
@@ -17,6 +23,14 @@ export interface Transaction {
   count(sql: string, parameters?: readonly unknown[]): Promise<number>;
   /** A statement of the turn path, prepared once per connection where the database keeps plans (see hot-statement.ts). */
   hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]>;
+  /**
+   * A write whose result is not needed: it is sent with the transaction's
+   * next statement (or its COMMIT), in the same round trip. Its failure
+   * fails that statement, and the transaction.
+   */
+  defer(statement: HotStatement | string, values: readonly unknown[]): void;
+  /** The transaction's last statement, sent with its COMMIT in one round trip: nothing may be run in it afterwards. */
+  final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]>;
   /** Stands for the database this transaction belongs to: the key of per-database registries (the audit keyring). */
   readonly database: object;
   /** Runs `callback` once the transaction committed (never when it rolls back); for in-process wake-ups of work it queued. */
@@ -26,36 +40,179 @@ export interface Transaction {
 /** A transaction on one pooled connection. */
 export class ConnectionTransaction implements Transaction {
   /** What {@link afterCommit} registered, for the owner to run after COMMIT. */
-  readonly committed: Array<() => void> = [];
+  readonly onCommit: Array<() => void> = [];
+  /** Statements waiting to go with the next one: the opening (as text), then deferred writes (their values inlined when sent). */
+  private pending: Array<string | Parameterized>;
+  /** Something was sent: the transaction is open on the server (or failed opening). */
+  private opened: boolean;
+  private committed = false;
+  /** The last statement sent or being prepared: statements go out one after another, in the order they were asked for. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly runner: QueryRunner,
     readonly database: object,
-    /** Set when hot statements run as named prepared statements (PostgreSQL, not the embedded database). */
-    private readonly planKeeping: ClientBase | undefined,
-  ) {}
+    private readonly connection: PoolClient,
+    /** Hot statements run as named prepared statements (PostgreSQL, not the embedded database). */
+    private readonly keepPlans: boolean,
+    /** The opening, when it is to go with the first statement; undefined when it was sent already. */
+    opening: string | undefined,
+  ) {
+    this.pending = opening === undefined ? [] : [opening];
+    this.opened = opening === undefined;
+  }
 
-  async rows<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
-    const result = await this.runner.query(sql, [...parameters], true);
-    return (result.records ?? []) as T[];
+  rows<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rows as T[];
+      const result = await this.runner.query(sql, [...parameters], true);
+      return (result.records ?? []) as T[];
+    });
   }
 
   async one<T>(sql: string, parameters: readonly unknown[] = []): Promise<T | undefined> {
     return (await this.rows<T>(sql, parameters))[0];
   }
 
-  async count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
-    const result = await this.runner.query(sql, [...parameters], true);
-    return result.affected ?? 0;
+  count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rowCount ?? 0;
+      const result = await this.runner.query(sql, [...parameters], true);
+      return result.affected ?? 0;
+    });
   }
 
   afterCommit(callback: () => void): void {
-    if (!this.committed.includes(callback)) this.committed.push(callback);
+    if (!this.onCommit.includes(callback)) this.onCommit.push(callback);
   }
 
-  async hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]> {
-    if (!this.planKeeping) return this.rows<T>(statement.text, values);
-    const result = await this.planKeeping.query<T & Record<string, unknown>>({ name: statement.name, text: statement.text, values: [...values] });
-    return result.rows;
+  hot<T>(statement: HotStatement, values: readonly unknown[]): Promise<T[]> {
+    if (!this.keepPlans) return this.rows<T>(statement.text, values);
+    return this.serial(async () => {
+      if (this.pending.length > 0) return (await this.pipelined(statement.text, values)).rows as T[];
+      this.assertOpen();
+      const result = await this.connection.query<T & Record<string, unknown>>({ name: statement.name, text: statement.text, values: [...values] });
+      return result.rows;
+    });
+  }
+
+  defer(statement: HotStatement | string, values: readonly unknown[]): void {
+    this.assertOpen();
+    this.pending.push({ sql: textOf(statement), values });
+  }
+
+  final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]> {
+    return this.serial(async () => {
+      this.assertOpen();
+      const results = await this.send([...this.pending, { sql: textOf(statement), values }, 'COMMIT']);
+      this.committed = true;
+      return results[results.length - 2].rows as T[];
+    });
+  }
+
+  /** Ends the transaction (for `Database`): COMMIT, with whatever still waits; nothing at all when nothing was run. */
+  async commit(): Promise<void> {
+    await this.tail;
+    if (this.committed) return;
+    this.committed = true;
+    if (!this.opened && this.pending.length === 1) return;
+    try {
+      await this.send([...this.pending, 'COMMIT']);
+    } catch (error) {
+      // A deferred write failed: the COMMIT behind it never ran, and the transaction is open and aborted.
+      await this.runner.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** For `Database`, when the work failed: ROLLBACK if the transaction was opened on the server. */
+  async rollback(): Promise<void> {
+    await this.tail;
+    if (this.committed) return;
+    this.committed = true;
+    this.pending = [];
+    if (this.opened) await this.runner.query('ROLLBACK');
+  }
+
+  /** The statement after what waits, as one simple query; its own result. */
+  private async pipelined(sql: string, parameters: readonly unknown[]): Promise<QueryResult> {
+    this.assertOpen();
+    const results = await this.send([...this.pending, { sql, values: parameters }]);
+    return results[results.length - 1];
+  }
+
+  private async send(statements: Array<string | Parameterized>): Promise<QueryResult[]> {
+    this.pending = [];
+    // (Learning a statement's parameter types may cost a round trip, once per process: this connection's, never another's.)
+    const texts: string[] = [];
+    for (const statement of statements) texts.push(typeof statement === 'string' ? statement : inlined(statement.sql, statement.values, await parameterTypes(this.connection, statement.sql)));
+    this.opened = true;
+    const result = (await this.connection.query(texts.join(';\n'))) as QueryResult | QueryResult[];
+    return Array.isArray(result) ? result : [result];
+  }
+
+  /** Runs `query` after every statement asked for before it (one may still be learning its parameter types). */
+  private serial<T>(query: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(query, query);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.committed) throw new Error('the transaction has ended');
   }
 }
+
+interface Parameterized {
+  sql: string;
+  values: readonly unknown[];
+}
+
+const textOf = (statement: HotStatement | string) => (typeof statement === 'string' ? statement : statement.text);
+
+/**
+ * `sql` with its `$n` parameters replaced by escaped literals cast to the
+ * types PostgreSQL infers for the parameters, for a multi-statement simple
+ * query (which takes no parameters). Each value is the text pg would have
+ * sent for it (`prepareValue`). The cast matters: an untyped literal is
+ * typed from its context differently from an untyped parameter
+ * (`coalesce($1, $2)` of two literals is text).
+ */
+function inlined(sql: string, values: readonly unknown[], types: readonly string[]): string {
+  return sql.replace(/\$(\d+)/g, (_, index: string) => {
+    const value = prepareValue(values[Number(index) - 1]);
+    const type = types[Number(index) - 1];
+    const typed = (literal: string) => (type && type !== 'unknown' ? `CAST(${literal} AS ${type})` : literal);
+    if (value === null) return typed('NULL');
+    if (typeof value !== 'string') throw new Error('a binary parameter cannot be inlined');
+    return typed(pg.escapeLiteral(value));
+  });
+}
+
+/** Parameter types by statement text, as PostgreSQL infers them (the same on every connection of the process's database). */
+const knownParameterTypes = new Map<string, Promise<string[]>>();
+let preparedCount = 0;
+
+/**
+ * The types PostgreSQL infers for `sql`'s parameters: prepared once under a
+ * name of this process and dropped in the same query, on `connection`
+ * (inside an open transaction too: PREPARE is not transactional).
+ */
+function parameterTypes(connection: PoolClient, sql: string): Promise<string[]> {
+  if (!/\$\d/.test(sql)) return Promise.resolve([]);
+  let types = knownParameterTypes.get(sql);
+  if (!types) {
+    const name = `switchboard_types_${process.pid}_${++preparedCount}`;
+    types = connection
+      .query(`PREPARE ${name} AS ${sql};\nSELECT parameter_types::text[] AS types FROM pg_prepared_statements WHERE name = '${name}';\nDEALLOCATE ${name}`)
+      .then((results) => ((results as unknown as QueryResult[])[1].rows[0] as { types: string[] }).types);
+    knownParameterTypes.set(sql, types);
+    // A failure is not remembered: the next use asks again.
+    types.catch(() => knownParameterTypes.delete(sql));
+  }
+  return types;
+}
+
+/** pg's own conversion of a parameter to its wire text (null for NULL, a Buffer for bytea). */
+const pgUtils = (pg as unknown as { utils: { prepareValue(value: unknown): string | Buffer | null } }).utils;
+const prepareValue = (value: unknown) => pgUtils.prepareValue(value);

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
+import { benchRoundTrips, type RoundTripFigures } from './round-trips.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
 import { benchTurnOverhead } from './turn-overhead.bench.js';
@@ -22,6 +23,9 @@ import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.j
  * the default bounds and with the bounds lifted (the broker before issue 23);
  * BENCH_STREAMS=stalled|transcript runs one of the two. `-- webhooks`: webhook deliveries/s
  * with two replicas on PostgreSQL.
+ * `-- roundtrips`: database statements per streamed turn, from PostgreSQL's
+ * statement log, on a database of its own (BENCH_STATEMENT_DATABASE_URL,
+ * default sb_stmt on the local server; BENCH_RUNTIMES as for turns, default agentcore).
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
@@ -48,6 +52,17 @@ const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
 const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
 // Webhook deliveries/s need PostgreSQL (two replicas).
 const webhooks = wants('webhooks') ? await benchWebhooks(databaseUrl) : undefined;
+const statementDatabaseUrl = process.env.BENCH_STATEMENT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sb_stmt';
+const roundTrips: RoundTripFigures[] = [];
+if (wants('roundtrips')) {
+  const providers = (process.env.BENCH_RUNTIMES ?? 'agentcore').split(',');
+  for (const module of runtimeModules.filter((candidate) => providers.includes(candidate.id))) {
+    const figures = await benchRoundTrips(await module.conformance(), statementDatabaseUrl);
+    // The statements themselves, for whoever wants to see what a turn costs.
+    console.log(`${figures.provider}: one turn's statements\n  ${figures.sample.join('\n  ')}`);
+    roundTrips.push(figures);
+  }
+}
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
 const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
 const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
@@ -69,11 +84,12 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   costExport?: typeof costExport;
   creates?: typeof creates;
   webhooks?: typeof webhooks;
+  roundTrips?: typeof roundTrips;
   streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'streams', 'webhooks']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -85,6 +101,7 @@ const report = {
   costExport: wants('costs') ? costExport : (previous.costExport ?? []),
   creates: wants('creates') ? creates : previous.creates,
   webhooks: wants('webhooks') ? webhooks : previous.webhooks,
+  roundTrips: wants('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -151,6 +168,16 @@ const lines = [
         '## Webhook deliveries (PostgreSQL)',
         '',
         `${report.webhooks.replicas} replicas, ${report.webhooks.webhooks} webhooks × ${report.webhooks.events} events to a local receiver: **${report.webhooks.deliveriesPerSecond} deliveries/s** (${report.webhooks.deliveries} delivered, ${report.webhooks.duplicates} duplicates, drained ${report.webhooks.drainMs} ms after the last event).`,
+        '',
+      ]
+    : []),
+  ...(report.roundTrips.length > 0
+    ? [
+        '## Database round trips per streamed turn (PostgreSQL statement log, one replica, warm)',
+        '',
+        '| provider | turns | statements per turn | of which on the live-turn bus |',
+        '|---|---|---|---|',
+        ...report.roundTrips.map((row) => `| ${row.provider} | ${row.turns} | ${row.statementsPerTurn} | ${row.busStatementsPerTurn} |`),
         '',
       ]
     : []),

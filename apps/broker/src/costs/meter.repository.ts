@@ -109,7 +109,8 @@ export class MeterRepository {
 
   /** The record, its charge lines and the session's running cost: one statement. */
   async insert(record: MeterRecord, lines: ChargeLine[]): Promise<void> {
-    await this.tx.hot(insertTurnMeterStatement, [
+    // Nothing reads its result: it goes with the transaction's next statement (a turn's budget settlement).
+    this.tx.defer(insertTurnMeterStatement, [
         record.tenantId, record.sessionId, record.turnId, record.userId, record.agentId, record.provider, record.principalId, record.turnStatus,
         record.startUs.toString(), record.endUs.toString(), record.activeSeconds, record.activeBasis, record.brokerActiveSeconds, record.providerActiveSeconds,
         record.idleSeconds, record.inputTokens, record.outputTokens, record.vcpuSeconds, record.gibSeconds, record.computeEstimated, record.priceBookVersion,

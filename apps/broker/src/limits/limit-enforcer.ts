@@ -148,11 +148,15 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * After a turn, in its final transaction: releases the reservation, books
    * the measured cost, records (and queues the webhook events of) the alert
    * thresholds it crossed, and says whether a budget is now used up (the
-   * session then ends with reason `budget`).
+   * session then ends with reason `budget`). Its last statement: without
+   * alert thresholds the transaction commits with the settlement (one round
+   * trip), so nothing may run in it after.
    */
   async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
+    const alertThresholds = reservation.alertThresholds ?? [];
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
-    const settled = await new LimitsRepository(tx).settleBoth({
+    const settled = await new LimitsRepository(tx).settleBoth(
+      {
       tenantId: caller.tenantId,
       userId: caller.userId,
       month: reservation.month,
@@ -160,10 +164,13 @@ export class LimitEnforcer implements TurnAbandonedListener {
       userReserved: reservation.user ? reservation.amountUsd : '0',
       tenantReserved: reservation.tenant ? reservation.amountUsd : '0',
       userBudget: reservation.userBudgetUsd,
-      tenantBudget: reservation.tenantBudgetUsd,
-      alertThresholds: reservation.alertThresholds ?? [],
-    });
-    await recordBudgetAlerts(tx, caller.tenantId, reservation.month, settled.crossed);
+        tenantBudget: reservation.tenantBudgetUsd,
+        alertThresholds,
+      },
+      // Alerts crossed are recorded after the settlement; with none to watch for, the settlement goes with the COMMIT.
+      { andCommit: alertThresholds.length === 0 },
+    );
+    if (settled.crossed.length > 0) await recordBudgetAlerts(tx, caller.tenantId, reservation.month, settled.crossed);
     return settled.exhausted;
   }
 

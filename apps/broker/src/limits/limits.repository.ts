@@ -194,9 +194,12 @@ export class LimitsRepository {
   /**
    * After a turn, on the user's and the tenant's ledger at once: releases
    * what each reserved, books the cost, and says whether either is now at
-   * or over its budget (null: no budget).
+   * or over its budget (null: no budget), and which alert thresholds the
+   * spend crossed. `andCommit`: the transaction's last statement, sent with
+   * the COMMIT in one round trip.
    */
-  async settleBoth(settle: {
+  async settleBoth(
+    settle: {
     tenantId: string;
     userId: string;
     month: string;
@@ -206,11 +209,15 @@ export class LimitsRepository {
     userBudget: string | null;
     tenantBudget: string | null;
     alertThresholds: number[];
-  }): Promise<{ exhausted: boolean; crossed: CrossedThreshold[] }> {
-    const rows = await this.tx.hot<{ exhausted: boolean; user_id: string; spent: string; crossed: number[] }>(settleTurnStatement, [
+    },
+    options: { andCommit: boolean },
+  ): Promise<{ exhausted: boolean; crossed: CrossedThreshold[] }> {
+    const values = [
       settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget,
       settle.alertThresholds,
-    ]);
+    ];
+    type Settled = { exhausted: boolean; user_id: string; spent: string; crossed: number[] };
+    const rows = options.andCommit ? await this.tx.final<Settled>(settleTurnStatement, values) : await this.tx.hot<Settled>(settleTurnStatement, values);
     const crossed = rows.flatMap((row) =>
       row.crossed.map((threshold): CrossedThreshold => {
         const scope = row.user_id === '' ? 'tenant' : 'user';

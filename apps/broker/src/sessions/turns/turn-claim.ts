@@ -142,7 +142,8 @@ export class TurnClaims {
       );
       if (key && !(await keys.insert({ tenantId: caller.tenantId, sessionId, key: key.key, requestHash: key.requestHash, turnId }))) throw new RacedTurnKey();
       return { kind: 'claimed' as const, turn: { kind: 'claimed' as const, session, started, reservation, keyed: key !== undefined } };
-    });
+      // Pipelined: the opening goes with the claim's first statement, the turn's row with its COMMIT (two round trips).
+    }, { pipelined: true });
     switch (result.kind) {
       case 'missing':
         throw notFound('session');

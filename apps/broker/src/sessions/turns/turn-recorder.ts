@@ -23,13 +23,14 @@ export function turnEvent(ids: { sessionId: string; turnId: string }, seq: numbe
  * replica next (issue 16 item 9). `message.delta` is not stored and goes out
  * at once, unless a stored event is ahead of it (order holds).
  *
- * A stored event starts a write at once, one round trip
- * (`Database.writeInTenant`); events that arrive while a write is in flight
- * wait and go in the next write together (group commit), so a burst costs
- * one write per round trip, not per event. The terminal event goes with the
- * turn's accounting in its transaction (`finish`), with every event not
- * stored yet. A turn with one message and no tools pays one extra round
- * trip for its `message.completed`.
+ * A stored event is written (one round trip, `Database.writeInTenant`) as
+ * soon as anything follows it, or after {@link lingerMs} when nothing does:
+ * a stored event the turn's end follows at once (a turn with one message
+ * and no tools: its `message.completed`) goes with the turn's accounting
+ * instead, in its transaction (`finish`), and costs no round trip of its
+ * own (issue 17). Events that arrive while a write is in flight wait and go
+ * in the next write together (group commit), so a burst costs one write
+ * per round trip, not per event.
  */
 export class TurnRecorder {
   private nextSeq: number;
@@ -38,6 +39,8 @@ export class TurnRecorder {
   /** Events numbered but not handed to the listener yet (behind a stored event still being written), in seq order. */
   private held: SessionEventView[] = [];
   private writing: Promise<void> | undefined;
+  /** Set while a stored event waits to see whether the turn's end follows it. */
+  private lingering: NodeJS.Timeout | undefined;
   private finishing = false;
   private failure: unknown;
 
@@ -65,11 +68,21 @@ export class TurnRecorder {
     if (type === 'message.delta') {
       if (this.held.length === 0) this.listener(event);
       else this.held.push(event);
-      return event;
+    } else {
+      this.held.push(event);
+      this.unwritten.push({ ...event, tenantId: this.ids.tenantId });
     }
-    this.held.push(event);
-    this.unwritten.push({ ...event, tenantId: this.ids.tenantId });
-    this.startWrite();
+    if (this.lingering) {
+      // The turn goes on: what waited is written now, with this event if it is stored.
+      clearTimeout(this.lingering);
+      this.lingering = undefined;
+      this.startWrite();
+    } else if (type !== 'message.delta' && !this.writing) {
+      this.lingering = setTimeout(() => {
+        this.lingering = undefined;
+        this.startWrite();
+      }, lingerMs);
+    }
     return event;
   }
 
@@ -85,11 +98,14 @@ export class TurnRecorder {
     work: (tx: Transaction, transcript: PendingTranscript) => Promise<void>,
   ): Promise<SessionEventView> {
     this.finishing = true;
+    clearTimeout(this.lingering);
+    this.lingering = undefined;
     while (this.writing) await this.writing;
     const event = this.allocate(type, data);
     const events = [...this.unwritten, { ...event, tenantId: this.ids.tenantId }];
     this.unwritten = [];
-    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }));
+    // Pipelined: the opening goes with the turn's end (issue 17: every round trip of a turn counts).
+    await this.database.inTenant(this.ids.tenantId, (tx) => work(tx, { events, nextSeq: this.nextSeq }), { pipelined: true });
     this.release(event.seq);
     this.listener(event);
     return event;
@@ -123,6 +139,13 @@ export class TurnRecorder {
     while (this.held.length > 0 && (this.held[0].seq <= durableSeq || this.held[0].type === 'message.delta')) this.listener(this.held.shift()!);
   }
 }
+
+/**
+ * How long a stored event nothing follows waits for the turn's end before
+ * it is written on its own: a provider ends a turn within milliseconds of
+ * its last message, and a client sees the event this much later at most.
+ */
+const lingerMs = 50;
 
 /**
  * Stores events and moves the session's next free seq past `nextSeq`, as

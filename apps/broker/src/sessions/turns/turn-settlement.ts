@@ -92,7 +92,13 @@ export class TurnSettlement {
     return { turn, problem };
   }
 
-  /** The turn's terminal event, its row, its meter record and the budget settlement: one transaction. Returns its cost and whether the budget ran out. */
+  /**
+   * The turn's terminal event, its row, its meter record and the budget
+   * settlement: one transaction, in two round trips (the end of the turn
+   * with the opening; the meter record and the budget with the COMMIT; one
+   * more when the tenant watches budget alert thresholds). Returns its cost
+   * and whether the budget ran out.
+   */
   private async record(
     claimed: ClaimedTurn,
     outcome: ExecutionOutcome,
@@ -142,6 +148,7 @@ export class TurnSettlement {
           const requested = outcome.approvalsRequested.map((call) => ({ ...call, turnId }));
           await settleApprovals(manager, session, { id: turnId, userId: session.userId, decisions, requested });
         }
+        // Last: it commits the transaction (with the meter record, deferred), one round trip for both, unless alerts follow it.
         budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
       });
       return { budgetExhausted, costUsd };

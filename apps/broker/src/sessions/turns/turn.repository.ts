@@ -67,14 +67,15 @@ export class TurnRepository {
   /**
    * The turn's row, its `turn.started` event (whose seq the claim reserved)
    * and the audit record of the access (chained on the head the claim
-   * locked), in one statement.
+   * locked), in one statement, deferred: it goes with the transaction's
+   * next statement or its COMMIT (no round trip of its own).
    */
   async insertRunning(
     turn: { id: string; tenantId: string; sessionId: string; userId: string; input: InputPart[]; budgetReservation: unknown },
     started: { id: string; seq: number; at: string; data: Record<string, unknown> },
     audit: ChainedAuditEvent & { hash: string },
   ): Promise<void> {
-    await this.tx.hot(insertRunningStatement, [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data),
+    this.tx.defer(insertRunningStatement, [turn.id, turn.tenantId, turn.sessionId, turn.userId, JSON.stringify(turn.input), started.seq, started.id, started.at, JSON.stringify(started.data),
         JSON.stringify(turn.budgetReservation), ...auditAppendValues(audit)]);
   }
 

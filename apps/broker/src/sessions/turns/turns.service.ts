@@ -76,7 +76,18 @@ export class TurnsService {
     if (claimed.kind === 'repeated') return this.repeats.answer(caller, sessionId, claimed.turnId, delivery);
     this.metrics.turnBrokerWork.observe({ provider: claimed.session.provider, phase: 'claim' }, (performance.now() - claimStarted) / 1000);
     const { started } = claimed;
-    const recorder = new TurnRecorder(this.database, { tenantId: caller.tenantId, sessionId, turnId: started.turnId! }, started.seq + 1, (event) => {
+    // Published only while somebody follows it (a follower announces it on the bus).
+    const stopPublishing = this.bus.runs(started.turnId!);
+    try {
+      return await this.runClaimed(claimed, input, decisions, delivery);
+    } finally {
+      stopPublishing();
+    }
+  }
+
+  private async runClaimed(claimed: ClaimedTurn, input: InputPart[], decisions: TurnDecision[], delivery: TurnDelivery): Promise<SettledTurn> {
+    const { started, session } = claimed;
+    const recorder = new TurnRecorder(this.database, { tenantId: session.tenantId, sessionId: session.id, turnId: started.turnId! }, started.seq + 1, (event) => {
       delivery.send(event);
       // Followers of the turn, on any replica (GET .../turns/{turnId}/events).
       this.bus.publish(event);

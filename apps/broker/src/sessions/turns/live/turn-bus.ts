@@ -13,12 +13,19 @@ export type TurnEventHandler = (event: SessionEventView) => void;
  * missed and de-duplicates by `seq` (see TurnFollower).
  */
 export abstract class TurnBus {
+  /** The turn runs on this replica until the returned function is called: its events are published while somebody follows it. */
+  abstract runs(turnId: string): () => void;
+  /** An event of a turn this replica runs (see `runs`): it reaches the turn's followers, if it has any. */
   abstract publish(event: SessionEventView): void;
   /**
    * Resolves once listening: every event of `turnId` published from then on
-   * reaches `handler`, in publish order. Returns the unsubscribe.
+   * reaches `handler`, in publish order. The replica running the turn may
+   * publish only from a moment after this resolves (it is told that the
+   * turn is followed); `publishing` is called when it starts, with the seq
+   * from which every event is published: the stored ones before it are in
+   * the transcript by then. Returns the unsubscribe.
    */
-  abstract subscribe(turnId: string, handler: TurnEventHandler): Promise<() => Promise<void>>;
+  abstract subscribe(turnId: string, handler: TurnEventHandler, publishing?: (fromSeq: number) => void): Promise<() => Promise<void>>;
   abstract stop(): Promise<void>;
   /** Asks every replica to cancel `turnId`; the one running it does (see TurnCancellations). */
   abstract requestCancel(turnId: string): Promise<void>;
@@ -34,8 +41,21 @@ export abstract class TurnBus {
 /** Subscribers per turn, and calling them without letting one break the publisher. */
 class Subscribers {
   private readonly byTurn = new Map<string, Set<TurnEventHandler>>();
+  private readonly publishing = new Map<TurnEventHandler, (fromSeq: number) => void>();
 
-  add(turnId: string, handler: TurnEventHandler): boolean {
+  /** Calls the `publishing` callbacks of the turn's subscribers. */
+  started(turnId: string, fromSeq: number): void {
+    for (const handler of this.byTurn.get(turnId) ?? []) {
+      try {
+        this.publishing.get(handler)?.(fromSeq);
+      } catch (error) {
+        logger.error({ err: error, turnId }, 'a turn follower failed on the start of publishing');
+      }
+    }
+  }
+
+  add(turnId: string, handler: TurnEventHandler, publishing?: (fromSeq: number) => void): boolean {
+    if (publishing) this.publishing.set(handler, publishing);
     let handlers = this.byTurn.get(turnId);
     const first = !handlers;
     if (!handlers) this.byTurn.set(turnId, (handlers = new Set()));
@@ -47,6 +67,7 @@ class Subscribers {
   remove(turnId: string, handler: TurnEventHandler): boolean {
     const handlers = this.byTurn.get(turnId);
     if (!handlers?.delete(handler)) return false;
+    this.publishing.delete(handler);
     if (handlers.size > 0) return false;
     this.byTurn.delete(turnId);
     return true;
@@ -71,11 +92,17 @@ class Subscribers {
 export class InProcessTurnBus extends TurnBus {
   private readonly subscribers = new Subscribers();
 
+  /** Publishing here costs a lookup, so every turn publishes (to nobody, mostly). */
+  runs(): () => void {
+    return () => undefined;
+  }
+
   publish(event: SessionEventView): void {
     if (event.turnId) this.subscribers.deliver(event.turnId, event);
   }
 
   async subscribe(turnId: string, handler: TurnEventHandler): Promise<() => Promise<void>> {
+    // Publishing never stops here: nothing was withheld, `publishing` has nothing to tell.
     this.subscribers.add(turnId, handler);
     return async () => void this.subscribers.remove(turnId, handler);
   }
@@ -104,12 +131,20 @@ const maxRetryMs = 30_000;
 
 /** The channel on which a cancel request (payload: the turn id) reaches every replica. */
 const cancelChannel = 'switchboard_turn_cancel';
+/** The channel on which a follower announces a turn it follows (payload: the turn id), so its runner starts publishing. */
+const followChannel = 'switchboard_turn_follow';
+/** How long an announcement for a turn not (yet) running here is remembered: the turn may be between its claim and its start. */
+const earlyFollowMs = 60_000;
+/** Events of a running turn kept while nobody follows it, at most. */
+const recentKept = 64;
+/** The payload that tells a turn's followers its runner publishes every event from seq `p` on. */
+const publishingMarker = (fromSeq: number) => JSON.stringify({ p: fromSeq });
 const channelOf = (turnId: string) => `sb_turn_${turnId}`;
 const turnOfChannel = (channel: string) => (channel.startsWith('sb_turn_') ? channel.slice('sb_turn_'.length) : undefined);
 
 interface Outgoing {
   channel: string;
-  /** Events packed into one payload (a JSON array), or one fragment of a large event (a JSON object). */
+  /** Events packed into one payload (a JSON array), or one fragment of a large event or the publishing marker (a JSON object). */
   events?: string[];
   bytes: number;
   fragment?: string;
@@ -126,6 +161,13 @@ interface Outgoing {
  * event over the payload limit goes as base64 fragments, reassembled by the
  * listener. Notifications are lost while the connection is down (followers
  * heal from the transcript); it reconnects with back-off and listens again.
+ *
+ * A turn nobody follows costs nothing here (issue 17): the runner publishes
+ * a turn's events only once a follower announced it on {@link followChannel}
+ * (after listening on the turn's channel), and first sends a marker, then
+ * the last {@link recentKept} events it kept meanwhile; the follower
+ * replays the transcript below the marker's seq, which holds what was
+ * stored before. Older deltas are gone, as for any follower that came late.
  */
 export class PostgresTurnBus extends TurnBus {
   private readonly subscribers = new Subscribers();
@@ -140,14 +182,40 @@ export class PostgresTurnBus extends TurnBus {
   private readonly fragments = new Map<string, string[]>();
   private readonly retired = new WeakSet<pg.Client>();
   private cancelHandler: ((turnId: string) => void) | undefined;
+  /** Turns running on this replica: the seq of the next event (0 before the first), and the last events while nobody follows. */
+  private readonly running = new Map<string, { next: number; recent: SessionEventView[] }>();
+  /** Turns announced as followed, and when: those running here publish. */
+  private readonly followed = new Map<string, number>();
 
   constructor(private readonly url: string) {
     super();
   }
 
+  runs(turnId: string): () => void {
+    this.running.set(turnId, { next: 0, recent: [] });
+    // Announced between its claim and now.
+    if (this.followed.has(turnId)) this.startPublishing(turnId);
+    return () => {
+      this.running.delete(turnId);
+      this.followed.delete(turnId);
+    };
+  }
+
   publish(event: SessionEventView): void {
     if (!event.turnId || this.stopped) return;
-    const channel = channelOf(event.turnId);
+    const turn = this.running.get(event.turnId);
+    if (turn) turn.next = event.seq + 1;
+    if (this.followed.has(event.turnId)) {
+      this.enqueueEvent(event, event.turnId);
+    } else if (turn) {
+      // Kept a moment: a follower that announced itself hears them still (the announcement takes a round trip to get here).
+      turn.recent.push(event);
+      if (turn.recent.length > recentKept) turn.recent.shift();
+    }
+  }
+
+  private enqueueEvent(event: SessionEventView, turnId: string): void {
+    const channel = channelOf(turnId);
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (bytes + 2 > maxPayloadBytes) {
@@ -169,8 +237,8 @@ export class PostgresTurnBus extends TurnBus {
     void this.drain();
   }
 
-  async subscribe(turnId: string, handler: TurnEventHandler): Promise<() => Promise<void>> {
-    const first = this.subscribers.add(turnId, handler);
+  async subscribe(turnId: string, handler: TurnEventHandler, publishing?: (fromSeq: number) => void): Promise<() => Promise<void>> {
+    const first = this.subscribers.add(turnId, handler, publishing);
     if (first) {
       const client = await this.connection();
       if (!client) {
@@ -178,7 +246,8 @@ export class PostgresTurnBus extends TurnBus {
         throw new Error('the live-turn connection is not available');
       }
       try {
-        await client.query(`LISTEN ${pg.escapeIdentifier(channelOf(turnId))}`);
+        // Listening first: the marker and every event published after the announcement reach this connection.
+        await client.query(listenAndAnnounce(turnId));
       } catch (error) {
         this.subscribers.remove(turnId, handler);
         throw error;
@@ -251,8 +320,9 @@ export class PostgresTurnBus extends TurnBus {
     client.on('end', () => this.retire(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${cancelChannel}`);
-      for (const turnId of this.subscribers.turns()) await client.query(`LISTEN ${pg.escapeIdentifier(channelOf(turnId))}`);
+      await client.query(`LISTEN ${cancelChannel}; LISTEN ${followChannel}`);
+      // Announced again: the runner may have missed it while this connection was down.
+      for (const turnId of this.subscribers.turns()) await client.query(listenAndAnnounce(turnId));
     } catch (error) {
       this.retire(client, error);
       return undefined;
@@ -283,17 +353,47 @@ export class PostgresTurnBus extends TurnBus {
     this.retryMs = Math.min(maxRetryMs, this.retryMs * 2);
   }
 
+  /** A follower announced `turnId`: publish it if it runs here (or starts to, soon). */
+  private onFollow(turnId: string): void {
+    const now = Date.now();
+    for (const [id, at] of this.followed) if (!this.running.has(id) && now - at > earlyFollowMs) this.followed.delete(id);
+    this.followed.set(turnId, now);
+    if (this.running.has(turnId)) this.startPublishing(turnId);
+  }
+
+  /**
+   * Publishing starts: the marker goes first (each follower that announced
+   * gets one; a repeated one costs a replay), then the events kept while
+   * nobody followed, then every later one. The marker names the first seq
+   * published (0 before the turn's first event: no bound).
+   */
+  private startPublishing(turnId: string): void {
+    const turn = this.running.get(turnId);
+    const recent = turn?.recent.splice(0) ?? [];
+    this.enqueue({ channel: channelOf(turnId), bytes: 0, fragment: publishingMarker(recent[0]?.seq ?? turn?.next ?? 0) });
+    for (const event of recent) this.enqueueEvent(event, turnId);
+    void this.drain();
+  }
+
   private onNotification(channel: string, payload: string | undefined): void {
     if (channel === cancelChannel) {
       if (payload) this.cancelHandler?.(payload);
       return;
     }
+    if (channel === followChannel) {
+      if (payload) this.onFollow(payload);
+      return;
+    }
     const turnId = turnOfChannel(channel);
     if (!turnId || !payload) return;
     try {
-      const parsed = JSON.parse(payload) as SessionEventView[] | { f: [number, number]; d: string };
+      const parsed = JSON.parse(payload) as SessionEventView[] | { f: [number, number]; d: string } | { p: number };
       if (Array.isArray(parsed)) {
         for (const event of parsed) this.subscribers.deliver(turnId, event);
+        return;
+      }
+      if ('p' in parsed) {
+        this.subscribers.started(turnId, parsed.p);
         return;
       }
       const [index, count] = parsed.f;
@@ -314,4 +414,9 @@ export class PostgresTurnBus extends TurnBus {
       logger.warn({ component: 'turn-bus', err: error, channel }, 'ignored a malformed turn notification');
     }
   }
+}
+
+/** One simple query: listen on the turn's channel, then announce the turn as followed. */
+function listenAndAnnounce(turnId: string): string {
+  return `LISTEN ${pg.escapeIdentifier(channelOf(turnId))}; SELECT pg_notify('${followChannel}', ${pg.escapeLiteral(turnId)})`;
 }

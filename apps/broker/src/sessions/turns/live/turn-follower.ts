@@ -60,7 +60,8 @@ export class TurnFollower {
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.resources.requireTurn(caller, sessionId, turnId);
-      const inbox: SessionEventView[] = [];
+      /** What the bus brought, in order; `replayBefore`: the runner publishes every event from that seq on (see TurnBus.subscribe). */
+      const inbox: Array<SessionEventView | { replayBefore: number }> = [];
       let wake: (() => void) | undefined;
       const nudge = () => {
         const waiting = wake;
@@ -68,10 +69,17 @@ export class TurnFollower {
         waiting?.();
       };
       try {
-        unsubscribe = await this.bus.subscribe(turnId, (event) => {
-          inbox.push(event);
-          nudge();
-        });
+        unsubscribe = await this.bus.subscribe(
+          turnId,
+          (event) => {
+            inbox.push(event);
+            nudge();
+          },
+          (fromSeq) => {
+            inbox.push({ replayBefore: fromSeq || Number.MAX_SAFE_INTEGER });
+            nudge();
+          },
+        );
       } catch (error) {
         // Without the bus the follower still ends with the turn, from the transcript.
         logger.warn({ err: error, sessionId, turnId }, 'following a turn without live events: the bus is unavailable');
@@ -86,8 +94,8 @@ export class TurnFollower {
         sink.send(event);
         if (isTerminal(event)) ended = true;
       };
-      /** Sends the stored events after the last one sent; whether the turn still runs. */
-      const catchUp = async () => {
+      /** Sends the stored events after the last one sent (and before `before`); whether the turn still runs. */
+      const catchUp = async (before = Number.MAX_SAFE_INTEGER) => {
         for (;;) {
           const { running, events } = await this.database.inTenant(caller.tenantId, async (tx) => {
             const reads = new TurnReads(tx);
@@ -95,8 +103,10 @@ export class TurnFollower {
             const status = await reads.status(sessionId, turnId);
             return { running: status === 'running', events: await reads.eventsAfter(sessionId, turnId, lastSeq, replayPageSize) };
           });
-          for (const event of events) deliver(event);
-          if (events.length < replayPageSize || ended) return running && !ended;
+          // Those from `before` on come from the bus, behind deltas a stored one must not overtake (an ended turn's are all here).
+          const bound = running ? before : Number.MAX_SAFE_INTEGER;
+          for (const event of events) if (event.seq < bound) deliver(event);
+          if (events.length < replayPageSize || ended || events[events.length - 1].seq >= bound) return running && !ended;
         }
       };
 
@@ -115,7 +125,12 @@ export class TurnFollower {
       timer.unref();
       while (running && !ended && !closed) {
         if (inbox.length === 0 && !pollDue) await new Promise<void>((resolve) => (wake = resolve));
-        while (inbox.length > 0 && !ended) deliver(inbox.shift()!);
+        while (inbox.length > 0 && !ended) {
+          const next = inbox.shift()!;
+          // Before anything published after it: a stored event the runner had not published has a lower seq.
+          if ('replayBefore' in next) running = await catchUp(next.replayBefore);
+          else deliver(next);
+        }
         if (pollDue && !ended && !closed) {
           pollDue = false;
           // Only the status while it runs: the bus brings the events, and a stored one read early would overtake deltas still on their way.
