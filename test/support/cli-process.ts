@@ -1,0 +1,31 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The `switchboard` bin as npm links it (packages/cli/bin), run with this Node. */
+export const cliBin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../packages/cli/bin/switchboard.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Each stdout chunk with the time it arrived (ms since start), to see output stream. */
+  chunks: Array<{ at: number; text: string }>;
+}
+
+/** Runs the CLI to its exit with exactly the environment given (plus PATH), nothing inherited. */
+export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [cliBin, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const run: CliRun = { code: null, stdout: '', stderr: '', chunks: [] };
+    child.stdout.on('data', (chunk: Buffer) => {
+      run.stdout += chunk.toString();
+      run.chunks.push({ at: performance.now() - started, text: chunk.toString() });
+    });
+    child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ ...run, code }));
+    child.stdin.end(input);
+  });
+}
