@@ -7,8 +7,9 @@ type Row = Record<string, unknown>;
 
 const cell = (value: unknown): string => {
   if (value === null || value === undefined) return '-';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value);
 };
 
 /** Aligned columns with a header; the columns picked by the command, in order. */

@@ -18,7 +18,7 @@ export interface ResumeOptions extends StreamOptions {
 }
 
 const eventStream = 'text/event-stream';
-const body = (input: TurnInput): TurnRequest => (typeof input === 'string' ? ({ input } as TurnRequest) : input);
+const body = (input: TurnInput): TurnRequest => (typeof input === 'string' ? { input } : input);
 
 /**
  * Turns of a session (API.md §4): run one (JSON or streamed), read, follow

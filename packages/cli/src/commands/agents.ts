@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { Agent, CreateAgentRequest, SwitchboardClient, UpdateAgentRequest } from '@switchboard/client';
+import type { Agent, CreateAgentRequest, SwitchboardClient } from '@switchboard/client';
 import { CheckFailed, contextOf, UsageError } from '../context.js';
-import { printList, printObject } from '../output.js';
+import { printList } from '../output.js';
 
 type Json = Record<string, unknown>;
 
@@ -50,7 +50,7 @@ export function registerAgents(program: Command): void {
       const desired = parseYaml(readFileSync(options.file, 'utf8')) as Json | null;
       if (!desired || typeof desired !== 'object' || typeof desired.name !== 'string') throw new UsageError(`${options.file}: expected a mapping with at least "name"`);
       const current = await findAgent(client, desired.name);
-      const changes = agentDifference(desired, current as Json | undefined);
+      const changes = agentDifference(desired, current);
       let agent = current;
       let action: 'created' | 'updated' | 'unchanged' = 'unchanged';
       if (!current) {
@@ -61,7 +61,7 @@ export function registerAgents(program: Command): void {
         const patch: Json = Object.fromEntries([...touched].map((field) => [field, desired[field]]));
         // Targets named in the file replace those of the agent; targets it leaves out are kept.
         if (patch.targets) patch.targets = { ...current.targets, ...(desired.targets as Json) };
-        agent = await client.agents.update(current.id, patch as UpdateAgentRequest);
+        agent = await client.agents.update(current.id, patch);
         action = 'updated';
       }
       if (output.json) {
