@@ -2,6 +2,10 @@
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The workspaces (client, CLI) must be declared before npm ci links them.
+COPY packages/client/package.json ./packages/client/
+COPY packages/cli/package.json ./packages/cli/
+COPY packages/cli/bin ./packages/cli/bin
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
@@ -9,6 +13,7 @@ COPY libs ./libs
 COPY providers ./providers
 COPY migrations ./migrations
 COPY test ./test
+COPY packages ./packages
 RUN npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim

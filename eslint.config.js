@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scripts/**', 'eslint.config.js', '.switchboard/**'] },
+  { ignores: ['dist/**', '**/dist/**', 'packages/*/bin/**', 'node_modules/**', 'scripts/**', 'eslint.config.js', '.switchboard/**', '.switchboard-*/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,4 +1,5 @@
-import type { operations } from './schema.js';
+// The client package's types, generated from the served OpenAPI document (npm run openapi:generate).
+import type { operations } from '../../../../packages/client/src/generated/openapi.js';
 
 /** The JSON body an operation answers with `status` (types generated from the broker's OpenAPI document). */
 export type View<K extends keyof operations, S extends number = 200> = S extends keyof operations[K]['responses'] ? ResponseBody<operations[K]['responses'][S]> : never;

@@ -1,0 +1,10 @@
+export { SwitchboardClient } from './client.js';
+export { SwitchboardError, ProblemError, NetworkError, type ProblemDetails, type FieldProblem } from './errors.js';
+export type { ClientOptions, CallOptions } from './transport.js';
+export { Paginated, type Page } from './pagination.js';
+export type { Download, Sessions, Agents, Keys, Limits, Tenants, Audit, Costs, Admin } from './resources.js';
+export type { Turns, TurnInput, StreamOptions, ResumeOptions } from './turns.js';
+export { isTerminal, type TurnEvent, type TurnEventType, type TurnEventData, type EventEnvelope } from './events.js';
+export { parseEventStream, type ServerSentEvent } from './sse.js';
+export type * from './api-types.js';
+export type { paths } from './generated/openapi.js';
