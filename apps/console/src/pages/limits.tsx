@@ -162,7 +162,7 @@ export function LimitsPage() {
                           <td>
                             {used === undefined ? '—' : used}
                             {used !== undefined && limit !== null && Number(limit) > 0 && (
-                              <meter min={0} max={Number(limit)} value={Number(used)} aria-label={`${field.label}: ${used} of ${limit}`} />
+                              <meter min={0} max={Number(limit)} value={Number(used)} aria-label={`${field.label}: ${used} of ${shown(limit)}`} />
                             )}
                           </td>
                         </tr>
