@@ -33,7 +33,7 @@ export const createWebhookBody = z.strictObject({
   events: webhookFields.events,
   format: webhookFields.format.default('json'),
   description: webhookFields.description.optional(),
-});
+}).meta({ id: 'CreateWebhookRequest' });
 export type CreateWebhookBody = z.infer<typeof createWebhookBody>;
 
 /** PATCH: fields sent replace; `status` pauses (`paused`) or resumes (`active`; also re-enables a disabled webhook). */
@@ -43,7 +43,7 @@ export const updateWebhookBody = z.strictObject({
   format: webhookFields.format.optional(),
   description: webhookFields.description.optional(),
   status: z.enum(['active', 'paused']).optional(),
-});
+}).meta({ id: 'UpdateWebhookRequest' });
 export type UpdateWebhookBody = z.infer<typeof updateWebhookBody>;
 
 export const webhookStatuses = ['active', 'paused', 'disabled'] as const;
@@ -59,10 +59,10 @@ export const webhookView = z.object({
   disabledReason: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Webhook' });
 export type WebhookView = z.infer<typeof webhookView>;
 
-export const createdWebhookView = webhookView.extend({ secret: z.string().describe('The signing secret (`whsec_…`), shown this once') });
+export const createdWebhookView = webhookView.extend({ secret: z.string().describe('The signing secret (`whsec_…`), shown this once') }).meta({ id: 'CreatedWebhook' });
 
 export const deliveryStatuses = ['pending', 'delivered', 'failed'] as const;
 
@@ -71,7 +71,7 @@ const attemptView = z.object({
   status: z.number().int().nullable().describe("The receiver's HTTP status; null when no answer came"),
   error: z.string().nullable().describe('Why the attempt failed without an answer (timeout, refused target, connection error)'),
   durationMs: z.number().int(),
-});
+}).meta({ id: 'WebhookDeliveryAttempt' });
 
 export const deliveryView = z.object({
   id: z.string().describe('The `webhook-id` header: the same on every attempt of this delivery'),
@@ -86,13 +86,13 @@ export const deliveryView = z.object({
   attemptLog: z.array(attemptView).describe('The last 20 attempts'),
   createdAt: z.string(),
   deliveredAt: z.string().nullable(),
-});
+}).meta({ id: 'WebhookDelivery' });
 export type DeliveryView = z.infer<typeof deliveryView>;
 
 export const webhookIdParams = z.strictObject({ id: idParam('whk') });
 export const deliveryIdParams = z.strictObject({ id: idParam('whk'), deliveryId: z.string().regex(/^msg_[0-9a-f]{32}$/, 'must be a delivery id (msg_…)') });
 export const listWebhooksQuery = z.strictObject({ ...pageQuery });
 export const listDeliveriesQuery = z.strictObject({ ...pageQuery, status: z.enum(deliveryStatuses).optional() });
-export const webhookPage = pageOf(webhookView);
-export const deliveryPage = pageOf(deliveryView);
-export const testDeliveryView = z.object({ id: z.string(), eventType: z.literal('webhook.test'), status: z.enum(deliveryStatuses) });
+export const webhookPage = pageOf(webhookView).meta({ id: 'WebhookPage' });
+export const deliveryPage = pageOf(deliveryView).meta({ id: 'WebhookDeliveryPage' });
+export const testDeliveryView = z.object({ id: z.string(), eventType: z.literal('webhook.test'), status: z.enum(deliveryStatuses) }).meta({ id: 'WebhookTestDelivery' });

@@ -1347,6 +1347,21 @@ export interface components {
             /** @description The secret. Shown this once and never again. */
             key: string;
         };
+        CreatedWebhook: {
+            id: string;
+            url: string;
+            events: string[];
+            /** @enum {string} */
+            format: "json" | "ocsf";
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "disabled";
+            disabledReason: string | null;
+            createdAt: string;
+            updatedAt: string;
+            /** @description The signing secret (`whsec_…`), shown this once */
+            secret: string;
+        };
         CreateSessionRequest: {
             /** @description An agent id or name */
             agent: string;
@@ -1370,6 +1385,19 @@ export interface components {
         };
         CreateTenantRequest: {
             name: string;
+        };
+        CreateWebhookRequest: {
+            /** @description Where deliveries are POSTed: https (loopback, private and link-local targets are refused) */
+            url: string;
+            /** @description Event types or wildcards (`audit.*`, `*`). Types: audit.session.bound, audit.session.accessed, audit.session.terminated, audit.access.denied, audit.limit.denied, audit.credential.created, audit.credential.revoked, audit.credential.rotated, audit.credential.expired, audit.limits.changed, audit.agent.changed, audit.tenant.created, audit.target.granted, audit.target.revoked, audit.target.denied, audit.approval.decided, audit.user.erased, audit.webhook.changed, audit.webhook.disabled, budget.threshold_crossed, session.terminated, webhook.disabled */
+            events: string[];
+            /**
+             * @description `json`: `{type, timestamp, data}` with the audit record or event as the API shows it; `ocsf`: audit records as OCSF API Activity
+             * @default json
+             * @enum {string}
+             */
+            format?: "json" | "ocsf";
+            description?: string | null;
         };
         EffectivePolicy: {
             user: string;
@@ -1422,6 +1450,12 @@ export interface components {
                 monthSpentUsd: string;
                 monthReservedUsd: string;
             };
+        };
+        Erasure: {
+            /** @description The user id as given */
+            user: string;
+            /** @description When the erasure was made (RFC 3339) */
+            erasedAt: string;
         };
         /** @enum {string} */
         ErrorCode: "invalid_request" | "unauthenticated" | "forbidden" | "isolation_policy" | "target_not_allowed" | "not_found" | "request_timeout" | "conflict" | "session_terminated" | "payload_too_large" | "unsupported_media_type" | "headers_too_large" | "limit_exceeded" | "budget_exceeded" | "rate_limited" | "internal" | "provider_error" | "provider_unavailable" | "provider_timeout" | "not_ready" | "replica_at_capacity" | "database_busy";
@@ -1982,9 +2016,77 @@ export interface components {
                 };
             };
         };
+        UpdateWebhookRequest: {
+            /** @description Where deliveries are POSTed: https (loopback, private and link-local targets are refused) */
+            url?: string;
+            /** @description Event types or wildcards (`audit.*`, `*`). Types: audit.session.bound, audit.session.accessed, audit.session.terminated, audit.access.denied, audit.limit.denied, audit.credential.created, audit.credential.revoked, audit.credential.rotated, audit.credential.expired, audit.limits.changed, audit.agent.changed, audit.tenant.created, audit.target.granted, audit.target.revoked, audit.target.denied, audit.approval.decided, audit.user.erased, audit.webhook.changed, audit.webhook.disabled, budget.threshold_crossed, session.terminated, webhook.disabled */
+            events?: string[];
+            /**
+             * @description `json`: `{type, timestamp, data}` with the audit record or event as the API shows it; `ocsf`: audit records as OCSF API Activity
+             * @enum {string}
+             */
+            format?: "json" | "ocsf";
+            description?: string | null;
+            /** @enum {string} */
+            status?: "active" | "paused";
+        };
         VerifyAuditRequest: {
             /** @description Checkpoints kept outside the database (from the log, the API or an export) */
             checkpoints: components["schemas"]["AuditCheckpoint"][];
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            events: string[];
+            /** @enum {string} */
+            format: "json" | "ocsf";
+            description: string | null;
+            /** @enum {string} */
+            status: "active" | "paused" | "disabled";
+            disabledReason: string | null;
+            createdAt: string;
+            updatedAt: string;
+        };
+        WebhookDelivery: {
+            /** @description The `webhook-id` header: the same on every attempt of this delivery */
+            id: string;
+            webhookId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastStatus: number | null;
+            lastError: string | null;
+            /** @description The start of the receiver's last answer body (up to 1 KiB) */
+            lastAnswer: string | null;
+            /** @description The last 20 attempts */
+            attemptLog: components["schemas"]["WebhookDeliveryAttempt"][];
+            createdAt: string;
+            deliveredAt: string | null;
+        };
+        WebhookDeliveryAttempt: {
+            at: string;
+            /** @description The receiver's HTTP status; null when no answer came */
+            status: number | null;
+            /** @description Why the attempt failed without an answer (timeout, refused target, connection error) */
+            error: string | null;
+            durationMs: number;
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            nextCursor: string | null;
+        };
+        WebhookPage: {
+            data: components["schemas"]["Webhook"][];
+            nextCursor: string | null;
+        };
+        WebhookTestDelivery: {
+            id: string;
+            /** @constant */
+            eventType: "webhook.test";
+            /** @enum {string} */
+            status: "pending" | "delivered" | "failed";
         };
     };
     responses: never;
@@ -6376,12 +6478,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The user id as given */
-                        user: string;
-                        /** @description When the erasure was made (RFC 3339) */
-                        erasedAt: string;
-                    };
+                    "application/json": components["schemas"]["Erasure"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6460,22 +6557,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            id: string;
-                            url: string;
-                            events: string[];
-                            /** @enum {string} */
-                            format: "json" | "ocsf";
-                            description: string | null;
-                            /** @enum {string} */
-                            status: "active" | "paused" | "disabled";
-                            disabledReason: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6536,19 +6618,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Where deliveries are POSTed: https (loopback, private and link-local targets are refused) */
-                    url: string;
-                    /** @description Event types or wildcards (`audit.*`, `*`). Types: audit.session.bound, audit.session.accessed, audit.session.terminated, audit.access.denied, audit.limit.denied, audit.credential.created, audit.credential.revoked, audit.credential.rotated, audit.credential.expired, audit.limits.changed, audit.agent.changed, audit.tenant.created, audit.target.granted, audit.target.revoked, audit.target.denied, audit.approval.decided, audit.user.erased, audit.webhook.changed, audit.webhook.disabled, budget.threshold_crossed, session.terminated, webhook.disabled */
-                    events: string[];
-                    /**
-                     * @description `json`: `{type, timestamp, data}` with the audit record or event as the API shows it; `ocsf`: audit records as OCSF API Activity
-                     * @default json
-                     * @enum {string}
-                     */
-                    format?: "json" | "ocsf";
-                    description?: string | null;
-                };
+                "application/json": components["schemas"]["CreateWebhookRequest"];
             };
         };
         responses: {
@@ -6558,21 +6628,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        url: string;
-                        events: string[];
-                        /** @enum {string} */
-                        format: "json" | "ocsf";
-                        description: string | null;
-                        /** @enum {string} */
-                        status: "active" | "paused" | "disabled";
-                        disabledReason: string | null;
-                        createdAt: string;
-                        updatedAt: string;
-                        /** @description The signing secret (`whsec_…`), shown this once */
-                        secret: string;
-                    };
+                    "application/json": components["schemas"]["CreatedWebhook"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6650,19 +6706,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        url: string;
-                        events: string[];
-                        /** @enum {string} */
-                        format: "json" | "ocsf";
-                        description: string | null;
-                        /** @enum {string} */
-                        status: "active" | "paused" | "disabled";
-                        disabledReason: string | null;
-                        createdAt: string;
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Webhook"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6810,20 +6854,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    /** @description Where deliveries are POSTed: https (loopback, private and link-local targets are refused) */
-                    url?: string;
-                    /** @description Event types or wildcards (`audit.*`, `*`). Types: audit.session.bound, audit.session.accessed, audit.session.terminated, audit.access.denied, audit.limit.denied, audit.credential.created, audit.credential.revoked, audit.credential.rotated, audit.credential.expired, audit.limits.changed, audit.agent.changed, audit.tenant.created, audit.target.granted, audit.target.revoked, audit.target.denied, audit.approval.decided, audit.user.erased, audit.webhook.changed, audit.webhook.disabled, budget.threshold_crossed, session.terminated, webhook.disabled */
-                    events?: string[];
-                    /**
-                     * @description `json`: `{type, timestamp, data}` with the audit record or event as the API shows it; `ocsf`: audit records as OCSF API Activity
-                     * @enum {string}
-                     */
-                    format?: "json" | "ocsf";
-                    description?: string | null;
-                    /** @enum {string} */
-                    status?: "active" | "paused";
-                };
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
             };
         };
         responses: {
@@ -6833,19 +6864,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        url: string;
-                        events: string[];
-                        /** @enum {string} */
-                        format: "json" | "ocsf";
-                        description: string | null;
-                        /** @enum {string} */
-                        status: "active" | "paused" | "disabled";
-                        disabledReason: string | null;
-                        createdAt: string;
-                        updatedAt: string;
-                    };
+                    "application/json": components["schemas"]["Webhook"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -6932,13 +6951,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        id: string;
-                        /** @constant */
-                        eventType: "webhook.test";
-                        /** @enum {string} */
-                        status: "pending" | "delivered" | "failed";
-                    };
+                    "application/json": components["schemas"]["WebhookTestDelivery"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7020,34 +7033,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        data: {
-                            /** @description The `webhook-id` header: the same on every attempt of this delivery */
-                            id: string;
-                            webhookId: string;
-                            eventType: string;
-                            /** @enum {string} */
-                            status: "pending" | "delivered" | "failed";
-                            attempts: number;
-                            nextAttemptAt: string | null;
-                            lastStatus: number | null;
-                            lastError: string | null;
-                            /** @description The start of the receiver's last answer body (up to 1 KiB) */
-                            lastAnswer: string | null;
-                            /** @description The last 20 attempts */
-                            attemptLog: {
-                                at: string;
-                                /** @description The receiver's HTTP status; null when no answer came */
-                                status: number | null;
-                                /** @description Why the attempt failed without an answer (timeout, refused target, connection error) */
-                                error: string | null;
-                                durationMs: number;
-                            }[];
-                            createdAt: string;
-                            deliveredAt: string | null;
-                        }[];
-                        nextCursor: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
@@ -7126,31 +7112,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description The `webhook-id` header: the same on every attempt of this delivery */
-                        id: string;
-                        webhookId: string;
-                        eventType: string;
-                        /** @enum {string} */
-                        status: "pending" | "delivered" | "failed";
-                        attempts: number;
-                        nextAttemptAt: string | null;
-                        lastStatus: number | null;
-                        lastError: string | null;
-                        /** @description The start of the receiver's last answer body (up to 1 KiB) */
-                        lastAnswer: string | null;
-                        /** @description The last 20 attempts */
-                        attemptLog: {
-                            at: string;
-                            /** @description The receiver's HTTP status; null when no answer came */
-                            status: number | null;
-                            /** @description Why the attempt failed without an answer (timeout, refused target, connection error) */
-                            error: string | null;
-                            durationMs: number;
-                        }[];
-                        createdAt: string;
-                        deliveredAt: string | null;
-                    };
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description Invalid request: every problem is listed in `errors` */
