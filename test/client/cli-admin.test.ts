@@ -7,7 +7,7 @@ import { json, ok, startCliHarness, type CliHarness } from '../support/cli-harne
 import { uniqueName } from '../support/test-broker.js';
 
 /** The `switchboard` CLI's administration commands against a real broker: tenants, keys, agents, admin, limits, audit, costs. */
-describe('switchboard CLI: administration', () => {
+describe('switchboard CLI: administration', { skip: process.env.DATABASE_URL ? 'the embedded run covers it (no database-specific behaviour)' : false }, () => {
   let h: CliHarness;
   before(async () => {
     h = await startCliHarness();

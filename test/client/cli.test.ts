@@ -7,7 +7,7 @@ import { json, ok, startCliHarness, type CliHarness } from '../support/cli-harne
 import { uniqueName } from '../support/test-broker.js';
 
 /** The `switchboard` CLI, run as a user runs it, against a real broker: login, sessions and streamed turns, exit codes. */
-describe('switchboard CLI', () => {
+describe('switchboard CLI', { skip: process.env.DATABASE_URL ? 'the embedded run covers it (no database-specific behaviour)' : false }, () => {
   let h: CliHarness;
   before(async () => {
     h = await startCliHarness(250);

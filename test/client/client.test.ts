@@ -25,7 +25,7 @@ function assertOneTurn(events: TurnEvent[]): void {
   assert.equal(new Set(events.map((event) => event.turnId)).size, 1);
 }
 
-describe('@switchboard/client against a real broker', () => {
+describe('@switchboard/client against a real broker', { skip: process.env.DATABASE_URL ? 'the embedded run covers it (no database-specific behaviour)' : false }, () => {
   let fx: ClientFixture;
   let proxy: CuttingProxy;
   const as = (role: keyof ClientFixture['keys'], options: { endUser?: string; baseUrl?: string; maxRetryDelayMs?: number } = {}) =>

@@ -28,7 +28,7 @@ function exportedNames(metricsText: string): Set<string> {
   return names;
 }
 
-describe('dashboards and alert rules (deploy/grafana, deploy/prometheus)', () => {
+describe('dashboards and alert rules (deploy/grafana, deploy/prometheus)', { skip: process.env.DATABASE_URL ? 'the embedded run covers it (no database-specific behaviour)' : false }, () => {
   let sb: TestBroker;
   before(async () => (sb = await startTestBroker()));
   after(async () => sb?.close());
