@@ -3,14 +3,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { brokerClaims, describeFocusReport, parseFocusCsv, validateFocus } from '../data/focus-validator.js';
-import { browserMissing, launchBrowser, type TestBrowser } from '../support/browser.js';
+import { browserMissing, launchBrowser, waitForCount, type TestBrowser } from '../support/browser.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 
 /**
  * The web console (issue 18) in a real chromium against a real broker with
  * emulated runtimes: each role's journey through its pages, checked against
- * what the API itself then says. Screenshots of each page go to
- * docs/screenshots (the README shows them).
+ * what the API itself then says. Each page is photographed: into a temporary
+ * folder on a test run, into docs/screenshots with `npm run screenshots`.
  */
 // The console calls the same API on either database; the browser runs once, on the embedded one (as the issue asks).
 const skip = process.env.DATABASE_URL ? 'the embedded run covers the browser journeys' : browserMissing();
@@ -152,7 +152,9 @@ describe('console: journeys in a real browser', { skip }, () => {
     await page.getByLabel('Session').fill(sessions.alice);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
     // The page opened on the latest events of every type: wait for the search's single row.
-    await page.waitForFunction(`document.querySelectorAll('[data-testid="audit-events"] tbody tr').length === 1`);
+    // Polled from here, not with page.waitForFunction: that evaluates a string in the page, which the
+    // console's CSP (no 'unsafe-eval') rightly refuses on current chromium.
+    await waitForCount(page.getByTestId('audit-events').locator('tbody tr'), 1);
     assert.match((await page.getByTestId('audit-events').locator('tbody tr').textContent()) ?? '', /session\.terminated/);
     const [event] = (await sb.as(tenant.keys.auditor.key).get(`/v1/audit/events?type=session.terminated&session=${sessions.alice}`)).json.data;
     assert.equal(event.detail.reason, 'admin');

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** Debian's chromium (CI: `apt-get install -y chromium`); playwright never downloads a browser here. */
 export const chromiumPath = '/usr/bin/chromium';
@@ -11,8 +11,18 @@ export const chromiumPath = '/usr/bin/chromium';
 export const browserMissing = (): string | undefined =>
   existsSync(chromiumPath) ? undefined : `chromium is not installed at ${chromiumPath} (apt-get install -y chromium): console browser tests skipped`;
 
-/** Where the README's screenshots live (repo root docs/screenshots; tests run from dist/test/…). */
-export const screenshotDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../docs/screenshots');
+/** The repository root (tests run from dist/test/support). */
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/**
+ * Where screenshots go. A test run must not rewrite tracked files, so by default they land in a
+ * temporary folder (still taken: a page that cannot render fails here); `npm run screenshots` sets
+ * SWITCHBOARD_SCREENSHOTS=docs/screenshots to refresh the README's pictures on purpose.
+ */
+const screenshotTarget = (): { dir: string; temporary: boolean } =>
+  process.env.SWITCHBOARD_SCREENSHOTS
+    ? { dir: path.resolve(repoRoot, process.env.SWITCHBOARD_SCREENSHOTS), temporary: false }
+    : { dir: mkdtempSync(path.join(tmpdir(), 'switchboard-screenshots-')), temporary: true };
 
 export interface TestBrowser {
   context: BrowserContext;
@@ -32,7 +42,8 @@ export async function launchBrowser(): Promise<TestBrowser> {
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
   });
-  mkdirSync(screenshotDir, { recursive: true });
+  const screenshots = screenshotTarget();
+  mkdirSync(screenshots.dir, { recursive: true });
   return {
     context,
     async newPage() {
@@ -45,11 +56,23 @@ export async function launchBrowser(): Promise<TestBrowser> {
       return { page, errors };
     },
     screenshot: async (page, name) => {
-      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: false });
+      await page.screenshot({ path: path.join(screenshots.dir, `${name}.png`), fullPage: false });
     },
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+      if (screenshots.temporary) rmSync(screenshots.dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until `locator` matches exactly `count` elements, polling from Node (nothing evaluated in the page). */
+export async function waitForCount(locator: Locator, count: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await locator.count();
+  while (seen !== count) {
+    if (Date.now() > deadline) throw new Error(`expected ${count} matches of ${locator}, still ${seen} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    seen = await locator.count();
+  }
 }
