@@ -74,3 +74,25 @@ test('unknown control routes are 404 and other paths are left to the emulator', 
   assert.equal((await call('GET', '/_emulator/nothing')).status, 404);
   assert.equal((await call('GET', '/v1/sessions')).status, 418);
 });
+
+test('held work is counted and let go over HTTP; a reset lets it go too', async () => {
+  const first = context.faults.held();
+  const second = context.faults.held();
+  assert.deepEqual(await (await call('GET', '/_emulator/holds')).json(), { holding: 2 });
+  const released = await call('POST', '/_emulator/release');
+  assert.equal(released.status, 200);
+  assert.deepEqual(await released.json(), { released: 2 });
+  await Promise.all([first, second]);
+  const third = context.faults.held();
+  assert.equal((await call('POST', '/_emulator/reset')).status, 204);
+  await third;
+  assert.deepEqual(await (await call('GET', '/_emulator/holds')).json(), { holding: 0 });
+});
+
+test('a holder whose client gives up is dropped, not released later', async () => {
+  const controller = new AbortController();
+  const held = context.faults.held(controller.signal);
+  controller.abort(new Error('client gone'));
+  await assert.rejects(held, /client gone/);
+  assert.equal(context.faults.holding(), 0);
+});

@@ -34,6 +34,8 @@ const routes: Record<string, ControlRoute> = {
     return { status: 200, body: { now: clock.now(), offsetMs: clock.offset } };
   },
   'GET stats': async (_req, { stats }) => ({ status: 200, body: stats.snapshot() }),
+  'GET holds': async (_req, { faults }) => ({ status: 200, body: { holding: faults.holding() } }),
+  'POST release': async (_req, { faults }) => ({ status: 200, body: { released: faults.release() } }),
   // The clock is left alone: moving it back would put handed-out timestamps in the future.
   'POST reset': async (_req, { faults, stats }) => {
     faults.clear();
@@ -46,7 +48,8 @@ const routes: Record<string, ControlRoute> = {
  * Serves the test control plane shared by the HTTP emulators:
  * `POST /_emulator/faults {op, fault}`, `DELETE /_emulator/faults`,
  * `POST /_emulator/clock/advance {ms}`, `GET /_emulator/stats`,
- * `POST /_emulator/reset`. Returns false, untouched, for any other path so
+ * `GET /_emulator/holds` (work held by `hold` faults), `POST /_emulator/release`
+ * (lets it all go on), `POST /_emulator/reset`. Returns false, untouched, for any other path so
  * the emulator can route it.
  */
 export async function handleControlRequest(req: IncomingMessage, res: ServerResponse, context: ControlContext): Promise<boolean> {

@@ -30,5 +30,8 @@ export async function playTransportFault(
     case 'omit':
       // Shapes the answer's content, not its transport: the handler plays it.
       return 'continue';
+    case 'hold':
+      // Holds the work itself where an emulator runs it (Claude's `turns.run`), not a call's transport.
+      return 'continue';
   }
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
+import { benchOpenStreams, openStreamsThatFit } from './open-streams.bench.js';
 import { benchRoundTrips, type RoundTripFigures } from './round-trips.bench.js';
 import { benchStartup } from './startup.bench.js';
 import { benchStalledStreams, benchTranscriptGet, type StalledStreamFigures, type TranscriptGetFigures } from './streams.bench.js';
@@ -74,6 +75,8 @@ const streams = wants('streams')
       transcript: streamsHalf('transcript') ? [await benchTranscriptGet(databaseUrl, transcriptTurns), await benchTranscriptGet(databaseUrl, transcriptTurns, unbounded)] : undefined,
     }
   : undefined;
+// `-- openstreams`: issue 17 item 6 on one replica (BENCH_OPEN_STREAMS, default 10,000 or what the fd limit allows).
+const openStreams = wants('openstreams') ? await benchOpenStreams(databaseUrl, Number(process.env.BENCH_OPEN_STREAMS ?? openStreamsThatFit())) : undefined;
 
 // Parts not run this time keep their last figures (and say when those were measured).
 const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileSync('bench-results/latest.json', 'utf8')) : {}) as {
@@ -86,10 +89,11 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   webhooks?: typeof webhooks;
   roundTrips?: typeof roundTrips;
   streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
+  openStreams?: typeof openStreams;
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks', 'openstreams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -102,6 +106,7 @@ const report = {
   creates: wants('creates') ? creates : previous.creates,
   webhooks: wants('webhooks') ? webhooks : previous.webhooks,
   roundTrips: wants('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
+  openStreams: wants('openstreams') ? openStreams : previous.openStreams,
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -114,20 +119,21 @@ const lines = [
   '',
   `Parts measured at: ${Object.entries(partsMeasuredAt).map(([part, at]) => `${part} ${at}`).join(', ')}.`,
   '',
+  ...targetLines(report),
   '## Startup and idle memory',
   '',
-  '| database | first boot → ready (ms) | restart → ready (ms) | idle RSS (MiB) |',
-  '|---|---|---|---|',
-  ...report.startup.map((row) => `| ${row.database} | ${row.firstBootToReadyMs} | ${row.restartToReadyMs} | ${row.idleRssMiB} |`),
+  '| database | runtimes | first boot → ready (ms) | restart → ready (ms) | idle RSS (MiB) |',
+  '|---|---|---|---|---|',
+  ...report.startup.map((row) => `| ${row.database} | ${row.emulators === false ? 'all off' : 'four emulated'} | ${row.firstBootToReadyMs} | ${row.restartToReadyMs} | ${row.idleRssMiB} |`),
   '',
   '## Broker overhead per turn (streamed turn, client side)',
   '',
   ...(report.turnOverhead.length > 0 ? [`The broker's emulators ran ${report.turnOverhead[0].emulatorPlacement === 'thread' ? 'each on a worker thread of the broker process (a provider\'s work is not on the broker\'s event loop in production)' : 'on the broker\'s event loop'}.`, ''] : []),
-  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | floor (pass-through proxy) p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL / floor proxy (ms) | broker\'s own time per turn: claim / record, mean (ms) |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| provider | concurrency | pause between a session\'s turns | turns | broker p50 / p99 (ms) | direct SDK p50 / p99 (ms) | floor (pass-through proxy) p50 / p99 (ms) | overhead p50 / p99 (ms) | first event p50 broker / direct (ms) | CPU per turn: broker process / of which emulator / PostgreSQL / floor proxy / direct client (ms) | turns/s direct / brokered | broker\'s own time per turn: claim / record, mean (ms) |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...report.turnOverhead.map(
     (row) =>
-      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.floorP50Ms ?? '–'} / ${row.floorP99Ms ?? '–'} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} / ${row.floorCpuMsPerTurn ?? '–'} | ${row.brokerClaimMeanMs ?? '–'} / ${row.brokerRecordMeanMs ?? '–'} |`,
+      `| ${row.provider} | ${row.concurrency} | ${row.pauseMs ? `~${row.pauseMs} ms` : 'none'} | ${row.turns} | ${row.brokerP50Ms} / ${row.brokerP99Ms} | ${row.directP50Ms} / ${row.directP99Ms} | ${row.floorP50Ms ?? '–'} / ${row.floorP99Ms ?? '–'} | ${row.overheadP50Ms} / ${row.overheadP99Ms} | ${row.brokerFirstEventP50Ms} / ${row.directFirstEventP50Ms} | ${row.brokerProcessCpuMsPerTurn} / ${row.emulatorCpuMsPerTurn} / ${row.postgresCpuMsPerTurn ?? 'in process'} / ${row.floorCpuMsPerTurn ?? '–'} / ${row.directClientCpuMsPerTurn ?? '–'} | ${row.directTurnsPerSecond ?? '–'} / ${row.brokerTurnsPerSecond ?? '–'} | ${row.brokerClaimMeanMs ?? '–'} / ${row.brokerRecordMeanMs ?? '–'} |`,
   ),
   '',
   ...(auditFigures
@@ -181,6 +187,17 @@ const lines = [
         '',
       ]
     : []),
+  ...(report.openStreams
+    ? [
+        `## Open streamed turns on one replica (${report.openStreams.database}; Claude emulated in its own process, each turn held at the provider)`,
+        '',
+        '| streams | held at the provider | opened in (s) | broker RSS before / all open / after (MiB) | growth per open stream (KiB) | endings after release | release → all ended (s) | idle broker CPU, no sessions / all live (ms per minute) |',
+        '|---|---|---|---|---|---|---|---|',
+        `| ${report.openStreams.streams} | ${report.openStreams.heldAtProvider} | ${report.openStreams.openSeconds} | ${report.openStreams.rssBeforeMiB} / ${report.openStreams.rssOpenMiB} / ${report.openStreams.rssAfterMiB} | ${report.openStreams.growthKiBPerStream} | ${Object.entries(report.openStreams.endings).map(([ending, count]) => `${ending} ${count}`).join(', ')} | ${report.openStreams.releaseToAllEndedSeconds} | ${report.openStreams.idleCpuMsPerMinute.noSessions} / ${report.openStreams.idleCpuMsPerMinute.liveSessions} (${report.openStreams.idleCpuMsPerMinute.liveSessionCount} sessions) |`,
+        '',
+        ...(report.openStreams.note ? [`${report.openStreams.note}.`, ''] : []),
+      ]
+    : []),
   ...(report.streams
     ? [
         `## Stalled event streams and large transcripts (broker flags: ${startScriptNodeFlags().join(' ')})`,
@@ -204,3 +221,63 @@ const lines = [
 ];
 writeFileSync('bench-results/latest.md', lines.join('\n'));
 console.log(lines.join('\n'));
+
+/**
+ * Issue 17's targets, each beside the figure measured for it (from this run
+ * or the part's last run). "–" where the part has not been measured.
+ */
+function targetLines(report: {
+  startup: Array<{ database: string; emulators?: boolean; firstBootToReadyMs: number; idleRssMiB: number }>;
+  turnOverhead: Array<{ provider: string; concurrency: number; pauseMs: number; overheadP50Ms: number; overheadP99Ms: number; brokerProcessCpuMsPerTurn: number; emulatorCpuMsPerTurn: number; postgresCpuMsPerTurn: number | null; directClientCpuMsPerTurn?: number; directTurnsPerSecond?: number; brokerTurnsPerSecond?: number }>;
+  roundTrips: Array<{ provider: string; statementsPerTurn: number }>;
+  creates?: { createsPerSecond: number };
+  openStreams?: { streams: number; growthKiBPerStream: number; completed: number; idleCpuMsPerMinute: { noSessions: number; liveSessions: number } };
+  audit?: { brokerPeakRssMiB: number };
+  costExport: Array<{ peakRssMiB: number }>;
+}): string[] {
+  const rows: Array<[string, string, string, boolean | undefined]> = [];
+  const worst = <T>(items: T[], value: (item: T) => number, label: (item: T) => string): [string, number] | undefined => {
+    if (items.length === 0) return undefined;
+    const top = items.reduce((a, b) => (value(b) > value(a) ? b : a));
+    return [`${value(top)} (${label(top)}; ${items.map((item) => value(item)).join(', ')} by runtime)`, value(top)];
+  };
+  const add = (target: string, goal: string, measured: [string, number] | undefined, met: (value: number) => boolean) =>
+    rows.push([target, goal, measured?.[0] ?? '–', measured ? met(measured[1]) : undefined]);
+  add('2. database round trips per streamed turn', '≤ 3', worst(report.roundTrips, (row) => row.statementsPerTurn, (row) => row.provider), (value) => value <= 3);
+  const load = (concurrency: number, paced: boolean) => report.turnOverhead.filter((row) => row.concurrency === concurrency && (row.pauseMs > 0) === paced);
+  add('3. overhead p50, one session (ms)', '≤ 3', worst(load(1, false), (row) => row.overheadP50Ms, (row) => row.provider), (value) => value <= 3);
+  add('3. overhead p99, one session (ms)', '≤ 10', worst(load(1, false), (row) => row.overheadP99Ms, (row) => row.provider), (value) => value <= 10);
+  add('3. overhead p50, 64 sessions pausing ~1 s (ms)', '≤ 5', worst(load(64, true), (row) => row.overheadP50Ms, (row) => row.provider), (value) => value <= 5);
+  add('3. overhead p99, 64 sessions pausing ~1 s (ms)', '≤ 25', worst(load(64, true), (row) => row.overheadP99Ms, (row) => row.provider), (value) => value <= 25);
+  const cpuRatio = (row: (typeof report.turnOverhead)[number]) =>
+    row.directClientCpuMsPerTurn ? Math.round(((row.brokerProcessCpuMsPerTurn - row.emulatorCpuMsPerTurn + (row.postgresCpuMsPerTurn ?? 0)) / row.directClientCpuMsPerTurn) * 100) / 100 : NaN;
+  add('4. (broker − emulator + PostgreSQL) CPU ÷ direct client CPU, per turn, one session', '≤ 2', worst(load(1, false).filter((row) => row.directClientCpuMsPerTurn), cpuRatio, (row) => row.provider), (value) => value <= 2);
+  const throughput = (row: (typeof report.turnOverhead)[number]) => Math.round(((row.brokerTurnsPerSecond ?? NaN) / (row.directTurnsPerSecond ?? NaN)) * 100);
+  const lowest = load(64, false).filter((row) => row.directTurnsPerSecond);
+  const slowest = lowest.length > 0 ? lowest.reduce((a, b) => (throughput(b) < throughput(a) ? b : a)) : undefined;
+  add('4. saturated brokered turns/s as % of direct (64 back to back)', '≥ 60 %', slowest && [`${throughput(slowest)} % (${slowest.provider}; ${lowest.map(throughput).join(', ')} by runtime)`, throughput(slowest)], (value) => value >= 60);
+  add('5. session creates/s, PostgreSQL, two replicas', '≥ 500', report.creates && [String(report.creates.createsPerSecond), report.creates.createsPerSecond], (value) => value >= 500);
+  const streams = report.openStreams;
+  add('6. broker memory per open SSE turn (KiB)', '≤ 40', streams && [`${streams.growthKiBPerStream} (${streams.streams} streams)`, streams.growthKiBPerStream], (value) => value <= 40);
+  add('6. open turns completed when released', 'all', streams && [`${streams.completed} of ${streams.streams}`, streams.streams - streams.completed], (value) => value === 0);
+  add('6. idle broker CPU, every session live vs none (ms per minute)', '≈ none more (≤ +60)', streams && [`${streams.idleCpuMsPerMinute.liveSessions} vs ${streams.idleCpuMsPerMinute.noSessions}`, streams.idleCpuMsPerMinute.liveSessions - streams.idleCpuMsPerMinute.noSessions], (value) => value <= 60);
+  const start = (database: string, emulators: boolean) => report.startup.find((row) => row.database === database && (row.emulators ?? true) === emulators);
+  const bare = start('postgres', false);
+  const embedded = start('embedded', true);
+  add('7. idle RSS, PostgreSQL, no emulators (MiB)', '≤ 100', bare && [String(bare.idleRssMiB), bare.idleRssMiB], (value) => value <= 100);
+  add('7. idle RSS, embedded, four emulators (MiB)', '≤ 300', embedded && [String(embedded.idleRssMiB), embedded.idleRssMiB], (value) => value <= 300);
+  add('7. ready, PostgreSQL, no emulators (ms)', '≤ 2000', bare && [String(bare.firstBootToReadyMs), bare.firstBootToReadyMs], (value) => value <= 2000);
+  add('7. ready, fresh embedded database (ms)', '≤ 4000', embedded && [String(embedded.firstBootToReadyMs), embedded.firstBootToReadyMs], (value) => value <= 4000);
+  const exportPeak = Math.max(report.audit?.brokerPeakRssMiB ?? NaN, ...report.costExport.map((row) => row.peakRssMiB));
+  add('7. peak RSS of 1 M-row audit / FOCUS exports (MiB)', '< 200', Number.isFinite(exportPeak) ? [String(exportPeak), exportPeak] : undefined, (value) => value < 200);
+  return [
+    '## Issue 17 targets',
+    '',
+    'The worst runtime is the one compared. Item 1 (the floor row) is the turn table\'s pass-through proxy column.',
+    '',
+    '| target | goal | measured | met |',
+    '|---|---|---|---|',
+    ...rows.map(([target, goal, measured, met]) => `| ${target} | ${goal} | ${measured} | ${met === undefined ? 'not measured' : met ? 'yes' : '**no**'} |`),
+    '',
+  ];
+}

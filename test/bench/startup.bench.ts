@@ -6,6 +6,8 @@ import { processMemoryMiB } from './stats.js';
 
 export interface StartupFigures {
   database: 'embedded' | 'postgres';
+  /** Whether the four emulated runtimes were loaded (the default without cloud credentials), or every runtime was off. */
+  emulators?: boolean;
   /** From spawning `node main.js` to the first 200 from /readyz. */
   firstBootToReadyMs: number;
   restartToReadyMs: number;
@@ -45,7 +47,7 @@ export async function benchStartup(databaseUrl: string | undefined): Promise<Sta
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idle = processMemoryMiB(second.pid);
     await second.stop();
-    results.push({ database: 'embedded', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
+    results.push({ database: 'embedded', emulators: true, firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -57,7 +59,14 @@ export async function benchStartup(databaseUrl: string | undefined): Promise<Sta
     await new Promise((resolve) => setTimeout(resolve, 5000));
     const idle = processMemoryMiB(second.pid);
     await second.stop();
-    results.push({ database: 'postgres', firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
+    results.push({ database: 'postgres', emulators: true, firstBootToReadyMs: first.ms, restartToReadyMs: second.ms, idleRssMiB: idle });
+    // Issue 17 item 7: PostgreSQL with every runtime off (no emulator, no SDK loaded): the broker's own floor.
+    const bare = { ...env, SWITCHBOARD_CLAUDE_MODE: 'off', SWITCHBOARD_AGENTCORE_MODE: 'off', SWITCHBOARD_FOUNDRY_MODE: 'off', SWITCHBOARD_VERTEX_MODE: 'off' };
+    const third = await bootToReady(bare);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const bareIdle = processMemoryMiB(third.pid);
+    await third.stop();
+    results.push({ database: 'postgres', emulators: false, firstBootToReadyMs: third.ms, restartToReadyMs: third.ms, idleRssMiB: bareIdle });
   }
   return results;
 }

@@ -59,6 +59,11 @@ export interface OverheadFigures {
   emulatorCpuMsPerTurn: number;
   /** CPU of the local PostgreSQL per brokered turn (null on the embedded database, which runs inside the broker). */
   postgresCpuMsPerTurn: number | null;
+  /** CPU of this bench process per direct turn: what the provider's SDK costs its caller (issue 17 item 4's yardstick). */
+  directClientCpuMsPerTurn: number;
+  /** Turns per second over the whole run, direct and brokered (saturated rows: the throughput each path sustains). */
+  directTurnsPerSecond: number;
+  brokerTurnsPerSecond: number;
   /** The broker's own mean time per turn before and after the provider's part (its `switchboard_turn_broker_seconds`). */
   brokerClaimMeanMs: number | null;
   brokerRecordMeanMs: number | null;
@@ -176,7 +181,11 @@ export async function benchTurnOverhead(
           return { totalMs: performance.now() - started, firstEventMs };
         };
         const cpuBeforeDirect = processCpuMs(pid);
+        const clientCpuBefore = process.cpuUsage();
+        const directStarted = performance.now();
         const direct = await runConcurrently(concurrency, perWorker, (worker, index) => timedTurn(directs[worker], `question ${index}`)(), pause);
+        const directWallMs = performance.now() - directStarted;
+        const clientCpu = process.cpuUsage(clientCpuBefore);
         const cpuBeforeFloor = processCpuMs(pid);
         const floorCpuBefore = processCpuMs(floor.child.pid!);
         const floored = await runConcurrently(concurrency, perWorker, (worker, index) => timedTurn(floors[worker], `question ${index}`)(), pause);
@@ -184,7 +193,9 @@ export async function benchTurnOverhead(
         const cpuBeforeBrokered = processCpuMs(pid);
         const postgresBefore = databaseUrl ? localPostgresCpuMs() : 0;
         const workBefore = await brokerWork(broker.url, fixture.provider);
+        const brokeredStarted = performance.now();
         const brokered = await runConcurrently(concurrency, perWorker, (worker, index) => brokerTurn(broker.url, headers(worker), sessions[worker], `question ${index}`), pause);
+        const brokeredWallMs = performance.now() - brokeredStarted;
         const cpuAfterBrokered = processCpuMs(pid);
         const postgresAfter = databaseUrl ? localPostgresCpuMs() : 0;
         const workAfter = await brokerWork(broker.url, fixture.provider);
@@ -210,6 +221,9 @@ export async function benchTurnOverhead(
           brokerProcessCpuMsPerTurn: Math.round(((cpuAfterBrokered - cpuBeforeBrokered) / brokered.length) * 100) / 100,
           emulatorCpuMsPerTurn: Math.round(((cpuBeforeFloor - cpuBeforeDirect) / direct.length) * 100) / 100,
           postgresCpuMsPerTurn: databaseUrl ? Math.round(((postgresAfter - postgresBefore) / brokered.length) * 100) / 100 : null,
+          directClientCpuMsPerTurn: Math.round(((clientCpu.user + clientCpu.system) / 1000 / direct.length) * 100) / 100,
+          directTurnsPerSecond: Math.round((direct.length / (directWallMs / 1000)) * 10) / 10,
+          brokerTurnsPerSecond: Math.round((brokered.length / (brokeredWallMs / 1000)) * 10) / 10,
           brokerClaimMeanMs: meanMs(workBefore.claim, workAfter.claim),
           brokerRecordMeanMs: meanMs(workBefore.record, workAfter.record),
         });

@@ -48,6 +48,25 @@ describe('webhooks (API.md §9)', () => {
     throw new Error(`deliveries of ${webhookId} still pending`);
   };
 
+  /**
+   * What one Claude turn ('spend', the first of its session) costs now, run in a tenant of its own. On
+   * PostgreSQL every test file shares one price book, which the cost tests change: budgets are set
+   * against this figure, never against the default prices.
+   */
+  const costOfOneTurn = async (): Promise<number> => {
+    const probe = await createTenantWithKeys(sb, ['admin', 'app']);
+    const agentName = uniqueName('agent');
+    assert.equal((await sb.as(probe.keys.admin.key).post('/v1/agents', { name: agentName, defaultProvider: 'claude', targets: sb.broker.runtimes.demoTargets() })).status, 201);
+    const user = sb.as(probe.keys.app.key, { 'x-end-user': 'probe' });
+    const session = (await user.post('/v1/sessions', { agent: agentName })).json;
+    assert.equal((await user.post(`/v1/sessions/${session.id}/turns`, { input: 'spend' })).status, 200);
+    const cost = Number((await user.get(`/v1/sessions/${session.id}`)).json.usage.costUsd);
+    assert.ok(cost > 0, `a turn costs ${cost}`);
+    return cost;
+  };
+  /** A budget (USD, as the API takes it) that one turn of `cost` spends `percent` % of. */
+  const budgetFor = (cost: number, percent: number) => (cost / (percent / 100)).toFixed(6);
+
   /** An audit event of the tenant's own making: a limits change (each carries a distinct marker). */
   const changeLimits = async (admin: ReturnType<TestBroker['as']>, marker: number) => {
     const changed = await admin.put('/v1/limits', { maxActiveSessionsPerUser: marker });
@@ -242,9 +261,11 @@ describe('webhooks (API.md §9)', () => {
     const { admin, hook, tenant } = await tenantWithWebhook({ events: ['budget.threshold_crossed'] });
     const agentName = uniqueName('agent');
     assert.equal((await admin.post('/v1/agents', { name: agentName, defaultProvider: 'claude', targets: sb.broker.runtimes.demoTargets() })).status, 201);
-    // A Claude turn costs about $0.000384 on the default price book: against $0.01 it crosses 1 % and 2 % at once;
-    // against the tenant's $0.02, 1 % in the first turn and 2 % in the second.
-    const limits = await admin.put('/v1/limits', { monthlyBudgetUsdPerUser: '0.01', monthlyBudgetUsdPerTenant: '0.02', budgetAlertThresholds: [1, 2, 90] });
+    // The user's first turn spends 2.5 % of the user's budget: it crosses 1 % and 2 % at once; against the
+    // tenant's budget each turn spends 1.5 %: 1 % in the first turn, 2 % in the second.
+    const cost = await costOfOneTurn();
+    const userBudget = budgetFor(cost, 2.5);
+    const limits = await admin.put('/v1/limits', { monthlyBudgetUsdPerUser: userBudget, monthlyBudgetUsdPerTenant: budgetFor(cost, 1.5), budgetAlertThresholds: [1, 2, 90] });
     assert.equal(limits.status, 200, limits.text);
     assert.deepEqual(limits.json.budgetAlertThresholds, [1, 2, 90]);
     const user = sb.as(tenant.keys.app.key, { 'x-end-user': 'spender' });
@@ -253,8 +274,8 @@ describe('webhooks (API.md §9)', () => {
       const ran = await user.post(`/v1/sessions/${session.id}/turns`, { input: 'spend' });
       assert.equal(ran.status, 200, ran.text);
       if (turn === 0) {
-        const cost = Number((await user.get(`/v1/sessions/${session.id}`)).json.usage.costUsd);
-        assert.ok(cost >= 0.0002 && cost < 0.0004, `one turn costs ${cost}: the thresholds below assume 0.0002–0.0004`);
+        const spent = Number((await user.get(`/v1/sessions/${session.id}`)).json.usage.costUsd);
+        assert.ok(Math.abs(spent - cost) / cost < 0.1, `the first turn cost ${spent}, the probe ${cost}: the thresholds assume the same`);
       }
     }
     await receiver.until(() => hook().length >= 4);
@@ -266,8 +287,8 @@ describe('webhooks (API.md §9)', () => {
     const user1 = alerts.find((alert) => alert.scope === 'user' && alert.threshold === 1);
     assert.equal(user1.user, 'spender');
     assert.equal(user1.tenant, tenant.tenantId);
-    assert.equal(Number(user1.budgetUsd), 0.01);
-    assert.ok(Number(user1.spentUsd) >= 0.0002, user1.spentUsd);
+    assert.equal(Number(user1.budgetUsd), Number(userBudget));
+    assert.ok(Number(user1.spentUsd) >= Number(userBudget) * 0.02, user1.spentUsd);
     assert.match(user1.period, /^\d{4}-\d{2}$/);
     assert.equal(alerts.find((alert) => alert.scope === 'tenant' && alert.threshold === 1).user, null);
   });
@@ -276,15 +297,16 @@ describe('webhooks (API.md §9)', () => {
     const { admin, hook, tenant } = await tenantWithWebhook({ events: ['budget.*'] });
     const agentName = uniqueName('agent');
     assert.equal((await admin.post('/v1/agents', { name: agentName, defaultProvider: 'claude', targets: sb.broker.runtimes.demoTargets() })).status, 201);
-    // 12 turns of ~$0.000384 against $0.01: about 46 %; thresholds every 5 % up to 40 % are each crossed by one of them.
-    await admin.put('/v1/limits', { monthlyBudgetUsdPerTenant: '0.01', budgetAlertThresholds: [5, 10, 15, 20, 25, 30, 35, 40] });
+    // 12 turns of 3.84 % each: about 46 %; thresholds every 5 % up to 40 % are each crossed by one of them.
+    const budget = budgetFor(await costOfOneTurn(), 3.84);
+    assert.equal((await admin.put('/v1/limits', { monthlyBudgetUsdPerTenant: budget, budgetAlertThresholds: [5, 10, 15, 20, 25, 30, 35, 40] })).status, 200);
     const users = Array.from({ length: 12 }, (_, index) => sb.as(tenant.keys.app.key, { 'x-end-user': `racer-${index}` }));
     const sessions = await Promise.all(users.map((user) => user.post('/v1/sessions', { agent: agentName }).then((response) => response.json.id as string)));
     const turns = await Promise.all(users.map((user, index) => user.post(`/v1/sessions/${sessions[index]}/turns`, { input: 'spend' })));
     assert.deepEqual(turns.map((turn) => turn.status), users.map(() => 200));
     const costs = await Promise.all(users.map((user, index) => user.get(`/v1/sessions/${sessions[index]}`).then((response) => Number(response.json.usage.costUsd))));
     const spent = costs.reduce((sum, cost) => sum + cost, 0);
-    const expected = [5, 10, 15, 20, 25, 30, 35, 40].filter((threshold) => spent >= (0.01 * threshold) / 100);
+    const expected = [5, 10, 15, 20, 25, 30, 35, 40].filter((threshold) => spent >= (Number(budget) * threshold) / 100);
     assert.ok(expected.length >= 4, `spent ${spent}`);
     await receiver.until(() => hook().length >= expected.length);
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -56,7 +56,8 @@ const modelErrorTypes: Record<number, string> = { 429: 'model_rate_limited_error
  * `status_running`, `status` fails it with `session.error` and
  * `retries_exhausted`, `stall` (after `status_running`) and `truncate` (after
  * n events, if the turn has more) leave it running until an interrupt,
- * archive or delete.
+ * archive or delete; `hold` waits after `status_running` until the fault
+ * plan is released, then runs the turn to its end.
  */
 export class TurnRunner {
   private readonly queues = new Map<string, SessionQueue>();
@@ -133,6 +134,7 @@ export class TurnRunner {
     try {
       await emit({ type: 'session.status_running' });
       if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal });
+      if (fault?.kind === 'hold') await faults.held(signal);
       if (fault?.kind === 'status') {
         const error = { type: modelErrorTypes[fault.status] ?? 'model_request_failed_error', message: `model request failed with HTTP ${fault.status}` };
         await emit({ type: 'session.error', error: { ...error, retry_status: { type: 'exhausted' } } });

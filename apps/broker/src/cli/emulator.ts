@@ -12,8 +12,13 @@ if (!module) {
   console.error(`usage: npm run emulator -- <${runtimeModules.map((candidate) => candidate.id).join('|')}> [port]`);
   process.exit(2);
 }
-// Paced like a live agent (40 ms between streamed events), for people watching it.
-const emulator = await startStandaloneEmulator(module.emulator, { port: portText ? Number(portText) : 0, pacingMs: 40 });
+// Paced like a live agent (40 ms between streamed events), for people watching it; EMULATOR_PACING_MS changes it (0 for benches).
+const pacingMs = Number(process.env.EMULATOR_PACING_MS ?? 40);
+if (!Number.isInteger(pacingMs) || pacingMs < 0) {
+  console.error(`EMULATOR_PACING_MS must be a whole number of milliseconds, not ${process.env.EMULATOR_PACING_MS}`);
+  process.exit(2);
+}
+const emulator = await startStandaloneEmulator(module.emulator, { port: portText ? Number(portText) : 0, pacingMs });
 console.log(`${module.id} emulator listening on ${emulator.url}`);
 console.log(`a target that works against it: ${JSON.stringify(emulator.demoTarget)}`);
 const stop = () => {
