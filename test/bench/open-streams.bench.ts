@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
+import { HttpClient } from '../support/http-client.js';
+import { grantTargets } from '../support/target-grants.js';
 import { processCpuMs, processMemoryMiB, runConcurrently } from './stats.js';
 
 export interface OpenStreamFigures {
@@ -152,7 +154,8 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       SWITCHBOARD_SEED_DEMO: 'off',
       SWITCHBOARD_DATA_DIR: dataDir,
       SWITCHBOARD_ADMIN_KEY: operatorKey,
-      LOG_LEVEL: 'warn',
+      // (spawnBroker waits for the info line saying where it listens.)
+      LOG_LEVEL: 'info',
       // Held turns must outlive the bench's open phase.
       TURN_TIMEOUT_MS: '900000',
     },
@@ -169,13 +172,18 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       return { status: response.status, json: (await response.json().catch(() => undefined)) as any };
     };
+    // BENCH_IDLE_WINDOW_MS shortens the idle CPU windows (a quick look while working).
+    const idleWindowMs = Number(process.env.BENCH_IDLE_WINDOW_MS ?? 30_000);
     await sleep(3_000);
-    const noSessions = await cpuPerMinute(pid, 30_000);
+    const noSessions = await cpuPerMinute(pid, idleWindowMs);
 
     const tenant = (await call('/v1/tenants', operatorKey, { name: `open-streams-${randomBytes(4).toString('hex')}` })).json.id as string;
     const admin = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'admin', name: 'admin' })).json.key as string;
     const app = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'app', name: 'app' })).json.key as string;
-    if ((await call('/v1/agents', admin, { name: 'open-streams', defaultProvider: 'claude', targets: { claude: emulator.target } })).status !== 201) throw new Error('could not create the agent');
+    // A live runtime's targets are the operator's to grant (README: Target grants).
+    await grantTargets({ operator: new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` }) }, tenant, { claude: emulator.target });
+    const createdAgent = await call('/v1/agents', admin, { name: 'open-streams', defaultProvider: 'claude', targets: { claude: emulator.target } });
+    if (createdAgent.status !== 201) throw new Error(`could not create the agent: ${createdAgent.status} ${JSON.stringify(createdAgent.json)}`);
     const lots = 10_000_000;
     const limits = await call('/v1/limits', admin, { maxActiveSessionsPerUser: lots, maxActiveSessionsPerTenant: lots, sessionCreatesPerMinutePerUser: lots, turnsPerMinutePerUser: lots, maxOpenStreamsPerTenant: lots }, {}, 'PUT');
     if (limits.status !== 200) throw new Error(`limits: ${limits.status} ${JSON.stringify(limits.json)}`);
@@ -194,7 +202,7 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
     });
     const sessionsCreatedPerSecond = Math.round(streams / ((performance.now() - createStart) / 1000));
     await sleep(3_000);
-    const liveSessions = await cpuPerMinute(pid, 30_000);
+    const liveSessions = await cpuPerMinute(pid, idleWindowMs);
 
     const control = (route: string, body?: unknown) =>
       fetch(`${emulator.url}/_emulator/${route}`, { method: body === undefined && route === 'holds' ? 'GET' : 'POST', ...(body === undefined ? {} : { body: JSON.stringify(body) }) }).then((response) => response.json() as Promise<Record<string, number>>);

@@ -120,10 +120,10 @@ test('a stalled turn keeps the session running until an interrupt ends it', asyn
   assert.equal(emulator.stats.get('turns.run'), 1);
 });
 
-test('held turns wait after status_running until the plan is released, then run to their end', async () => {
+test('held turns stream their first delta, wait until the plan is released, then run to their end', async () => {
   const sessions = await Promise.all([createSession(client), createSession(client)]);
   emulator.faults.add('turns.run', { kind: 'hold', times: 2 });
-  const streams = await Promise.all(sessions.map((sessionId) => client.beta.sessions.events.stream(sessionId)));
+  const streams = await Promise.all(sessions.map((sessionId) => client.beta.sessions.events.stream(sessionId, { event_deltas: ['agent.message'] })));
   await Promise.all(sessions.map((sessionId) => client.beta.sessions.events.send(sessionId, { events: [userMessage('wait for me')] })));
   for (let waited = 0; emulator.faults.holding() < 2 && waited < 2000; waited += 10) await sleep(10);
   assert.equal(emulator.faults.holding(), 2);
@@ -131,7 +131,7 @@ test('held turns wait after status_running until the plan is released, then run 
   assert.equal(emulator.faults.release(), 2);
   for (const stream of streams) {
     const types = (await readTurn(stream)).map((event) => event.type);
-    assert.equal(types[1], 'session.status_running');
+    assert.ok(types.includes('session.status_running'));
     assert.ok(types.includes('agent.message'), `the held turn ran to its end: ${types.join(', ')}`);
     assert.equal(types.at(-1), 'session.status_idle');
   }

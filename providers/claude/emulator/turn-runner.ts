@@ -56,8 +56,9 @@ const modelErrorTypes: Record<number, string> = { 429: 'model_rate_limited_error
  * `status_running`, `status` fails it with `session.error` and
  * `retries_exhausted`, `stall` (after `status_running`) and `truncate` (after
  * n events, if the turn has more) leave it running until an interrupt,
- * archive or delete; `hold` waits after `status_running` until the fault
- * plan is released, then runs the turn to its end.
+ * archive or delete; `hold` streams the turn's first text delta, then waits
+ * until the fault plan is released (the agent has begun to answer: a client
+ * sees an open turn), then runs the turn to its end.
  */
 export class TurnRunner {
   private readonly queues = new Map<string, SessionQueue>();
@@ -134,7 +135,6 @@ export class TurnRunner {
     try {
       await emit({ type: 'session.status_running' });
       if (fault?.kind === 'delay') await sleep(fault.ms, undefined, { signal });
-      if (fault?.kind === 'hold') await faults.held(signal);
       if (fault?.kind === 'status') {
         const error = { type: modelErrorTypes[fault.status] ?? 'model_request_failed_error', message: `model request failed with HTTP ${fault.status}` };
         await emit({ type: 'session.error', error: { ...error, retry_status: { type: 'exhausted' } } });
@@ -143,8 +143,15 @@ export class TurnRunner {
       if (message.type === 'user.tool_confirmation') {
         await this.resumeAfterConfirmation(session, message, emit, signal);
       } else {
+        // A `hold` is played once, after the turn's first text delta.
+        let hold = fault?.kind === 'hold' ? () => faults.held(signal) : undefined;
+        const takeHold = () => {
+          const held = hold?.();
+          hold = undefined;
+          return held;
+        };
         for (const request of planTurn(this.turnInput(session, message)).modelRequests) {
-          const blockedOn = await this.runModelRequest(session, request, emit, signal);
+          const blockedOn = await this.runModelRequest(session, request, emit, signal, takeHold);
           if (blockedOn === undefined) continue;
           signal.throwIfAborted();
           this.awaiting.set(session.id, { toolUseId: blockedOn, message });
@@ -176,7 +183,7 @@ export class TurnRunner {
   }
 
   /** Runs one model call; returns the id of its tool call when that call waits for a confirmation. */
-  private async runModelRequest(session: SessionRecord, request: ModelRequestPlan, emit: Emit, signal: AbortSignal): Promise<string | undefined> {
+  private async runModelRequest(session: SessionRecord, request: ModelRequestPlan, emit: Emit, signal: AbortSignal, takeHold?: () => Promise<void> | undefined): Promise<string | undefined> {
     const start = await emit({ type: 'span.model_request_start' });
     // The emulated world spends the call's time: timestamps and active_seconds show it, no real waiting.
     this.deps.clock.advance(request.durationMs);
@@ -201,6 +208,7 @@ export class TurnRunner {
     for (const text of request.chunks) {
       const delta = { type: 'content_delta', index: 0, content: { type: 'text', text } };
       this.deps.store.sendDelta(session, { type: 'event_delta', event_id: id, delta }, 'agent.message');
+      await takeHold?.();
       await this.pace(signal);
     }
     await emit({ id, type: 'agent.message', content: [{ type: 'text', text: request.text }] });
