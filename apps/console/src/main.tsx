@@ -10,6 +10,7 @@ import { LimitsPage } from './pages/limits.js';
 import { SessionsPage } from './pages/sessions.js';
 import { SignIn } from './pages/sign-in.js';
 import { TenantsPage } from './pages/tenants.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { ProblemBox, problemOf } from './ui.js';
 import './styles.css';
 
@@ -22,6 +23,7 @@ const pages = {
   limits: { title: 'Limits', roles: ['admin'], render: () => <LimitsPage /> },
   agents: { title: 'Agents', roles: ['admin'], render: () => <AgentsPage /> },
   keys: { title: 'API keys', roles: ['admin'], render: () => <KeysPage /> },
+  webhooks: { title: 'Webhooks', roles: ['admin'], render: () => <WebhooksPage /> },
   audit: { title: 'Audit', roles: ['auditor'], render: () => <AuditPage /> },
   bindings: { title: 'Bindings', roles: ['auditor'], render: () => <BindingsPage /> },
   costs: { title: 'Costs', roles: ['finance'], render: () => <CostsPage /> },
