@@ -132,6 +132,12 @@ export const environmentSchema = z
     OIDC_ROLES_CLAIM: optionalText,
     OIDC_MAX_TOKEN_LIFETIME_SECONDS: z.coerce.number().int().min(60).max(2_592_000).default(86_400),
     OIDC_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+    /** The web console's own OIDC client (public, Authorization Code + PKCE); unset: the console offers API keys only. */
+    OIDC_CONSOLE_CLIENT_ID: optionalText,
+    /** Unset: read from the issuer's discovery document (`<OIDC_ISSUER>/.well-known/openid-configuration`). */
+    OIDC_AUTHORIZATION_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    OIDC_TOKEN_ENDPOINT: optionalText.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional()),
+    OIDC_CONSOLE_SCOPES: z.string().trim().regex(/^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/, 'space-separated scope names').default('openid'),
     LOG_LEVEL: z.enum(logLevels).default('info'),
     // The default depends on the profile (see loadConfig).
     BODY_LIMIT: byteSize.optional(),
@@ -249,8 +255,15 @@ function platformLimitProblems(source: Record<string, string | undefined>): stri
 function oidcProblems(source: Record<string, string | undefined>): string[] {
   const oidcKeys = ['OIDC_ISSUER', 'OIDC_AUDIENCE', 'OIDC_JWKS_URL'];
   const given = oidcKeys.filter((key) => (source[key] ?? '').trim() !== '');
-  if (given.length === 0 || given.length === oidcKeys.length) return [];
-  return oidcKeys.filter((key) => !given.includes(key)).map((key) => `${key}: is required when any OIDC_* setting is given`);
+  const consoleKeys = ['OIDC_AUTHORIZATION_ENDPOINT', 'OIDC_TOKEN_ENDPOINT'].filter((key) => (source[key] ?? '').trim() !== '');
+  const consoleProblems =
+    (source.OIDC_CONSOLE_CLIENT_ID ?? '').trim() === ''
+      ? consoleKeys.map((key) => `${key}: is used only with OIDC_CONSOLE_CLIENT_ID (the console's sign-in), which is not set`)
+      : given.length === oidcKeys.length
+        ? []
+        : ['OIDC_CONSOLE_CLIENT_ID: needs OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL (the broker must accept the tokens the console signs in with)'];
+  if (given.length === 0 || given.length === oidcKeys.length) return consoleProblems;
+  return [...oidcKeys.filter((key) => !given.includes(key)).map((key) => `${key}: is required when any OIDC_* setting is given`), ...consoleProblems];
 }
 
 /** Which key signs new events must be unambiguous, and must be one of the keys. */

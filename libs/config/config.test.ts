@@ -86,6 +86,19 @@ test('OIDC token times: a day and a minute by default, bounded, reported with th
   );
 });
 
+test("the console's OIDC client: off unless named, scopes default to openid, only with the broker's OIDC settings", () => {
+  const oidc = { OIDC_ISSUER: 'https://idp.test/', OIDC_AUDIENCE: 'sb', OIDC_JWKS_URL: 'https://idp.test/jwks' };
+  assert.equal(loadConfig(oidc).oidc?.console, undefined);
+  assert.deepEqual(loadConfig({ ...oidc, OIDC_CONSOLE_CLIENT_ID: 'console' }).oidc?.console, { clientId: 'console', authorizationEndpoint: undefined, tokenEndpoint: undefined, scopes: 'openid' });
+  const explicit = loadConfig({ ...oidc, OIDC_CONSOLE_CLIENT_ID: 'console', OIDC_TOKEN_ENDPOINT: 'https://idp.test/token', OIDC_CONSOLE_SCOPES: 'openid api://sb/console' }).oidc?.console;
+  assert.deepEqual([explicit?.tokenEndpoint, explicit?.scopes], ['https://idp.test/token', 'openid api://sb/console']);
+  assert.throws(
+    () => loadConfig({ OIDC_CONSOLE_CLIENT_ID: 'console', OIDC_CONSOLE_SCOPES: 'bad"scope', OIDC_AUTHORIZATION_ENDPOINT: 'ftp://x' }),
+    (error) => error instanceof ConfigError && ['OIDC_CONSOLE_CLIENT_ID', 'OIDC_CONSOLE_SCOPES', 'OIDC_AUTHORIZATION_ENDPOINT'].every((key) => error.problems.some((problem) => problem.startsWith(`${key}:`))),
+  );
+  assert.throws(() => loadConfig({ ...oidc, OIDC_TOKEN_ENDPOINT: 'https://idp.test/token' }), (error) => error instanceof ConfigError && error.problems[0].startsWith('OIDC_TOKEN_ENDPOINT:'));
+});
+
 test('HTTP timeouts: 30 s for a request, 10 s (at most the request timeout) for its headers, 5 s keep-alive', () => {
   const defaults = loadConfig({}).http;
   assert.deepEqual([defaults.requestTimeoutMs, defaults.headersTimeoutMs, defaults.keepAliveTimeoutMs], [30_000, 10_000, 5_000]);

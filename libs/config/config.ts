@@ -17,6 +17,18 @@ export interface OidcConfig {
   maxTokenLifetimeSeconds: number;
   /** How far the issuer's clock may be from ours when checking `exp`, `nbf` and `iat`. */
   clockSkewSeconds: number;
+  /** The web console's sign-in (Authorization Code + PKCE, a public client); undefined: API keys only. */
+  console: OidcConsoleConfig | undefined;
+}
+
+/** Public values: the console's page is told all of them (GET /console/config.json). */
+export interface OidcConsoleConfig {
+  clientId: string;
+  /** Undefined: taken from the issuer's discovery document. */
+  authorizationEndpoint: string | undefined;
+  tokenEndpoint: string | undefined;
+  /** Space-separated, as sent in `scope`. */
+  scopes: string;
 }
 
 export interface HttpConfig {
@@ -238,6 +250,14 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
             rolesClaim: env.OIDC_ROLES_CLAIM,
             maxTokenLifetimeSeconds: env.OIDC_MAX_TOKEN_LIFETIME_SECONDS,
             clockSkewSeconds: env.OIDC_CLOCK_SKEW_SECONDS,
+            console: env.OIDC_CONSOLE_CLIENT_ID
+              ? {
+                  clientId: env.OIDC_CONSOLE_CLIENT_ID,
+                  authorizationEndpoint: env.OIDC_AUTHORIZATION_ENDPOINT,
+                  tokenEndpoint: env.OIDC_TOKEN_ENDPOINT,
+                  scopes: env.OIDC_CONSOLE_SCOPES,
+                }
+              : undefined,
           }
         : undefined,
     logLevel: env.LOG_LEVEL,

@@ -66,5 +66,12 @@ describe('console: serving', () => {
   test('the OpenAPI document describes /console', async () => {
     const document = (await sb.anonymous.get('/openapi.json')).json;
     assert.equal(document.paths['/console'].get.operationId, 'getConsole');
+    assert.equal(document.paths['/console/config.json'].get.operationId, 'getConsoleConfig');
+  });
+
+  test('without OIDC the console is told to sign in with API keys only (config.json, public, not the page)', async () => {
+    const config = await sb.anonymous.get('/console/config.json');
+    assert.equal(config.status, 200);
+    assert.deepEqual(config.json, { oidc: null, oidcUnavailable: null });
   });
 });

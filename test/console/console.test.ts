@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { brokerClaims, describeFocusReport, parseFocusCsv, validateFocus } from '../data/focus-validator.js';
 import { browserMissing, launchBrowser, waitForCount, type TestBrowser } from '../support/browser.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 /**
  * The web console (issue 18) in a real chromium against a real broker with
@@ -18,12 +19,15 @@ const skip = process.env.DATABASE_URL ? 'the embedded run covers the browser jou
 describe('console: journeys in a real browser', { skip }, () => {
   let sb: TestBroker;
   let browser: TestBrowser;
+  let receiver: WebhookReceiver;
   let tenant: Awaited<ReturnType<typeof createTenantWithKeys<'app' | 'admin' | 'auditor' | 'finance'>>>;
   const sessions: { alice: string; bob: string } = { alice: '', bob: '' };
   const cspErrors: string[] = [];
 
   before(async () => {
-    sb = await startTestBroker();
+    receiver = await new WebhookReceiver().start();
+    // The webhooks journey posts to a receiver on loopback, which the broker refuses unless told otherwise.
+    sb = await startTestBroker({ SWITCHBOARD_WEBHOOKS_ALLOW_PRIVATE_TARGETS: 'true', SWITCHBOARD_WEBHOOKS_POLL_MS: '50' });
     browser = await launchBrowser();
     tenant = await createTenantWithKeys(sb, ['app', 'admin', 'auditor', 'finance']);
     const targets = sb.broker.runtimes.demoTargets();
@@ -43,6 +47,7 @@ describe('console: journeys in a real browser', { skip }, () => {
   after(async () => {
     await browser?.close();
     await sb?.close();
+    await receiver?.stop();
   });
 
   /** A fresh tab (its own sessionStorage) signed in with `key` at `path`. */
@@ -143,6 +148,56 @@ describe('console: journeys in a real browser', { skip }, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByTestId('api-keys').locator('tr', { hasText: 'made-in-console' }).getByText(/revoked/).waitFor();
     assert.equal((await sb.as(secret).get('/v1/me')).status, 401);
+    await page.close();
+  });
+
+  test('admin webhooks: create (secret once), send a test event, see its delivery with the answer, pause, delete', async () => {
+    const page = await signedIn(tenant.keys.admin.key, '/console/webhooks');
+    await page.getByText('No webhooks yet.').waitFor();
+    const url = receiver.hookUrl(uniqueName('console'));
+    await page.getByLabel('URL').fill(url);
+    await page.getByLabel(/^Events/).fill('audit.limits.changed, session.terminated');
+    await page.getByLabel('Format').selectOption('json');
+    await page.getByLabel('Description (optional)').fill('made in the console');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const secret = (await page.getByTestId('new-secret').textContent())!.trim();
+    assert.match(secret, /^whsec_/);
+    receiver.setSecret(url.split('/hook/')[1], secret);
+    await page.getByRole('button', { name: 'Done' }).click();
+    const row = page.getByTestId('webhooks').locator('tr', { hasText: url });
+    await row.getByText('active', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: `Send a test event to ${url}` }).click();
+    await page.getByTestId('webhook-outcome').getByText(/Test event queued/).waitFor();
+    const deliveries = page.getByTestId('deliveries');
+    // Pending at first; the panel fetches again until the dispatcher has the receiver's answer.
+    await deliveries.locator('tr', { hasText: 'webhook.test' }).getByText('delivered').waitFor({ timeout: 20_000 });
+    const answer = deliveries.locator('tr', { hasText: 'webhook.test' }).getByTestId('last-answer');
+    assert.match((await answer.textContent()) ?? '', /^200 ok$/);
+    const [arrived] = receiver.at(url.split('/hook/')[1]);
+    assert.equal(arrived.body.type, 'webhook.test');
+    assert.ok(arrived.signatureValid, 'the receiver verified the signature with the secret the console showed');
+    await deliveries.locator('tr', { hasText: 'webhook.test' }).locator('summary').click();
+    await deliveries.getByText(/: 200 \(\d+ ms\)/).waitFor();
+    await browser.screenshot(page, 'admin-webhooks');
+
+    await page.getByRole('button', { name: `Pause ${url}` }).click();
+    await row.getByText('paused', { exact: true }).waitFor();
+    const admin = sb.as(tenant.keys.admin.key);
+    const listed = (await admin.get('/v1/webhooks')).json.data.find((webhook: { url: string }) => webhook.url === url);
+    assert.equal(listed.status, 'paused');
+    assert.deepEqual(listed.events, ['audit.limits.changed', 'session.terminated']);
+    assert.equal(listed.description, 'made in the console');
+    const [delivery] = (await admin.get(`/v1/webhooks/${listed.id}/deliveries`)).json.data;
+    assert.equal(delivery.status, 'delivered');
+    assert.equal(delivery.id, arrived.id, 'the delivery listed is the one the receiver took');
+
+    await page.getByRole('button', { name: `Resume ${url}` }).click();
+    await row.getByText('active', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Delete ${url}` }).click();
+    await page.getByRole('dialog', { name: 'Delete this webhook?' }).getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('No webhooks yet.').waitFor();
+    assert.equal((await admin.get(`/v1/webhooks/${listed.id}`)).status, 404);
     await page.close();
   });
 

@@ -7,6 +7,7 @@ import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { appConfigToken } from './app.tokens.js';
 import { HealthController } from './health/health.controller.js';
 import { ConsoleController } from './console/console.controller.js';
+import { ConsoleSignIn } from './console/console-sign-in.js';
 import { DocsController } from './http/docs.controller.js';
 import { OpenApiDocument } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
@@ -92,6 +93,7 @@ export class AppModule {
       controllers: [HealthController, DocsController, ConsoleController, MeController, TenantsController, TargetGrantsController, ApiKeysController, ProvidersController, AgentsController, SessionsController, AuditController, PricesController, CostsController, LimitsController, AdminSessionsController, ErasureController, WebhooksController],
       providers: [
         { provide: appConfigToken, useValue: foundation.config },
+        { provide: ConsoleSignIn, useValue: new ConsoleSignIn(foundation.config.oidc) },
         { provide: Database, useValue: foundation.database },
         { provide: OperatorKey, useValue: foundation.operatorKey },
         { provide: Metrics, useValue: foundation.metrics },

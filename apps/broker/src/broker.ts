@@ -12,6 +12,7 @@ import { AppModule } from './app.module.js';
 import { prepareAuditIntegrity, type AuditIntegrity } from './audit/audit-integrity.js';
 import { openDatabase, type OpenedDatabase } from './database/open-database.js';
 import { consoleFiles } from './console/console-files.js';
+import { ConsoleSignIn } from './console/console-sign-in.js';
 import { configureHttpServer } from './http/http-server.js';
 import { sendProblem, toAppError } from './http/problem-details.js';
 import { assignRequestId, requestIdOf } from './http/request-id.js';
@@ -157,7 +158,7 @@ function installHttpPipeline(app: NestExpressApplication, config: AppConfig, met
   });
   const swaggerUiDir = createRequire(import.meta.url)('swagger-ui-dist').getAbsoluteFSPath() as string;
   app.use('/docs/assets', express.static(swaggerUiDir, { index: false, maxAge: '1h' }));
-  app.use('/console', consoleFiles());
+  app.use('/console', consoleFiles(app.get(ConsoleSignIn)));
 }
 
 async function drainAndClose(

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, credential, type View } from './api/client.js';
+import { finishSignIn, forgetSignIn, isCallback } from './api/oidc.js';
 import { AgentsPage } from './pages/agents.js';
 import { AuditPage } from './pages/audit.js';
 import { BindingsPage } from './pages/bindings.js';
@@ -10,6 +11,7 @@ import { LimitsPage } from './pages/limits.js';
 import { SessionsPage } from './pages/sessions.js';
 import { SignIn } from './pages/sign-in.js';
 import { TenantsPage } from './pages/tenants.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { ProblemBox, problemOf } from './ui.js';
 import './styles.css';
 
@@ -22,6 +24,7 @@ const pages = {
   limits: { title: 'Limits', roles: ['admin'], render: () => <LimitsPage /> },
   agents: { title: 'Agents', roles: ['admin'], render: () => <AgentsPage /> },
   keys: { title: 'API keys', roles: ['admin'], render: () => <KeysPage /> },
+  webhooks: { title: 'Webhooks', roles: ['admin'], render: () => <WebhooksPage /> },
   audit: { title: 'Audit', roles: ['auditor'], render: () => <AuditPage /> },
   bindings: { title: 'Bindings', roles: ['auditor'], render: () => <BindingsPage /> },
   costs: { title: 'Costs', roles: ['finance'], render: () => <CostsPage /> },
@@ -32,8 +35,8 @@ type PageId = keyof typeof pages;
 const base = '/console';
 const pageOf = (pathname: string) => pathname.slice(base.length).replace(/^\/+|\/+$/g, '').split('/')[0];
 
-export function navigate(page: string) {
-  history.pushState(null, '', `${base}/${page}`);
+export function navigate(page: string, replace = false) {
+  history[replace ? 'replaceState' : 'pushState'](null, '', page.startsWith('/') ? page : `${base}/${page}`);
   dispatchEvent(new PopStateEvent('popstate'));
 }
 
@@ -49,11 +52,27 @@ function usePath() {
 
 function App() {
   const [me, setMe] = useState<Me>();
-  const [checking, setChecking] = useState(credential.get() !== null);
+  const [checking, setChecking] = useState(credential.get() !== null || isCallback());
   const [problem, setProblem] = useState<ReturnType<typeof problemOf>>();
   const path = usePath();
 
   useEffect(() => {
+    if (isCallback()) {
+      // Back from the identity provider: the code becomes a token, the broker says who it is, and the URL loses the code.
+      finishSignIn(location.search)
+        .then(async ({ token, returnTo }) => {
+          const who = await api<Me>('GET', '/v1/me', undefined, token);
+          credential.set(token);
+          setMe(who);
+          navigate(returnTo, true);
+        })
+        .catch((error: unknown) => {
+          setProblem(problemOf(error));
+          navigate('', true);
+        })
+        .finally(() => setChecking(false));
+      return;
+    }
     if (!credential.get()) return;
     api<Me>('GET', '/v1/me').then(
       (who) => {
@@ -70,6 +89,7 @@ function App() {
 
   const signOut = () => {
     credential.clear();
+    forgetSignIn();
     setMe(undefined);
     navigate('');
   };

@@ -135,13 +135,13 @@ export function Confirm(props: { title: string; children: ComponentChildren; con
   );
 }
 
-/** A secret shown once, with a copy button. */
-export function SecretOnce({ secret, onDone }: { secret: string; onDone: () => void }) {
+/** A secret shown once, with a copy button; `what` names it ("key", "signing secret"). */
+export function SecretOnce({ secret, onDone, what = 'key' }: { secret: string; onDone: () => void; what?: string }) {
   const [copied, setCopied] = useState(false);
   return (
     <div class="notice" role="status">
       <p>
-        <strong>Copy this key now: it is shown this once and never again.</strong>
+        <strong>Copy this {what} now: it is shown this once and never again.</strong>
       </p>
       <code class="secret" data-testid="new-secret">
         {secret}

@@ -1,8 +1,9 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Header, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route } from '../http/route-spec.js';
 import { sendConsolePage } from './console-files.js';
+import { ConsoleSignIn, consoleConfigView } from './console-sign-in.js';
 
 /**
  * The web console's entry page (API.md §8). Public: the page holds no data;
@@ -11,6 +12,8 @@ import { sendConsolePage } from './console-files.js';
  */
 @Controller()
 export class ConsoleController {
+  constructor(private readonly signIn: ConsoleSignIn) {}
+
   @Get('console')
   @Route({
     operationId: 'getConsole',
@@ -20,6 +23,19 @@ export class ConsoleController {
     responses: { 200: { description: 'HTML', contentType: 'text/html' }, ...problemResponses(404) },
   })
   page(@Res() response: Response) {
-    sendConsolePage(response);
+    return sendConsolePage(response, this.signIn);
+  }
+
+  @Get('console/config.json')
+  @Header('Cache-Control', 'no-cache')
+  @Route({
+    operationId: 'getConsoleConfig',
+    summary: "How the console signs in: the OIDC client it may use (public values only), or null for API keys only",
+    tag: 'Operations',
+    access: { kind: 'public' },
+    responses: { 200: { description: 'The console\'s sign-in settings', schema: consoleConfigView } },
+  })
+  config() {
+    return this.signIn.view();
   }
 }

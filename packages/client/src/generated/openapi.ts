@@ -122,6 +122,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/console/config.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How the console signs in: the OIDC client it may use (public values only), or null for API keys only
+         * @description No credential needed.
+         */
+        get: operations["getConsoleConfig"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/me": {
         parameters: {
             query?: never;
@@ -1240,6 +1260,22 @@ export interface components {
                 use: "sig";
             }[];
         };
+        ConsoleConfig: {
+            /** @description null: the console signs in with API keys only */
+            oidc: {
+                issuer: string;
+                /** @description The console's public OIDC client (no secret: Authorization Code + PKCE) */
+                clientId: string;
+                /** @description The audience the broker accepts: the console sends the token (access token, else ID token) issued for it */
+                audience: string;
+                authorizationEndpoint: string;
+                tokenEndpoint: string;
+                /** @description Space-separated, as sent in `scope` */
+                scopes: string;
+            } | null;
+            /** @description Why OIDC sign-in is configured but cannot be offered now (the issuer's discovery document could not be read) */
+            oidcUnavailable: string | null;
+        };
         CostGroup: {
             key: string;
             /** @description USD, exact decimal string */
@@ -2278,6 +2314,35 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getConsoleConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The console's sign-in settings */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsoleConfig"];
                 };
             };
             /** @description Any other error */
