@@ -30,12 +30,14 @@ export function serveFloorProxy(target: URL, port = 0): Promise<net.Server> {
     upstream.on('error', () => response.destroy());
     request.pipe(upstream);
   });
-  const server = net.createServer((socket) => {
+  // Nagle off on both sides, as Node's own HTTP server and client set it (and the broker's event streams do):
+  // with it on, a small write waits for the peer's delayed ACK (~40 ms) and the floor is slower than the broker.
+  const server = net.createServer({ noDelay: true }, (socket) => {
     socket.once('data', (first) => {
       socket.pause();
       // A TLS ClientHello starts with 0x16; HTTP/2 with its "PRI * HTTP/2.0" preface.
       if (first[0] === 0x16 || first.subarray(0, 3).toString() === 'PRI') {
-        const upstream = net.connect(Number(target.port), target.hostname, () => {
+        const upstream = net.connect({ port: Number(target.port), host: target.hostname, noDelay: true }, () => {
           upstream.write(first);
           socket.pipe(upstream).pipe(socket);
           socket.resume();
