@@ -74,7 +74,7 @@ describe('repositories: the turn recorder stores before it sends', () => {
     }
     await recorder.finish('turn.completed', { usage: { inputTokens: 1, outputTokens: 1 }, durationMs: 1 }, async (tx, transcript) => {
       await new TurnRepository(tx).finish(
-        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 1, activeSeconds: 0.001, usage: { inputTokens: 1, outputTokens: 1 }, providerState: undefined, providerTouched: true },
+        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 1, activeSeconds: 0.001, usage: { inputTokens: 1, outputTokens: 1 }, providerState: undefined, providerTouched: true, endedUs: BigInt(Date.now()) * 1000n },
         transcript,
       );
     });
