@@ -71,7 +71,7 @@ export async function waitForCount(locator: Locator, count: number, timeoutMs = 
   const deadline = Date.now() + timeoutMs;
   let seen = await locator.count();
   while (seen !== count) {
-    if (Date.now() > deadline) throw new Error(`expected ${count} matches of ${locator}, still ${seen} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`expected ${count} matches of ${String(locator)}, still ${seen} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     seen = await locator.count();
   }
