@@ -81,5 +81,7 @@ describe('repositories: the turn recorder stores before it sends', () => {
     assert.deepEqual(await storedSeqs(tenantId, sessionId), [0, 2, 4, 5, 7].map((n) => started.seq + n), 'the transcript: turn.started, tool.call, tool.result, message.completed, turn.completed');
     const session = await database.inTenant(tenantId, (tx) => new SessionRepository(tx).findById(sessionId));
     assert.equal(session?.status, 'idle');
+    // The listener's reads (the terminal event's too) end with the test, not after the database closed.
+    await Promise.all(heard.map(({ stored }) => stored));
   });
 });
