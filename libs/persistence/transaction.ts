@@ -29,6 +29,13 @@ export interface Transaction {
    * fails that statement, and the transaction.
    */
   defer(statement: HotStatement | string, values: readonly unknown[]): void;
+  /**
+   * A write sent like {@link defer} (with the next statement, or the COMMIT),
+   * whose rows are wanted once that round trip is back: the promise settles
+   * only then, so awaiting it before another statement was asked for waits
+   * forever. `statement` must be one statement.
+   */
+  deferRows<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]>;
   /** The transaction's last statement, sent with its COMMIT in one round trip: nothing may be run in it afterwards. */
   final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]>;
   /** Stands for the database this transaction belongs to: the key of per-database registries (the audit keyring). */
@@ -101,6 +108,16 @@ export class ConnectionTransaction implements Transaction {
     this.pending.push(parameterized(statement, values));
   }
 
+  deferRows<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]> {
+    this.assertOpen();
+    const rows = new Promise<T[]>((resolve, reject) => {
+      this.pending.push({ ...parameterized(statement, values), answer: { resolve: (result) => resolve(result.rows as T[]), reject } });
+    });
+    // Its failure is also the failure of the statement it went with, which the caller sees: never an unhandled rejection.
+    rows.catch(() => undefined);
+    return rows;
+  }
+
   final<T>(statement: HotStatement | string, values: readonly unknown[]): Promise<T[]> {
     return this.serial(async () => {
       this.assertOpen();
@@ -130,7 +147,9 @@ export class ConnectionTransaction implements Transaction {
     await this.tail;
     if (this.committed) return;
     this.committed = true;
+    const unsent = this.pending;
     this.pending = [];
+    for (const statement of unsent) if (typeof statement !== 'string') statement.answer?.reject(new Error('the transaction rolled back before the statement was sent'));
     if (this.opened) await this.runner.query('ROLLBACK');
   }
 
@@ -143,12 +162,23 @@ export class ConnectionTransaction implements Transaction {
 
   private async send(statements: Array<string | Parameterized>): Promise<QueryResult[]> {
     this.pending = [];
-    // (Learning a statement's parameter types may cost a round trip, once per process: this connection's, never another's.)
-    const texts: string[] = [];
-    for (const statement of statements) texts.push(typeof statement === 'string' ? statement : await this.textOf(statement));
-    this.opened = true;
-    const result = (await this.connection.query(texts.join(';\n'))) as QueryResult | QueryResult[];
-    return Array.isArray(result) ? result : [result];
+    let results: QueryResult[];
+    try {
+      // (Learning a statement's parameter types may cost a round trip, once per process: this connection's, never another's.)
+      const texts: string[] = [];
+      for (const statement of statements) texts.push(typeof statement === 'string' ? statement : await this.textOf(statement));
+      this.opened = true;
+      const result = (await this.connection.query(texts.join(';\n'))) as QueryResult | QueryResult[];
+      results = Array.isArray(result) ? result : [result];
+    } catch (error) {
+      for (const statement of statements) if (typeof statement !== 'string') statement.answer?.reject(error);
+      throw error;
+    }
+    // Every statement after the opening (two statements in one text) is one statement: its result is counted from the end.
+    statements.forEach((statement, index) => {
+      if (typeof statement !== 'string') statement.answer?.resolve(results[results.length - (statements.length - index)]);
+    });
+    return results;
   }
 
   /**
@@ -182,6 +212,8 @@ interface Parameterized {
   values: readonly unknown[];
   /** A hot statement's name: executed from a prepared plan where the database keeps plans. */
   name?: string;
+  /** For {@link ConnectionTransaction.deferRows}: who waits for the statement's result. */
+  answer?: { resolve(result: QueryResult): void; reject(error: unknown): void };
 }
 
 const parameterized = (statement: HotStatement | string, values: readonly unknown[]): Parameterized =>

@@ -86,6 +86,38 @@ describe('repositories: pipelined transactions', () => {
     assert.deepEqual([first?.role, second?.role], ['switchboard_app', 'switchboard_app'], 'neither ran outside the transaction');
   });
 
+  test('a deferred statement answers once it went, with its own rows, whatever went with it', async () => {
+    const tenantId = await repo.newTenant();
+    const inserted = `${insertLedger} RETURNING user_id`;
+    const { first, second, total } = await pipelined(tenantId, async (tx) => {
+      const first = tx.deferRows<{ user_id: string }>(inserted, [tenantId, 'fred', '2026-01-01', '1']);
+      tx.defer(insertLedger, [tenantId, 'fred', '2026-02-01', '2']);
+      const second = tx.deferRows<{ user_id: string }>(inserted, [tenantId, 'fred', '2026-03-01', '3']);
+      const [row] = await tx.final<{ spent: string }>(`SELECT sum(spent_usd)::text AS spent FROM budget_ledgers WHERE user_id = $1`, ['fred']);
+      return { first: await first, second: await second, total: Number(row.spent) };
+    });
+    assert.deepEqual([first, second, total], [[{ user_id: 'fred' }], [{ user_id: 'fred' }], 6]);
+    // Its failure fails the statement it went with, and it answers that failure too (never an unhandled rejection).
+    let deferred: Promise<unknown> | undefined;
+    await assert.rejects(
+      pipelined(tenantId, async (tx) => {
+        deferred = tx.deferRows(`SELECT 1 / $1::int`, [0]);
+        return tx.final(`SELECT 1`, []);
+      }),
+      /division by zero/,
+    );
+    await assert.rejects(deferred!, /division by zero/);
+    // Never sent (the work failed first): it answers the rollback.
+    await assert.rejects(
+      pipelined(tenantId, async (tx) => {
+        deferred = tx.deferRows(`SELECT 1`, []);
+        throw new Error('work failed');
+      }),
+      /work failed/,
+    );
+    await assert.rejects(deferred!, /rolled back before the statement was sent/);
+  });
+
   test('a transaction that runs nothing sends nothing, and one that only defers still commits', async () => {
     const tenantId = await repo.newTenant();
     assert.equal(await pipelined(tenantId, async () => 'nothing'), 'nothing');

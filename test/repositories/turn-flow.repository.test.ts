@@ -71,20 +71,24 @@ describe('repositories: the turn flow', () => {
     const started = (await claimAndStart(tenantId, sessionId, 'alice', turnId))!;
     const delta = turnEvent({ sessionId, turnId }, started.seq + 1, 'message.completed', { role: 'agent', content: [{ type: 'text', text: 'hi' }] });
     const completed = turnEvent({ sessionId, turnId }, started.seq + 2, 'turn.completed', { usage: { inputTokens: 7, outputTokens: 9 }, durationMs: 12 });
-    const window = await database.inTenant(tenantId, (tx) =>
+    const endedUs = BigInt(Date.now()) * 1000n;
+    const finished = await database.inTenant(tenantId, (tx) =>
       new TurnRepository(tx).finish(
-        { id: turnId, tenantId, sessionId, status: 'completed', output: [{ type: 'text', text: 'hi' }], error: null, durationMs: 12, activeSeconds: 0.012, usage: { inputTokens: 7, outputTokens: 9 }, providerState: { baseline: 1 }, providerTouched: true },
+        { id: turnId, tenantId, sessionId, status: 'completed', output: [{ type: 'text', text: 'hi' }], error: null, durationMs: 12, activeSeconds: 0.012, usage: { inputTokens: 7, outputTokens: 9 }, providerState: { baseline: 1 }, providerTouched: true, endedUs },
         { events: [delta, completed].map((event) => ({ ...event, tenantId })), nextSeq: started.seq + 3 },
       ),
     );
-    assert.ok(window && window.endUs >= window.startUs, 'the metering window runs forward');
+    assert.equal(finished, true);
     const { session, types, turn } = await database.inTenant(tenantId, async (tx) => ({
       session: await new SessionRepository(tx).findById(sessionId),
       types: (await tx.rows<{ type: string }>(`SELECT type FROM session_events WHERE session_id = $1 ORDER BY seq`, [sessionId])).map((row) => row.type),
-      turn: await tx.one<{ status: string; input_tokens: number; output_tokens: number }>(`SELECT status, input_tokens, output_tokens FROM turns WHERE id = $1`, [turnId]),
+      turn: await tx.one<{ status: string; input_tokens: number; output_tokens: number; ended_us: string }>(
+        `SELECT status, input_tokens, output_tokens, (extract(epoch FROM ended_at) * 1000000)::bigint::text AS ended_us FROM turns WHERE id = $1`,
+        [turnId],
+      ),
     }));
     assert.deepEqual(types, ['turn.started', 'message.completed', 'turn.completed']);
-    assert.deepEqual(turn && { ...turn, input_tokens: Number(turn.input_tokens), output_tokens: Number(turn.output_tokens) }, { status: 'completed', input_tokens: 7, output_tokens: 9 });
+    assert.deepEqual(turn && { ...turn, input_tokens: Number(turn.input_tokens), output_tokens: Number(turn.output_tokens) }, { status: 'completed', input_tokens: 7, output_tokens: 9, ended_us: endedUs.toString() }, 'ended at the given end, to the microsecond');
     assert.equal(session?.status, 'idle');
     assert.deepEqual(session?.providerState, { baseline: 1 });
     const next = await claimAndStart(tenantId, sessionId, 'alice', newId('trn'));
@@ -99,13 +103,13 @@ describe('repositories: the turn flow', () => {
     await database.inTenant(tenantId, (tx) => tx.count(`UPDATE turns SET status = 'failed', ended_at = now() WHERE id = $1`, [turnId]));
     const completed = turnEvent({ sessionId, turnId }, started.seq + 1, 'turn.completed', { usage: { inputTokens: 7, outputTokens: 9 }, durationMs: 12 });
     const before = await database.inTenant(tenantId, (tx) => new SessionRepository(tx).findById(sessionId));
-    const window = await database.inTenant(tenantId, (tx) =>
+    const finished = await database.inTenant(tenantId, (tx) =>
       new TurnRepository(tx).finish(
-        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 12, activeSeconds: 0.012, usage: { inputTokens: 7, outputTokens: 9 }, providerState: undefined, providerTouched: true },
+        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 12, activeSeconds: 0.012, usage: { inputTokens: 7, outputTokens: 9 }, providerState: undefined, providerTouched: true, endedUs: BigInt(Date.now()) * 1000n },
         { events: [{ ...completed, tenantId }], nextSeq: started.seq + 2 },
       ),
     );
-    assert.equal(window, undefined);
+    assert.equal(finished, false);
     const { after, types, status } = await database.inTenant(tenantId, async (tx) => ({
       after: await new SessionRepository(tx).findById(sessionId),
       types: (await tx.rows<{ type: string }>(`SELECT type FROM session_events WHERE session_id = $1 ORDER BY seq`, [sessionId])).map((row) => row.type),

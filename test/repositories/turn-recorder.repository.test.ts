@@ -74,12 +74,14 @@ describe('repositories: the turn recorder stores before it sends', () => {
     }
     await recorder.finish('turn.completed', { usage: { inputTokens: 1, outputTokens: 1 }, durationMs: 1 }, async (tx, transcript) => {
       await new TurnRepository(tx).finish(
-        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 1, activeSeconds: 0.001, usage: { inputTokens: 1, outputTokens: 1 }, providerState: undefined, providerTouched: true },
+        { id: turnId, tenantId, sessionId, status: 'completed', output: [], error: null, durationMs: 1, activeSeconds: 0.001, usage: { inputTokens: 1, outputTokens: 1 }, providerState: undefined, providerTouched: true, endedUs: BigInt(Date.now()) * 1000n },
         transcript,
       );
     });
     assert.deepEqual(await storedSeqs(tenantId, sessionId), [0, 2, 4, 5, 7].map((n) => started.seq + n), 'the transcript: turn.started, tool.call, tool.result, message.completed, turn.completed');
     const session = await database.inTenant(tenantId, (tx) => new SessionRepository(tx).findById(sessionId));
     assert.equal(session?.status, 'idle');
+    // The listener's reads (the terminal event's too) end with the test, not after the database closed.
+    await Promise.all(heard.map(({ stored }) => stored));
   });
 });

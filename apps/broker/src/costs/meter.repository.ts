@@ -1,9 +1,15 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { ChargeLine } from './charge-lines.js';
 import { lineText } from './charge-lines.js';
+import { onlyIfFinishedTurn } from '../sessions/turns/finished-turn.js';
 import type { PriceUnit } from './price-units.js';
 
-/** When a turn ran, since when its session was idle before it, and the prices in force: all read in the turn's final transaction ({@link turnWindowSql}). */
+/**
+ * When a turn ran, since when its session was idle before it, and the
+ * prices it is charged at: its start, idle-since and prices read by its
+ * claim ({@link TurnWindowStart}), its end on the broker's clock when it is
+ * recorded.
+ */
 export interface TurnWindow {
   startUs: bigint;
   endUs: bigint;
@@ -11,6 +17,9 @@ export interface TurnWindow {
   priceBookVersion: number;
   prices: Partial<Record<PriceUnit, string>>;
 }
+
+/** A turn's metering window as its claim reads it ({@link turnWindowStartColumns}): all but the end. */
+export type TurnWindowStart = Omit<TurnWindow, 'endUs'>;
 
 /** A meter record as written: numeric columns as decimal text. */
 export interface MeterRecord {
@@ -45,43 +54,55 @@ export interface MeterRecord {
 
 const fromMicros = (placeholder: string) => `(timestamptz 'epoch' + ${placeholder}::bigint * interval '1 microsecond')`;
 
-/** The columns of {@link turnWindowSql}; {@link turnWindowOf} reads them. */
-export interface TurnWindowColumns {
-  start_us: string;
-  end_us: string;
-  idle_since_us: string;
-  version: number;
-  prices: Partial<Record<PriceUnit, string>>;
+/** The columns of {@link turnWindowStartColumns}; {@link turnWindowStartOf} reads them. */
+export interface TurnWindowStartColumns {
+  window_start_us: string;
+  window_idle_since_us: string;
+  window_price_book_version: number;
+  window_prices: Partial<Record<PriceUnit, string>>;
 }
 
 /**
- * A SELECT of the turn's metering window, for the statement that ends the
- * turn to return it (no round trip of its own): the turn's [start, end] on
- * the database clock (end is the transaction's `now()`, the same instant
- * `turns.ended_at` gets), the end of the session's previous turn (or its
- * creation), and the newest price book's prices for the session's provider.
- * `turnParameter` is the turn id's placeholder.
+ * Columns of the statement that claims a session for a turn (no round trip
+ * of its own), for the turn's meter record: the turn's start (the claim
+ * transaction's `now()`, which is also the `started_at` its row gets in that
+ * transaction), the end of the session's previous turn (or its creation),
+ * and the newest price book version with its prices for the session's
+ * provider. `session` names the claimed sessions row.
+ *
+ * So a turn is priced with the price book in force when it started, not
+ * when it ended (issue 17: the record then needs nothing from the database
+ * before it writes). Every turn of the session that has an end is an
+ * earlier turn (one turn at a time per session), so the latest end is taken
+ * without comparing it to now: a previous end written on a broker clock a
+ * little ahead of the database's still counts (idle time is never negative:
+ * `MeteringService.recordTurn` clamps it).
  */
-export function turnWindowSql(turnParameter: string): string {
-  return `SELECT (extract(epoch FROM t.started_at) * 1000000)::bigint::text AS start_us,
-     (extract(epoch FROM greatest(now(), t.started_at)) * 1000000)::bigint::text AS end_us,
-     (extract(epoch FROM coalesce(
-       (SELECT max(p.ended_at) FROM turns p WHERE p.session_id = t.session_id AND p.id <> t.id AND p.ended_at <= t.started_at),
-       s.created_at)) * 1000000)::bigint::text AS idle_since_us,
-     v.version,
-     coalesce((SELECT json_object_agg(pr.unit, pr.unit_price::text) FROM prices pr WHERE pr.version = v.version AND pr.provider = s.provider), '{}') AS prices
-   FROM turns t JOIN sessions s ON s.id = t.session_id
-   CROSS JOIN (SELECT max(version) AS version FROM price_book_versions) v
-   WHERE t.id = ${turnParameter}`;
+export function turnWindowStartColumns(session: string): string {
+  return `(extract(epoch FROM now()) * 1000000)::bigint::text AS window_start_us,
+     (extract(epoch FROM coalesce((SELECT max(p.ended_at) FROM turns p WHERE p.session_id = ${session}.id), ${session}.created_at)) * 1000000)::bigint::text
+       AS window_idle_since_us,
+     (SELECT max(version) FROM price_book_versions) AS window_price_book_version,
+     coalesce((SELECT json_object_agg(pr.unit, pr.unit_price::text) FROM prices pr
+               WHERE pr.version = (SELECT max(version) FROM price_book_versions) AND pr.provider = ${session}.provider), '{}') AS window_prices`;
 }
 
-export const turnWindowOf = (row: TurnWindowColumns): TurnWindow => ({
-  startUs: BigInt(row.start_us),
-  endUs: BigInt(row.end_us),
-  idleSinceUs: BigInt(row.idle_since_us),
-  priceBookVersion: row.version,
-  prices: row.prices,
+export const turnWindowStartOf = (row: TurnWindowStartColumns): TurnWindowStart => ({
+  startUs: BigInt(row.window_start_us),
+  idleSinceUs: BigInt(row.window_idle_since_us),
+  priceBookVersion: row.window_price_book_version,
+  prices: row.window_prices,
 });
+
+/**
+ * The window of a turn that ends now on the broker's clock (never before
+ * its start, whatever the two clocks' skew): the end its meter record and
+ * its row (`turns.ended_at`) both get.
+ */
+export function turnWindowEndingNow(start: TurnWindowStart): TurnWindow {
+  const nowUs = BigInt(Date.now()) * 1000n;
+  return { ...start, endUs: nowUs > start.startUs ? nowUs : start.startUs };
+}
 
 const insertTurnMeterStatement = hotStatement(
   'insert_turn_meter',
@@ -90,8 +111,9 @@ const insertTurnMeterStatement = hotStatement(
        active_seconds, active_basis, broker_active_seconds, provider_active_seconds, idle_seconds, input_tokens, output_tokens,
        vcpu_seconds, gib_seconds, compute_estimated, price_book_version, cost_usd,
        cache_read_input_tokens, cache_creation_5m_input_tokens, cache_creation_1h_input_tokens, tokens_reported)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric,
-       $24, $25, $26, $27)
+     SELECT $1, $2, $3, $4, $5, $6, $7, $8, ${fromMicros('$9')}, ${fromMicros('$10')}, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22::numeric,
+       $24, $25, $26, $27
+     WHERE ${onlyIfFinishedTurn('$3')}
      RETURNING id
    ), charges AS (
      INSERT INTO meter_charges (tenant_id, meter_id, session_id, user_id, agent_id, provider, principal_id, charge_period_start, charge_period_end,
@@ -100,14 +122,19 @@ const insertTurnMeterStatement = hotStatement(
        c.unit, c.consumed::numeric, c.pricing::numeric, c.unit_price::numeric, c.cost::numeric, c.basis, $21
      FROM meter, jsonb_to_recordset($23::jsonb) AS c(unit text, start_us text, end_us text, consumed text, pricing text, unit_price text, cost text, basis text)
    )
-   UPDATE sessions SET cost_usd = cost_usd + $22::numeric WHERE id = $2`,
+   UPDATE sessions SET cost_usd = cost_usd + $22::numeric WHERE id = $2 AND EXISTS (SELECT 1 FROM meter)`,
 );
 
 /** Meter rows of the transaction's tenant: append-only. */
 export class MeterRepository {
   constructor(private readonly tx: Transaction) {}
 
-  /** The record, its charge lines and the session's running cost: one statement. */
+  /**
+   * The record, its charge lines and the session's running cost: one
+   * statement, which writes nothing unless this transaction finished the
+   * record's turn (`onlyIfFinishedTurn`: it goes out with the turn's end,
+   * whose outcome it cannot wait for).
+   */
   async insert(record: MeterRecord, lines: ChargeLine[]): Promise<void> {
     // Nothing reads its result: it goes with the transaction's next statement (a turn's budget settlement).
     this.tx.defer(insertTurnMeterStatement, [

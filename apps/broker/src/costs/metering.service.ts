@@ -23,8 +23,9 @@ const seconds = (value: number | undefined): Decimal | undefined => (value === u
 /**
  * Meters a turn inside the transaction that records its end (so a turn is
  * metered exactly once, or not at all): what drives each runtime's bill,
- * priced with the price book version in force, plus the session's running
- * cost. Rows are append-only; a later price change makes a new version and
+ * priced with the price book version in force when the turn started (read
+ * by its claim, so its record sends everything at once: issue 17), plus the
+ * session's running cost. Rows are append-only; a later price change makes a new version and
  * never touches them.
  *
  * - Active seconds: the provider's own figure when it reports one (Claude
@@ -32,7 +33,8 @@ const seconds = (value: number | undefined): Decimal | undefined => (value === u
  *   failed turn without a provider figure is not priced on the broker's
  *   clock: that time may be retries and back-off that never ran remotely.
  * - Idle seconds: from the end of the session's previous turn (or its
- *   creation) to this turn's start, on the database clock. Recorded, not
+ *   creation) to this turn's start, as the turns' rows record them (a
+ *   start on the database clock, an end on the broker's). Recorded, not
  *   priced: no runtime reports what it bills for idle time.
  * - vCPU/GiB-seconds: as the adapter reported them; `estimated` when they
  *   come from the target's configured size.
@@ -42,9 +44,10 @@ const seconds = (value: number | undefined): Decimal | undefined => (value === u
 @Injectable()
 export class MeteringService {
   /**
-   * Meters the turn over `window`, read by the statement that ended it in
-   * the same transaction. Returns the turn's cost in USD (a decimal string),
-   * for budget settlement.
+   * Meters the turn over `window` (its start, idle-since and prices read by
+   * its claim; its end the one its row gets). Returns the turn's cost in USD
+   * (a decimal string), for budget settlement. The record is deferred, and
+   * written only if the transaction ended the turn (finished-turn.ts).
    */
   async recordTurn(tx: Transaction, turn: FinishedTurn, window: TurnWindow): Promise<string> {
     const meters = new MeterRepository(tx);

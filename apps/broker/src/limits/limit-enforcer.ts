@@ -150,9 +150,10 @@ export class LimitEnforcer implements TurnAbandonedListener {
    * thresholds it crossed, and says whether a budget is now used up (the
    * session then ends with reason `budget`). Its last statement: without
    * alert thresholds the transaction commits with the settlement (one round
-   * trip), so nothing may run in it after.
+   * trip), so nothing may run in it after. Settles nothing unless this
+   * transaction ended the turn `turnId` (finished-turn.ts).
    */
-  async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string): Promise<boolean> {
+  async settleTurn(tx: Transaction, caller: { tenantId: string; userId: string }, reservation: BudgetReservation, costUsd: string, turnId: string): Promise<boolean> {
     const alertThresholds = reservation.alertThresholds ?? [];
     // Spend is booked on both ledgers whether or not a budget was set, so a budget set mid-month starts from the truth.
     const settled = await new LimitsRepository(tx).settleBoth(
@@ -166,6 +167,7 @@ export class LimitEnforcer implements TurnAbandonedListener {
       userBudget: reservation.userBudgetUsd,
         tenantBudget: reservation.tenantBudgetUsd,
         alertThresholds,
+        turnId,
       },
       // Alerts crossed are recorded after the settlement; with none to watch for, the settlement goes with the COMMIT.
       { andCommit: alertThresholds.length === 0 },

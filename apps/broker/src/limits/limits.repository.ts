@@ -1,4 +1,5 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
+import { onlyIfFinishedTurn } from '../sessions/turns/finished-turn.js';
 import type { Policy } from './limits.schemas.js';
 
 export type StoredPolicy = Partial<Policy>;
@@ -37,7 +38,9 @@ export function storedPoliciesOf(row: StoredPolicyColumns | undefined): StoredPo
  */
 const settleTurnStatement = hotStatement(
   'settle_turn_budgets',
-  `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd) VALUES ($1, $2, $3, $4::numeric), ($1, '', $3, $4::numeric)
+  `INSERT INTO budget_ledgers (tenant_id, user_id, month, spent_usd)
+   SELECT $1, ledger.user_id, $3, $4::numeric FROM (VALUES ($2::text), ('')) ledger (user_id)
+   WHERE ${onlyIfFinishedTurn('$10')}
    ON CONFLICT (tenant_id, user_id, month) DO UPDATE SET
      spent_usd = budget_ledgers.spent_usd + EXCLUDED.spent_usd,
      reserved_usd = greatest(0, budget_ledgers.reserved_usd - CASE WHEN budget_ledgers.user_id = '' THEN $6::numeric ELSE $5::numeric END)
@@ -196,7 +199,9 @@ export class LimitsRepository {
    * what each reserved, books the cost, and says whether either is now at
    * or over its budget (null: no budget), and which alert thresholds the
    * spend crossed. `andCommit`: the transaction's last statement, sent with
-   * the COMMIT in one round trip.
+   * the COMMIT in one round trip. Writes nothing, and answers neither
+   * exhausted nor crossed, unless this transaction ended the turn
+   * `settle.turnId` (finished-turn.ts): it goes out with the turn's end.
    */
   async settleBoth(
     settle: {
@@ -209,12 +214,13 @@ export class LimitsRepository {
     userBudget: string | null;
     tenantBudget: string | null;
     alertThresholds: number[];
+    turnId: string;
     },
     options: { andCommit: boolean },
   ): Promise<{ exhausted: boolean; crossed: CrossedThreshold[] }> {
     const values = [
       settle.tenantId, settle.userId, settle.month, settle.spent, settle.userReserved, settle.tenantReserved, settle.userBudget, settle.tenantBudget,
-      settle.alertThresholds,
+      settle.alertThresholds, settle.turnId,
     ];
     type Settled = { exhausted: boolean; user_id: string; spent: string; crossed: number[] };
     const rows = options.andCommit ? await this.tx.final<Settled>(settleTurnStatement, values) : await this.tx.hot<Settled>(settleTurnStatement, values);

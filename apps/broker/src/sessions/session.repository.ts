@@ -1,6 +1,7 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
 import { chainHeadOf, lockChainHeadSql, type ChainHead, type ChainHeadColumns } from '../audit/audit-log.js';
+import { turnWindowStartColumns, turnWindowStartOf, type TurnWindowStart, type TurnWindowStartColumns } from '../costs/meter.repository.js';
 import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
 
@@ -89,7 +90,8 @@ const select = `SELECT ${columns} FROM sessions s JOIN agents a ON a.id = s.agen
 
 /**
  * The claim, and (only when it claimed) the tenant's audit chain head locked
- * and read for the turn's `session.accessed` record: one round trip. The
+ * and read for the turn's `session.accessed` record, and the start of the
+ * turn's metering window: one round trip. The
  * head's lock depends on the claimed row, so the session row is always
  * locked first, as every other writer of both does.
  */
@@ -105,7 +107,7 @@ const claimOwnTurnStatement = hotStatement(
    ), head AS (
      ${lockChainHeadSql('claimed.tenant_id', 'FROM claimed')}
    )
-   SELECT claimed.*, head.*, ${storedPolicyColumns('$2')} FROM claimed, head`,
+   SELECT claimed.*, head.*, ${storedPolicyColumns('$2')}, ${turnWindowStartColumns('claimed')} FROM claimed, head`,
 );
 
 const toSession = (row: SessionRow): Session => ({
@@ -260,28 +262,28 @@ export class SessionRepository {
     id: string,
     userId: string,
     turnId: string,
-  ): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies; auditHead: ChainHead } | undefined> {
-    const rows = await this.tx.hot<SessionRow & StoredPolicyColumns & ChainHeadColumns>(claimOwnTurnStatement, [id, userId, turnId]);
+  ): Promise<{ session: Session; firstSeq: number; policies: StoredPolicies; auditHead: ChainHead; window: TurnWindowStart } | undefined> {
+    const rows = await this.tx.hot<SessionRow & StoredPolicyColumns & ChainHeadColumns & TurnWindowStartColumns>(claimOwnTurnStatement, [id, userId, turnId]);
     const row = rows[0];
-    return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row), auditHead: chainHeadOf(row) };
+    return row && { session: toSession(row), firstSeq: Number(row.next_event_seq) - 1, policies: storedPoliciesOf(row), auditHead: chainHeadOf(row), window: turnWindowStartOf(row) };
   }
 
   /**
    * Claims the session for one turn, atomically: at most one turn runs per
    * session across every replica. A claim left by a replica that died
    * mid-turn is released by the reaper (which also closes that turn and its
-   * budget reservation), never taken over here. Reserves and returns the seq
-   * of the turn's first event, or undefined when another turn holds the
-   * session.
+   * budget reservation), never taken over here. Reserves the seq of the
+   * turn's first event and returns it with the start of the turn's metering
+   * window, or undefined when another turn holds the session.
    */
-  async claimTurn(id: string, turnId: string): Promise<number | undefined> {
-    const rows = await this.tx.rows<{ next_event_seq: string }>(
-      `UPDATE sessions SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = next_event_seq + 1
-       WHERE id = $1 AND status IN ('idle', 'active') AND current_turn_id IS NULL
-       RETURNING next_event_seq - 1 AS next_event_seq`,
+  async claimTurn(id: string, turnId: string): Promise<{ firstSeq: number; window: TurnWindowStart } | undefined> {
+    const rows = await this.tx.rows<{ next_event_seq: string } & TurnWindowStartColumns>(
+      `UPDATE sessions s SET current_turn_id = $2, turn_started_at = now(), status = 'active', next_event_seq = s.next_event_seq + 1
+       WHERE s.id = $1 AND s.status IN ('idle', 'active') AND s.current_turn_id IS NULL
+       RETURNING s.next_event_seq - 1 AS next_event_seq, ${turnWindowStartColumns('s')}`,
       [id, turnId],
     );
-    return rows[0] ? Number(rows[0].next_event_seq) : undefined;
+    return rows[0] && { firstSeq: Number(rows[0].next_event_seq), window: turnWindowStartOf(rows[0]) };
   }
 
   /** Gives back a claim taken in this transaction (the turn was refused after all). */

@@ -2,6 +2,7 @@ import { invalidRequest } from '#libs/errors';
 import type { Transaction } from '#libs/persistence';
 import type { ApprovalDecision } from '#libs/runtime-spec';
 import { appendAuditEvent } from '../../audit/audit-log.js';
+import { onlyIfFinishedTurn } from '../turns/finished-turn.js';
 import type { PendingApproval, Session } from '../session.repository.js';
 
 /**
@@ -56,7 +57,10 @@ export const toProviderDecisions = (decisions: readonly TurnDecision[]): Approva
  * (so took its decisions): each decision is audited as `approval.decided`
  * with the deciding user, and the session now waits for the calls this turn
  * asked about (none: NULL). A turn the provider never took changes nothing:
- * its calls are still waiting, and a retry decides them again.
+ * its calls are still waiting, and a retry decides them again. The
+ * decisions' audit records are not guarded by the turn's end
+ * (finished-turn.ts): the caller must have sent and checked that end
+ * before, when there are any.
  */
 export async function settleApprovals(
   tx: Transaction,
@@ -82,5 +86,8 @@ export async function settleApprovals(
     });
   }
   if (turn.decisions.length === 0 && turn.requested.length === 0) return;
-  await tx.rows(`UPDATE sessions SET pending_approvals = $2 WHERE id = $1`, [session.id, turn.requested.length > 0 ? JSON.stringify(turn.requested) : null]);
+  // Deferred, with the turn's record (no round trip of its own), and only if that transaction ended the turn.
+  tx.defer(`UPDATE sessions SET pending_approvals = $2 WHERE id = $1 AND ${onlyIfFinishedTurn('$3')}`, [
+    session.id, turn.requested.length > 0 ? JSON.stringify(turn.requested) : null, turn.id,
+  ]);
 }

@@ -4,6 +4,7 @@ import { AppError, conflict, notFound } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import type { InputPart } from '#libs/runtime-spec';
 import { appConfigToken } from '../../app.tokens.js';
+import type { TurnWindowStart } from '../../costs/meter.repository.js';
 import { auditKeyringOf } from '../../audit/audit-keyring.js';
 import { lockChainHead, nextChainedEvent, type ChainHead } from '../../audit/audit-log.js';
 import { LimitDenial, LimitEnforcer, type BudgetReservation } from '../../limits/limit-enforcer.js';
@@ -26,6 +27,11 @@ export interface ClaimedTurn {
   reservation: BudgetReservation;
   /** The request carried an `Idempotency-Key`, recorded with the turn. */
   keyed: boolean;
+  /**
+   * The turn's metering window but its end, read by the claim: its start (its row's `started_at`), since when the
+   * session was idle, and the price book it is charged at (the one in force when it started).
+   */
+  window: TurnWindowStart;
 }
 
 /** The request's `Idempotency-Key` and the hash of its body. */
@@ -102,7 +108,8 @@ export class TurnClaims {
       const earlier = await repeated();
       if (earlier) return earlier;
       // The common case in one statement; when it claims nothing, the session is read to tell why.
-      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies; auditHead: ChainHead } | undefined = await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
+      let claimed: { session: Session; firstSeq: number; policies?: StoredPolicies; auditHead: ChainHead; window: TurnWindowStart } | undefined =
+        await sessions.claimOwnTurn(sessionId, caller.userId, turnId);
       if (!claimed) {
         const session = await findOwnSession(manager, caller, sessionId, 'turn');
         if (!session) return { kind: 'missing' as const };
@@ -111,12 +118,12 @@ export class TurnClaims {
         if (expired) return { kind: 'expired' as const, reason: expired };
         if (session.status === 'provisioning') return { kind: 'busy' as const };
         // The turn before may have ended since the first attempt.
-        const firstSeq = await sessions.claimTurn(sessionId, turnId);
+        const taken = await sessions.claimTurn(sessionId, turnId);
         // Busy, perhaps with this very request's turn, sent again while it runs (its claim committed before ours was tried).
-        if (firstSeq === undefined) return (await repeated()) ?? { kind: 'busy' as const };
-        claimed = { session, firstSeq, auditHead: await lockChainHead(manager, caller.tenantId) };
+        if (taken === undefined) return (await repeated()) ?? { kind: 'busy' as const };
+        claimed = { session, ...taken, auditHead: await lockChainHead(manager, caller.tenantId) };
       }
-      const { session, firstSeq, auditHead } = claimed;
+      const { session, firstSeq, auditHead, window } = claimed;
       admit?.(session);
       const reservation = await this.limits.admitTurn(manager, caller, this.config.budgets.turnEstimateUsd, claimed.policies);
       if (reservation instanceof LimitDenial) {
@@ -141,7 +148,7 @@ export class TurnClaims {
         accessed,
       );
       if (key && !(await keys.insert({ tenantId: caller.tenantId, sessionId, key: key.key, requestHash: key.requestHash, turnId }))) throw new RacedTurnKey();
-      return { kind: 'claimed' as const, turn: { kind: 'claimed' as const, session, started, reservation, keyed: key !== undefined } };
+      return { kind: 'claimed' as const, turn: { kind: 'claimed' as const, session, started, reservation, keyed: key !== undefined, window } };
       // Pipelined: the opening goes with the claim's first statement, the turn's row with its COMMIT (two round trips).
     }, { pipelined: true });
     switch (result.kind) {

@@ -1,4 +1,5 @@
 import type { Transaction } from '#libs/persistence';
+import { onlyIfFinishedTurn } from './finished-turn.js';
 
 /** A turn's `Idempotency-Key` record: the request it was sent with and the turn it started. */
 export interface TurnKeyRecord {
@@ -35,8 +36,12 @@ export class TurnIdempotencyRepository {
     return rows.length > 0;
   }
 
-  /** Gives the key of a turn the provider never accepted back: a retry with it is a new attempt. */
-  async release(turnId: string): Promise<void> {
-    await this.tx.count(`DELETE FROM turn_idempotency_keys WHERE turn_id = $1`, [turnId]);
+  /**
+   * Gives the key of a turn the provider never accepted back: a retry with
+   * it is a new attempt. Deferred (it goes with the turn's record), and only
+   * when this transaction ended the turn (finished-turn.ts).
+   */
+  release(turnId: string): void {
+    this.tx.defer(`DELETE FROM turn_idempotency_keys WHERE turn_id = $1 AND ${onlyIfFinishedTurn('$1')}`, [turnId]);
   }
 }

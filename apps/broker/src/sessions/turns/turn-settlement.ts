@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, conflict } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import { RuntimeError } from '#libs/runtime-spec';
+import { turnWindowEndingNow } from '../../costs/meter.repository.js';
 import { MeteringService } from '../../costs/metering.service.js';
 import { usageDetail } from '../../costs/usage-detail.js';
 import { LimitEnforcer } from '../../limits/limit-enforcer.js';
@@ -94,10 +95,17 @@ export class TurnSettlement {
 
   /**
    * The turn's terminal event, its row, its meter record and the budget
-   * settlement: one transaction, in two round trips (the end of the turn
-   * with the opening; the meter record and the budget with the COMMIT; one
-   * more when the tenant watches budget alert thresholds). Returns its cost
-   * and whether the budget ran out.
+   * settlement: one transaction, in one round trip (issue 17): the opening,
+   * the end of the turn, the meter record and the budget settlement go
+   * together with the COMMIT. This works because nothing in it waits for
+   * the database: the claim read the turn's start, the session's idle-since
+   * and the price book (`ClaimedTurn.window`), and the turn ends now on the
+   * broker's clock, so the turn is priced here before anything is sent. So
+   * that a turn ended elsewhere meanwhile still gets nothing written, every
+   * write after its end is guarded by it (finished-turn.ts). One more round
+   * trip when the tenant watches budget alert thresholds, and one (before
+   * the rest) when the turn carries approval decisions to audit. Returns its
+   * cost and whether the budget ran out.
    */
   private async record(
     claimed: ClaimedTurn,
@@ -116,11 +124,19 @@ export class TurnSettlement {
           durationMs: outcome.durationMs,
           ...(status === 'requires_action' ? { stopReason: 'requires_action' } : {}),
         };
+    // Ended meanwhile by another replica that took this one for gone (a reaper, a termination): its record stands, and
+    // settling again would meter and release the budget twice. Nothing was written; the client is told.
+    const endedElsewhere = () => conflict('turn_ended_elsewhere', 'the turn was ended by another replica while it ran; its recorded end stands');
     let budgetExhausted = false;
     let costUsd = '0';
     try {
       await recorder.finish(failure ? 'turn.failed' : 'turn.completed', data, async (manager, transcript) => {
-        const window = await new TurnRepository(manager).finish(
+        // The turn's row and its meter record end at the same instant.
+        const window = turnWindowEndingNow(claimed.window);
+        // Decisions are audited on the tenant's chain (a read of its head, not guarded by the turn's end): their turn's end
+        // is sent and checked first. Otherwise it goes with everything below, which writes nothing unless it ended the turn.
+        const deferred = !(outcome.accepted && decisions.length > 0);
+        const finished = new TurnRepository(manager).finish(
           {
             id: turnId,
             tenantId: session.tenantId,
@@ -133,14 +149,14 @@ export class TurnSettlement {
             usage: outcome.usage,
             providerState: outcome.state,
             providerTouched: outcome.accepted,
+            endedUs: window.endUs,
           },
           transcript,
+          { deferred },
         );
-        // Ended meanwhile by another replica that took this one for gone (a reaper, a termination): its record stands, and
-        // settling again would meter and release the budget twice. Nothing was written; the client is told.
-        if (!window) throw conflict('turn_ended_elsewhere', 'the turn was ended by another replica while it ran; its recorded end stands');
+        if (!deferred && !(await finished)) throw endedElsewhere();
         // A refused turn gives its key back: the client's retry of a 503 is a new attempt, not the same refusal for a day.
-        if (claimed.keyed && !outcome.accepted) await new TurnIdempotencyRepository(manager).release(turnId);
+        if (claimed.keyed && !outcome.accepted) new TurnIdempotencyRepository(manager).release(turnId);
         // A turn that stopped for approvals ran to its end: metered as completed.
         const metered = status === 'failed' ? 'failed' : 'completed';
         costUsd = await this.metering.recordTurn(manager, { session, turnId, status: metered, usage: outcome.usage, durationMs: outcome.durationMs }, window);
@@ -148,8 +164,10 @@ export class TurnSettlement {
           const requested = outcome.approvalsRequested.map((call) => ({ ...call, turnId }));
           await settleApprovals(manager, session, { id: turnId, userId: session.userId, decisions, requested });
         }
-        // Last: it commits the transaction (with the meter record, deferred), one round trip for both, unless alerts follow it.
-        budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd);
+        // Last: it commits the transaction (with everything deferred), one round trip for all, unless alerts follow it.
+        budgetExhausted = await this.limits.settleTurn(manager, session, reservation, costUsd, turnId);
+        // Sent by now: when it ended nothing, nothing after it wrote either (a settlement that commits committed nothing).
+        if (!(await finished)) throw endedElsewhere();
       });
       return { budgetExhausted, costUsd };
     } catch (error) {

@@ -1,6 +1,6 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { InputPart, TurnUsage } from '#libs/runtime-spec';
-import { turnWindowOf, turnWindowSql, type TurnWindow, type TurnWindowColumns } from '../../costs/meter.repository.js';
+import { finishedTurnSetting } from './finished-turn.js';
 import type { PendingTranscript } from './turn-recorder.js';
 import { auditAppendSql, auditAppendValues, type ChainedAuditEvent } from '../../audit/audit-log.js';
 // Which replica runs the turn, so another can end it if this one dies (a constant of the process: part of the statement's text).
@@ -28,13 +28,15 @@ const insertRunningStatement = (() => {
 
 /**
  * The end of a turn in one statement: its not-yet-stored events (with the
- * session's next free seq), its row, the session's counters and claim; it
- * returns the turn's metering window for the meter record that follows.
+ * session's next free seq), its row (ended at $19, epoch microseconds: the
+ * end its meter record gets), the session's counters and claim. Only when
+ * it ended the turn, it sets `app.finished_turn` (finished-turn.ts) for the
+ * record's later writes; it returns whether it did.
  */
 const finishTurnStatement = hotStatement(
   'finish_turn',
   `WITH finished AS (
-     UPDATE turns SET status = $2, output = $3, error = $4, ended_at = now(), duration_ms = $5, active_seconds = $6,
+     UPDATE turns SET status = $2, output = $3, error = $4, ended_at = (timestamptz 'epoch' + $19::bigint * interval '1 microsecond'), duration_ms = $5, active_seconds = $6,
        input_tokens = $7, output_tokens = $8, provider_active_seconds = $9, vcpu_seconds = $10, gib_seconds = $11,
        compute_estimated = $12
      WHERE id = $1 AND status = 'running'
@@ -57,7 +59,8 @@ const finishTurnStatement = hotStatement(
        next_event_seq = greatest(next_event_seq, $18)
      WHERE id = $13 AND EXISTS (SELECT 1 FROM finished)
    )
-   SELECT w.*, EXISTS (SELECT 1 FROM finished) AS finished FROM (${turnWindowSql('$1')}) w`,
+   SELECT EXISTS (SELECT 1 FROM finished) AS finished,
+     CASE WHEN EXISTS (SELECT 1 FROM finished) THEN set_config('${finishedTurnSetting}', $1, true) END AS marked`,
 );
 
 /** Turns of the transaction's tenant: one row per turn, written at its start and its end. */
@@ -82,13 +85,18 @@ export class TurnRepository {
   /**
    * Ends the turn in one statement: stores its remaining events (all of this
    * session) and moves the session's next free seq past `transcript.nextSeq`;
-   * ends the turn's row; releases the session, which gains the turn's usage,
-   * drops the claim (if still this turn's) and moves its idle deadline when
-   * the provider saw the turn. A session terminated meanwhile stays
-   * terminated. Returns the turn's metering window; undefined, having
+   * ends the turn's row at `endedUs`; releases the session, which gains the
+   * turn's usage, drops the claim (if still this turn's) and moves its idle
+   * deadline when the provider saw the turn. A session terminated meanwhile
+   * stays terminated. Answers whether it ended the turn: false, having
    * written nothing, when the turn is no longer running (ended elsewhere).
+   *
+   * `deferred`: the statement goes with the transaction's next statement
+   * (the record's later writes, guarded by `onlyIfFinishedTurn`, in the same
+   * round trip), and the answer comes only once that was sent: await it
+   * after, never before.
    */
-  async finish(turn: {
+  finish(turn: {
     id: string;
     tenantId: string;
     sessionId: string;
@@ -102,13 +110,20 @@ export class TurnRepository {
     providerState: Record<string, unknown> | undefined;
     /** False when the provider never accepted the turn: its idle clock did not move, so neither does ours. */
     providerTouched: boolean;
-  }, transcript: PendingTranscript): Promise<TurnWindow | undefined> {
+    /** When the turn ended (epoch microseconds): the end of its metering window. */
+    endedUs: bigint;
+  }, transcript: PendingTranscript, options: { deferred?: boolean } = {}): Promise<boolean> {
     const events = transcript.events.map((event) => ({ seq: event.seq, id: event.id, turn_id: event.turnId, type: event.type, at: event.at, data: event.data }));
-    const [row] = await this.tx.hot<TurnWindowColumns & { finished: boolean }>(finishTurnStatement, [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
-        turn.usage.inputTokens, turn.usage.outputTokens, turn.usage.providerActiveSeconds ?? null, turn.usage.vcpuSeconds ?? null,
-        turn.usage.gibSeconds ?? null, turn.usage.computeEstimated ?? false, turn.sessionId,
-        turn.providerState === undefined ? null : JSON.stringify(turn.providerState), turn.providerTouched,
-        JSON.stringify(events), turn.tenantId, transcript.nextSeq]);
-    return row.finished ? turnWindowOf(row) : undefined;
+    const values = [turn.id, turn.status, JSON.stringify(turn.output), turn.error && JSON.stringify(turn.error), turn.durationMs, turn.activeSeconds,
+      turn.usage.inputTokens, turn.usage.outputTokens, turn.usage.providerActiveSeconds ?? null, turn.usage.vcpuSeconds ?? null,
+      turn.usage.gibSeconds ?? null, turn.usage.computeEstimated ?? false, turn.sessionId,
+      turn.providerState === undefined ? null : JSON.stringify(turn.providerState), turn.providerTouched,
+      JSON.stringify(events), turn.tenantId, transcript.nextSeq, turn.endedUs.toString()];
+    type Finished = { finished: boolean };
+    const rows = options.deferred ? this.tx.deferRows<Finished>(finishTurnStatement, values) : this.tx.hot<Finished>(finishTurnStatement, values);
+    const finished = rows.then(([row]) => row.finished);
+    // Deferred, its failure is that of the statement it went with, which the caller sees first (and may never await this).
+    finished.catch(() => undefined);
+    return finished;
   }
 }
