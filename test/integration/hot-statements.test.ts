@@ -40,6 +40,27 @@ describe('hot statements', () => {
     assert.equal(prepared, sb.broker.database.embedded === undefined, 'named on PostgreSQL, unnamed on the embedded database');
   });
 
+  test('sent with a pipelined opening, they run from a plan prepared once per connection on PostgreSQL (inlined on the embedded database)', async () => {
+    const database = sb.broker.database.database;
+    const [read, held] = await database.inTenant(
+      tenantId,
+      async (tx) => {
+        // The first statement of a pipelined transaction goes out with its opening, in one simple query.
+        const [row] = await tx.hot<{ tenant: string; next: number }>(probe, [6]);
+        const plans = await tx.rows<{ statement: string }>(`SELECT statement FROM pg_prepared_statements WHERE name = $1`, [`${probe.name}_sql`]);
+        return [row, plans] as const;
+      },
+      { pipelined: true },
+    );
+    assert.deepEqual(read, { tenant: tenantId, next: 7 });
+    if (sb.broker.database.embedded === undefined) {
+      assert.equal(held.length, 1, 'the plan stays on the connection');
+      assert.match(held[0].statement, /^PREPARE test_probe|^PREPARE switchboard_test_probe_sql/i);
+    } else {
+      assert.equal(held.length, 0, 'the embedded database keeps no plans (its connections share one session)');
+    }
+  });
+
   test('one name stands for one text', () => {
     assert.throws(() => hotStatement('test_probe', 'SELECT 2'), /declared twice with different text/);
     assert.doesNotThrow(() => hotStatement('test_probe', probe.text));
