@@ -160,6 +160,8 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       TURN_TIMEOUT_MS: '900000',
     },
     180_000,
+    // BENCH_OPEN_STREAMS_SNAPSHOT_DIR: a heap snapshot of the broker with every stream open, written there (what holds the memory).
+    process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR}`] : [],
   );
   const pid = broker.child.pid!;
   try {
@@ -174,7 +176,8 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
     };
     // BENCH_IDLE_WINDOW_MS shortens the idle CPU windows (a quick look while working).
     const idleWindowMs = Number(process.env.BENCH_IDLE_WINDOW_MS ?? 30_000);
-    await sleep(3_000);
+    // Past the boot's own after-work (first sweeps, leadership, JIT), which is not idling.
+    await sleep(10_000);
     const noSessions = await cpuPerMinute(pid, idleWindowMs);
 
     const tenant = (await call('/v1/tenants', operatorKey, { name: `open-streams-${randomBytes(4).toString('hex')}` })).json.id as string;
@@ -232,6 +235,11 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       samples.push(processMemoryMiB(pid));
     }
     const rssOpenMiB = Math.max(...samples);
+    if (process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR) {
+      broker.child.kill('SIGUSR2');
+      // Writing a snapshot of a few hundred MiB takes a while; the streams stay held meanwhile.
+      await sleep(30_000);
+    }
 
     const released = performance.now();
     await control('release');
