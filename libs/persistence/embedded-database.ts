@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { readClusterTemplate } from './cluster-template.js';
 import { DataDirLock } from './data-dir-lock.js';
 
 /** A running embedded PostgreSQL (PGlite) reachable over TCP on loopback. */
@@ -41,7 +42,14 @@ export async function startEmbeddedDatabase(options: { dataDir: string; port: nu
   try {
     const pgliteDir = inMemory ? inMemoryDataDir : path.join(options.dataDir, 'pgdata');
     if (!inMemory) mkdirSync(path.dirname(pgliteDir), { recursive: true });
-    const pglite = await PGlite.create({ dataDir: pgliteDir, startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`] });
+    // A new cluster starts from the build's initdb output when there is one (cluster-template.ts).
+    const fresh = inMemory || !existsSync(path.join(pgliteDir, 'PG_VERSION'));
+    const template = fresh ? readClusterTemplate() : undefined;
+    const pglite = await PGlite.create({
+      dataDir: pgliteDir,
+      startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffers}`],
+      ...(template ? { loadDataDir: template } : {}),
+    });
     const server = new PGLiteSocketServer({
       db: pglite,
       host: '127.0.0.1',
