@@ -1,4 +1,5 @@
 export { startEmbeddedDatabase, inMemoryDataDir } from './embedded-database.js';
+export { writeClusterTemplate } from './cluster-template.js';
 export type { EmbeddedDatabase } from './embedded-database.js';
 export { Database, applicationRole } from './database.js';
 export { runMigrations, hasPendingMigrations } from './migration-runner.js';

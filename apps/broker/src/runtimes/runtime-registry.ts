@@ -13,17 +13,22 @@ export class RuntimeRegistry {
   private constructor(private readonly started: Map<ProviderId, StartedRuntime>) {}
 
   static async start(config: BrokerConfig): Promise<RuntimeRegistry> {
+    // All at once: each mostly loads its SDK and emulator modules and waits for
+    // its emulator to listen, so their file reads and listens overlap. Listed
+    // in registration order whatever order they finish in.
+    const outcomes = await Promise.allSettled(
+      runtimeModules.map((module) => module.start({ settings: config.runtimes[module.id], config, log: logger.child({ component: 'runtime', provider: module.id }) })),
+    );
     const started = new Map<ProviderId, StartedRuntime>();
-    try {
-      for (const module of runtimeModules) {
-        const runtime = await module.start({ settings: config.runtimes[module.id], config, log: logger.child({ component: 'runtime', provider: module.id }) });
-        if (runtime) started.set(module.id, runtime);
-      }
-      return new RuntimeRegistry(started);
-    } catch (error) {
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled' && outcome.value) started.set(runtimeModules[index].id, outcome.value);
+    });
+    const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+    if (failure) {
       await Promise.allSettled([...started.values()].map((runtime) => runtime.close()));
-      throw error;
+      throw failure.reason;
     }
+    return new RuntimeRegistry(started);
   }
 
   get(id: string): RuntimeAdapter | undefined {
