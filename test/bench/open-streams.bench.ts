@@ -160,10 +160,21 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       TURN_TIMEOUT_MS: '900000',
     },
     180_000,
-    // BENCH_OPEN_STREAMS_SNAPSHOT_DIR: a heap snapshot of the broker with every stream open, written there (what holds the memory).
-    process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR}`] : [],
+    [
+      // An open stream holds ~60 KiB of heap (snapshot at 1,000 streams): 9,500 need more than npm start's 512 MiB,
+      // and a run with it lost the broker. Production's per-replica cap (LIMIT_MAX_OPEN_STREAMS_PER_REPLICA, 1,000)
+      // refuses long before; this bench lifts the cap to measure, so it lifts the heap too (the later flag wins).
+      `--max-old-space-size=${process.env.BENCH_OPEN_STREAMS_HEAP_MIB ?? 2048}`,
+      // BENCH_OPEN_STREAMS_SNAPSHOT_DIR: a heap snapshot of the broker with every stream open, written there (what holds the memory).
+      ...(process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR}`] : []),
+    ],
   );
   const pid = broker.child.pid!;
+  // A broker that dies mid-run is reported with its last words, not only as a missing /proc entry.
+  let stopping = false;
+  broker.child.once('exit', (code, signal) => {
+    if (!stopping) console.error(`open-streams: the broker died (exit ${code}, signal ${signal}):\n${broker.output().slice(-3000)}`);
+  });
   try {
     const call = async (route: string, key: string, body?: unknown, headers: Record<string, string> = {}, method?: string) => {
       const response = await fetch(`${broker.url}${route}`, {
@@ -265,6 +276,7 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       idleCpuMsPerMinute: { noSessions, liveSessions, liveSessionCount: streams },
     };
   } finally {
+    stopping = true;
     if (broker.child.exitCode === null) {
       broker.child.kill('SIGTERM');
       await broker.exited;

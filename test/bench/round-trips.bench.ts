@@ -15,6 +15,12 @@ export interface RoundTripFigures {
   statementsPerTurn: number;
   /** Of them, on the live-turn bus's connection (pg_notify/LISTEN). */
   busStatementsPerTurn: number;
+  /**
+   * PREPAREs seen meanwhile: a connection prepares each per-turn statement
+   * the first time it runs it (once per connection, not per turn), so they
+   * are counted apart.
+   */
+  oneTimePrepares?: number;
   /** The statements of one turn, in order, abbreviated (what to look at when the figure moves). */
   sample: string[];
 }
@@ -58,18 +64,21 @@ export async function benchRoundTrips(fixture: ConformanceFixture, databaseUrl: 
     if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
     const sessionId = created.json.id as string;
     // Warm: the key cache, prepared plans, the pool's connections.
-    for (let index = 0; index < 3; index++) await streamedTurn(broker.url, headers, sessionId, `warm ${index}`);
+    for (let index = 0; index < 10; index++) await streamedTurn(broker.url, headers, sessionId, `warm ${index}`);
     await settle();
     const before = statSync(serverLog).size;
     for (let index = 0; index < turns; index++) await streamedTurn(broker.url, headers, sessionId, `question ${index}`);
     await settle();
-    const lines = turnPath(statementLines(readFrom(serverLog, before), database));
+    const logged = turnPath(statementLines(readFrom(serverLog, before), database));
+    const isPrepare = (line: { text: string }) => /^PREPARE switchboard_/.test(line.text.trim());
+    const lines = logged.filter((line) => !isPrepare(line));
     const busPids = new Set(lines.filter((line) => /pg_notify|LISTEN/.test(line.text)).map((line) => line.pid));
     return {
       provider: fixture.provider,
       turns,
       statementsPerTurn: Math.round((lines.length / turns) * 100) / 100,
       busStatementsPerTurn: Math.round((lines.filter((line) => busPids.has(line.pid) && /pg_notify|LISTEN/.test(line.text)).length / turns) * 100) / 100,
+      oneTimePrepares: logged.filter(isPrepare).length,
       sample: lines.slice(0, Math.ceil(lines.length / turns)).map((line) => line.text.slice(0, 160)),
     };
   } finally {

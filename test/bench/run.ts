@@ -181,9 +181,9 @@ const lines = [
     ? [
         '## Database round trips per streamed turn (PostgreSQL statement log, one replica, warm)',
         '',
-        '| provider | turns | statements per turn | of which on the live-turn bus |',
-        '|---|---|---|---|',
-        ...report.roundTrips.map((row) => `| ${row.provider} | ${row.turns} | ${row.statementsPerTurn} | ${row.busStatementsPerTurn} |`),
+        '| provider | turns | statements per turn | of which on the live-turn bus | one-time PREPAREs meanwhile (per connection, not per turn) |',
+        '|---|---|---|---|---|',
+        ...report.roundTrips.map((row) => `| ${row.provider} | ${row.turns} | ${row.statementsPerTurn} | ${row.busStatementsPerTurn} | ${row.oneTimePrepares ?? '–'} |`),
         '',
       ]
     : []),
