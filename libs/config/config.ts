@@ -5,7 +5,7 @@ import { loadIdentities, type IdentitiesConfig } from './identities.js';
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
   | { kind: 'embedded'; dataDir: string; port: number }
-  | { kind: 'postgres'; url: string; poolSize: number };
+  | { kind: 'postgres'; url: string; poolSize: number; checkoutTimeoutMs: number };
 
 export interface OidcConfig {
   issuer: string;
@@ -237,7 +237,7 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
       trustProxyHops: env.HTTP_TRUST_PROXY_HOPS,
     },
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, checkoutTimeoutMs: env.DATABASE_POOL_CHECKOUT_TIMEOUT_MS }
       : { kind: 'embedded', dataDir: env.SWITCHBOARD_DATA_DIR, port: env.SWITCHBOARD_EMBEDDED_DB_PORT },
     adminKey: env.SWITCHBOARD_ADMIN_KEY,
     oidc:

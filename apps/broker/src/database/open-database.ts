@@ -46,7 +46,7 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
       extra: { ssl: false, connectionTimeoutMillis: 10_000 },
     };
   }
-  return { ...common, url: config.database.url, poolSize: config.database.poolSize, extra: { connectionTimeoutMillis: 10_000 } };
+  return { ...common, url: config.database.url, poolSize: config.database.poolSize, extra: { connectionTimeoutMillis: config.database.checkoutTimeoutMs } };
 }
 
 /**

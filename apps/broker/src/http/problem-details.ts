@@ -40,7 +40,7 @@ export function toAppError(error: unknown): AppError {
  * the replica is overloaded, not broken, so the client should retry (503), not
  * report a bug (500).
  */
-function isPoolCheckoutTimeout(error: unknown): boolean {
+export function isPoolCheckoutTimeout(error: unknown): boolean {
   return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
