@@ -230,7 +230,8 @@ export function nextChainedEvent(keyring: AuditKeyring, head: ChainHead, tenantI
   return { ...event, hash: keyedChainHash(keyring.current, event) };
 }
 
-const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
+/** {@link lockChainHeadSql} for a tenant given as `$1`: to `defer` ahead of a statement that reads the head (see session admission). */
+export const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
 
 const appendEventStatement = (() => {
   const { insertEvent, queueDeliveries, moveHead } = auditAppendSql(1);
@@ -257,4 +258,24 @@ export async function appendAuditEvent(tx: Transaction, tenantId: string, input:
   const [appended] = await tx.hot<{ queued: number }>(appendEventStatement, auditAppendValues(event));
   if (appended && appended.queued > 0) nudgeDeliveriesAfterCommit(tx);
   return event;
+}
+
+/**
+ * Appends `events` — chained one on the other by {@link nextChainedEvent},
+ * the first on the head this transaction locked and read — with the
+ * transaction's COMMIT, in one round trip: the head is released one round
+ * trip after it was read.
+ */
+export async function appendChainedEventsAndCommit(tx: Transaction, events: Array<ChainedAuditEvent & { hash: string }>): Promise<void> {
+  for (const event of events.slice(0, -1)) tx.defer(appendEventStatement, auditAppendValues(event));
+  const [appended] = await tx.final<{ queued: number }>(appendEventStatement, auditAppendValues(events[events.length - 1]));
+  // The deferred appends' counts are not returned: with several events, wake the deliveries anyway (they find nothing if none was queued).
+  if (events.length > 1 || (appended && appended.queued > 0)) nudgeDeliveriesAfterCommit(tx);
+}
+
+/** Appends `event` (chained as for {@link appendChainedEventsAndCommit}) with the transaction's next statement. */
+export function deferChainedEvent(tx: Transaction, event: ChainedAuditEvent & { hash: string }): void {
+  tx.defer(appendEventStatement, auditAppendValues(event));
+  // Its count of queued deliveries is not returned: wake the deliveries anyway (they find nothing if none was queued).
+  nudgeDeliveriesAfterCommit(tx);
 }
