@@ -266,16 +266,23 @@ export async function appendAuditEvent(tx: Transaction, tenantId: string, input:
  * transaction's COMMIT, in one round trip: the head is released one round
  * trip after it was read.
  */
-export async function appendChainedEventsAndCommit(tx: Transaction, events: Array<ChainedAuditEvent & { hash: string }>): Promise<void> {
+export async function appendChainedEventsAndCommit(
+  tx: Transaction,
+  events: Array<ChainedAuditEvent & { hash: string }>,
+  options: { tenantHasWebhooks: boolean },
+): Promise<void> {
   for (const event of events.slice(0, -1)) tx.defer(appendEventStatement, auditAppendValues(event));
   const [appended] = await tx.final<{ queued: number }>(appendEventStatement, auditAppendValues(events[events.length - 1]));
-  // The deferred appends' counts are not returned: with several events, wake the deliveries anyway (they find nothing if none was queued).
-  if (events.length > 1 || (appended && appended.queued > 0)) nudgeDeliveriesAfterCommit(tx);
+  // The deferred appends' counts are not returned: with several events, wake the deliveries if any webhook may have taken one.
+  if ((events.length > 1 && options.tenantHasWebhooks) || (appended && appended.queued > 0)) nudgeDeliveriesAfterCommit(tx);
 }
 
-/** Appends `event` (chained as for {@link appendChainedEventsAndCommit}) with the transaction's next statement. */
+/**
+ * Appends `event` (chained as for {@link appendChainedEventsAndCommit}) with
+ * the transaction's next statement. Its count of queued webhook deliveries
+ * is not returned: the caller wakes the deliveries
+ * ({@link nudgeDeliveriesAfterCommit}) when the tenant has webhooks.
+ */
 export function deferChainedEvent(tx: Transaction, event: ChainedAuditEvent & { hash: string }): void {
   tx.defer(appendEventStatement, auditAppendValues(event));
-  // Its count of queued deliveries is not returned: wake the deliveries anyway (they find nothing if none was queued).
-  nudgeDeliveriesAfterCommit(tx);
 }

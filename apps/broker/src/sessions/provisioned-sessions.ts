@@ -81,7 +81,7 @@ export class ProvisionedSessions {
   }
 
   private async write(tx: Transaction, tenantId: string, batch: Opened[]): Promise<Array<Session | undefined>> {
-    const { sessions, auditHead } = await new SessionRepository(tx).markReadyLockingChainHead(
+    const { sessions, auditHead, tenantHasWebhooks } = await new SessionRepository(tx).markReadyLockingChainHead(
       tenantId,
       batch.map((opened) => ({ id: opened.session.id, providerSessionId: opened.providerSessionId, providerState: opened.providerState })),
     );
@@ -102,7 +102,7 @@ export class ProvisionedSessions {
       head = { lastSeq: event.seq, lastHash: event.hash, lastAt: new Date(event.at) };
       return [event];
     });
-    if (events.length > 0) await appendChainedEventsAndCommit(tx, events);
+    if (events.length > 0) await appendChainedEventsAndCommit(tx, events, { tenantHasWebhooks });
     return sessions;
   }
 }

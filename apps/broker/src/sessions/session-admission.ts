@@ -25,6 +25,7 @@ const admissionStatement = hotStatement(
   `SELECT h.last_seq AS audit_last_seq, h.last_hash AS audit_last_hash, h.last_at AS audit_last_at,
      (SELECT policy FROM tenant_limits) AS tenant_policy,
      (SELECT count(*) FROM sessions WHERE tenant_id = $3 AND status <> 'terminated') AS tenant_live,
+     EXISTS (SELECT 1 FROM webhooks WHERE tenant_id = $3 AND status IN ('active', 'paused')) AS webhooks,
      (SELECT coalesce(jsonb_agg(jsonb_build_object(
         'user', u.id,
         'policy', (SELECT policy FROM user_limits WHERE user_id = u.id),
@@ -44,6 +45,7 @@ const admissionStatement = hotStatement(
 interface AdmissionRow extends ChainHeadColumns {
   tenant_policy: StoredPolicy | null;
   tenant_live: string;
+  webhooks: boolean;
   users: Array<{ user: string; policy: StoredPolicy | null; live: number; creates: number | null }>;
   agents: Array<{ reference: string; agent: AgentRow & { created_at: string; updated_at: string } }>;
 }
@@ -54,6 +56,8 @@ export interface SessionAdmissions {
   agents: Map<string, Agent>;
   /** Where the creates' audit records link on. */
   auditHead: ChainHead;
+  /** Whether the tenant has webhooks that records may queue deliveries for (to wake the dispatcher after COMMIT). */
+  webhooks: boolean;
   /** The limits state of each user, as {@link SessionAdmissionState}; the caller counts its own admissions in. */
   limitsOf(userId: string): SessionAdmissionState;
 }
@@ -80,6 +84,7 @@ export async function lockForSessionCreates(tx: Transaction, tenantId: string, u
   return {
     agents,
     auditHead: chainHeadOf(row),
+    webhooks: row.webhooks,
     limitsOf: (userId) => {
       const user = users.get(userId);
       return {

@@ -8,6 +8,7 @@ import { deferChainedEvent, nextChainedEvent, type AuditEventInput, type Chained
 import { LimitDenial, LimitEnforcer } from '../limits/limit-enforcer.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { TargetAccess } from '../target-grants/target-access.js';
+import { nudgeDeliveriesAfterCommit } from '../webhooks/webhook-outbox.js';
 import { lockForSessionCreates } from './session-admission.js';
 import { SessionRepository, type Session } from './session.repository.js';
 import type { CreateSessionBody } from './session.schemas.js';
@@ -216,6 +217,8 @@ export class SessionCreates {
       created.push(sessionId);
       decided.outcomes.push({ kind: 'created', sessionId });
     }
+    // The records' queued webhook deliveries are not counted: wake the dispatcher if there may be some.
+    if (admissions.webhooks && decided.outcomes.some((outcome) => !(outcome instanceof AppError))) nudgeDeliveriesAfterCommit(tx);
     // Everything deferred goes with this read (and the COMMIT): one round trip after the head was read.
     for (const session of await sessions.findMany(created, options)) decided.sessions.set(session.id, session);
     return decided;

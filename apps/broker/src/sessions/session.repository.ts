@@ -149,7 +149,8 @@ const bindProvisioningStatement = (() => {
 /** Provisioned sessions as they read after {@link markManyReadyStatement}, with the tenant's chain head (locked before by the same transaction). */
 const readyWithChainHeadStatement = hotStatement(
   'ready_sessions_with_chain_head',
-  `SELECT ${columns}, h.last_seq AS audit_last_seq, h.last_hash AS audit_last_hash, h.last_at AS audit_last_at
+  `SELECT ${columns}, h.last_seq AS audit_last_seq, h.last_hash AS audit_last_hash, h.last_at AS audit_last_at,
+     EXISTS (SELECT 1 FROM webhooks WHERE tenant_id = $2 AND status IN ('active', 'paused')) AS tenant_has_webhooks
    FROM audit_chain_heads h LEFT JOIN (sessions s JOIN agents a ON a.id = s.agent_id) ON s.id = ANY($1::text[])
    WHERE h.tenant_id = $2`,
 );
@@ -285,7 +286,11 @@ export class SessionRepository {
     return toSession(row);
   }
 
-  /** {@link bindProvisioning}, sent with the transaction's next statement (several creates in one round trip). */
+  /**
+   * {@link bindProvisioning}, sent with the transaction's next statement
+   * (several creates in one round trip); the caller wakes the webhook
+   * deliveries, as for `deferChainedEvent`.
+   */
   deferBindProvisioning(session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }): void {
     this.tx.defer(bindProvisioningStatement, bindValues(session, countCreate, bound));
   }
@@ -350,13 +355,13 @@ export class SessionRepository {
   async markReadyLockingChainHead(
     tenantId: string,
     ready: Array<{ id: string; providerSessionId: string; providerState: Record<string, unknown> }>,
-  ): Promise<{ sessions: Array<Session | undefined>; auditHead: ChainHead }> {
+  ): Promise<{ sessions: Array<Session | undefined>; auditHead: ChainHead; tenantHasWebhooks: boolean }> {
     const records = ready.map((session) => ({ id: session.id, provider_session_id: session.providerSessionId, provider_state: session.providerState }));
     this.tx.defer(markManyReadyStatement, [JSON.stringify(records)]);
     this.tx.defer(lockChainHeadStatement, [tenantId]);
-    const rows = await this.tx.hot<SessionRow & ChainHeadColumns>(readyWithChainHeadStatement, [ready.map((session) => session.id), tenantId]);
+    const rows = await this.tx.hot<SessionRow & ChainHeadColumns & { tenant_has_webhooks: boolean }>(readyWithChainHeadStatement, [ready.map((session) => session.id), tenantId]);
     const byId = new Map(rows.filter((row) => row.id !== null).map((row) => [row.id, toSession(row)]));
-    return { sessions: ready.map((session) => byId.get(session.id)), auditHead: chainHeadOf(rows[0]) };
+    return { sessions: ready.map((session) => byId.get(session.id)), auditHead: chainHeadOf(rows[0]), tenantHasWebhooks: rows[0].tenant_has_webhooks };
   }
 
   /** Ends the session (first termination wins) and releases any turn claim. Returns whether this call ended it. */
