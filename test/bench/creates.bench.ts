@@ -25,7 +25,14 @@ export async function benchCreates(databaseUrl: string | undefined, replicas = 2
   const brokers: BrokerProcess[] = [];
   try {
     for (let index = 0; index < replicas; index++) {
-      brokers.push(await spawnBroker({ DATABASE_URL: databaseUrl, SWITCHBOARD_ADMIN_KEY: operatorKey, LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' }));
+      brokers.push(
+        await spawnBroker(
+          { DATABASE_URL: databaseUrl, SWITCHBOARD_ADMIN_KEY: operatorKey, LOG_LEVEL: 'info', DATABASE_POOL_SIZE: '20' },
+          undefined,
+          // BENCH_BROKER_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=…`) goes to every replica.
+          (process.env.BENCH_BROKER_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ),
+      );
     }
     const call = async (broker: BrokerProcess, path: string, key: string, body?: unknown, headers: Record<string, string> = {}) => {
       const response = await fetch(`${broker.url}${path}`, {

@@ -49,6 +49,8 @@ import { TurnFollower } from './sessions/turns/live/turn-follower.js';
 import { TurnResources } from './sessions/turns/live/turn-resources.js';
 import { SessionsController } from './sessions/sessions.controller.js';
 import { SessionsService } from './sessions/sessions.service.js';
+import { ProvisionedSessions } from './sessions/provisioned-sessions.js';
+import { SessionCreates } from './sessions/session-creates.js';
 import { TurnClaims } from './sessions/turns/turn-claim.js';
 import { TurnExecution } from './sessions/turns/turn-execution.js';
 import { TurnSettlement } from './sessions/turns/turn-settlement.js';
@@ -123,6 +125,8 @@ export class AppModule {
         SessionTerminator,
         SessionEndListener,
         SessionsService,
+        ProvisionedSessions,
+        SessionCreates,
         TurnsService,
         TurnClaims,
         TurnExecution,

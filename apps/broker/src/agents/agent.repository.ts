@@ -13,7 +13,7 @@ export interface Agent {
   updatedAt: Date;
 }
 
-interface AgentRow {
+export interface AgentRow {
   id: string;
   tenant_id: string;
   name: string;
@@ -25,9 +25,9 @@ interface AgentRow {
   updated_at: Date;
 }
 
-const columns = 'id, tenant_id, name, description, instructions, default_provider, targets, created_at, updated_at';
+export const agentColumns = 'id, tenant_id, name, description, instructions, default_provider, targets, created_at, updated_at';
 
-const toAgent = (row: AgentRow): Agent => ({
+export const toAgent = (row: AgentRow): Agent => ({
   id: row.id,
   tenantId: row.tenant_id,
   name: row.name,
@@ -46,21 +46,21 @@ export class AgentRepository {
   async insert(agent: Omit<Agent, 'createdAt' | 'updatedAt'>): Promise<Agent> {
     const [row] = await this.tx.rows<AgentRow>(
       `INSERT INTO agents (id, tenant_id, name, description, instructions, default_provider, targets)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${columns}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${agentColumns}`,
       [agent.id, agent.tenantId, agent.name, agent.description, agent.instructions, agent.defaultProvider, JSON.stringify(agent.targets)],
     );
     return toAgent(row);
   }
 
   async findById(id: string): Promise<Agent | undefined> {
-    const rows = await this.tx.rows<AgentRow>(`SELECT ${columns} FROM agents WHERE id = $1 AND deleted_at IS NULL`, [id]);
+    const rows = await this.tx.rows<AgentRow>(`SELECT ${agentColumns} FROM agents WHERE id = $1 AND deleted_at IS NULL`, [id]);
     return rows[0] && toAgent(rows[0]);
   }
 
   /** `reference` is an agent id or a name. */
   async findByReference(reference: string): Promise<Agent | undefined> {
     const rows = await this.tx.rows<AgentRow>(
-      `SELECT ${columns} FROM agents WHERE (id = $1 OR name = $1) AND deleted_at IS NULL ORDER BY (id = $1) DESC LIMIT 1`,
+      `SELECT ${agentColumns} FROM agents WHERE (id = $1 OR name = $1) AND deleted_at IS NULL ORDER BY (id = $1) DESC LIMIT 1`,
       [reference],
     );
     return rows[0] && toAgent(rows[0]);
@@ -68,7 +68,7 @@ export class AgentRepository {
 
   async listAfter(afterId: string | null, limit: number): Promise<Agent[]> {
     const rows = await this.tx.rows<AgentRow>(
-      `SELECT ${columns} FROM agents WHERE deleted_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
+      `SELECT ${agentColumns} FROM agents WHERE deleted_at IS NULL AND ($1::text IS NULL OR id > $1) ORDER BY id LIMIT $2`,
       [afterId, limit + 1],
     );
     return rows.map(toAgent);
@@ -77,7 +77,7 @@ export class AgentRepository {
   async update(agent: Agent): Promise<Agent> {
     const rows = await this.tx.rows<AgentRow>(
       `UPDATE agents SET name = $2, description = $3, instructions = $4, default_provider = $5, targets = $6, updated_at = now()
-       WHERE id = $1 AND deleted_at IS NULL RETURNING ${columns}`,
+       WHERE id = $1 AND deleted_at IS NULL RETURNING ${agentColumns}`,
       [agent.id, agent.name, agent.description, agent.instructions, agent.defaultProvider, JSON.stringify(agent.targets)],
     );
     return toAgent(rows[0]);

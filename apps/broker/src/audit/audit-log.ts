@@ -230,7 +230,8 @@ export function nextChainedEvent(keyring: AuditKeyring, head: ChainHead, tenantI
   return { ...event, hash: keyedChainHash(keyring.current, event) };
 }
 
-const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
+/** {@link lockChainHeadSql} for a tenant given as `$1`: to `defer` ahead of a statement that reads the head (see session admission). */
+export const lockChainHeadStatement = hotStatement('lock_audit_chain_head', lockChainHeadSql('$1'));
 
 const appendEventStatement = (() => {
   const { insertEvent, queueDeliveries, moveHead } = auditAppendSql(1);
@@ -257,4 +258,31 @@ export async function appendAuditEvent(tx: Transaction, tenantId: string, input:
   const [appended] = await tx.hot<{ queued: number }>(appendEventStatement, auditAppendValues(event));
   if (appended && appended.queued > 0) nudgeDeliveriesAfterCommit(tx);
   return event;
+}
+
+/**
+ * Appends `events` — chained one on the other by {@link nextChainedEvent},
+ * the first on the head this transaction locked and read — with the
+ * transaction's COMMIT, in one round trip: the head is released one round
+ * trip after it was read.
+ */
+export async function appendChainedEventsAndCommit(
+  tx: Transaction,
+  events: Array<ChainedAuditEvent & { hash: string }>,
+  options: { tenantHasWebhooks: boolean },
+): Promise<void> {
+  for (const event of events.slice(0, -1)) tx.defer(appendEventStatement, auditAppendValues(event));
+  const [appended] = await tx.final<{ queued: number }>(appendEventStatement, auditAppendValues(events[events.length - 1]));
+  // The deferred appends' counts are not returned: with several events, wake the deliveries if any webhook may have taken one.
+  if ((events.length > 1 && options.tenantHasWebhooks) || (appended && appended.queued > 0)) nudgeDeliveriesAfterCommit(tx);
+}
+
+/**
+ * Appends `event` (chained as for {@link appendChainedEventsAndCommit}) with
+ * the transaction's next statement. Its count of queued webhook deliveries
+ * is not returned: the caller wakes the deliveries
+ * ({@link nudgeDeliveriesAfterCommit}) when the tenant has webhooks.
+ */
+export function deferChainedEvent(tx: Transaction, event: ChainedAuditEvent & { hash: string }): void {
+  tx.defer(appendEventStatement, auditAppendValues(event));
 }

@@ -4,11 +4,11 @@ import type { AppConfig } from '#libs/config';
 import { AppError } from '#libs/errors';
 import type { RuntimeDescriptor } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
-import { appendAuditEvent } from '../audit/audit-log.js';
+import { appendAuditEvent, type AuditEventInput } from '../audit/audit-log.js';
 import type { TurnAbandonedListener } from '../lifecycle/turn-abandonment.js';
 import { LimitMetrics } from './limit-metrics.js';
 import { recordBudgetAlerts } from './budget-alerts.js';
-import { LimitsRepository, type StoredPolicies } from './limits.repository.js';
+import { LimitsRepository, type SessionAdmissionState, type StoredPolicies } from './limits.repository.js';
 import type { Policy } from './limits.schemas.js';
 import { budgetMonth, effectivePolicy, meetsIsolation, secondsToNextMinute } from './policy.js';
 
@@ -34,13 +34,15 @@ export interface BudgetReservation {
  * Enforces the tenant's limits inside the caller's transaction, in the
  * database, so they hold across every replica at once.
  *
- * Mechanism, chosen by measurement (shared/notes/database.md §8): the tenant's
- * policy row is locked `FOR UPDATE` first, which serialises the tenant's
- * session creates on every replica; counting live sessions then inserting is
- * exact under that lock (naive count-then-insert let 16 of 200 through a
- * limit of 5 on PostgreSQL). Rates and budgets are single conditional
- * statements (`… WHERE count < limit`, `… WHERE spent + reserved + x <=
- * budget`), atomic without a lock of their own.
+ * Mechanism, chosen by measurement (shared/notes/database.md §8): a session
+ * create holds the tenant's audit chain head, locked before the counts are
+ * read and kept to COMMIT (every create writes an audit record, so that lock
+ * already serialises the tenant's creates on every replica); counting live
+ * sessions and the minute's creates then inserting is exact under it (naive
+ * count-then-insert let 16 of 200 through a limit of 5 on PostgreSQL). Turn
+ * rates and budgets are single conditional statements (`… WHERE count <
+ * limit`, `… WHERE spent + reserved + x <= budget`), atomic without a lock
+ * of their own.
  */
 @Injectable()
 export class LimitEnforcer implements TurnAbandonedListener {
@@ -49,37 +51,49 @@ export class LimitEnforcer implements TurnAbandonedListener {
     private readonly metrics: LimitMetrics,
   ) {}
 
-  /** Before a session is bound: isolation, live-session caps, the create rate. Returns the policy in force. */
+  /**
+   * Before a session is bound: isolation, live-session caps, the create rate.
+   * `observed` was read after the caller locked the tenant's audit chain
+   * head, which it holds to COMMIT. Returns the policy in force, and whether
+   * the create is to be counted in the user's rate window (by the statement
+   * that binds the session).
+   */
   async admitSession(
     tx: Transaction,
     caller: { tenantId: string; userId: string },
     runtime: RuntimeDescriptor,
-  ): Promise<{ policy: Policy } | LimitDenial> {
-    const limits = new LimitsRepository(tx);
-    const tenantPolicy = await limits.lockTenantPolicy(caller.tenantId);
-    const policy = effectivePolicy(this.config, tenantPolicy, await limits.userPolicy(caller.userId));
-    const deny = (code: 'isolation_policy' | 'limit_exceeded' | 'rate_limited', limit: string, detail: string, extra: Record<string, unknown> = {}) =>
-      this.deny(tx, caller, new AppError(code, detail, { limit, ...extra }), { provider: runtime.id });
+    observed: SessionAdmissionState,
+  ): Promise<{ policy: Policy; countCreate: boolean } | LimitDenial> {
+    const judged = this.judgeSession(caller, runtime, observed);
+    return judged instanceof AppError ? this.deny(tx, caller, judged, { provider: runtime.id }) : judged;
+  }
+
+  /**
+   * {@link admitSession}'s decision alone: the refusal (to record with
+   * {@link denialRecord}) or the policy in force.
+   */
+  judgeSession(caller: { userId: string }, runtime: RuntimeDescriptor, observed: SessionAdmissionState): { policy: Policy; countCreate: boolean } | AppError {
+    const policy = effectivePolicy(this.config, observed.policies.tenant, observed.policies.user);
+    const refuse = (code: 'isolation_policy' | 'limit_exceeded' | 'rate_limited', limit: string, detail: string, extra: Record<string, unknown> = {}) =>
+      new AppError(code, detail, { limit, ...extra });
 
     if (!meetsIsolation(runtime.isolation, policy.requiredIsolation ?? 'any')) {
-      return deny('isolation_policy', 'requiredIsolation', `the tenant requires ${policy.requiredIsolation} isolation; ${runtime.id} offers ${runtime.isolation}`);
+      return refuse('isolation_policy', 'requiredIsolation', `the tenant requires ${policy.requiredIsolation} isolation; ${runtime.id} offers ${runtime.isolation}`);
     }
-    const live = await limits.liveSessions(caller.tenantId, caller.userId);
+    const live = { user: observed.liveForUser, tenant: observed.liveInTenant };
     if (policy.maxActiveSessionsPerUser !== null && live.user >= policy.maxActiveSessionsPerUser) {
-      return deny('limit_exceeded', 'maxActiveSessionsPerUser', `user ${caller.userId} has ${live.user} of ${policy.maxActiveSessionsPerUser} active sessions`);
+      return refuse('limit_exceeded', 'maxActiveSessionsPerUser', `user ${caller.userId} has ${live.user} of ${policy.maxActiveSessionsPerUser} active sessions`);
     }
     if (policy.maxActiveSessionsPerTenant !== null && live.tenant >= policy.maxActiveSessionsPerTenant) {
-      return deny('limit_exceeded', 'maxActiveSessionsPerTenant', `the tenant has ${live.tenant} of ${policy.maxActiveSessionsPerTenant} active sessions`);
+      return refuse('limit_exceeded', 'maxActiveSessionsPerTenant', `the tenant has ${live.tenant} of ${policy.maxActiveSessionsPerTenant} active sessions`);
     }
-    if (policy.sessionCreatesPerMinutePerUser !== null) {
-      const counted = await limits.takeFromWindow(caller.tenantId, caller.userId, 'session_create', policy.sessionCreatesPerMinutePerUser);
-      if (counted === undefined) {
-        return deny('rate_limited', 'sessionCreatesPerMinutePerUser', `user ${caller.userId} created ${policy.sessionCreatesPerMinutePerUser} sessions this minute`, {
-          retryAfterSeconds: secondsToNextMinute(),
-        });
-      }
+    const rate = policy.sessionCreatesPerMinutePerUser;
+    if (rate !== null && observed.createsThisMinute >= rate) {
+      return refuse('rate_limited', 'sessionCreatesPerMinutePerUser', `user ${caller.userId} created ${rate} sessions this minute`, {
+        retryAfterSeconds: secondsToNextMinute(),
+      });
     }
-    return { policy };
+    return { policy, countCreate: rate !== null };
   }
 
   /**
@@ -195,15 +209,25 @@ export class LimitEnforcer implements TurnAbandonedListener {
     error: AppError,
     extra: { provider?: string } = {},
   ): Promise<LimitDenial> {
-    await appendAuditEvent(tx, caller.tenantId, {
+    await appendAuditEvent(tx, caller.tenantId, this.denialRecord(caller, error, extra));
+    // Counted when decided: the caller commits the denial's audit record, so the two agree.
+    this.countDenial(error);
+    return new LimitDenial(error);
+  }
+
+  /** The `limit.denied` record of a refusal. */
+  denialRecord(caller: { userId: string }, error: AppError, extra: { provider?: string } = {}): AuditEventInput {
+    return {
       type: 'limit.denied',
       user: caller.userId,
       provider: extra.provider,
       detail: { code: error.code, limit: error.extensions.limit, reason: error.detail },
       status: error.status,
-    });
-    // Counted when decided: the caller commits the denial's audit record, so the two agree.
+    };
+  }
+
+  /** Counts a refusal in the metrics; once its record is committed. */
+  countDenial(error: AppError): void {
     this.metrics.denials.inc({ code: error.code, limit: String(error.extensions.limit) });
-    return new LimitDenial(error);
   }
 }

@@ -51,6 +51,29 @@ const settleTurnStatement = hotStatement(
            WHERE b.budget > 0 AND spent_usd - $4::numeric < b.budget * t / 100 AND spent_usd >= b.budget * t / 100 ORDER BY t) AS crossed`,
 );
 
+/**
+ * What a session create is admitted on (see `LimitEnforcer.admitSession`):
+ * both stored policies, the live sessions of the user and of the tenant, and
+ * the user's creates in the current minute's window.
+ */
+export interface SessionAdmissionState {
+  policies: StoredPolicies;
+  liveForUser: number;
+  liveInTenant: number;
+  createsThisMinute: number;
+}
+
+/**
+ * A CTE body that counts one session create in the user's current-minute
+ * window when `takeParameter` is true, for the statement that binds the
+ * session (the admission decided on the count under the chain head lock).
+ */
+export function countSessionCreateSql(tenantParameter: string, userParameter: string, takeParameter: string): string {
+  return `INSERT INTO rate_windows (tenant_id, user_id, kind, window_start, count)
+     SELECT ${tenantParameter}, ${userParameter}, 'session_create', date_trunc('minute', now()), 1 WHERE ${takeParameter}::boolean
+     ON CONFLICT (tenant_id, user_id, kind, window_start) DO UPDATE SET count = rate_windows.count + 1`;
+}
+
 /** A budget alert threshold one turn's settlement crossed. */
 export interface CrossedThreshold {
   scope: 'user' | 'tenant';
@@ -69,21 +92,6 @@ export class LimitsRepository {
   async reservationOfTurn<T>(turnId: string): Promise<T | undefined> {
     const row = await this.tx.one<{ budget_reservation: T | null }>(`SELECT budget_reservation FROM turns WHERE id = $1`, [turnId]);
     return row?.budget_reservation ?? undefined;
-  }
-
-  /**
-   * The tenant's stored policy, with its row locked for the rest of the
-   * transaction: whoever holds it is the only one creating a session for the
-   * tenant, on any replica, so count-then-insert is exact.
-   */
-  async lockTenantPolicy(tenantId: string): Promise<StoredPolicy> {
-    const [row] = await this.tx.rows<{ policy: StoredPolicy }>(
-      `INSERT INTO tenant_limits (tenant_id) VALUES ($1)
-       ON CONFLICT (tenant_id) DO UPDATE SET tenant_id = tenant_limits.tenant_id
-       RETURNING policy`,
-      [tenantId],
-    );
-    return row.policy;
   }
 
   async tenantPolicy(): Promise<StoredPolicy> {

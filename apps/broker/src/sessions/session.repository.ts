@@ -1,8 +1,18 @@
 import { hotStatement, type Transaction } from '#libs/persistence';
 import type { ProviderId } from '#libs/runtime-spec';
-import { chainHeadOf, lockChainHeadSql, type ChainHead, type ChainHeadColumns } from '../audit/audit-log.js';
+import {
+  auditAppendSql,
+  auditAppendValues,
+  chainHeadOf,
+  lockChainHeadSql,
+  lockChainHeadStatement,
+  type ChainedAuditEvent,
+  type ChainHead,
+  type ChainHeadColumns,
+} from '../audit/audit-log.js';
+import { nudgeDeliveriesAfterCommit } from '../webhooks/webhook-outbox.js';
+import { countSessionCreateSql, storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import { turnWindowStartColumns, turnWindowStartOf, type TurnWindowStart, type TurnWindowStartColumns } from '../costs/meter.repository.js';
-import { storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
 
 export interface Session {
@@ -110,6 +120,74 @@ const claimOwnTurnStatement = hotStatement(
    SELECT claimed.*, head.*, ${storedPolicyColumns('$2')}, ${turnWindowStartColumns('claimed')} FROM claimed, head`,
 );
 
+/**
+ * A session create's last statement (sent with COMMIT): the session in
+ * `provisioning`, the create counted in the user's rate window (`$10`), its
+ * `session.bound` audit record ($11…) and the chain head moved on.
+ */
+const bindProvisioningStatement = (() => {
+  const audit = auditAppendSql(11);
+  return hotStatement(
+    'bind_provisioning_session',
+    `WITH s AS (
+       INSERT INTO sessions (id, tenant_id, user_id, agent_id, provider, target, status, metadata, idle_timeout_seconds,
+         max_lifetime_seconds, expires_at, idle_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'provisioning', $7, $8::integer, $9::integer, now() + make_interval(secs => $9::integer),
+         now() + make_interval(secs => $8::integer))
+       RETURNING *
+     ), counted AS (
+       ${countSessionCreateSql('$2', '$3', '$10')}
+     ), audited AS (
+       ${audit.insertEvent}
+     ), queued AS (
+       ${audit.queueDeliveries}
+     ), moved AS (
+       ${audit.moveHead}
+     )
+     SELECT ${columns}, (SELECT count(*) FROM queued)::int AS queued FROM s JOIN agents a ON a.id = s.agent_id`,
+  );
+})();
+
+/** Provisioned sessions as they read after {@link markManyReadyStatement}, with the tenant's chain head (locked before by the same transaction). */
+const readyWithChainHeadStatement = hotStatement(
+  'ready_sessions_with_chain_head',
+  `SELECT ${columns}, h.last_seq AS audit_last_seq, h.last_hash AS audit_last_hash, h.last_at AS audit_last_at,
+     EXISTS (SELECT 1 FROM webhooks WHERE tenant_id = $2 AND status IN ('active', 'paused')) AS tenant_has_webhooks
+   FROM audit_chain_heads h LEFT JOIN (sessions s JOIN agents a ON a.id = s.agent_id) ON s.id = ANY($1::text[])
+   WHERE h.tenant_id = $2`,
+);
+
+/** {@link SessionRepository.markReady} for several sessions (`$1`: a JSON array of `{id, provider_session_id, provider_state}`). */
+const markManyReadyStatement = hotStatement(
+  'mark_sessions_ready',
+  `UPDATE sessions s SET provider_session_id = r.provider_session_id, provider_state = r.provider_state,
+     status = CASE WHEN s.status = 'provisioning' THEN 'idle' ELSE s.status END,
+     last_activity_at = CASE WHEN s.status = 'provisioning' THEN now() ELSE s.last_activity_at END,
+     idle_expires_at = CASE WHEN s.status = 'provisioning' THEN now() + make_interval(secs => s.idle_timeout_seconds) ELSE s.idle_expires_at END
+   FROM jsonb_to_recordset($1::jsonb) AS r(id text, provider_session_id text, provider_state jsonb)
+   WHERE s.id = r.id AND s.provider_session_id IS NULL`,
+);
+
+const findManyStatement = hotStatement('find_sessions', `${select} WHERE s.id = ANY($1::text[])`);
+
+/** A session to record in `provisioning`. */
+export interface ProvisioningSession {
+  id: string;
+  tenantId: string;
+  userId: string;
+  agentId: string;
+  provider: ProviderId;
+  target: unknown;
+  metadata: Record<string, unknown>;
+  idleTimeoutSeconds: number;
+  maxLifetimeSeconds: number;
+}
+
+const bindValues = (session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }): unknown[] => [
+  session.id, session.tenantId, session.userId, session.agentId, session.provider, JSON.stringify(session.target ?? {}),
+  JSON.stringify(session.metadata), session.idleTimeoutSeconds, session.maxLifetimeSeconds, countCreate, ...auditAppendValues(bound),
+];
+
 const toSession = (row: SessionRow): Session => ({
   id: row.id,
   tenantId: row.tenant_id,
@@ -196,6 +274,35 @@ export class SessionRepository {
     );
   }
 
+  /**
+   * Records a new session in `provisioning` with its `session.bound` audit
+   * record. `bound` was chained on the head this transaction locked;
+   * `countCreate` counts the create in the user's rate window. `andCommit`:
+   * the transaction's last statement, sent with its COMMIT in one round trip.
+   */
+  async bindProvisioning(session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }, options: { andCommit: boolean }): Promise<Session> {
+    const values = bindValues(session, countCreate, bound);
+    type Bound = SessionRow & { queued: number };
+    const [row] = options.andCommit ? await this.tx.final<Bound>(bindProvisioningStatement, values) : await this.tx.hot<Bound>(bindProvisioningStatement, values);
+    if (row.queued > 0) nudgeDeliveriesAfterCommit(this.tx);
+    return toSession(row);
+  }
+
+  /**
+   * {@link bindProvisioning}, sent with the transaction's next statement
+   * (several creates in one round trip); the caller wakes the webhook
+   * deliveries, as for `deferChainedEvent`.
+   */
+  deferBindProvisioning(session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }): void {
+    this.tx.defer(bindProvisioningStatement, bindValues(session, countCreate, bound));
+  }
+
+  /** The sessions `ids`; `andCommit`: as the transaction's last statement, sent with its COMMIT. */
+  async findMany(ids: string[], options: { andCommit: boolean }): Promise<Session[]> {
+    const rows = options.andCommit ? await this.tx.final<SessionRow>(findManyStatement, [ids]) : await this.tx.hot<SessionRow>(findManyStatement, [ids]);
+    return rows.map(toSession);
+  }
+
   /** The user's session, or undefined when it does not exist for this user (other users' sessions included). */
   async findForUser(id: string, userId: string, options: { lock?: boolean } = {}): Promise<Session | undefined> {
     const rows = await this.tx.rows<SessionRow>(
@@ -225,6 +332,11 @@ export class SessionRepository {
    * session already terminated meanwhile (the reaper took it for stuck) keeps
    * its status but still gets the provider session id, so its stop can follow.
    */
+  /**
+   * Records the provider session and makes a provisioning session idle. A
+   * session already terminated meanwhile (the reaper took it for stuck) keeps
+   * its status but still gets the provider session id, so its stop can follow.
+   */
   async markReady(id: string, providerSessionId: string, providerState: Record<string, unknown>): Promise<void> {
     await this.tx.rows(
       `UPDATE sessions SET provider_session_id = $2, provider_state = $3,
@@ -234,6 +346,24 @@ export class SessionRepository {
        WHERE id = $1 AND provider_session_id IS NULL`,
       [id, providerSessionId, JSON.stringify(providerState)],
     );
+  }
+
+  /**
+   * {@link markReady} for sessions of one tenant, then the tenant's audit
+   * chain head locked (session rows first, head second, as every writer of
+   * both), then the sessions (in the order given; undefined for one not
+   * found) and the head read: one round trip.
+   */
+  async markReadyLockingChainHead(
+    tenantId: string,
+    ready: Array<{ id: string; providerSessionId: string; providerState: Record<string, unknown> }>,
+  ): Promise<{ sessions: Array<Session | undefined>; auditHead: ChainHead; tenantHasWebhooks: boolean }> {
+    const records = ready.map((session) => ({ id: session.id, provider_session_id: session.providerSessionId, provider_state: session.providerState }));
+    this.tx.defer(markManyReadyStatement, [JSON.stringify(records)]);
+    this.tx.defer(lockChainHeadStatement, [tenantId]);
+    const rows = await this.tx.hot<SessionRow & ChainHeadColumns & { tenant_has_webhooks: boolean }>(readyWithChainHeadStatement, [ready.map((session) => session.id), tenantId]);
+    const byId = new Map(rows.filter((row) => row.id !== null).map((row) => [row.id, toSession(row)]));
+    return { sessions: ready.map((session) => byId.get(session.id)), auditHead: chainHeadOf(rows[0]), tenantHasWebhooks: rows[0].tenant_has_webhooks };
   }
 
   /** Ends the session (first termination wins) and releases any turn claim. Returns whether this call ended it. */

@@ -1,12 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '#libs/config';
-import { AppError, conflict, invalidRequest, notFound } from '#libs/errors';
-import { newId } from '#libs/ids';
+import { AppError, conflict, notFound } from '#libs/errors';
 import { Database } from '#libs/persistence';
 import type { Principal, TenantRole } from '#libs/request-context';
-import { AgentRepository } from '../agents/agent.repository.js';
-import { LimitDenial, LimitEnforcer } from '../limits/limit-enforcer.js';
 import { appConfigToken } from '../app.tokens.js';
 import { appendAuditEvent } from '../audit/audit-log.js';
 import { canonicalJson } from '../audit/canonical-json.js';
@@ -15,8 +12,9 @@ import { currentTenantPrincipal } from '../identity/principal.js';
 import { ProviderCalls } from '../runtimes/provider-calls.js';
 import { toTargetHttpError } from '../runtimes/provider-failures.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
-import { TargetAccess } from '../target-grants/target-access.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
+import { ProvisionedSessions } from './provisioned-sessions.js';
+import { SessionCreates, type BoundOutcome } from './session-creates.js';
 import { findOwnSession } from './session-access.js';
 import { bindingOf } from './session-binding.js';
 import { SessionEventRepository } from './session-event.repository.js';
@@ -33,13 +31,7 @@ export function sessionCaller(principal: Principal = currentTenantPrincipal()): 
   return { tenantId: principal.tenantId, userId: principal.userId, role: principal.role };
 }
 
-type CreateOutcome =
-  | { kind: 'created'; session: Session }
-  | { kind: 'replayed'; sessionId: string }
-  | { kind: 'raced' }
-  | { kind: 'agent_missing' }
-  | { kind: 'denied'; denial: LimitDenial }
-  | { kind: 'target_refused'; error: AppError };
+type CreateOutcome = BoundOutcome | { kind: 'replayed'; sessionId: string } | { kind: 'raced' };
 
 /** Sessions of the calling end user (API.md §4): create, list, get, terminate, transcript. */
 @Injectable()
@@ -49,8 +41,8 @@ export class SessionsService {
     private readonly registry: RuntimeRegistry,
     private readonly calls: ProviderCalls,
     private readonly terminator: SessionTerminator,
-    private readonly limits: LimitEnforcer,
-    private readonly access: TargetAccess,
+    private readonly provisioned: ProvisionedSessions,
+    private readonly creates: SessionCreates,
     @Inject(appConfigToken) private readonly config: AppConfig,
   ) {}
 
@@ -63,76 +55,8 @@ export class SessionsService {
   async create(body: CreateSessionBody, idempotencyKey: string | undefined): Promise<{ session: SessionView; replayed: boolean }> {
     const caller = sessionCaller();
     const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
-    const outcome = await this.database.inTenant(caller.tenantId, async (tx): Promise<CreateOutcome> => {
-      const keys = new IdempotencyRepository(tx);
-      if (idempotencyKey) {
-        const existing = await keys.find(caller.userId, idempotencyKey);
-        if (existing && existing.requestHash !== requestHash) {
-          throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
-        }
-        if (existing) return { kind: 'replayed', sessionId: existing.sessionId };
-      }
-      const agents = new AgentRepository(tx);
-      const agent = await agents.findByReference(body.agent);
-      if (!agent) {
-        await appendAuditEvent(tx, caller.tenantId, {
-          type: 'access.denied',
-          user: caller.userId,
-          detail: { resource: 'agent', reference: body.agent, action: 'create_session' },
-        });
-        return { kind: 'agent_missing' };
-      }
-      // Holds off a concurrent delete of the agent until this session is recorded.
-      await new AgentRepository(tx).lockShared(agent.id);
-      const provider = body.provider ?? agent.defaultProvider;
-      const adapter = this.registry.get(provider);
-      if (!adapter) throw invalidRequest('unknown runtime', [{ path: 'body.provider', message: `the ${provider} runtime is not registered on this broker` }]);
-      const target = agent.targets[provider];
-      if (!target) throw invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]);
-      // Grants are read at every create: a revoked grant stops agents stored while it held.
-      const refused = await this.access.refusal(tx, {
-        tenantId: caller.tenantId,
-        path: 'agent.targets',
-        targets: { [provider]: target },
-        action: 'create_session',
-        user: caller.userId,
-        agentId: agent.id,
-      });
-      if (refused) return { kind: 'target_refused', error: refused };
-      const admitted = await this.limits.admitSession(tx, caller, adapter.descriptor);
-      if (admitted instanceof LimitDenial) return { kind: 'denied', denial: admitted };
-      const { policy } = admitted;
-      const ceilings = adapter.ceilings(target);
-      const sessionId = newId('ses');
-      await new SessionRepository(tx).insertProvisioning({
-        id: sessionId,
-        tenantId: caller.tenantId,
-        userId: caller.userId,
-        agentId: agent.id,
-        provider,
-        target,
-        metadata: body.metadata ?? {},
-        // The tenant policy gives the default and the cap; the provider's ceiling caps both.
-        idleTimeoutSeconds: Math.min(body.idleTimeoutSeconds ?? policy.idleTimeoutSeconds!, policy.idleTimeoutSeconds!, ceilings.idleTimeoutMaxSeconds),
-        maxLifetimeSeconds: Math.min(body.maxLifetimeSeconds ?? policy.maxLifetimeSeconds!, policy.maxLifetimeSeconds!, ceilings.maxLifetimeSeconds),
-      });
-      if (idempotencyKey) {
-        const recorded = await keys.insert({ tenantId: caller.tenantId, userId: caller.userId, key: idempotencyKey, requestHash, sessionId });
-        // A concurrent request with the same key won; this transaction must leave nothing behind.
-        if (!recorded) throw new RacedIdempotentCreate();
-      }
-      await appendAuditEvent(tx, caller.tenantId, {
-        type: 'session.bound',
-        user: caller.userId,
-        session: sessionId,
-        provider,
-        detail: { agentId: agent.id, agentName: agent.name },
-      });
-      return { kind: 'created', session: (await new SessionRepository(tx).findById(sessionId))! };
-    }).catch((error: unknown) => {
-      if (error instanceof RacedIdempotentCreate) return { kind: 'raced' } as const;
-      throw error;
-    });
+    // Without a key, creates of the tenant are decided and recorded in batches (group commit: see SessionCreates).
+    const outcome = idempotencyKey === undefined ? await this.creates.bind(caller, body) : await this.bindIdempotent(caller, body, idempotencyKey, requestHash);
 
     switch (outcome.kind) {
       case 'agent_missing':
@@ -151,6 +75,28 @@ export class SessionsService {
     }
   }
 
+  /** A create with an `Idempotency-Key`: its record is written with the session, in the create's own transaction. */
+  private bindIdempotent(caller: SessionCaller, body: CreateSessionBody, idempotencyKey: string, requestHash: string): Promise<CreateOutcome> {
+    return this.database.inTenant(caller.tenantId, async (tx): Promise<CreateOutcome> => {
+      const keys = new IdempotencyRepository(tx);
+      const existing = await keys.find(caller.userId, idempotencyKey);
+      if (existing && existing.requestHash !== requestHash) {
+        throw conflict('idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
+      }
+      if (existing) return { kind: 'replayed', sessionId: existing.sessionId };
+      const outcome = await this.creates.bindIn(tx, caller, body);
+      if (outcome.kind !== 'created') return outcome;
+      const sessionId = outcome.session.id;
+      const recorded = await keys.insert({ tenantId: caller.tenantId, userId: caller.userId, key: idempotencyKey, requestHash, sessionId });
+      // A concurrent request with the same key won; this transaction must leave nothing behind.
+      if (!recorded) throw new RacedIdempotentCreate();
+      return outcome;
+    }, { pipelined: true }).catch((error: unknown) => {
+      if (error instanceof RacedIdempotentCreate) return { kind: 'raced' } as const;
+      throw error;
+    });
+  }
+
   private async provision(session: Session): Promise<Session> {
     const adapter = this.registry.get(session.provider)!;
     if (this.config.testCrashPoint === 'after-session-bound') process.exit(86); // crash-recovery tests only (SWITCHBOARD_TEST_CRASH_POINT)
@@ -162,19 +108,7 @@ export class SessionsService {
         (error) => toTargetHttpError(error, session),
       );
       if (this.config.testCrashPoint === 'after-provider-open') process.exit(86); // crash-recovery tests only
-      const ready = await this.database.inTenant(session.tenantId, async (tx) => {
-        const sessions = new SessionRepository(tx);
-        await sessions.markReady(session.id, opened.providerSessionId, opened.state);
-        await appendAuditEvent(tx, session.tenantId, {
-          type: 'session.accessed',
-          user: session.userId,
-          session: session.id,
-          provider: session.provider,
-          providerSession: opened.providerSessionId,
-          detail: { action: 'provisioned' },
-        });
-        return (await sessions.findById(session.id))!;
-      });
+      const ready = await this.provisioned.record(session, opened);
       // Ended while the provider call ran (the reaper judged it stuck): nothing may stay running.
       if (ready.status === 'terminated') await this.terminator.stopAtProvider(ready);
       return ready;

@@ -5,7 +5,7 @@ import { AppError, type FieldProblem } from '#libs/errors';
 import { identityProblem, type TargetScope } from '#libs/provider-kit';
 import type { ProviderId } from '#libs/runtime-spec';
 import { appConfigToken } from '../app.tokens.js';
-import { appendAuditEvent } from '../audit/audit-log.js';
+import { appendAuditEvent, type AuditEventInput } from '../audit/audit-log.js';
 import { runtimeModules } from '../runtimes/runtime-modules.js';
 import { RuntimeRegistry } from '../runtimes/runtime-registry.js';
 import { TargetGrantRepository } from './target-grant.repository.js';
@@ -40,6 +40,18 @@ export class TargetAccess {
    * must let that transaction commit (return, then throw).
    */
   async refusal(tx: Transaction, use: TargetUse): Promise<AppError | undefined> {
+    const refused = await this.refusalOf(tx, use);
+    if (!refused) return undefined;
+    await appendAuditEvent(tx, use.tenantId, refused.audit);
+    return refused.error;
+  }
+
+  /**
+   * {@link refusal} without its record: the 403 and the `target.denied`
+   * event for a caller that appends it itself (a batch of session creates
+   * chains its records in one statement).
+   */
+  async refusalOf(tx: Transaction, use: TargetUse): Promise<{ error: AppError; audit: AuditEventInput } | undefined> {
     const problems: FieldProblem[] = [];
     const refused: Array<TargetScope & { provider: string }> = [];
     const grants = new TargetGrantRepository(tx);
@@ -71,13 +83,15 @@ export class TargetAccess {
       }
     }
     if (problems.length === 0) return undefined;
-    await appendAuditEvent(tx, use.tenantId, {
-      type: 'target.denied',
-      user: use.user ?? null,
-      provider: refused.length > 0 && refused.every((scope) => scope.provider === refused[0].provider) ? refused[0].provider : null,
-      detail: { action: use.action, ...(use.agentId ? { agentId: use.agentId } : {}), scopes: refused },
-    });
-    return new AppError('target_not_allowed', 'the platform operator has not granted this tenant every target it names', { errors: problems });
+    return {
+      error: new AppError('target_not_allowed', 'the platform operator has not granted this tenant every target it names', { errors: problems }),
+      audit: {
+        type: 'target.denied',
+        user: use.user ?? null,
+        provider: refused.length > 0 && refused.every((scope) => scope.provider === refused[0].provider) ? refused[0].provider : null,
+        detail: { action: use.action, ...(use.agentId ? { agentId: use.agentId } : {}), scopes: refused },
+      },
+    };
   }
 
   private implicitScopes(provider: ProviderId): Set<string> {
