@@ -30,6 +30,8 @@ export interface OpenStreamFigures {
   completed: number;
   endings: Record<string, number>;
   releaseToAllEndedSeconds: number;
+  /** The last bytes of the first stream that did not end with turn.completed, if any (what went wrong). */
+  firstOtherEnding?: string;
   rssAfterMiB: number;
   /** Broker CPU while idle, before any session and with every session live and idle (ms of CPU per minute). */
   idleCpuMsPerMinute: { noSessions: number; liveSessions: number; liveSessionCount: number };
@@ -89,6 +91,9 @@ async function cpuPerMinute(pid: number, ms: number): Promise<number> {
 }
 
 /** A streamed turn over its own socket: resolves `opened` at its first event, `ended` with how the stream ended. */
+/** The tail of the first stream that ended otherwise than completed. */
+let firstOtherEnding: string | undefined;
+
 function openTurn(broker: BrokerProcess, agent: Agent, sessionId: string, headers: Record<string, string>): { opened: Promise<void>; ended: Promise<string> } {
   let markOpened!: () => void;
   const opened = new Promise<void>((resolve) => (markOpened = resolve));
@@ -110,7 +115,9 @@ function openTurn(broker: BrokerProcess, agent: Agent, sessionId: string, header
       });
       response.on('end', () => {
         markOpened();
-        resolve(tail.includes('event: turn.completed') ? 'completed' : tail.includes('event: turn.failed') ? 'failed' : 'cut');
+        const ending = tail.includes('event: turn.completed') ? 'completed' : tail.includes('event: turn.failed') ? 'failed' : tail.includes('event: error') ? 'error event' : 'cut';
+        if (ending !== 'completed') firstOtherEnding ??= tail.slice(-400);
+        resolve(ending);
       });
       response.on('error', () => resolve('error'));
     });
@@ -272,6 +279,7 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       completed: endings.completed ?? 0,
       endings,
       releaseToAllEndedSeconds,
+      ...(firstOtherEnding ? { firstOtherEnding } : {}),
       rssAfterMiB: processMemoryMiB(pid),
       idleCpuMsPerMinute: { noSessions, liveSessions, liveSessionCount: streams },
     };
