@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '#libs/ids';
 import type { Database } from '#libs/persistence';
-import { AgentRepository } from '../../apps/broker/src/agents/agent.repository.js';
 import { auditKeyringOf } from '../../apps/broker/src/audit/audit-keyring.js';
 import { appendAuditEvent, lockChainHead, nextChainedEvent } from '../../apps/broker/src/audit/audit-log.js';
 import { LifecycleRepository } from '../../apps/broker/src/lifecycle/lifecycle.repository.js';
@@ -27,20 +26,6 @@ describe('repositories: the turn flow', () => {
   });
   after(() => repo.close());
 
-  /** A tenant with one ready session of `userId`. */
-  async function readySession(userId = 'alice'): Promise<{ tenantId: string; sessionId: string }> {
-    const tenantId = await repo.newTenant();
-    const sessionId = newId('ses');
-    await database.inTenant(tenantId, async (tx) => {
-      const agentId = newId('agt');
-      await new AgentRepository(tx).insert({ id: agentId, tenantId, name: `agent-${agentId}`, description: null, instructions: null, defaultProvider: 'claude', targets: { claude: {} } });
-      const sessions = new SessionRepository(tx);
-      await sessions.insertProvisioning({ id: sessionId, tenantId, userId, agentId, provider: 'claude', target: {}, metadata: {}, idleTimeoutSeconds: 900, maxLifetimeSeconds: 28800 });
-      await sessions.markReady(sessionId, `ps_${sessionId}`, {});
-    });
-    return { tenantId, sessionId };
-  }
-
   /** Claims the session for a turn as the turn flow does: the claim, then the turn row with its audit record. */
   function claimAndStart(tenantId: string, sessionId: string, userId: string, turnId: string) {
     return database.inTenant(tenantId, async (tx) => {
@@ -54,7 +39,7 @@ describe('repositories: the turn flow', () => {
   }
 
   test('one turn at a time per session, only for its own user, only in its own tenant', async () => {
-    const { tenantId, sessionId } = await readySession();
+    const { tenantId, sessionId } = await repo.readySession();
     const other = await repo.newTenant();
     assert.equal(await database.inTenant(other, (tx) => new SessionRepository(tx).claimOwnTurn(sessionId, 'alice', newId('trn'))), undefined, 'another tenant cannot see the session');
     assert.equal(await database.inTenant(tenantId, (tx) => new SessionRepository(tx).claimOwnTurn(sessionId, 'bob', newId('trn'))), undefined, 'another user cannot claim it');
@@ -66,7 +51,7 @@ describe('repositories: the turn flow', () => {
   });
 
   test('finishing a turn stores its events and usage, releases the session and moves its seq', async () => {
-    const { tenantId, sessionId } = await readySession();
+    const { tenantId, sessionId } = await repo.readySession();
     const turnId = newId('trn');
     const started = (await claimAndStart(tenantId, sessionId, 'alice', turnId))!;
     const delta = turnEvent({ sessionId, turnId }, started.seq + 1, 'message.completed', { role: 'agent', content: [{ type: 'text', text: 'hi' }] });
@@ -96,7 +81,7 @@ describe('repositories: the turn flow', () => {
   });
 
   test('a turn ended meanwhile by another replica is not finished again: nothing is written, the caller is told', async () => {
-    const { tenantId, sessionId } = await readySession();
+    const { tenantId, sessionId } = await repo.readySession();
     const turnId = newId('trn');
     const started = (await claimAndStart(tenantId, sessionId, 'alice', turnId))!;
     // As a reaper or a termination that took the turn's replica for gone ends it.
@@ -158,9 +143,9 @@ describe('repositories: the turn flow', () => {
   });
 
   test('lifecycle sweeps find a turn still running whose replica went quiet, whatever its session state, and only that one', async () => {
-    const stale = await readySession();
-    const ended = await readySession();
-    const fresh = await readySession();
+    const stale = await repo.readySession();
+    const ended = await repo.readySession();
+    const fresh = await repo.readySession();
     const staleTurn = newId('trn');
     const endedTurn = newId('trn');
     await claimAndStart(stale.tenantId, stale.sessionId, 'alice', staleTurn);

@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '#libs/ids';
 import type { Database } from '#libs/persistence';
-import { AgentRepository } from '../../apps/broker/src/agents/agent.repository.js';
 import { auditKeyringOf } from '../../apps/broker/src/audit/audit-keyring.js';
 import { nextChainedEvent } from '../../apps/broker/src/audit/audit-log.js';
 import { turnWindowEndingNow, type TurnWindowStart } from '../../apps/broker/src/costs/meter.repository.js';
@@ -36,16 +35,8 @@ describe('repositories: a turn’s record in one round trip', () => {
 
   /** A tenant with a ready session, claimed for a turn (with a key and a budget reservation on both ledgers), as the turn flow does. */
   async function claimedTurn(): Promise<{ tenantId: string; session: Session; turnId: string; firstSeq: number; window: TurnWindowStart }> {
-    const tenantId = await repo.newTenant();
-    const sessionId = newId('ses');
+    const { tenantId, sessionId } = await repo.readySession('alice');
     const turnId = newId('trn');
-    await database.inTenant(tenantId, async (tx) => {
-      const agentId = newId('agt');
-      await new AgentRepository(tx).insert({ id: agentId, tenantId, name: `agent-${agentId}`, description: null, instructions: null, defaultProvider: 'claude', targets: { claude: {} } });
-      const sessions = new SessionRepository(tx);
-      await sessions.insertProvisioning({ id: sessionId, tenantId, userId: 'alice', agentId, provider: 'claude', target: {}, metadata: {}, idleTimeoutSeconds: 900, maxLifetimeSeconds: 28800 });
-      await sessions.markReady(sessionId, `ps_${sessionId}`, {});
-    });
     const claimed = await database.inTenant(tenantId, async (tx) => {
       const claim = (await new SessionRepository(tx).claimOwnTurn(sessionId, 'alice', turnId))!;
       const limits = new LimitsRepository(tx);

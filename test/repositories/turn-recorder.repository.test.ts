@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '#libs/ids';
 import type { Database } from '#libs/persistence';
-import { AgentRepository } from '../../apps/broker/src/agents/agent.repository.js';
 import { auditKeyringOf } from '../../apps/broker/src/audit/audit-keyring.js';
 import { nextChainedEvent } from '../../apps/broker/src/audit/audit-log.js';
 import { SessionRepository } from '../../apps/broker/src/sessions/session.repository.js';
@@ -30,16 +29,8 @@ describe('repositories: the turn recorder stores before it sends', () => {
 
   /** A tenant with one ready session whose turn `turnId` is claimed and started. */
   async function startedTurn(): Promise<{ tenantId: string; sessionId: string; turnId: string; started: SessionEventView }> {
-    const tenantId = await repo.newTenant();
-    const sessionId = newId('ses');
+    const { tenantId, sessionId } = await repo.readySession('alice');
     const turnId = newId('trn');
-    await database.inTenant(tenantId, async (tx) => {
-      const agentId = newId('agt');
-      await new AgentRepository(tx).insert({ id: agentId, tenantId, name: `agent-${agentId}`, description: null, instructions: null, defaultProvider: 'claude', targets: { claude: {} } });
-      const sessions = new SessionRepository(tx);
-      await sessions.insertProvisioning({ id: sessionId, tenantId, userId: 'alice', agentId, provider: 'claude', target: {}, metadata: {}, idleTimeoutSeconds: 900, maxLifetimeSeconds: 28800 });
-      await sessions.markReady(sessionId, `ps_${sessionId}`, {});
-    });
     const started = await database.inTenant(tenantId, async (tx) => {
       const claimed = (await new SessionRepository(tx).claimOwnTurn(sessionId, 'alice', turnId))!;
       const started = turnEvent({ sessionId, turnId }, claimed.firstSeq, 'turn.started', { input: [] });

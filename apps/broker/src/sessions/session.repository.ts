@@ -10,7 +10,6 @@ import {
   type ChainHead,
   type ChainHeadColumns,
 } from '../audit/audit-log.js';
-import { nudgeDeliveriesAfterCommit } from '../webhooks/webhook-outbox.js';
 import { countSessionCreateSql, storedPoliciesOf, storedPolicyColumns, type StoredPolicies, type StoredPolicyColumns } from '../limits/limits.repository.js';
 import { turnWindowStartColumns, turnWindowStartOf, type TurnWindowStart, type TurnWindowStartColumns } from '../costs/meter.repository.js';
 import type { SessionStatus, TerminationReason } from './session.schemas.js';
@@ -157,7 +156,7 @@ const readyWithChainHeadStatement = hotStatement(
    WHERE h.tenant_id = $2`,
 );
 
-/** {@link SessionRepository.markReady} for several sessions (`$1`: a JSON array of `{id, provider_session_id, provider_state}`). */
+/** {@link SessionRepository.markReady}, for one session or several (`$1`: a JSON array of `{id, provider_session_id, provider_state}`). */
 const markManyReadyStatement = hotStatement(
   'mark_sessions_ready',
   `UPDATE sessions s SET provider_session_id = r.provider_session_id, provider_state = r.provider_state,
@@ -253,17 +252,7 @@ export class SessionRepository {
     await this.tx.rows(`SELECT pg_notify($1, $2)`, [channel, JSON.stringify({ session: sessionId, reason })]);
   }
 
-  async insertProvisioning(session: {
-    id: string;
-    tenantId: string;
-    userId: string;
-    agentId: string;
-    provider: ProviderId;
-    target: unknown;
-    metadata: Record<string, unknown>;
-    idleTimeoutSeconds: number;
-    maxLifetimeSeconds: number;
-  }): Promise<void> {
+  async insertProvisioning(session: ProvisioningSession): Promise<void> {
     await this.tx.rows(
       `INSERT INTO sessions (id, tenant_id, user_id, agent_id, provider, target, status, metadata, idle_timeout_seconds,
          max_lifetime_seconds, expires_at, idle_expires_at)
@@ -276,22 +265,10 @@ export class SessionRepository {
 
   /**
    * Records a new session in `provisioning` with its `session.bound` audit
-   * record. `bound` was chained on the head this transaction locked;
-   * `countCreate` counts the create in the user's rate window. `andCommit`:
-   * the transaction's last statement, sent with its COMMIT in one round trip.
-   */
-  async bindProvisioning(session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }, options: { andCommit: boolean }): Promise<Session> {
-    const values = bindValues(session, countCreate, bound);
-    type Bound = SessionRow & { queued: number };
-    const [row] = options.andCommit ? await this.tx.final<Bound>(bindProvisioningStatement, values) : await this.tx.hot<Bound>(bindProvisioningStatement, values);
-    if (row.queued > 0) nudgeDeliveriesAfterCommit(this.tx);
-    return toSession(row);
-  }
-
-  /**
-   * {@link bindProvisioning}, sent with the transaction's next statement
-   * (several creates in one round trip); the caller wakes the webhook
-   * deliveries, as for `deferChainedEvent`.
+   * record (chained on the head this transaction locked; `countCreate`
+   * counts the create in the user's rate window), sent with the
+   * transaction's next statement (several creates in one round trip); the
+   * caller wakes the webhook deliveries, as for `deferChainedEvent`.
    */
   deferBindProvisioning(session: ProvisioningSession, countCreate: boolean, bound: ChainedAuditEvent & { hash: string }): void {
     this.tx.defer(bindProvisioningStatement, bindValues(session, countCreate, bound));
@@ -338,14 +315,7 @@ export class SessionRepository {
    * its status but still gets the provider session id, so its stop can follow.
    */
   async markReady(id: string, providerSessionId: string, providerState: Record<string, unknown>): Promise<void> {
-    await this.tx.rows(
-      `UPDATE sessions SET provider_session_id = $2, provider_state = $3,
-         status = CASE WHEN status = 'provisioning' THEN 'idle' ELSE status END,
-         last_activity_at = CASE WHEN status = 'provisioning' THEN now() ELSE last_activity_at END,
-         idle_expires_at = CASE WHEN status = 'provisioning' THEN now() + make_interval(secs => idle_timeout_seconds) ELSE idle_expires_at END
-       WHERE id = $1 AND provider_session_id IS NULL`,
-      [id, providerSessionId, JSON.stringify(providerState)],
-    );
+    await this.tx.hot(markManyReadyStatement, [JSON.stringify([{ id, provider_session_id: providerSessionId, provider_state: providerState }])]);
   }
 
   /**
