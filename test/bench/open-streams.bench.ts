@@ -6,8 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
-import { HttpClient } from '../support/http-client.js';
-import { grantTargets } from '../support/target-grants.js';
+import { grantClaudeTarget, liveClaudeBrokerEnv } from './live-claude-broker.js';
 import { processCpuMs, processMemoryMiB, runConcurrently } from './stats.js';
 
 export interface OpenStreamFigures {
@@ -146,31 +145,22 @@ function openTurn(broker: BrokerProcess, agent: Agent, sessionId: string, header
  * bounded by the process's file-descriptor limit (`ulimit -n`).
  */
 export async function benchOpenStreams(databaseUrl: string | undefined, streams: number): Promise<OpenStreamFigures> {
+  firstOtherEnding = undefined;
   const operatorKey = `bench-operator-${randomBytes(12).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-open-streams-'));
   const emulator = await startEmulatorProcess();
   const broker = await spawnBroker(
     {
-      SWITCHBOARD_CLAUDE_MODE: 'live',
-      ANTHROPIC_API_KEY: 'sk-ant-bench',
-      ANTHROPIC_BASE_URL: emulator.url,
-      SWITCHBOARD_AGENTCORE_MODE: 'off',
-      SWITCHBOARD_FOUNDRY_MODE: 'off',
-      SWITCHBOARD_VERTEX_MODE: 'off',
-      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-      SWITCHBOARD_SEED_DEMO: 'off',
-      SWITCHBOARD_DATA_DIR: dataDir,
-      SWITCHBOARD_ADMIN_KEY: operatorKey,
-      // (spawnBroker waits for the info line saying where it listens.)
-      LOG_LEVEL: 'info',
+      ...liveClaudeBrokerEnv({ emulatorUrl: emulator.url, databaseUrl, dataDir, operatorKey }),
       // Held turns must outlive the bench's open phase.
       TURN_TIMEOUT_MS: '900000',
     },
     180_000,
     [
-      // An open stream holds ~60 KiB of heap (snapshot at 1,000 streams): 9,500 need more than npm start's 512 MiB,
-      // and a run with it lost the broker. Production's per-replica cap (LIMIT_MAX_OPEN_STREAMS_PER_REPLICA, 1,000)
-      // refuses long before; this bench lifts the cap to measure, so it lifts the heap too (the later flag wins).
+      // An open stream holds ~60 KiB of heap (snapshot at 1,000 streams), ~560 MiB for 9,500: past npm start's 512 MiB.
+      // A 9,500-stream run with that budget lost its broker (why was not captured then; the bench now prints a dying
+      // broker's output). Production's per-replica cap (LIMIT_MAX_OPEN_STREAMS_PER_REPLICA, 1,000) refuses long
+      // before; this bench lifts the cap to measure, so it lifts the heap too (the later flag wins).
       `--max-old-space-size=${process.env.BENCH_OPEN_STREAMS_HEAP_MIB ?? 2048}`,
       // BENCH_OPEN_STREAMS_SNAPSHOT_DIR: a heap snapshot of the broker with every stream open, written there (what holds the memory).
       ...(process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${process.env.BENCH_OPEN_STREAMS_SNAPSHOT_DIR}`] : []),
@@ -201,8 +191,7 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
     const tenant = (await call('/v1/tenants', operatorKey, { name: `open-streams-${randomBytes(4).toString('hex')}` })).json.id as string;
     const admin = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'admin', name: 'admin' })).json.key as string;
     const app = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'app', name: 'app' })).json.key as string;
-    // A live runtime's targets are the operator's to grant (README: Target grants).
-    await grantTargets({ operator: new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` }) }, tenant, { claude: emulator.target });
+    await grantClaudeTarget(broker.url, operatorKey, tenant, emulator.target);
     const createdAgent = await call('/v1/agents', admin, { name: 'open-streams', defaultProvider: 'claude', targets: { claude: emulator.target } });
     if (createdAgent.status !== 201) throw new Error(`could not create the agent: ${createdAgent.status} ${JSON.stringify(createdAgent.json)}`);
     const lots = 10_000_000;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startClaudeEmulator } from '#providers/claude';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
+import { grantClaudeTarget, liveClaudeBrokerEnv } from './live-claude-broker.js';
 import { processMemoryMiB } from './stats.js';
 
 export interface StalledStreamFigures {
@@ -46,21 +47,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const largeInput = [{ type: 'text', text: 'tool' }, ...Array.from({ length: 5 }, () => ({ type: 'text', text: 'x'.repeat(180_000) }))];
 
 async function brokerWithTenant(databaseUrl: string | undefined, settings: Record<string, string>) {
-  // Also where the development audit key goes on PostgreSQL.
   const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-streams-'));
   // Claude runs in this process, not the broker's: the emulator keeps every turn's events, which is not the broker's memory.
   const emulator = await startClaudeEmulator();
   const broker = await spawnBroker({
-    SWITCHBOARD_CLAUDE_MODE: 'live',
-    ANTHROPIC_API_KEY: 'sk-ant-bench',
-    ANTHROPIC_BASE_URL: emulator.url,
-    SWITCHBOARD_AGENTCORE_MODE: 'off',
-    SWITCHBOARD_FOUNDRY_MODE: 'off',
-    SWITCHBOARD_VERTEX_MODE: 'off',
-    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { SWITCHBOARD_SEED_DEMO: 'off' }),
-    SWITCHBOARD_DATA_DIR: dataDir,
-    SWITCHBOARD_ADMIN_KEY: operatorKey,
-    LOG_LEVEL: 'info',
+    ...liveClaudeBrokerEnv({ emulatorUrl: emulator.url, databaseUrl, dataDir, operatorKey }),
     ...settings,
   });
   const call = async (route: string, key: string, body?: unknown, headers: Record<string, string> = {}, method?: string) => {
@@ -75,6 +66,7 @@ async function brokerWithTenant(databaseUrl: string | undefined, settings: Recor
   const tenant = (await call('/v1/tenants', operatorKey, { name: `streams-${randomBytes(4).toString('hex')}` })).json.id as string;
   const admin = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'admin', name: 'a' })).json.key as string;
   const app = (await call(`/v1/tenants/${tenant}/api-keys`, operatorKey, { role: 'app', name: 'b' })).json.key as string;
+  await grantClaudeTarget(broker.url, operatorKey, tenant, emulator.demoTarget);
   await call('/v1/agents', admin, {
     name: 'bench',
     defaultProvider: 'claude',
