@@ -1,4 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { EmulatorStats } from './emulator-stats.js';
 
 export const defaultBodyLimitBytes = 1024 * 1024;
 
@@ -135,6 +136,19 @@ export function untilClosed(res: ServerResponse): Promise<void> {
   if (res.closed) return Promise.resolve();
   return new Promise((resolve) => res.once('close', () => resolve()));
 }
+
+/**
+ * Counts the transport connections the server accepts as the stat
+ * `transport.connections`: a client that keeps its connections alive opens
+ * one for many calls, the way the real endpoints expect (a new connection to
+ * a cloud is a TLS handshake, and the broker pays it on every turn).
+ */
+export function countConnections(server: Server, stats: EmulatorStats): void {
+  server.on('connection', () => stats.count(transportConnectionsStat));
+}
+
+/** The stat {@link countConnections} keeps. */
+export const transportConnectionsStat = 'transport.connections';
 
 /** Starts listening and resolves with the port actually bound (0 picks a free one). */
 export function listenOn(server: Server, port: number, host: string): Promise<number> {

@@ -16,6 +16,8 @@ export {
   untilClosed,
   writeEvent,
   listenOn,
+  countConnections,
+  transportConnectionsStat,
   closeServer,
 } from './http-helpers.js';
 export type { EmulatorLogger } from './emulator-logger.js';

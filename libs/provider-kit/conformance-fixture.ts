@@ -72,4 +72,17 @@ export interface EmulatorControls {
   loseSession(providerSessionId: string): void;
   /** How many turns the emulated agent actually ran. */
   turnsRun(): number;
+  /**
+   * The transport connections the emulator has accepted, to show that
+   * consecutive turns reuse the SDK's kept-alive connections (a new one is a
+   * TCP and TLS handshake with the cloud); or why the emulator cannot count them.
+   */
+  connections: TurnConnections | { unsupported: string };
+}
+
+export interface TurnConnections {
+  /** How many the emulator has accepted so far. */
+  opened(): number;
+  /** How many a turn opens by design (0 unless the runtime's protocol leaves no choice), and why. */
+  perTurn: 0 | { count: number; why: string };
 }

@@ -24,7 +24,7 @@ import { runtimeSessionIdFor } from './agentcore-session-id.js';
 import { targetLifecycle, type AgentCoreTarget } from './agentcore-target.js';
 import { sessionCompute, turnUsage } from './agentcore-usage.js';
 import { responseCodecs } from './codecs/index.js';
-import { readResponseBody } from './response-reader.js';
+import { readableKeepingConnection, readResponseBody, releaseBody, type ResponseBody } from './response-reader.js';
 
 export interface AgentCoreAdapterOptions {
   connection: AgentCoreConnection;
@@ -44,8 +44,6 @@ export interface AgentCoreAdapterOptions {
 const idleMarginSeconds = 5;
 /** The most any AgentCore microVM runtime allows for either setting. */
 const agentCoreMaxSeconds = 28_800;
-
-type ResponseBody = AsyncIterable<Uint8Array | string> & { destroy?: (error?: Error) => void };
 
 /**
  * AWS Bedrock AgentCore Runtime through `@aws-sdk/client-bedrock-agentcore`.
@@ -104,8 +102,9 @@ export class AgentCoreAdapter implements RuntimeAdapter {
     const destroyBody = () => body?.destroy?.(signal.reason instanceof Error ? signal.reason : undefined);
     signal.addEventListener('abort', destroyBody, { once: true });
     const tokens = { inputTokens: 0, outputTokens: 0 };
+    let endedCleanly = false;
     try {
-      for await (const step of readResponseBody(body ?? emptyBody(), output.contentType, responseCodecs[target.responseCodec].startTurn())) {
+      for await (const step of readResponseBody(body ? readableKeepingConnection(body) : emptyBody(), output.contentType, responseCodecs[target.responseCodec].startTurn())) {
         switch (step.kind) {
           case 'emit':
             yield step.event;
@@ -121,6 +120,7 @@ export class AgentCoreAdapter implements RuntimeAdapter {
             await this.stopFreshMicroVm(session, step.message);
             throw new RuntimeError('not_found', `the agent holds no state for this session: ${step.message}`, { turnAccepted: false, providerCode: 'SessionStateLost' });
           case 'end': {
+            endedCleanly = true;
             const endedAt = Date.now();
             const next: AgentCoreSessionState = { ...state, turns: state.turns + 1, startedAt: state.startedAt ?? startedAt, lastContactAt: endedAt };
             yield { type: 'turn.end', usage: turnUsage(target, tokens, endedAt - startedAt), state: next };
@@ -139,8 +139,8 @@ export class AgentCoreAdapter implements RuntimeAdapter {
       throw streamBroke("the agent's response broke off", error, { providerRequestId: output.$metadata.requestId });
     } finally {
       signal.removeEventListener('abort', destroyBody);
-      // Leaving early (turn.end, error, the broker stopping) must release the connection.
-      body?.destroy?.();
+      // Leaving early (turn.end before the body's end, an error, the broker stopping) must release the connection: for reuse when the turn ended cleanly.
+      releaseBody(body, endedCleanly && !signal.aborted);
       this.contacts.touch(sessionId, Date.now());
     }
   }

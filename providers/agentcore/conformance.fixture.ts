@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BedrockAgentCoreClient, InvokeAgentRuntimeCommand, StopRuntimeSessionCommand } from '@aws-sdk/client-bedrock-agentcore';
 import type { AgentCoreEmulator, AgentCoreTarget } from './index.js';
 import type { ConformanceFixture } from '#libs/provider-kit';
+import { transportConnectionsStat } from '#libs/emulator-kit';
 
 export const agentCoreFixture: ConformanceFixture<'agentcore'> = {
   provider: 'agentcore',
@@ -17,6 +18,7 @@ export const agentCoreFixture: ConformanceFixture<'agentcore'> = {
       delayNextTurn: (ms) => agentCore.faults.add('invoke', { kind: 'delay', ms }),
       loseSession: (id) => agentCore.loseSession(id),
       turnsRun: () => agentCore.stats.get('turns.run'),
+      connections: { opened: () => agentCore.stats.get(transportConnectionsStat), perTurn: 0 },
     };
   },
   approvals: {

@@ -1,3 +1,5 @@
+import { Readable } from 'node:stream';
+import { drainRest } from '#libs/provider-kit';
 import { agentErrorSchema, sessionStateLostErrorType } from './agentcore-wire.js';
 import type { CodecStep, TurnDecoder } from './codecs/index.js';
 import { parseData, SseDecoder } from './sse-decoder.js';
@@ -48,4 +50,31 @@ function classify(data: unknown, decode: (data: unknown) => CodecStep[]): BodySt
   if (error.data.error_type === sessionStateLostErrorType) return [{ kind: 'state_lost', message: error.data.error }];
   const type = error.data.error_type ? `${error.data.error_type}: ` : '';
   return [{ kind: 'failed', code: 'provider_agent_error', message: `the agent failed: ${type}${error.data.error}` }];
+}
+
+/** The response body as the SDK hands it over: in Node, the `http.IncomingMessage` of the kept-alive connection. */
+export type ResponseBody = AsyncIterable<Uint8Array | string> & { destroy?: (error?: Error) => void };
+
+/**
+ * The body to read a turn from, such that stopping early (the codec's `end`
+ * before the body's own end: the strands `result` event comes before the
+ * container's entrypoint returns) does not destroy the socket, as `for await`
+ * on a Readable does on an early exit: {@link releaseBody} decides.
+ */
+export function readableKeepingConnection(body: ResponseBody): ResponseBody {
+  if (!(body instanceof Readable)) return body;
+  return { [Symbol.asyncIterator]: () => body.iterator({ destroyOnReturn: false }) };
+}
+
+/**
+ * Lets go of the body once the turn is over: after a clean end, the rest of
+ * the response is drained so that the connection is kept alive for the next
+ * turn (see drainRest); after anything else (a failure, the client gone) it
+ * is destroyed, which closes the connection.
+ */
+export function releaseBody(body: ResponseBody | undefined, endedCleanly: boolean): void {
+  if (!(body instanceof Readable)) return body?.destroy?.();
+  if (body.readableEnded || body.destroyed) return;
+  if (!endedCleanly) return void body.destroy();
+  drainRest(body.iterator({ destroyOnReturn: true }), () => body.destroy());
 }

@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ClaudeEmulator, ClaudeTarget } from './index.js';
 import type { ConformanceFixture } from '#libs/provider-kit';
+import { transportConnectionsStat } from '#libs/emulator-kit';
 
 export const claudeFixture: ConformanceFixture<'claude'> = {
   provider: 'claude',
@@ -15,6 +16,10 @@ export const claudeFixture: ConformanceFixture<'claude'> = {
       delayNextTurn: (ms) => claude.faults.add('events.stream', { kind: 'delay', ms }),
       loseSession: (id) => claude.expireSession(id),
       turnsRun: () => claude.stats.get('turns.run'),
+      connections: { opened: () => claude.stats.get(transportConnectionsStat), perTurn: {
+          count: 1,
+          why: 'a turn reads the session event stream, which the service never ends: closing it when the turn is over closes its HTTP/1.1 connection (the event POSTs reuse theirs)',
+        } },
     };
   },
   // MCP toolsets default to `always_ask`: the call waits for a `user.tool_confirmation` (README "Tool approvals").

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type OpenAI from 'openai';
 import { FoundryClients, type FoundryEmulator, type FoundryTarget } from './index.js';
 import type { ConformanceFixture } from '#libs/provider-kit';
+import { transportConnectionsStat } from '#libs/emulator-kit';
 
 const benchToken = { getToken: async () => ({ token: 'bench', expiresOnTimestamp: Date.now() + 3600_000 }) };
 
@@ -18,6 +19,7 @@ export const foundryFixture: ConformanceFixture<'foundry'> = {
       delayNextTurn: (ms) => foundry.faults.add('responses.create', { kind: 'delay', ms }),
       loseSession: (id) => foundry.expireSession(foundry.demoTarget.agentName, id),
       turnsRun: () => foundry.stats.get('turns.run'),
+      connections: { opened: () => foundry.stats.get(transportConnectionsStat), perTurn: 0 },
     };
   },
   // MCP tools whose server requires approval: `mcp_approval_request` items, answered by `mcp_approval_response` (README "Tool approvals").

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import type { AzureIdentity, IdentitiesConfig } from '#libs/config';
 import OpenAI from 'openai';
-import { failedTargetCheck, PerIdentity, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
+import { drainRest, failedTargetCheck, PerIdentity, silentLog, streamBroke, type AdapterLog } from '#libs/provider-kit';
 import {
   RuntimeError,
   type OpenedSession,
@@ -139,14 +139,18 @@ export class FoundryAdapter implements RuntimeAdapter {
     } catch (error) {
       throw await this.refusedTurn(error, request.session);
     }
+    // Read by hand, not with `for await`: leaving that loop at response.completed would close the stream before its end, and its connection with it.
+    const events = stream[Symbol.asyncIterator]();
+    let endedCleanly = false;
     try {
-      for await (const raw of stream) {
-        const step = mapFoundryEvent(raw);
+      for (let next = await events.next(); !next.done; next = await events.next()) {
+        const step = mapFoundryEvent(next.value);
         switch (step.kind) {
           case 'emit':
             yield* step.events;
             break;
           case 'completed': {
+            endedCleanly = true;
             const seconds = (performance.now() - started) / 1000;
             yield { type: 'turn.end', usage: { ...step.usage, ...estimateCompute(state.size ?? undefined, seconds) } };
             return;
@@ -168,8 +172,10 @@ export class FoundryAdapter implements RuntimeAdapter {
       }
       throw streamBroke('the Foundry response stream broke', error);
     } finally {
-      // Leaving early (abort, failure) must close the SSE request; closing is how a streamed response is cancelled.
-      stream.controller.abort();
+      // After response.completed, the rest of the stream is read so that its connection is kept alive for the next turn.
+      // Leaving otherwise (abort, failure) closes the SSE request: closing is how a streamed response is cancelled.
+      if (endedCleanly && !request.signal.aborted) drainRest(events, () => stream.controller.abort());
+      else stream.controller.abort();
     }
   }
 

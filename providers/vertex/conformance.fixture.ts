@@ -17,6 +17,9 @@ export const vertexFixture: ConformanceFixture<'vertex'> = {
       delayNextTurn: (ms) => vertex.faults.add('engine.streamQuery', { kind: 'delay', ms }),
       loseSession: (name) => vertex.expireSession(name),
       turnsRun: () => vertex.stats.get('turns.run'),
+      connections: {
+        unsupported: "grpc-js's server does not report the connections it accepts; the adapter's clients are made once per target and identity (vertex-clients.ts), each one HTTP/2 channel",
+      },
     };
   },
   // ADK tool confirmations (`require_confirmation`): answered yes or no, so a denial's message does not reach the agent (README "Tool approvals").

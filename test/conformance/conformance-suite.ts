@@ -239,6 +239,24 @@ export function runConformanceSuite(fixture: ConformanceFixture): void {
       assert.equal(other.json.reason, 'idempotency_key_reused');
     });
 
+    test('consecutive turns reuse the SDK connections to the provider', async (t) => {
+      const connections = controls.connections;
+      if ('unsupported' in connections) return t.skip(connections.unsupported);
+      const perTurn = connections.perTurn === 0 ? 0 : connections.perTurn.count;
+      const session = (await createSession()).json;
+      // The first turn may open what the client keeps (a session's first call, an event stream's connection).
+      assert.equal((await streamTurn(session.id, 'warm up')).response.status, 200);
+      const before = connections.opened();
+      for (let turn = 1; turn <= 4; turn++) {
+        const streamed = await streamTurn(session.id, `streamed turn ${turn}`);
+        assert.equal(streamed.events.at(-1)?.event, 'turn.completed', streamed.response.text);
+        assert.equal((await jsonTurn(session.id, `json turn ${turn}`)).status, 200);
+      }
+      // A new connection per turn is a new TCP and TLS handshake with the cloud on every turn.
+      const why = connections.perTurn === 0 ? 'none by design' : connections.perTurn.why;
+      assert.equal(connections.opened() - before, 8 * perTurn, `eight turns opened ${8 * perTurn} connections (${why})`);
+    });
+
     test('throttling before the turn is accepted is retried; the agent runs the turn once', async () => {
       const session = (await createSession()).json;
       const before = controls.turnsRun();

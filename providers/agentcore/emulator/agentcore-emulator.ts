@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { closeServer, countConnections, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import type { AgentCoreTarget } from '../agentcore-target.js';
 import { createRouter } from './agentcore-router.js';
 import { MicroVmPool } from './microvm-pool.js';
@@ -74,6 +74,7 @@ export async function startAgentCoreEmulator(options: AgentCoreEmulatorOptions =
   const strands = catalog.add(demoRuntimes.strands);
   const text = catalog.add(demoRuntimes.text);
   const server = createServer(createRouter({ catalog, pool, clock, stats, faults, logger, pacingMs: options.pacingMs ?? 0 }));
+  countConnections(server, stats);
   const port = await listenOn(server, options.port ?? 0, host);
   const url = `http://${host}:${port}`;
   logger.info({ url }, 'AgentCore Runtime emulator listening');

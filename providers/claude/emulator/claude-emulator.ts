@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { closeServer, countConnections, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import { createRouter } from './claude-router.js';
 import { eventRoutes } from './event-routes.js';
 import type { EmulatorServices } from './route-table.js';
@@ -63,6 +63,7 @@ export async function startClaudeEmulator(options: ClaudeEmulatorOptions = {}): 
   const routes = [...setupRoutes(services), ...sessionRoutes(services), ...eventRoutes(services)];
 
   const server = createServer(createRouter({ routes, clock, faults, stats, logger }));
+  countConnections(server, stats);
   const port = await listenOn(server, options.port ?? 0, host);
   const url = `http://${host}:${port}`;
   logger.info({ url }, 'Claude Managed Agents emulator listening');

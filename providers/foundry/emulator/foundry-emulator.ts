@@ -1,6 +1,6 @@
 import { createServer } from 'node:https';
 import { isIP } from 'node:net';
-import { closeServer, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
+import { closeServer, countConnections, EmulatorClock, EmulatorStats, FaultPlan, listenOn, silentLogger, type EmulatorLogger } from '#libs/emulator-kit';
 import { agentRoutes } from './agent-routes.js';
 import { AgentRegistry } from './agent-registry.js';
 import { conversationRoutes } from './conversation-routes.js';
@@ -91,6 +91,7 @@ export async function startFoundryEmulator(options: FoundryEmulatorOptions = {})
     { cert: certificates.certificate, key: certificates.privateKey },
     createRouter({ routes, logger, caCertificate: certificates.caCertificate, clock, faults: services.faults, stats: services.stats }),
   );
+  countConnections(server, services.stats);
   const port = await listenOn(server, options.port ?? 0, host);
   const url = `https://${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
   logger.info({ url }, 'Microsoft Foundry emulator listening');
