@@ -1,10 +1,28 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Crockford base32, lower case: no i, l, o, u. */
 const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
 
 export const idPrefixes = ['ten', 'agt', 'ses', 'trn', 'evt', 'key', 'req', 'aud', 'tgr', 'whk', 'msg'] as const;
 export type IdPrefix = (typeof idPrefixes)[number];
+
+/**
+ * Random bytes drawn from the system source in batches: a `randomBytes`
+ * call per id is a system call each, and a turn mints several ids
+ * (issue 17). The bytes are the same secure random, used once each.
+ */
+const randomPool = new Uint8Array(4096);
+let randomPoolOffset = randomPool.length;
+
+function freshRandom(length: number): Uint8Array {
+  if (randomPoolOffset + length > randomPool.length) {
+    randomFillSync(randomPool);
+    randomPoolOffset = 0;
+  }
+  const bytes = randomPool.slice(randomPoolOffset, randomPoolOffset + length);
+  randomPoolOffset += length;
+  return bytes;
+}
 
 let lastTime = 0;
 let lastRandom: Uint8Array = new Uint8Array(10);
@@ -41,7 +59,7 @@ export function newId(prefix: IdPrefix, now = Date.now()): `${IdPrefix}_${string
     }
     now = lastTime;
   } else {
-    random = new Uint8Array(randomBytes(10));
+    random = freshRandom(10);
   }
   lastTime = now;
   lastRandom = random;

@@ -28,6 +28,11 @@ export function serveFloorProxy(target: URL, port = 0): Promise<net.Server> {
       },
     );
     upstream.on('error', () => response.destroy());
+    // A client that leaves (the Claude SDK closes a session's event stream at each turn's end) ends the upstream request too:
+    // left open, every turn leaked an upstream event stream, which the emulator kept feeding, and the floor slowed turn by turn.
+    response.on('close', () => {
+      if (!response.writableFinished) upstream.destroy();
+    });
     request.pipe(upstream);
   });
   // Nagle off on both sides, as Node's own HTTP server and client set it (and the broker's event streams do):
