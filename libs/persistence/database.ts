@@ -1,5 +1,4 @@
 import pg from 'pg';
-import type { DataSource } from 'typeorm';
 import { ConnectionTransaction, type Transaction } from './transaction.js';
 
 /**
@@ -24,13 +23,26 @@ export const applicationRole = 'switchboard_app';
  */
 export class Database {
   /**
+   * `pool`: pg's own pool, nothing in between (TypeORM is the migration
+   * runner only: loading it cost the serving process about 3 MB of source
+   * and its query wrapper ran on every statement; issue 17).
    * `keepPlans`: run hot statements as named prepared statements (see
    * hot-statement.ts); for PostgreSQL, not for the embedded database.
    */
   constructor(
-    readonly dataSource: DataSource,
+    readonly pool: pg.Pool,
     private readonly options: { keepPlans?: boolean } = {},
   ) {}
+
+  /**
+   * One statement outside any transaction, as the connection's login role
+   * (the schema owner, which RLS does not restrict): for start-up and
+   * platform housekeeping, health checks, and tests. Request handlers never
+   * use it.
+   */
+  async query<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(sql, [...parameters])).rows as T[];
+  }
 
   /**
    * `pipelined`: the opening goes with the first statement instead of on its
@@ -60,7 +72,7 @@ export class Database {
    * by every request.
    */
   platformRead<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return this.dataSource.query<T[]>(sql, parameters);
+    return this.query<T>(sql, parameters);
   }
 
   /**
@@ -71,18 +83,18 @@ export class Database {
    * waits for (an event is stored before it is sent).
    */
   async writeInTenant(tenantId: string, sql: string): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const connection = await this.checkout();
+    let broken: Error | undefined;
     try {
-      await runner.query(
+      await connection.query(
         `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', 'tenant', true); ${sql}; COMMIT`,
       );
     } catch (error) {
       // A failed statement leaves the transaction open and aborted: never hand it back to the pool so.
-      await runner.query('ROLLBACK').catch(() => undefined);
+      broken = await rolledBack(connection);
       throw error;
     } finally {
-      await runner.release();
+      connection.done(broken);
     }
   }
 
@@ -96,28 +108,64 @@ export class Database {
    * is not used).
    */
   private async transaction<T>(tenantId: string, scope: 'tenant' | 'platform', work: (tx: Transaction) => Promise<T>, pipelined: boolean): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    const connection = (await runner.connect()) as pg.PoolClient;
+    const connection = await this.checkout();
+    let broken: Error | undefined;
     try {
       const opening = `START TRANSACTION; SELECT set_config('role', '${applicationRole}', true), set_config('app.tenant_id', ${pg.escapeLiteral(tenantId)}, true), set_config('app.scope', '${scope}', true)`;
       let result: T;
       let tx: ConnectionTransaction | undefined;
       try {
-        if (!pipelined) await runner.query(opening);
+        if (!pipelined) await connection.query(opening);
         // Pipelined: the opening is sent with the transaction's first statement (see ConnectionTransaction).
-        tx = new ConnectionTransaction(runner, this.dataSource, connection, this.options.keepPlans === true, pipelined ? opening : undefined);
+        tx = new ConnectionTransaction(this, connection, this.options.keepPlans === true, pipelined ? opening : undefined);
         result = await work(tx);
       } catch (error) {
         // Also when the opening itself failed after BEGIN: never hand an open transaction back to the pool.
-        if (tx) await tx.rollback().catch(() => undefined);
-        else await runner.query('ROLLBACK').catch(() => undefined);
+        if (tx) broken = await tx.rollback().then(() => undefined, (failure: unknown) => asError(failure));
+        else broken = await rolledBack(connection);
         throw error;
       }
+      // (A COMMIT that fails rolls back itself: the connection is clean again.)
       await tx.commit();
       for (const callback of tx.onCommit) callback();
       return result;
     } finally {
-      await runner.release();
+      connection.done(broken);
     }
   }
+
+  /**
+   * A connection of the pool, with a listener for the errors it may raise
+   * while checked out (a reset socket): pg emits them as 'error' events,
+   * which would end the process unheard. `done` gives it back; with an
+   * error, the pool closes it instead of reusing it.
+   */
+  private async checkout(): Promise<CheckedOut> {
+    const client = await this.pool.connect();
+    let failure: Error | undefined;
+    const onError = (error: Error) => {
+      failure = error;
+    };
+    client.on('error', onError);
+    return Object.assign(client, {
+      done(broken?: Error) {
+        client.off('error', onError);
+        client.release(broken ?? failure);
+      },
+    });
+  }
 }
+
+type CheckedOut = pg.PoolClient & { done(broken?: Error): void };
+
+/** ROLLBACK after a failure; resolves with the error that makes the connection unusable, if it failed too. */
+async function rolledBack(connection: pg.PoolClient): Promise<Error | undefined> {
+  try {
+    await connection.query('ROLLBACK');
+    return undefined;
+  } catch (error) {
+    return asError(error);
+  }
+}
+
+const asError = (value: unknown): Error => (value instanceof Error ? value : new Error(String(value)));

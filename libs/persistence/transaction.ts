@@ -1,12 +1,10 @@
 import pg, { type PoolClient, type QueryResult } from 'pg';
-import type { QueryRunner } from 'typeorm';
 import type { HotStatement } from './hot-statement.js';
 
 /**
  * One open transaction, as feature code uses it: SQL in, rows or a count
- * out. There are no entities: TypeORM is the pool and the migration runner,
- * and its EntityManager (whose `query` answers UPDATE and DELETE with
- * `[rows, count]` and everything else with rows) stays behind this type.
+ * out, on one of pg's pooled connections. There are no entities (TypeORM is
+ * the migration runner only).
  *
  * Round trips are what a turn pays for (issue 17): `defer` lets a write
  * whose result nobody needs ride along with the next statement, `final`
@@ -57,7 +55,6 @@ export class ConnectionTransaction implements Transaction {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly runner: QueryRunner,
     readonly database: object,
     private readonly connection: PoolClient,
     /** Hot statements run as named prepared statements (PostgreSQL, not the embedded database). */
@@ -72,8 +69,7 @@ export class ConnectionTransaction implements Transaction {
   rows<T>(sql: string, parameters: readonly unknown[] = []): Promise<T[]> {
     return this.serial(async () => {
       if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rows as T[];
-      const result = await this.runner.query(sql, [...parameters], true);
-      return (result.records ?? []) as T[];
+      return (await this.connection.query(sql, [...parameters])).rows as T[];
     });
   }
 
@@ -84,8 +80,7 @@ export class ConnectionTransaction implements Transaction {
   count(sql: string, parameters: readonly unknown[] = []): Promise<number> {
     return this.serial(async () => {
       if (this.pending.length > 0) return (await this.pipelined(sql, parameters)).rowCount ?? 0;
-      const result = await this.runner.query(sql, [...parameters], true);
-      return result.affected ?? 0;
+      return (await this.connection.query(sql, [...parameters])).rowCount ?? 0;
     });
   }
 
@@ -137,7 +132,7 @@ export class ConnectionTransaction implements Transaction {
       await this.send([...this.pending, 'COMMIT']);
     } catch (error) {
       // A deferred write failed: the COMMIT behind it never ran, and the transaction is open and aborted.
-      await this.runner.query('ROLLBACK').catch(() => undefined);
+      await this.connection.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
@@ -150,7 +145,7 @@ export class ConnectionTransaction implements Transaction {
     const unsent = this.pending;
     this.pending = [];
     for (const statement of unsent) if (typeof statement !== 'string') statement.answer?.reject(new Error('the transaction rolled back before the statement was sent'));
-    if (this.opened) await this.runner.query('ROLLBACK');
+    if (this.opened) await this.connection.query('ROLLBACK');
   }
 
   /** The statement after what waits, as one simple query; its own result. */

@@ -23,7 +23,7 @@ describe('audit integrity against a database writer without the key', () => {
   let attacker: DatabaseAttacker;
   before(async () => {
     sb = await startTestBroker();
-    attacker = new DatabaseAttacker(sb.broker.database.dataSource);
+    attacker = new DatabaseAttacker(sb.broker.database.database);
   });
   after(() => sb.close());
 

@@ -11,6 +11,7 @@ import { DatabaseAttacker } from '../support/database-attacker.js';
 import { dedicatedDatabase } from '../support/dedicated-database.js';
 import { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, type TestBroker } from '../support/test-broker.js';
+import { migrationDataSource } from '../support/superuser.js';
 
 const newSecret = () => randomBytes(32).toString('base64');
 const keyIdsOf = async (auditor: HttpClient) =>
@@ -96,7 +97,7 @@ describe('audit keys', () => {
     const before = await withBroker(embedded, async (sb) => {
       const tenant = await createTenantWithKeys(sb, ['admin', 'auditor']);
       for (let index = 0; index < 3; index++) await sb.as(tenant.keys.admin.key).post('/v1/api-keys', { role: 'app', name: `k${index}` });
-      const attacker = new DatabaseAttacker(sb.broker.database.dataSource);
+      const attacker = new DatabaseAttacker(sb.broker.database.database);
       // The chain as the previous version left it: the same events, chained with plain SHA-256, no key ids.
       await attacker.rewriteFrom(tenant.tenantId, 1, () => undefined, { markUnkeyed: true });
       await attacker.deleteCheckpoints(tenant.tenantId);
@@ -107,7 +108,12 @@ describe('audit keys', () => {
       assert.equal(await sb.broker.audit.checkpoints.signMovedHeads(), 0, 'the periodic checkpoints never sign an unkeyed head');
       // Back to the version before the keyed chain: every migration from the last down to it.
       const keyedAt = migrations.findIndex((migration) => new migration().name === keyedAuditChainMigration);
-      for (let undone = migrations.length; undone > keyedAt; undone--) await sb.broker.database.dataSource.undoLastMigration();
+      const runner = await migrationDataSource(sb.broker.database);
+      try {
+        for (let undone = migrations.length; undone > keyedAt; undone--) await runner.undoLastMigration();
+      } finally {
+        await runner.destroy();
+      }
       return { ...tenant, length: unanchored.checked as number, operatorKey: sb.operatorKey };
     });
     await withBroker({ ...embedded, SWITCHBOARD_ADMIN_KEY: before.operatorKey }, async (sb) => {
@@ -125,7 +131,7 @@ describe('audit keys', () => {
       );
       assert.deepEqual((await keyIdsOf(auditor)).slice(-2), [null, 'k1']);
 
-      await new DatabaseAttacker(sb.broker.database.dataSource).rewriteFrom(before.tenantId, 2, (event) => (event.detail = { forged: true }));
+      await new DatabaseAttacker(sb.broker.database.database).rewriteFrom(before.tenantId, 2, (event) => (event.detail = { forged: true }));
       const rewritten = (await auditor.get('/v1/audit/verify')).json;
       assert.deepEqual([rewritten.ok, rewritten.firstBadSeq], [false, before.length]);
       assert.match(rewritten.reason, /does not match the checkpoint signed at/);

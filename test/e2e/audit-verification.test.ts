@@ -51,7 +51,7 @@ describe('periodic audit chain verification', () => {
     assert.equal(sample(text, 'switchboard_audit_chain_verified'), 1);
     assert.equal(sample(text, 'switchboard_audit_chains_failed'), 0);
 
-    await new DatabaseAttacker(sb.broker.database.dataSource).rewriteFrom(tenantId, 2, (event) => (event.detail = { ...event.detail, name: 'forged' }));
+    await new DatabaseAttacker(sb.broker.database.database).rewriteFrom(tenantId, 2, (event) => (event.detail = { ...event.detail, name: 'forged' }));
     const checkedBefore = sample(text, 'switchboard_audit_verification_last_check_timestamp_seconds')!;
     await verification.verifyAll();
     text = await scrape();

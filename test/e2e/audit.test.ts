@@ -4,6 +4,7 @@ import { keyedChainHash } from '../../apps/broker/src/audit/audit-log.js';
 import { newId } from '#libs/ids';
 import { validateOcsfEvent } from '../support/ocsf-validator.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { asSuperuser as superuserTransaction } from '../support/superuser.js';
 
 describe('audit API', () => {
   let sb: TestBroker;
@@ -29,9 +30,9 @@ describe('audit API', () => {
 
   /** Tampers with the log the way an attacker with database superuser access would. */
   const asSuperuser = (sql: string, parameters: unknown[]) =>
-    sb.broker.database.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL session_replication_role = replica`); // bypasses the append-only trigger
-      await manager.query(sql, parameters);
+    superuserTransaction(sb.broker.database.database, async (query) => {
+      await query(`SET LOCAL session_replication_role = replica`); // bypasses the append-only trigger
+      await query(sql, parameters);
     });
 
   test('only auditors read the audit API', async () => {
@@ -121,7 +122,7 @@ describe('audit API', () => {
     assert.deepEqual(pick((await swapped.auditor.get('/v1/audit/verify')).json), { ok: false, firstBadSeq: 4 });
 
     const truncated = await busyTenant();
-    const [{ max }] = await sb.broker.database.dataSource.query<{ max: string }[]>(`SELECT max(seq) AS max FROM audit_events WHERE tenant_id = $1`, [truncated.tenant.tenantId]);
+    const [{ max }] = await sb.broker.database.database.query<{ max: string }>(`SELECT max(seq) AS max FROM audit_events WHERE tenant_id = $1`, [truncated.tenant.tenantId]);
     await asSuperuser(`DELETE FROM audit_events WHERE tenant_id = $1 AND seq = $2`, [truncated.tenant.tenantId, Number(max)]);
     assert.deepEqual(pick((await truncated.auditor.get('/v1/audit/verify')).json), { ok: false, firstBadSeq: Number(max) });
   });
@@ -130,7 +131,7 @@ describe('audit API', () => {
     const { tenant, auditor } = await busyTenant();
     // Extend the tenant's real chain with 100,000 events hashed exactly as the broker does (its key), inserted in bulk.
     const key = sb.broker.audit.keyring.current;
-    const [head] = await sb.broker.database.dataSource.query<{ last_seq: string; last_hash: string }[]>(
+    const [head] = await sb.broker.database.database.query<{ last_seq: string; last_hash: string }>(
       `SELECT last_seq, last_hash FROM audit_chain_heads WHERE tenant_id = $1`,
       [tenant.tenantId],
     );
@@ -152,12 +153,12 @@ describe('audit API', () => {
         tuples.push(`(${Array.from({ length: 14 }, (_, offset) => `$${base + offset + 1}`).join(', ')})`);
         previous = hash;
       }
-      await sb.broker.database.dataSource.query(
+      await sb.broker.database.database.query(
         `INSERT INTO audit_events (tenant_id, seq, id, at, type, user_id, actor_kind, actor_id, provider, request_id, detail, prev_hash, hash, key_id) VALUES ${tuples.join(', ')}`,
         values,
       );
     }
-    await sb.broker.database.dataSource.query(`UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3 WHERE tenant_id = $1`, [tenant.tenantId, seq, previous]);
+    await sb.broker.database.database.query(`UPDATE audit_chain_heads SET last_seq = $2, last_hash = $3 WHERE tenant_id = $1`, [tenant.tenantId, seq, previous]);
     const verdict = await auditor.get('/v1/audit/verify');
     assert.equal(verdict.json.ok, true, JSON.stringify(verdict.json));
     assert.equal(verdict.json.checked, seq);

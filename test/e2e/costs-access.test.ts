@@ -106,7 +106,7 @@ describe('costs: access, isolation and the price book', () => {
     for (const statement of [`UPDATE meter_charges SET cost = 0`, `DELETE FROM meter_records`, `UPDATE prices SET unit_price = 0`]) {
       await assert.rejects(database.inTenant(one.tenantId, (tx) => tx.rows(statement)), statement);
     }
-    await assert.rejects(database.dataSource.query(`DELETE FROM meter_charges WHERE tenant_id = $1`, [one.tenantId]), /append-only/, 'the trigger stops even the schema owner');
+    await assert.rejects(database.query(`DELETE FROM meter_charges WHERE tenant_id = $1`, [one.tenantId]), /append-only/, 'the trigger stops even the schema owner');
   });
 
   test('the FOCUS validator fails on broken copies of a real export (it can fail)', async () => {

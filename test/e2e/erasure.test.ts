@@ -8,6 +8,7 @@ import { migrations } from '../../migrations/index.js';
 import { DatabaseAttacker } from '../support/database-attacker.js';
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
+import { migrationDataSource } from '../support/superuser.js';
 
 type Verdict = { ok: boolean; checked: number; firstBadSeq: number | null; reason: string | null };
 
@@ -23,7 +24,7 @@ describe('erasure of an end user', () => {
 
   before(async () => {
     sb = await startTestBroker();
-    attacker = new DatabaseAttacker(sb.broker.database.dataSource);
+    attacker = new DatabaseAttacker(sb.broker.database.database);
   });
   after(() => sb.close());
 
@@ -66,12 +67,12 @@ describe('erasure of an end user', () => {
 
   /** Rows of any table that show `text` (the whole row as text, JSON columns included). */
   async function tablesShowing(text: string): Promise<string[]> {
-    const tables = await sb.broker.database.dataSource.query<Array<{ table_name: string }>>(
+    const tables = await sb.broker.database.database.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
     );
     const found: string[] = [];
     for (const { table_name: table } of tables) {
-      const [row] = await sb.broker.database.dataSource.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM "${table}" t WHERE strpos(t::text, $1) > 0`, [text]);
+      const [row] = await sb.broker.database.database.query<{ n: string }>(`SELECT count(*) AS n FROM "${table}" t WHERE strpos(t::text, $1) > 0`, [text]);
       if (Number(row.n) > 0) found.push(`${table} (${row.n})`);
     }
     return found.sort();
@@ -218,15 +219,15 @@ describe('erasure of an end user', () => {
 
   test('the database lets only the erasure through: an audit row keeps its hash, a meter row changes only to a pseudonym', async () => {
     const { tenant } = await tenantWithUser();
-    const dataSource = sb.broker.database.dataSource;
-    await assert.rejects(dataSource.query(`UPDATE audit_events SET hash = hash WHERE tenant_id = $1 AND seq = 1`, [tenant.tenantId]), /append-only/);
+    const owner = sb.broker.database.database;
+    await assert.rejects(owner.query(`UPDATE audit_events SET hash = hash WHERE tenant_id = $1 AND seq = 1`, [tenant.tenantId]), /append-only/);
     await assert.rejects(
-      dataSource.query(`UPDATE audit_events SET hash = 'x', erasure = '{"seal":"x"}' WHERE tenant_id = $1 AND seq = 1`, [tenant.tenantId]),
+      owner.query(`UPDATE audit_events SET hash = 'x', erasure = '{"seal":"x"}' WHERE tenant_id = $1 AND seq = 1`, [tenant.tenantId]),
       /append-only/,
     );
-    await assert.rejects(dataSource.query(`UPDATE meter_records SET user_id = 'someone-else' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
-    await assert.rejects(dataSource.query(`UPDATE meter_charges SET cost = 0, user_id = 'erased:x' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
-    await assert.rejects(dataSource.query(`DELETE FROM meter_records WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
+    await assert.rejects(owner.query(`UPDATE meter_records SET user_id = 'someone-else' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
+    await assert.rejects(owner.query(`UPDATE meter_charges SET cost = 0, user_id = 'erased:x' WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
+    await assert.rejects(owner.query(`DELETE FROM meter_records WHERE tenant_id = $1`, [tenant.tenantId]), /append-only/);
   });
 
   test('the upgrade: a chain written before the erasure migration verifies after it, and after an erasure, against a checkpoint kept from before', async () => {
@@ -244,7 +245,8 @@ describe('erasure of an end user', () => {
         kept = checkpoint.json;
         // Back to the schema of the version before: the events stay exactly as it wrote them.
         assert.equal(new migrations[migrations.length - 1]().name, 'Erasure1763702200000');
-        await old.broker.database.dataSource.undoLastMigration();
+        const runner = await migrationDataSource(old.broker.database);
+        await runner.undoLastMigration().finally(() => runner.destroy());
       } finally {
         await old.close().catch(() => undefined);
       }

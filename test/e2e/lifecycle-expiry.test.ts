@@ -65,7 +65,7 @@ describe('lifecycle: the reaper ends what is due', () => {
     await dropDatabase?.();
   });
 
-  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
   const createSession = async () => {
     const created = await app.post('/v1/sessions', { agent: agentName });
     assert.equal(created.status, 201, created.text);

@@ -232,7 +232,7 @@ describe('resume a turn (embedded database, one process)', { skip: databaseUrl ?
     const headers = { authorization: `Bearer ${appKey}`, 'x-end-user': 'u-lost', 'content-type': 'application/json' };
     const app = new HttpClient(sb.url, headers);
     const sessionId = (await app.post('/v1/sessions', { agent })).json.id as string;
-    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
     // The provider never answers: the turn runs until something ends it, as on a replica that died.
     emulator.faults.add('turns.run', { kind: 'stall' });
     const stalled = fetch(`${sb.url}/v1/sessions/${sessionId}/turns`, { method: 'POST', headers: { ...headers, accept: 'text/event-stream' }, body: JSON.stringify({ input: 'hello?' }) }).then((response) => response.text());

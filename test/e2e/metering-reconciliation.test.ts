@@ -6,6 +6,7 @@ import type { FoundryEmulator } from '#providers/foundry';
 import type { HttpClient } from '../support/http-client.js';
 import { createTenantWithKeys, startTestBroker, uniqueName, type TestBroker } from '../support/test-broker.js';
 import { brokerClaims, describeFocusReport, parseFocusCsv, textRow, validateFocus } from '../data/focus-validator.js';
+import { asSuperuser } from '../support/superuser.js';
 
 /**
  * Metering says what it knows (issue 15 items 3, 8, 10), over real HTTP to
@@ -28,7 +29,7 @@ describe('metering: ended sessions are reconciled with what the provider bills',
   let foundry: FoundryEmulator;
   let agentId: string;
 
-  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
 
   before(async () => {
     sb = await startTestBroker();
@@ -81,12 +82,12 @@ describe('metering: ended sessions are reconciled with what the provider bills',
   const total = (records: RecordRow[], column: 'vcpu_seconds' | 'gib_seconds') => records.reduce((sum, record) => sum + Number(record[column] ?? 0), 0);
   /** Moves every row of the session back by `interval` (append-only meter rows too: replica mode skips their triggers, in this transaction only). */
   const backdate = (sessionId: string, interval: string) =>
-    sb.broker.database.dataSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL session_replication_role = replica`);
-      await manager.query(`UPDATE sessions SET created_at = created_at - $2::interval, last_activity_at = last_activity_at - $2::interval WHERE id = $1`, [sessionId, interval]);
-      await manager.query(`UPDATE turns SET started_at = started_at - $2::interval, ended_at = ended_at - $2::interval WHERE session_id = $1`, [sessionId, interval]);
-      await manager.query(`UPDATE meter_records SET period_start = period_start - $2::interval, period_end = period_end - $2::interval WHERE session_id = $1`, [sessionId, interval]);
-      await manager.query(`UPDATE meter_charges SET charge_period_start = charge_period_start - $2::interval, charge_period_end = charge_period_end - $2::interval WHERE session_id = $1`, [sessionId, interval]);
+    asSuperuser(sb.broker.database.database, async (query) => {
+      await query(`SET LOCAL session_replication_role = replica`);
+      await query(`UPDATE sessions SET created_at = created_at - $2::interval, last_activity_at = last_activity_at - $2::interval WHERE id = $1`, [sessionId, interval]);
+      await query(`UPDATE turns SET started_at = started_at - $2::interval, ended_at = ended_at - $2::interval WHERE session_id = $1`, [sessionId, interval]);
+      await query(`UPDATE meter_records SET period_start = period_start - $2::interval, period_end = period_end - $2::interval WHERE session_id = $1`, [sessionId, interval]);
+      await query(`UPDATE meter_charges SET charge_period_start = charge_period_start - $2::interval, charge_period_end = charge_period_end - $2::interval WHERE session_id = $1`, [sessionId, interval]);
     });
 
   test('AgentCore: an ended session’s compute covers its first invocation to its end, idle time between turns included', async () => {

@@ -114,7 +114,7 @@ describe('platform limits: defaults and ceilings', () => {
   test('rate windows of past minutes are deleted by the reaper (every user writes them now), the current one kept', async () => {
     const { user, create } = await tenantWithAgent();
     assert.equal((await create(user('rater'))).status, 201);
-    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
     const [{ tenant_id: tenantId }] = await sql<{ tenant_id: string }>(`SELECT tenant_id FROM rate_windows WHERE user_id = 'rater'`);
     await sql(`INSERT INTO rate_windows (tenant_id, user_id, kind, window_start, count) VALUES ($1, 'rater', 'turn', date_trunc('minute', now()) - interval '5 minutes', 7)`, [tenantId]);
     await sb.broker.app.get(Reaper).sweepOnce();

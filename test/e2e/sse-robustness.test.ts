@@ -60,7 +60,7 @@ describe('an open event stream survives a database error', () => {
   });
   after(() => sb.close());
 
-  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+  const sql = <T = Record<string, unknown>>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
 
   test('the turn’s record fails under a stalled stream: the broker stays up, the stream ends with an error event', async () => {
     const session = await app.post('/v1/sessions', { agent });

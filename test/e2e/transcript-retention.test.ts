@@ -30,8 +30,8 @@ describe('transcript retention', () => {
       turns.push(turn.json.turn.id);
     }
     const past = `now() - interval '${daysAgo} days'`;
-    await sb.broker.database.dataSource.query(`UPDATE session_events SET at = ${past} WHERE turn_id = $1`, [turns[0]]);
-    await sb.broker.database.dataSource.query(`UPDATE turns SET started_at = ${past}, ended_at = ${past} WHERE id = $1`, [turns[0]]);
+    await sb.broker.database.database.query(`UPDATE session_events SET at = ${past} WHERE turn_id = $1`, [turns[0]]);
+    await sb.broker.database.database.query(`UPDATE turns SET started_at = ${past}, ended_at = ${past} WHERE id = $1`, [turns[0]]);
     const eventsOf = async () => ((await app.get(`/v1/sessions/${session}/events`)).json.data as Array<{ turnId: string | null }>).map((event) => event.turnId);
     const turn = async (id: string) => (await app.get(`/v1/sessions/${session}/turns/${id}`)).json.turn;
     return { tenant, admin, finance: sb.as(tenant.keys.finance.key), turns, eventsOf, turn };
@@ -60,7 +60,7 @@ describe('transcript retention', () => {
     assert.deepEqual([after.status, after.usage], [oldTurn.status, oldTurn.usage]);
     assert.ok((await purged.turn(purged.turns[1])).output.length > 0);
     assert.equal((await purged.finance.get('/v1/costs/summary')).json.total, costs);
-    const [row] = await sb.broker.database.dataSource.query<Array<{ input: unknown; content_purged_at: Date | null }>>(
+    const [row] = await sb.broker.database.database.query<{ input: unknown; content_purged_at: Date | null }>(
       `SELECT input, content_purged_at FROM turns WHERE id = $1`,
       [purged.turns[0]],
     );

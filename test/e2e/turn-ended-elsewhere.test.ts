@@ -25,7 +25,7 @@ describe('a turn ended elsewhere during its run', () => {
     assert.equal((await sb.as(tenant.keys.admin.key).put('/v1/limits', { monthlyBudgetUsdPerUser: '10', monthlyBudgetUsdPerTenant: '100' })).status, 200);
     const user = sb.as(tenant.keys.app.key, { 'x-end-user': 'lost' });
     const sessionId = (await user.post('/v1/sessions', { agent })).json.id as string;
-    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.dataSource.query<T[]>(text, parameters);
+    const sql = <T>(text: string, parameters: unknown[] = []) => sb.broker.database.database.query<T>(text, parameters);
 
     sb.broker.runtimes.emulator<Faults>('claude')!.faults.add('turns.run', { kind: 'delay', ms: 1500, times: 1 });
     const answered = user.post(`/v1/sessions/${sessionId}/turns`, { input: 'hello?' });

@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiKeyLastFour1763701000000 } from '../../migrations/1763701000000-ApiKeyLastFour.js';
 import { createTenantWithKeys, startTestBroker, type TestBroker } from '../support/test-broker.js';
+import { migrationDataSource } from '../support/superuser.js';
 
 /**
  * The migration on a key stored the old way (twelve characters of the secret
@@ -17,7 +18,8 @@ describe('migration ApiKeyLastFour', () => {
 
   test('cuts the stored secret characters back to sbk_ and leaves the last four unknown', async () => {
     const { keys } = await createTenantWithKeys(sb, ['admin']);
-    const runner = sb.broker.database.dataSource.createQueryRunner();
+    const migrationRunner = await migrationDataSource(sb.broker.database);
+    const runner = migrationRunner.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
@@ -29,6 +31,7 @@ describe('migration ApiKeyLastFour', () => {
     } finally {
       await runner.rollbackTransaction();
       await runner.release();
+      await migrationRunner.destroy();
     }
     const listed = await sb.as(keys.admin.key).get('/v1/api-keys');
     assert.equal(listed.json.data[0].keyLast4, keys.admin.key.slice(-4), 'the rollback left the real row as it was');

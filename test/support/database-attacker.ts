@@ -1,7 +1,7 @@
-import type { Transaction } from '#libs/persistence';
+import type { Database, Transaction } from '#libs/persistence';
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { canonicalJson } from '../../apps/broker/src/audit/canonical-json.js';
+import { asSuperuser } from './superuser.js';
 
 interface EventRow {
   tenant_id: string;
@@ -28,7 +28,7 @@ interface EventRow {
  * unkeyed one, `SHA-256(prevHash ‖ canonical JSON of the event)`.
  */
 export class DatabaseAttacker {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: Database) {}
 
   /** Edits event `seq`, re-chains it and every later event, and moves the head onto the new last hash. */
   async rewriteFrom(tenantId: string, seq: number, edit: (event: EventRow) => void, options: { markUnkeyed?: boolean } = {}): Promise<void> {
@@ -86,8 +86,8 @@ export class DatabaseAttacker {
 
   private tamper(work: (tx: Pick<Transaction, 'rows'>) => Promise<unknown>): Promise<void> {
     // A superuser's own transaction, not the broker's (which drops to the application role).
-    return this.dataSource.transaction(async (superuser) => {
-      const tx = { rows: <T>(sql: string, parameters: readonly unknown[] = []) => superuser.query<T[]>(sql, [...parameters]) };
+    return asSuperuser(this.database, async (query) => {
+      const tx = { rows: <T>(sql: string, parameters: readonly unknown[] = []) => query<T>(sql, parameters) };
       await tx.rows(`SET LOCAL session_replication_role = replica`); // bypasses the append-only triggers
       await work(tx);
     });

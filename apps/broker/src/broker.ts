@@ -77,7 +77,7 @@ export async function startBroker(config: BrokerConfig): Promise<RunningBroker> 
     if (database.appliedMigrations.length > 0) logger.info({ migrations: database.appliedMigrations }, 'applied database migrations');
     if (database.addedPriceBookVersions.length > 0) logger.info({ versions: database.addedPriceBookVersions }, 'priced new runtimes from their list prices');
     const audit = await prepareAuditIntegrity(config, database);
-    const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.dataSource, config.adminKey);
+    const { key: operatorKey, generatedSecret } = await OperatorKey.load(database.database, config.adminKey);
     const metrics = new Metrics();
     const demo = config.seedDemo ? await seedDemo(database.database, runtimes) : undefined;
     const app = await NestFactory.create<NestExpressApplication>(

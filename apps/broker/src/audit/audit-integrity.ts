@@ -29,7 +29,7 @@ export async function prepareAuditIntegrity(config: AppConfig, opened: OpenedDat
         'Whoever can read it can rewrite the audit log undetected: production must set SWITCHBOARD_AUDIT_KEYS (README: Audit integrity).',
     );
   }
-  bindAuditKeyring(opened.dataSource, keyring);
+  bindAuditKeyring(opened.database, keyring);
   // Pagination cursors are signed with a key derived from the same secret: shared by every replica.
   bindCursorKeys(keyring);
   const checkpoints = new AuditCheckpoints(opened.database, keyring, config.audit.checkpointIntervalMs);

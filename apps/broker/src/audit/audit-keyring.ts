@@ -1,6 +1,5 @@
 import type { Transaction } from '#libs/persistence';
 import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, createSecretKey, hkdfSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 
 /** The DER prefix of an Ed25519 private key in PKCS#8 (RFC 8410 §7); the 32-byte seed follows it. */
 const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -141,14 +140,15 @@ export class AuditKeyring {
 /**
  * The keyring of each open database. Audit events are appended by free
  * functions inside the caller's transaction, from every service and from
- * boot-time seeding; binding the keyring to the data source reaches them all
+ * boot-time seeding; binding the keyring to the database reaches them all
  * without threading it through each caller, and two brokers in one process
  * (tests) keep their own keys.
  */
 const keyrings = new WeakMap<object, AuditKeyring>();
 
-export function bindAuditKeyring(dataSource: DataSource, keyring: AuditKeyring): void {
-  keyrings.set(dataSource, keyring);
+/** `database`: what the database's transactions name as theirs (`Transaction.database`: the `Database`). */
+export function bindAuditKeyring(database: object, keyring: AuditKeyring): void {
+  keyrings.set(database, keyring);
 }
 
 export function auditKeyringOf(tx: Transaction): AuditKeyring {

@@ -1,13 +1,16 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import pg from 'pg';
+import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '#libs/config';
 import { Database, runMigrations, startEmbeddedDatabase, type EmbeddedDatabase } from '#libs/persistence';
 import { migrations } from '#migrations';
 import { addMissingListPrices } from '../costs/runtime-list-prices.js';
 import { runtimeModules } from '../runtimes/runtime-modules.js';
+import { logger } from '../logging/logger.js';
 
 export interface OpenedDatabase {
-  dataSource: DataSource;
   database: Database;
+  /** The migration runner's data source options (TypeORM), for `npm run migrate`-like work on this database. */
+  migrationOptions: DataSourceOptions;
   embedded: EmbeddedDatabase | undefined;
   appliedMigrations: string[];
   /** Price book versions added at this start for runtimes the book had never priced. */
@@ -16,9 +19,9 @@ export interface OpenedDatabase {
 }
 
 /**
- * The single data-source definition, used by the app and by `npm run migrate`.
- * Both backends go through TypeORM's `postgres` driver over `pg`: the embedded
- * one just points it at the in-process PGlite socket.
+ * The migration runner's data source (TypeORM's `postgres` driver over `pg`),
+ * used by the app when a migration is pending and by `npm run migrate`. The
+ * embedded database is the in-process PGlite socket.
  */
 export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions {
   const common = {
@@ -50,6 +53,19 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
 }
 
 /**
+ * The serving pool, on pg directly: the same connection settings as
+ * {@link dataSourceOptions}.
+ */
+export function poolOptions(config: AppConfig, embedded?: EmbeddedDatabase): pg.PoolConfig {
+  if (config.database.kind === 'embedded') {
+    if (!embedded) throw new Error('the embedded database is not running');
+    // Exactly one connection (see dataSourceOptions).
+    return { host: embedded.host, port: embedded.port, user: 'postgres', password: 'postgres', database: 'postgres', max: 1, ssl: false, connectionTimeoutMillis: 10_000 };
+  }
+  return { connectionString: config.database.url, max: config.database.poolSize, connectionTimeoutMillis: config.database.checkoutTimeoutMs };
+}
+
+/**
  * Starts the embedded database if configured, connects, applies pending
  * migrations, then prices the registered runtimes the price book has never
  * priced (their modules' list prices).
@@ -59,27 +75,31 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     config.database.kind === 'embedded'
       ? await startEmbeddedDatabase({ dataDir: config.database.dataDir, port: config.database.port })
       : undefined;
-  const dataSource = new DataSource(dataSourceOptions(config, embedded));
+  let pool: pg.Pool | undefined;
   try {
-    await dataSource.initialize();
-    const appliedMigrations = await runMigrations(dataSource, {
+    pool = new pg.Pool(poolOptions(config, embedded));
+    // An idle connection the server closed is reported here; without a listener it would end the process.
+    pool.on('error', (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'));
+    const database = new Database(pool, { keepPlans: config.database.kind === 'postgres' });
+    const migrationOptions = { ...dataSourceOptions(config, embedded), migrations };
+    const appliedMigrations = await runMigrations(database, migrationOptions, {
       lockUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
     });
-    const database = new Database(dataSource, { keepPlans: config.database.kind === 'postgres' });
     const addedPriceBookVersions = await addMissingListPrices(database, runtimeModules);
+    const opened = pool;
     return {
-      dataSource,
       database,
+      migrationOptions,
       embedded,
       appliedMigrations,
       addedPriceBookVersions,
       async close() {
-        await dataSource.destroy();
+        await opened.end();
         await embedded?.stop();
       },
     };
   } catch (error) {
-    if (dataSource.isInitialized) await dataSource.destroy().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
     await embedded?.stop().catch(() => undefined);
     throw error;
   }

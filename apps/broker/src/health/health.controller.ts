@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { z } from 'zod';
 import { AppError } from '#libs/errors';
 import { Database, hasPendingMigrations } from '#libs/persistence';
+import { migrations } from '#migrations';
 import { Metrics } from '../metrics/metrics.js';
 import { problemResponses } from '../http/problem-responses.js';
 import { Route } from '../http/route-spec.js';
@@ -38,8 +39,8 @@ export class HealthController {
   async ready() {
     let pending: boolean;
     try {
-      await this.database.dataSource.query('SELECT 1');
-      pending = await hasPendingMigrations(this.database.dataSource);
+      await this.database.query('SELECT 1');
+      pending = await hasPendingMigrations(this.database, migrations);
     } catch {
       throw new AppError('not_ready', 'the database is unreachable');
     }

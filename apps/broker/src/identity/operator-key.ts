@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Database } from '#libs/persistence';
 import { hashApiKeySecret, mintApiKeySecret, sameHash } from './api-key-secret.js';
 
 const settingKey = 'operator_key_sha256';
@@ -16,17 +16,17 @@ export class OperatorKey {
   }
 
   /** Runs at boot, before any request, as the login role (platform_settings has no grant for the request role). */
-  static async load(dataSource: DataSource, configured: string | undefined): Promise<{ key: OperatorKey; generatedSecret?: string }> {
+  static async load(database: Database, configured: string | undefined): Promise<{ key: OperatorKey; generatedSecret?: string }> {
     if (configured) return { key: new OperatorKey(hashApiKeySecret(configured)) };
-    const rows = await dataSource.query<Array<{ value: string }>>(`SELECT value FROM platform_settings WHERE key = $1`, [settingKey]);
+    const rows = await database.query<{ value: string }>(`SELECT value FROM platform_settings WHERE key = $1`, [settingKey]);
     if (rows.length > 0) return { key: new OperatorKey(Buffer.from(rows[0].value, 'hex')) };
     const secret = mintApiKeySecret();
     const hash = hashApiKeySecret(secret);
-    const inserted = await dataSource.query<unknown[]>(
+    const inserted = await database.query<unknown>(
       `INSERT INTO platform_settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key`,
       [settingKey, JSON.stringify(hash.toString('hex'))],
     );
-    if (inserted.length === 0) return OperatorKey.load(dataSource, configured); // another replica won the race
+    if (inserted.length === 0) return OperatorKey.load(database, configured); // another replica won the race
     return { key: new OperatorKey(hash), generatedSecret: secret };
   }
 }

@@ -74,7 +74,7 @@ export class WebhookDispatcher {
     const pool = { keepAlive: true, maxSockets: config.webhooks.concurrency, lookup: checkedLookup(config.webhooks.allowPrivateTargets) };
     this.agents = { http: new HttpAgent(pool), https: new HttpsAgent(pool) };
     // Transactions of this database that queue deliveries wake this loop when they commit.
-    bindDeliveryNudge(database.dataSource, () => this.nudge());
+    bindDeliveryNudge(database, () => this.nudge());
   }
 
   start(): void {
