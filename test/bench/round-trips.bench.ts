@@ -92,6 +92,17 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
 
 async function setLogStatement(url: URL, database: string): Promise<void> {
   const pg = (await import('pg')).default;
+  // The bench's own database is created on a first run (a new machine has only `test`, `root` and `postgres`).
+  const server = new URL(url);
+  server.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  try {
+    const exists = await admin.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } finally {
+    await admin.end();
+  }
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
   try {

@@ -30,6 +30,21 @@ import { runtimeModules } from '../../apps/broker/src/runtimes/runtime-modules.j
  */
 const parts = new Set(process.argv.slice(2));
 const wants = (part: string) => parts.size === 0 || parts.has(part);
+/** Parts that failed this run: they keep their last figures, the others are still written, and the run exits 1. */
+const failedParts = new Set<string>();
+/** Runs a part's measurement; a failure is reported and leaves `fallback`, and the run goes on to the next part. */
+async function measurePart<T>(part: string, measure: () => Promise<T>, fallback: T): Promise<T> {
+  if (!wants(part)) return fallback;
+  try {
+    return await measure();
+  } catch (error) {
+    failedParts.add(part);
+    console.error(`bench part ${part} failed; it keeps its last figures:`, error);
+    return fallback;
+  }
+}
+/** A part measured this run (asked for and not failed). */
+const ran = (part: string) => wants(part) && !failedParts.has(part);
 const databaseUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 if (databaseUrl) process.env.DATABASE_URL = databaseUrl;
 
@@ -45,25 +60,30 @@ const turnLoads = process.env.BENCH_TURN_LOADS
       { concurrency: 64, pauseMs: 0, turns: 640 },
       { concurrency: 64, pauseMs: 1000, turns: 640 },
     ];
-const startup = wants('startup') ? await benchStartup(databaseUrl) : [];
-const turnOverhead = wants('turns') ? await benchTurnOverhead(await Promise.all(runtimeModules.filter((module) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(module.id)).map((module) => module.conformance())), turnLoads, databaseUrl) : [];
+const startup = await measurePart('startup', () => benchStartup(databaseUrl), []);
+const turnOverhead = await measurePart('turns', async () => benchTurnOverhead(await Promise.all(runtimeModules.filter((module) => !process.env.BENCH_RUNTIMES || process.env.BENCH_RUNTIMES.split(',').includes(module.id)).map((module) => module.conformance())), turnLoads, databaseUrl), []);
 // Audit at a million events needs PostgreSQL (seeding and the broker run as separate processes).
-const audit = wants('audit') && databaseUrl ? await benchAudit(databaseUrl, Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)) : undefined;
-const costExport = wants('costs') ? await benchCostExport(databaseUrl) : [];
-const creates = wants('creates') ? await benchCreates(databaseUrl) : undefined;
+const audit = databaseUrl ? await measurePart('audit', () => benchAudit(databaseUrl, Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)), undefined) : undefined;
+const costExport = await measurePart('costs', () => benchCostExport(databaseUrl), []);
+const creates = await measurePart('creates', () => benchCreates(databaseUrl), undefined);
 // Webhook deliveries/s need PostgreSQL (two replicas).
-const webhooks = wants('webhooks') ? await benchWebhooks(databaseUrl) : undefined;
+const webhooks = await measurePart('webhooks', () => benchWebhooks(databaseUrl), undefined);
 const statementDatabaseUrl = process.env.BENCH_STATEMENT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/sb_stmt';
-const roundTrips: RoundTripFigures[] = [];
-if (wants('roundtrips')) {
-  const providers = (process.env.BENCH_RUNTIMES ?? 'agentcore').split(',');
-  for (const module of runtimeModules.filter((candidate) => providers.includes(candidate.id))) {
-    const figures = await benchRoundTrips(await module.conformance(), statementDatabaseUrl);
-    // The statements themselves, for whoever wants to see what a turn costs.
-    console.log(`${figures.provider}: one turn's statements\n  ${figures.sample.join('\n  ')}`);
-    roundTrips.push(figures);
-  }
-}
+const roundTrips = await measurePart(
+  'roundtrips',
+  async () => {
+    const measuredTrips: RoundTripFigures[] = [];
+    const providers = (process.env.BENCH_RUNTIMES ?? 'agentcore').split(',');
+    for (const module of runtimeModules.filter((candidate) => providers.includes(candidate.id))) {
+      const figures = await benchRoundTrips(await module.conformance(), statementDatabaseUrl);
+      // The statements themselves, for whoever wants to see what a turn costs.
+      console.log(`${figures.provider}: one turn's statements\n  ${figures.sample.join('\n  ')}`);
+      measuredTrips.push(figures);
+    }
+    return measuredTrips;
+  },
+  [] as RoundTripFigures[],
+);
 const unbounded = { SSE_MAX_BUFFERED_BYTES: '4gb', EVENTS_PAGE_MAX_BYTES: '4gb' };
 const stalledStreamCount = Number(process.env.BENCH_STALLED_STREAMS ?? 150);
 const transcriptTurns = Number(process.env.BENCH_TRANSCRIPT_TURNS ?? 90);
@@ -76,7 +96,7 @@ const streams = wants('streams')
     }
   : undefined;
 // `-- openstreams`: issue 17 item 6 on one replica (BENCH_OPEN_STREAMS, default 10,000 or what the fd limit allows).
-const openStreams = wants('openstreams') ? await benchOpenStreams(databaseUrl, Number(process.env.BENCH_OPEN_STREAMS ?? openStreamsThatFit())) : undefined;
+const openStreams = await measurePart('openstreams', () => benchOpenStreams(databaseUrl, Number(process.env.BENCH_OPEN_STREAMS ?? openStreamsThatFit())), undefined);
 
 // Parts not run this time keep their last figures (and say when those were measured).
 const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileSync('bench-results/latest.json', 'utf8')) : {}) as {
@@ -93,20 +113,20 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks', 'openstreams']) if (wants(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks', 'openstreams']) if (ran(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
   machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 1024 ** 3), node: process.version },
   database: databaseUrl ? 'postgres' : 'embedded',
-  startup: wants('startup') ? startup : (previous.startup ?? []),
-  turnOverhead: wants('turns') ? turnOverhead : (previous.turnOverhead ?? []),
-  audit: wants('audit') ? audit : previous.audit,
-  costExport: wants('costs') ? costExport : (previous.costExport ?? []),
-  creates: wants('creates') ? creates : previous.creates,
-  webhooks: wants('webhooks') ? webhooks : previous.webhooks,
-  roundTrips: wants('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
-  openStreams: wants('openstreams') ? openStreams : previous.openStreams,
+  startup: ran('startup') ? startup : (previous.startup ?? []),
+  turnOverhead: ran('turns') ? turnOverhead : (previous.turnOverhead ?? []),
+  audit: ran('audit') ? audit : previous.audit,
+  costExport: ran('costs') ? costExport : (previous.costExport ?? []),
+  creates: ran('creates') ? creates : previous.creates,
+  webhooks: ran('webhooks') ? webhooks : previous.webhooks,
+  roundTrips: ran('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
+  openStreams: ran('openstreams') ? openStreams : previous.openStreams,
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -221,6 +241,10 @@ const lines = [
 ];
 writeFileSync('bench-results/latest.md', lines.join('\n'));
 console.log(lines.join('\n'));
+if (failedParts.size > 0) {
+  console.error(`bench parts that failed (their figures are the last ones measured): ${[...failedParts].join(', ')}`);
+  process.exitCode = 1;
+}
 
 /**
  * Issue 17's targets, each beside the figure measured for it (from this run
