@@ -81,6 +81,7 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     // An idle connection the server closed is reported here; without a listener it would end the process.
     pool.on('error', (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'));
     const database = new Database(pool, { keepPlans: config.database.kind === 'postgres' });
+    await firstContact(database);
     const migrationOptions = { ...dataSourceOptions(config, embedded), migrations };
     const appliedMigrations = await runMigrations(database, migrationOptions, {
       lockUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
@@ -104,3 +105,36 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     throw error;
   }
 }
+
+/** How long a start keeps trying to reach its database before it gives up. */
+const firstContactMs = 30_000;
+
+/**
+ * The first statement at start, retried while the connection itself fails
+ * (refused, reset, or not opened within the pool's timeout), never when the
+ * database answered with an error (a wrong password, a missing database:
+ * those are reported at once). Two reasons: a database that starts after
+ * the broker (compose, a node restart), and a start whose event loop is
+ * busy loading the provider SDKs, which can outlast a short connect
+ * timeout (`DATABASE_POOL_CHECKOUT_TIMEOUT_MS` also bounds opening a
+ * connection) although the database answered at once.
+ */
+async function firstContact(database: Database): Promise<void> {
+  const deadline = Date.now() + firstContactMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await database.query('SELECT 1');
+      return;
+    } catch (error) {
+      if (answeredByDatabase(error) || Date.now() >= deadline) throw error;
+      logger.warn({ err: error, attempt }, 'the database could not be reached at start; trying again');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * attempt)));
+    }
+  }
+}
+
+/** An error the database itself sent: it carries a SQLSTATE (five characters, e.g. 28P01). */
+const answeredByDatabase = (error: unknown) => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+};
