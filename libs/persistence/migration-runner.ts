@@ -15,13 +15,18 @@ export type MigrationClass = (new () => { name?: string }) & { name: string };
 const recordedName = (migration: MigrationClass) => new migration().name ?? migration.name;
 
 /**
- * The migrations not yet recorded as applied, read with one statement.
- * TypeORM records each by its class name.
+ * The migrations not yet recorded as applied, read with one statement (a
+ * database TypeORM never ran on has no table: everything is pending).
  */
 export async function pendingMigrations(database: Database, migrations: readonly MigrationClass[]): Promise<string[]> {
-  const [table] = await database.query<{ exists: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS exists`, [migrationsTable]);
-  if (!table?.exists) return migrations.map(recordedName);
-  const applied = new Set((await database.query<{ name: string }>(`SELECT name FROM ${migrationsTable}`)).map((row) => row.name));
+  let applied: Set<string>;
+  try {
+    applied = new Set((await database.query<{ name: string }>(`SELECT name FROM ${migrationsTable}`)).map((row) => row.name));
+  } catch (error) {
+    // 42P01: undefined_table.
+    if ((error as { code?: unknown }).code !== '42P01') throw error;
+    applied = new Set();
+  }
   return migrations.map(recordedName).filter((name) => !applied.has(name));
 }
 
@@ -48,7 +53,7 @@ export async function runMigrations(
   if ((await pendingMigrations(database, options.migrations)).length === 0) return [];
   const apply = async () => {
     const { DataSource } = await loadTypeOrm();
-    const dataSource = new DataSource({ ...options, poolSize: 1 } as DataSourceOptions);
+    const dataSource = new DataSource(options);
     await dataSource.initialize();
     try {
       return (await dataSource.runMigrations({ transaction: 'each' })).map((migration) => migration.name);

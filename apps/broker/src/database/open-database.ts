@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '#libs/config';
-import { Database, runMigrations, startEmbeddedDatabase, type EmbeddedDatabase } from '#libs/persistence';
+import { Database, migrationsTable, runMigrations, startEmbeddedDatabase, type EmbeddedDatabase, type MigrationClass } from '#libs/persistence';
 import { migrations } from '#migrations';
 import { addMissingListPrices } from '../costs/runtime-list-prices.js';
 import { runtimeModules } from '../runtimes/runtime-modules.js';
@@ -20,47 +20,40 @@ export interface OpenedDatabase {
 
 /**
  * The migration runner's data source (TypeORM's `postgres` driver over `pg`),
- * used by the app when a migration is pending and by `npm run migrate`. The
- * embedded database is the in-process PGlite socket.
+ * used by the app when a migration is pending and by `npm run migrate`: the
+ * serving pool's connection settings, which TypeORM hands to `pg` as they are
+ * (`extra`).
  */
-export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions {
-  const common = {
-    type: 'postgres' as const,
+export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions & { migrations: MigrationClass[] } {
+  return {
+    type: 'postgres',
     synchronize: false,
     migrationsRun: false,
     migrations,
-    migrationsTableName: 'typeorm_migrations',
+    migrationsTableName: migrationsTable,
     installExtensions: false,
-    logging: false as const,
+    logging: false,
+    extra: poolOptions(config, embedded),
   };
+}
+
+/** How the serving pool connects: the one definition of the connection settings. */
+function poolOptions(config: AppConfig, embedded?: EmbeddedDatabase): pg.PoolConfig {
   if (config.database.kind === 'embedded') {
     if (!embedded) throw new Error('the embedded database is not running');
     return {
-      ...common,
       host: embedded.host,
       port: embedded.port,
       // PGlite ignores these: it always runs as postgres/postgres (RLS is applied per transaction instead).
-      username: 'postgres',
+      user: 'postgres',
       password: 'postgres',
       database: 'postgres',
       // Exactly one connection: pglite-socket multiplexes every socket onto one
       // PGlite session and interleaves large messages at higher pool sizes.
-      poolSize: 1,
-      extra: { ssl: false, connectionTimeoutMillis: 10_000 },
+      max: 1,
+      ssl: false,
+      connectionTimeoutMillis: 10_000,
     };
-  }
-  return { ...common, url: config.database.url, poolSize: config.database.poolSize, extra: { connectionTimeoutMillis: config.database.checkoutTimeoutMs } };
-}
-
-/**
- * The serving pool, on pg directly: the same connection settings as
- * {@link dataSourceOptions}.
- */
-export function poolOptions(config: AppConfig, embedded?: EmbeddedDatabase): pg.PoolConfig {
-  if (config.database.kind === 'embedded') {
-    if (!embedded) throw new Error('the embedded database is not running');
-    // Exactly one connection (see dataSourceOptions).
-    return { host: embedded.host, port: embedded.port, user: 'postgres', password: 'postgres', database: 'postgres', max: 1, ssl: false, connectionTimeoutMillis: 10_000 };
   }
   return { connectionString: config.database.url, max: config.database.poolSize, connectionTimeoutMillis: config.database.checkoutTimeoutMs };
 }
@@ -82,7 +75,7 @@ export async function openDatabase(config: AppConfig): Promise<OpenedDatabase> {
     pool.on('error', (error) => logger.warn({ err: error }, 'an idle database connection failed; the pool replaces it'));
     const database = new Database(pool, { keepPlans: config.database.kind === 'postgres' });
     await firstContact(database);
-    const migrationOptions = { ...dataSourceOptions(config, embedded), migrations };
+    const migrationOptions = dataSourceOptions(config, embedded);
     const appliedMigrations = await runMigrations(database, migrationOptions, {
       lockUrl: config.database.kind === 'postgres' ? config.database.url : undefined,
     });
