@@ -6,4 +6,5 @@ export { runMigrations, hasPendingMigrations, pendingMigrations, migrationsTable
 export type { MigrationClass } from './migration-runner.js';
 export { DataDirLock } from './data-dir-lock.js';
 export { hotStatement, type HotStatement } from './hot-statement.js';
+export { GroupCommit } from './group-commit.js';
 export type { Transaction } from './transaction.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '#libs/errors';
-import { Database, type Transaction } from '#libs/persistence';
+import { Database, GroupCommit, type Transaction } from '#libs/persistence';
 import { currentRequestContext, runWithRequestContext, type RequestContext } from '#libs/request-context';
 import { auditKeyringOf } from '../audit/audit-keyring.js';
 import { appendChainedEventsAndCommit, nextChainedEvent, type ChainHead } from '../audit/audit-log.js';
@@ -13,12 +13,7 @@ interface Opened {
   providerState: Record<string, unknown>;
   /** The create's request: its audit record names its caller and request. */
   context: RequestContext | undefined;
-  resolve(session: Session): void;
-  reject(error: unknown): void;
 }
-
-/** Sessions recorded in one transaction at most. */
-const maxBatch = 64;
 
 /**
  * Records sessions the provider has opened — the provider session, status
@@ -28,56 +23,20 @@ const maxBatch = 64;
  * transaction records all of them. The head serialises a tenant's audited
  * writes on every replica (issue 17 measured it as what bounds session
  * creates), so one hold and one COMMIT for many sessions is what lets a
- * tenant's creates scale.
+ * tenant's creates scale (see `GroupCommit`).
  */
 @Injectable()
 export class ProvisionedSessions {
-  private readonly waiting = new Map<string, Opened[]>();
-  private readonly recording = new Set<string>();
+  private readonly batches = new GroupCommit<Opened, Session>(async (tenantId, batch) => {
+    const recorded = await this.database.inTenant(tenantId, (tx) => this.write(tx, tenantId, batch), { pipelined: true });
+    return (index) => recorded[index] ?? vanished(batch[index].session);
+  });
 
   constructor(private readonly database: Database) {}
 
   /** Resolves with the session as recorded (or as it is, when it ended meanwhile), once committed. */
   record(session: Session, opened: { providerSessionId: string; state: Record<string, unknown> }): Promise<Session> {
-    return new Promise<Session>((resolve, reject) => {
-      const queue = this.waiting.get(session.tenantId) ?? [];
-      queue.push({ session, providerSessionId: opened.providerSessionId, providerState: opened.state, context: currentRequestContext(), resolve, reject });
-      this.waiting.set(session.tenantId, queue);
-      this.next(session.tenantId);
-    });
-  }
-
-  private next(tenantId: string): void {
-    if (this.recording.has(tenantId)) return;
-    const queue = this.waiting.get(tenantId);
-    if (!queue) return;
-    const batch = queue.splice(0, maxBatch);
-    if (queue.length === 0) this.waiting.delete(tenantId);
-    this.recording.add(tenantId);
-    void this.recordBatch(tenantId, batch).finally(() => {
-      this.recording.delete(tenantId);
-      this.next(tenantId);
-    });
-  }
-
-  private async recordBatch(tenantId: string, batch: Opened[]): Promise<void> {
-    let recorded: Array<Session | undefined>;
-    try {
-      recorded = await this.database.inTenant(tenantId, (tx) => this.write(tx, tenantId, batch), { pipelined: true });
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
-        return;
-      }
-      // One bad entry must not fail the others: each again on its own.
-      for (const opened of batch) await this.recordBatch(tenantId, [opened]);
-      return;
-    }
-    batch.forEach((opened, index) => {
-      const session = recorded[index];
-      if (session) opened.resolve(session);
-      else opened.reject(new AppError('internal', `session ${opened.session.id} vanished while it was provisioned`));
-    });
+    return this.batches.submit(session.tenantId, { session, providerSessionId: opened.providerSessionId, providerState: opened.state, context: currentRequestContext() });
   }
 
   private async write(tx: Transaction, tenantId: string, batch: Opened[]): Promise<Array<Session | undefined>> {
@@ -105,4 +64,8 @@ export class ProvisionedSessions {
     if (events.length > 0) await appendChainedEventsAndCommit(tx, events, { tenantHasWebhooks });
     return sessions;
   }
+}
+
+function vanished(session: Session): never {
+  throw new AppError('internal', `session ${session.id} vanished while it was provisioned`);
 }

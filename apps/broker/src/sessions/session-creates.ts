@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, invalidRequest } from '#libs/errors';
 import { newId } from '#libs/ids';
-import { Database, type Transaction } from '#libs/persistence';
+import { Database, GroupCommit, type Transaction } from '#libs/persistence';
 import { currentRequestContext, runWithRequestContext, type RequestContext } from '#libs/request-context';
 import { auditKeyringOf } from '../audit/audit-keyring.js';
 import { deferChainedEvent, nextChainedEvent, type AuditEventInput, type ChainedAuditEvent, type ChainHead } from '../audit/audit-log.js';
@@ -27,14 +27,6 @@ interface Create {
   context: RequestContext | undefined;
 }
 
-interface Waiting extends Create {
-  resolve(outcome: BoundOutcome): void;
-  reject(error: unknown): void;
-}
-
-/** Creates decided in one transaction at most. */
-const maxBatch = 64;
-
 /**
  * Binds new sessions (status `provisioning`, with their audit records)
  * before their provider is called, batched per tenant — a group commit:
@@ -46,12 +38,15 @@ const maxBatch = 64;
  * creates is what lets a tenant's creates scale (issue 17). Each create is
  * judged on the counts with the batch's earlier admissions added, so a batch
  * admits exactly what one-by-one creates would. Should a batch fail, each of
- * its creates is tried again on its own.
+ * its creates is tried again on its own (see `GroupCommit`).
  */
 @Injectable()
 export class SessionCreates {
-  private readonly waiting = new Map<string, Waiting[]>();
-  private readonly binding = new Set<string>();
+  private readonly batches = new GroupCommit<Create, BoundOutcome>(async (tenantId, batch) => {
+    const decided = await this.database.inTenant(tenantId, (tx) => this.decide(tx, tenantId, batch, { andCommit: true }), { pipelined: true });
+    for (const denial of decided.denials) this.limits.countDenial(denial);
+    return (index) => outcomeOf(decided, index);
+  });
 
   constructor(
     private readonly database: Database,
@@ -62,12 +57,7 @@ export class SessionCreates {
 
   /** A create in a batch of its tenant's (its own transaction, shared). */
   bind(caller: { tenantId: string; userId: string }, body: CreateSessionBody): Promise<BoundOutcome> {
-    return new Promise<BoundOutcome>((resolve, reject) => {
-      const queue = this.waiting.get(caller.tenantId) ?? [];
-      queue.push({ caller, body, context: currentRequestContext(), resolve, reject });
-      this.waiting.set(caller.tenantId, queue);
-      this.next(caller.tenantId);
-    });
+    return this.batches.submit(caller.tenantId, { caller, body, context: currentRequestContext() });
   }
 
   /**
@@ -80,42 +70,6 @@ export class SessionCreates {
     const decided = await this.decide(tx, caller.tenantId, [{ caller, body, context: currentRequestContext() }], { andCommit: false });
     for (const denial of decided.denials) this.limits.countDenial(denial);
     return outcomeOf(decided, 0);
-  }
-
-  private next(tenantId: string): void {
-    if (this.binding.has(tenantId)) return;
-    const queue = this.waiting.get(tenantId);
-    if (!queue) return;
-    const batch = queue.splice(0, maxBatch);
-    if (queue.length === 0) this.waiting.delete(tenantId);
-    this.binding.add(tenantId);
-    void this.bindBatch(tenantId, batch).finally(() => {
-      this.binding.delete(tenantId);
-      this.next(tenantId);
-    });
-  }
-
-  private async bindBatch(tenantId: string, batch: Waiting[]): Promise<void> {
-    let decided: Decided;
-    try {
-      decided = await this.database.inTenant(tenantId, (tx) => this.decide(tx, tenantId, batch, { andCommit: true }), { pipelined: true });
-    } catch (error) {
-      if (batch.length === 1) {
-        batch[0].reject(error);
-        return;
-      }
-      // One bad create must not fail the others: each again on its own.
-      for (const create of batch) await this.bindBatch(tenantId, [create]);
-      return;
-    }
-    for (const denial of decided.denials) this.limits.countDenial(denial);
-    batch.forEach((create, index) => {
-      try {
-        create.resolve(outcomeOf(decided, index));
-      } catch (error) {
-        create.reject(error);
-      }
-    });
   }
 
   /**
