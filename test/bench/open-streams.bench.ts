@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
 import { grantClaudeTarget, liveClaudeBrokerEnv } from './live-claude-broker.js';
+import { directOpenStreams, type DirectOpenStreams } from './open-streams-direct.js';
 import { processCpuMs, processMemoryMiB, runConcurrently } from './stats.js';
 
 export interface OpenStreamFigures {
@@ -34,6 +35,8 @@ export interface OpenStreamFigures {
   rssAfterMiB: number;
   /** Broker CPU while idle, before any session and with every session live and idle (ms of CPU per minute). */
   idleCpuMsPerMinute: { noSessions: number; liveSessions: number; liveSessionCount: number };
+  /** The same turns held open by the Claude SDK alone in a plain process: the part of an open stream no broker can avoid. */
+  direct: DirectOpenStreams;
 }
 
 /** This process's open-file limit (a spawned broker inherits it): `Max open files` in /proc/self/limits. */
@@ -255,6 +258,19 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
     const releaseToAllEndedSeconds = Math.round((performance.now() - released) / 100) / 10;
     agent.destroy();
     await sleep(2_000);
+    const rssAfterMiB = processMemoryMiB(pid);
+
+    const waitHeld = async () => {
+      for (let waited = 0; (await control('holds')).holding < streams && waited < 60_000; waited += 500) await sleep(500);
+    };
+    const direct = await directOpenStreams(
+      emulator.url,
+      emulator.target as { agentId: string; environmentId: string },
+      streams,
+      async () => void (await control('faults', { op: 'turns.run', fault: { kind: 'hold', times: streams } })),
+      waitHeld,
+      async () => void (await control('release')),
+    );
     return {
       database: databaseUrl ? 'postgres' : 'embedded',
       streams,
@@ -269,8 +285,9 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
       endings,
       releaseToAllEndedSeconds,
       ...(firstOtherEnding ? { firstOtherEnding } : {}),
-      rssAfterMiB: processMemoryMiB(pid),
+      rssAfterMiB,
       idleCpuMsPerMinute: { noSessions, liveSessions, liveSessionCount: streams },
+      direct,
     };
   } finally {
     stopping = true;

@@ -38,6 +38,21 @@ describe('identity and roles', () => {
     assert.equal((await sb.as(keys.admin.key).post('/v1/tenants', { name: 'nope' })).status, 403);
   });
 
+  test('401 and 403 come before validation: a caller who may not use a route learns nothing of its schema', async () => {
+    const { keys } = await createTenantWithKeys(sb, ['auditor', 'admin']);
+    const malformed = { role: 'no-such-role', unknownField: true, name: 'x\u0000' };
+    const anonymous = await sb.anonymous.post('/v1/api-keys', malformed);
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.json.errors, undefined);
+    const auditor = await sb.as(keys.auditor.key).post('/v1/api-keys', malformed);
+    assert.equal(auditor.status, 403);
+    assert.equal(auditor.json.errors, undefined);
+    // The same body from a caller allowed on the route: every problem named at once (the validation still runs).
+    const admin = await sb.as(keys.admin.key).post('/v1/api-keys', malformed);
+    assert.equal(admin.status, 400);
+    assert.ok(admin.json.errors.length >= 1);
+  });
+
   test('GET /v1/me names tenant, role and the X-End-User', async () => {
     const { tenantId, name, keys } = await createTenantWithKeys(sb, ['app', 'finance']);
     const me = await sb.as(keys.app.key, { 'x-end-user': 'u-42' }).get('/v1/me');

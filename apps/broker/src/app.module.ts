@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import type { AppConfig } from '#libs/config';
 import { Database } from '#libs/persistence';
 import { ApiKeysController } from './api-keys/api-keys.controller.js';
@@ -11,7 +11,7 @@ import { ConsoleSignIn } from './console/console-sign-in.js';
 import { DocsController } from './http/docs.controller.js';
 import { OpenApiDocument } from './http/openapi.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
-import { ValidationInterceptor } from './http/validation.interceptor.js';
+import { ValidationGuard } from './http/validation.guard.js';
 import { AuthGuard } from './identity/auth.guard.js';
 import { ApiKeyCache } from './identity/api-key-cache.js';
 import { CredentialResolver } from './identity/credential-resolver.js';
@@ -103,7 +103,7 @@ export class AppModule {
         { provide: AuditKeyring, useValue: foundation.audit.keyring },
         { provide: AuditCheckpoints, useValue: foundation.audit.checkpoints },
         { provide: APP_GUARD, useClass: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: ValidationInterceptor },
+        { provide: APP_GUARD, useClass: ValidationGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
         CredentialResolver,
         ApiKeyCache,

@@ -33,7 +33,7 @@ export interface RouteResponse {
 
 /**
  * The one description of a route: who may call it, what it accepts and what
- * it answers. The auth guard, the validation interceptor and the OpenAPI
+ * it answers. The auth guard, the validation guard and the OpenAPI
  * document all read it, so they cannot disagree.
  */
 export interface RouteSpec {

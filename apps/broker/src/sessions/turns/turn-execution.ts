@@ -78,9 +78,19 @@ export class TurnExecution {
 
   async execute(turn: TurnToRun, listener: ExecutionListener): Promise<ExecutionOutcome> {
     const startedAt = performance.now();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new RuntimeError('timeout', 'the turn timed out')), this.config.runtimes.turnTimeoutMs);
-    const signal = AbortSignal.any([timeout.signal, turn.stop]);
+    // The adapter's one signal: aborted by the turn timeout or by `stop`. Forwarded by hand rather than with
+    // AbortSignal.any, whose composite signal registers weak references and finalizers per turn: held as
+    // long as the turn's stream is open, and a broker may hold thousands (issue 17 item 6).
+    const aborting = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      aborting.abort(new RuntimeError('timeout', 'the turn timed out'));
+    }, this.config.runtimes.turnTimeoutMs);
+    const forwardStop = () => aborting.abort(turn.stop.reason);
+    if (turn.stop.aborted) forwardStop();
+    else turn.stop.addEventListener('abort', forwardStop, { once: true });
+    const signal = aborting.signal;
     const outcome: Omit<ExecutionOutcome, 'durationMs'> = { accepted: false, output: [], usage: emptyUsage, approvalsRequested: [] };
     const accept = (firstEvent = true) => {
       if (outcome.accepted) return;
@@ -112,7 +122,7 @@ export class TurnExecution {
       // An abort's reason is the real outcome, whatever the adapter made of it.
       outcome.failure = turn.stop.aborted
         ? stopped(turn.stop)
-        : timeout.signal.aborted
+        : timedOut
           ? { cause: 'timeout' }
           : { cause: 'provider', error: error as RuntimeError };
       // A stream that broke (or ended) before its first event still means the provider took the turn:
@@ -120,6 +130,7 @@ export class TurnExecution {
       if (outcome.failure.cause === 'provider' && outcome.failure.error.kind === 'stream_truncated') accept(false);
     } finally {
       clearTimeout(timer);
+      turn.stop.removeEventListener('abort', forwardStop);
     }
     return { ...outcome, durationMs: Math.round(performance.now() - startedAt) };
   }

@@ -1,4 +1,4 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import type { z } from 'zod';
@@ -20,15 +20,22 @@ type ValidatedRequest = Request & { validated?: Record<string, unknown> };
  * cannot store (NUL, lone surrogates) or nest deeper than the schemas and the
  * driver can walk. Such a request is refused before its schema is even run.
  * It comes after authentication on purpose: 401 and 403 stay the first
- * answers, and the guard's own inputs are shape-checked where it reads them.
+ * answers, and the auth guard's own inputs are shape-checked where it reads
+ * them: it is the second global guard, registered after `AuthGuard` (global
+ * guards run in the order they are provided, and there are no route guards).
+ *
+ * A guard and not an interceptor because a route with no interceptor is
+ * called without Nest's rxjs chain around it: an interceptor cost each
+ * request about twenty objects (observables, subscribers, async resources),
+ * held for as long as a streamed turn stays open (issue 17).
  */
 @Injectable()
-export class ValidationInterceptor implements NestInterceptor {
+export class ValidationGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
-  intercept(context: ExecutionContext, next: CallHandler) {
+  canActivate(context: ExecutionContext): boolean {
     const spec = this.reflector.get<RouteSpec | undefined>(routeSpecKey, context.getHandler());
-    if (!spec) return next.handle();
+    if (!spec) return true;
     const request = context.switchToHttp().getRequest<ValidatedRequest>();
     const unstorable = unstorableTextProblems({
       params: request.params,
@@ -65,6 +72,6 @@ export class ValidationInterceptor implements NestInterceptor {
       throw invalidRequest(`the request has ${problems.length} problem${problems.length === 1 ? '' : 's'}`, problems);
     }
     request.validated = validated;
-    return next.handle();
+    return true;
   }
 }
