@@ -3,6 +3,7 @@ import os from 'node:os';
 import { benchAudit } from './audit.bench.js';
 import { benchCostExport } from './cost-export.bench.js';
 import { benchCreates } from './creates.bench.js';
+import { benchFramework } from './framework.bench.js';
 import { benchOpenStreams, openStreamsThatFit } from './open-streams.bench.js';
 import { benchRoundTrips, type RoundTripFigures } from './round-trips.bench.js';
 import { benchStartup } from './startup.bench.js';
@@ -96,6 +97,8 @@ const streams = wants('streams')
     }
   : undefined;
 // `-- openstreams`: issue 17 item 6 on one replica (BENCH_OPEN_STREAMS, default 10,000 or what the fd limit allows).
+// `-- framework`: what the HTTP layer alone costs per request (node:http, Express, Nest on Express), no broker behind it.
+const framework = await measurePart('framework', () => benchFramework(), []);
 const openStreams = await measurePart('openstreams', () => benchOpenStreams(databaseUrl, Number(process.env.BENCH_OPEN_STREAMS ?? openStreamsThatFit())), undefined);
 
 // Parts not run this time keep their last figures (and say when those were measured).
@@ -110,10 +113,11 @@ const previous = (existsSync('bench-results/latest.json') ? JSON.parse(readFileS
   roundTrips?: typeof roundTrips;
   streams?: { stalled: StalledStreamFigures[]; transcript: TranscriptGetFigures[] };
   openStreams?: typeof openStreams;
+  framework?: typeof framework;
 };
 const measuredAt = new Date().toISOString();
 const partsMeasuredAt: Record<string, string> = { ...previous.partsMeasuredAt };
-for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks', 'openstreams']) if (ran(part)) partsMeasuredAt[part] = measuredAt;
+for (const part of ['startup', 'turns', 'audit', 'costs', 'creates', 'roundtrips', 'streams', 'webhooks', 'openstreams', 'framework']) if (ran(part)) partsMeasuredAt[part] = measuredAt;
 const report = {
   measuredAt,
   partsMeasuredAt,
@@ -127,6 +131,7 @@ const report = {
   webhooks: ran('webhooks') ? webhooks : previous.webhooks,
   roundTrips: ran('roundtrips') ? roundTrips : (previous.roundTrips ?? []),
   openStreams: ran('openstreams') ? openStreams : previous.openStreams,
+  framework: ran('framework') ? framework : (previous.framework ?? []),
   streams: streams
     ? { stalled: streams.stalled ?? previous.streams?.stalled ?? [], transcript: streams.transcript ?? previous.streams?.transcript ?? [] }
     : previous.streams,
@@ -194,6 +199,18 @@ const lines = [
         '## Webhook deliveries (PostgreSQL)',
         '',
         `${report.webhooks.replicas} replicas, ${report.webhooks.webhooks} webhooks × ${report.webhooks.events} events to a local receiver: **${report.webhooks.deliveriesPerSecond} deliveries/s** (${report.webhooks.deliveries} delivered, ${report.webhooks.duplicates} duplicates, drained ${report.webhooks.drainMs} ms after the last event).`,
+        '',
+      ]
+    : []),
+  ...(report.framework.length > 0
+    ? [
+        '## The HTTP layer alone: a turn-shaped request with no broker work behind it',
+        '',
+        'POST /v1/sessions/{id}/turns with a bearer key and a small JSON body, answered with small JSON, one request at a time on a kept-alive connection; each server in its own process.',
+        '',
+        '| server | requests | server CPU per request (ms) | round trip p50 / p99 (ms) |',
+        '|---|---|---|---|',
+        ...report.framework.map((row) => `| ${row.server} | ${row.requests} | ${row.cpuMsPerRequest} | ${row.p50Ms} / ${row.p99Ms} |`),
         '',
       ]
     : []),
