@@ -1,8 +1,8 @@
-import { once } from 'node:events';
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { invalidRequest, type FieldProblem } from '#libs/errors';
 import { Database, type Transaction } from '#libs/persistence';
+import { drainedOrGone } from '../http/backpressure.js';
 import { decodeCursor, encodeCursor, type Page } from '../http/pagination.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { checkpointSignature, type AuditCheckpoint } from './audit-checkpoint.js';
@@ -182,7 +182,7 @@ export class AuditService {
             return checkpoint ? `${line}${JSON.stringify({ checkpoint })}\n` : line;
           })
           .join('');
-        if (!response.write(lines)) await once(response, 'drain');
+        if (!response.write(lines)) await drainedOrGone(response);
       }
     }
     response.end();

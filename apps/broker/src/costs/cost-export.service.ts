@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Database } from '#libs/persistence';
+import { drainedOrGone } from '../http/backpressure.js';
 import { currentTenantPrincipal } from '../identity/principal.js';
 import { logger } from '../logging/logger.js';
 import type { CostExportQuery } from './cost.schemas.js';
@@ -17,20 +18,6 @@ const pageSize = 500;
  * resident size flat over a million rows.
  */
 const rowsPerWrite = 64;
-
-/** Waits until the socket takes more, or the client is gone. */
-function drained(response: Response): Promise<void> {
-  if (response.destroyed || response.writableEnded) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
-}
 
 /**
  * Streams the tenant's charge lines in constant memory: one keyset page at
@@ -76,7 +63,7 @@ export class CostExportService {
         const last = page[page.length - 1];
         cursor = { startUs: last.start_us, id: last.id };
         for (let offset = 0; offset < page.length && !closed; offset += rowsPerWrite) {
-          if (!response.write(encoder.rows(page.slice(offset, offset + rowsPerWrite), context))) await drained(response);
+          if (!response.write(encoder.rows(page.slice(offset, offset + rowsPerWrite), context))) await drainedOrGone(response);
         }
         if (page.length < pageSize) break;
       }
