@@ -88,6 +88,10 @@ describe('limits (API.md §5)', () => {
   test('rates: session creates and turns per minute answer 429 rate_limited with Retry-After', async () => {
     const { admin, user, create } = await tenantWithAgent();
     await admin.put('/v1/limits', { sessionCreatesPerMinutePerUser: 2, turnsPerMinutePerUser: 2 });
+    // Rate windows are calendar minutes (date_trunc('minute', now())): the creates and turns below must fall in one,
+    // so they start with at least 10 s of the minute left (CI once saw the third create land in the next minute's window).
+    const leftInMinuteMs = 60_000 - (Date.now() % 60_000);
+    if (leftInMinuteMs < 10_000) await new Promise((resolve) => setTimeout(resolve, leftInMinuteMs + 100));
     const carol = user('carol');
     const session = await create(carol);
     await create(carol);
