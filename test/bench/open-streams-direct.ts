@@ -68,8 +68,7 @@ async function runDirectClient(emulatorUrl: string, target: { agentId: string; e
     if (slot < streams) sessions[slot] = (await client.beta.sessions.create({ agent: target.agentId, environment_id: target.environmentId })).id;
   });
   const commands = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-  // Settled before the parent's first reading, as the broker is before its own.
-  globalThis.gc?.();
+  // Settled (the creates' sockets and garbage) before the parent's first reading, as the broker is before its own.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   process.stdout.write('ready\n');
   await commands.next();
