@@ -9,8 +9,11 @@ import { toAppError } from '../../apps/broker/src/http/problem-details.js';
  * really raises, from a real pool on the suite's PostgreSQL.
  */
 test('a pool checkout that times out is 503 database_busy, retryable', { skip: !process.env.DATABASE_URL && 'needs PostgreSQL (DATABASE_URL)' }, async () => {
-  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1, connectionTimeoutMillis: 50 });
+  // The one connection is opened with time to spare (a busy CI machine once took longer than 50 ms to open it);
+  // only the checkout that waits for it has 50 ms. pg-pool reads the timeout at each checkout.
+  const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1, connectionTimeoutMillis: 10_000 });
   const held = await pool.connect();
+  pool.options.connectionTimeoutMillis = 50;
   try {
     const refused = await pool.connect().then(
       (client) => {
