@@ -6,7 +6,8 @@ import { Body, Controller, Injectable, Module, Param, Post, type CanActivate, ty
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
-import { percentile, processCpuMs, runConcurrently } from './stats.js';
+import { startScriptNodeFlags } from '../support/broker-process.js';
+import { percentile, processCpuMs, processMemoryMiB, runConcurrently } from './stats.js';
 
 /**
  * What the HTTP layer alone costs per request (issue 17: "an HTTP adapter
@@ -127,7 +128,36 @@ export async function benchFramework(requests = Number(process.env.BENCH_FRAMEWO
   return rows;
 }
 
+/**
+ * The idle RSS of the broker's frameworks alone (issue 17 item 7's floor):
+ * Nest on Express serving the route above, with a `pg` pool holding one
+ * connection to `databaseUrl`, started with `npm start`'s Node flags and
+ * read after the same idle pause as the broker's. No broker code, no
+ * database work, no provider SDK.
+ */
+export async function idleFrameworkRssMiB(databaseUrl: string, idleMs: number): Promise<number> {
+  const child = spawn(process.execPath, [...startScriptNodeFlags(), fileURLToPath(import.meta.url), 'nest (express)', 'with-pg'], {
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the framework server exited (${code})`)));
+    });
+    await new Promise((resolve) => setTimeout(resolve, idleMs));
+    return processMemoryMiB(child.pid!);
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.argv[3] === 'with-pg') {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
+    await pool.query('SELECT 1');
+  }
   const port = await serve(process.argv[2] as ServerKind);
   process.stdout.write(`listening ${port}\n`);
 }

@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { spawnBroker, type BrokerProcess } from '../support/broker-process.js';
-import { grantClaudeTarget, liveClaudeBrokerEnv } from './live-claude-broker.js';
+import { grantClaudeTarget, liveClaudeBrokerEnv, startClaudeEmulatorProcess } from './live-claude-broker.js';
 import { directOpenStreams, type DirectOpenStreams } from './open-streams-direct.js';
 import { processCpuMs, processMemoryMiB, runConcurrently } from './stats.js';
 
@@ -54,37 +52,6 @@ export function openStreamsThatFit(wanted = 10_000): number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const emulatorCli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../apps/broker/src/cli/emulator.js');
-
-/** The Claude emulator in a process of its own (`npm run emulator`), so its sockets and memory are not the broker's. */
-async function startEmulatorProcess(): Promise<{ child: ChildProcess; url: string; target: unknown; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [emulatorCli, 'claude'], { env: { ...process.env, EMULATOR_PACING_MS: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const started = await new Promise<{ url: string; target: unknown }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the emulator did not start:\n${output}`)), 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = /listening on (\S+)/.exec(output)?.[1];
-      const target = /a target that works against it: (\{.*\})/.exec(output)?.[1];
-      if (url && target) {
-        clearTimeout(timer);
-        resolve({ url, target: JSON.parse(target) });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the emulator exited with ${code}:\n${output}`)));
-  });
-  return {
-    child,
-    ...started,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
 /** CPU the process spends over `ms` of wall time, per minute. */
 async function cpuPerMinute(pid: number, ms: number): Promise<number> {
   const before = processCpuMs(pid);
@@ -151,7 +118,7 @@ export async function benchOpenStreams(databaseUrl: string | undefined, streams:
   firstOtherEnding = undefined;
   const operatorKey = `bench-operator-${randomBytes(12).toString('hex')}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'switchboard-bench-open-streams-'));
-  const emulator = await startEmulatorProcess();
+  const emulator = await startClaudeEmulatorProcess();
   const broker = await spawnBroker(
     {
       ...liveClaudeBrokerEnv({ emulatorUrl: emulator.url, databaseUrl, dataDir, operatorKey }),

@@ -2,15 +2,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnBroker } from '../support/broker-process.js';
+import { idleFrameworkRssMiB } from './framework.bench.js';
 import { processMemoryMiB } from './stats.js';
 
 export interface StartupFigures {
   database: 'embedded' | 'postgres';
   /** Whether the four emulated runtimes were loaded (the default without cloud credentials), or every runtime was off. */
   emulators?: boolean;
-  /** From spawning `node main.js` to the first 200 from /readyz. */
-  firstBootToReadyMs: number;
-  restartToReadyMs: number;
+  /** Not the broker: the frameworks it is built on alone (Nest on Express, a pg connection), its idle RSS the floor under the broker's. */
+  frameworksOnly?: boolean;
+  /** From spawning `node main.js` to the first 200 from /readyz (null for the frameworks-only row). */
+  firstBootToReadyMs: number | null;
+  restartToReadyMs: number | null;
   /** Resident memory of the broker process after it has idled. */
   idleRssMiB: number;
 }
@@ -67,6 +70,8 @@ export async function benchStartup(databaseUrl: string | undefined): Promise<Sta
     const bareIdle = processMemoryMiB(third.pid);
     await third.stop();
     results.push({ database: 'postgres', emulators: false, firstBootToReadyMs: third.ms, restartToReadyMs: third.ms, idleRssMiB: bareIdle });
+    // The floor under that figure: the frameworks the broker is built on, alone, with the same flags and pause.
+    results.push({ database: 'postgres', emulators: false, frameworksOnly: true, firstBootToReadyMs: null, restartToReadyMs: null, idleRssMiB: await idleFrameworkRssMiB(databaseUrl, 5000) });
   }
   return results;
 }

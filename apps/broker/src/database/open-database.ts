@@ -25,6 +25,15 @@ export interface OpenedDatabase {
  * (`extra`).
  */
 export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase): DataSourceOptions & { migrations: MigrationClass[] } {
+  return migrationSource(poolOptions(config, embedded));
+}
+
+/** The migration runner's data source for an embedded database served at `server` (the build's cluster template). */
+export function embeddedDataSourceOptions(server: { host: string; port: number }): DataSourceOptions & { migrations: MigrationClass[]; extra: pg.PoolConfig } {
+  return migrationSource(embeddedPoolOptions(server));
+}
+
+function migrationSource(extra: pg.PoolConfig): DataSourceOptions & { migrations: MigrationClass[]; extra: pg.PoolConfig } {
   return {
     type: 'postgres',
     synchronize: false,
@@ -33,7 +42,7 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
     migrationsTableName: migrationsTable,
     installExtensions: false,
     logging: false,
-    extra: poolOptions(config, embedded),
+    extra,
   };
 }
 
@@ -41,21 +50,25 @@ export function dataSourceOptions(config: AppConfig, embedded?: EmbeddedDatabase
 function poolOptions(config: AppConfig, embedded?: EmbeddedDatabase): pg.PoolConfig {
   if (config.database.kind === 'embedded') {
     if (!embedded) throw new Error('the embedded database is not running');
-    return {
-      host: embedded.host,
-      port: embedded.port,
-      // PGlite ignores these: it always runs as postgres/postgres (RLS is applied per transaction instead).
-      user: 'postgres',
-      password: 'postgres',
-      database: 'postgres',
-      // Exactly one connection: pglite-socket multiplexes every socket onto one
-      // PGlite session and interleaves large messages at higher pool sizes.
-      max: 1,
-      ssl: false,
-      connectionTimeoutMillis: 10_000,
-    };
+    return embeddedPoolOptions(embedded);
   }
   return { connectionString: config.database.url, max: config.database.poolSize, connectionTimeoutMillis: config.database.checkoutTimeoutMs };
+}
+
+function embeddedPoolOptions(embedded: { host: string; port: number }): pg.PoolConfig {
+  return {
+    host: embedded.host,
+    port: embedded.port,
+    // PGlite ignores these: it always runs as postgres/postgres (RLS is applied per transaction instead).
+    user: 'postgres',
+    password: 'postgres',
+    database: 'postgres',
+    // Exactly one connection: pglite-socket multiplexes every socket onto one
+    // PGlite session and interleaves large messages at higher pool sizes.
+    max: 1,
+    ssl: false,
+    connectionTimeoutMillis: 10_000,
+  };
 }
 
 /**

@@ -26,6 +26,8 @@ const admissionStatement = hotStatement(
      (SELECT policy FROM tenant_limits) AS tenant_policy,
      (SELECT count(*) FROM sessions WHERE tenant_id = $3 AND status <> 'terminated') AS tenant_live,
      EXISTS (SELECT 1 FROM webhooks WHERE tenant_id = $3 AND status IN ('active', 'paused')) AS webhooks,
+     (SELECT coalesce(jsonb_agg(jsonb_build_object('provider', provider, 'scope', kind || ':' || value)), '[]'::jsonb)
+      FROM target_grants WHERE tenant_id = $3) AS grants,
      (SELECT coalesce(jsonb_agg(jsonb_build_object(
         'user', u.id,
         'policy', (SELECT policy FROM user_limits WHERE user_id = u.id),
@@ -46,6 +48,7 @@ interface AdmissionRow extends ChainHeadColumns {
   tenant_policy: StoredPolicy | null;
   tenant_live: string;
   webhooks: boolean;
+  grants: Array<{ provider: string; scope: string }>;
   users: Array<{ user: string; policy: StoredPolicy | null; live: number; creates: number | null }>;
   agents: Array<{ reference: string; agent: AgentRow & { created_at: string; updated_at: string } }>;
 }
@@ -60,13 +63,15 @@ export interface SessionAdmissions {
   webhooks: boolean;
   /** The limits state of each user, as {@link SessionAdmissionState}; the caller counts its own admissions in. */
   limitsOf(userId: string): SessionAdmissionState;
+  /** The target scopes granted to the tenant on `provider` (`kind:value`), read with the rest: no round trip per create. */
+  readonly grantedScopes: (provider: string) => Set<string>;
 }
 
 /**
  * The start of session creates of one tenant, in one round trip (with the
  * transaction's opening when it is pipelined): the agents locked, then the
  * tenant's audit chain head, then both read with the limits' counts of
- * every user. Holding the head serialises the tenant's creates on every
+ * every user and the tenant's target grants. Holding the head serialises the tenant's creates on every
  * replica (each create appends to the chain), so the counts stay exact until
  * the creates commit, one round trip later.
  */
@@ -81,6 +86,11 @@ export async function lockForSessionCreates(tx: Transaction, tenantId: string, u
   const users = new Map(row.users.map((user) => [user.user, user]));
   const tenantPolicy = row.tenant_policy ?? {};
   const tenantLive = Number(row.tenant_live);
+  const granted = new Map<string, Set<string>>();
+  for (const { provider, scope } of row.grants) {
+    if (!granted.has(provider)) granted.set(provider, new Set());
+    granted.get(provider)!.add(scope);
+  }
   return {
     agents,
     auditHead: chainHeadOf(row),
@@ -94,5 +104,6 @@ export async function lockForSessionCreates(tx: Transaction, tenantId: string, u
         createsThisMinute: user?.creates ?? 0,
       };
     },
+    grantedScopes: (provider) => granted.get(provider) ?? new Set(),
   };
 }

@@ -118,15 +118,12 @@ export class SessionCreates {
         decided.outcomes.push(invalidRequest('no target', [{ path: 'body.provider', message: `agent ${agent.name} has no ${provider} target` }]));
         continue;
       }
-      // Grants are read at every create: a revoked grant stops agents stored while it held.
-      const refused = await this.access.refusalOf(tx, {
-        tenantId,
-        path: 'agent.targets',
-        targets: { [provider]: target },
-        action: 'create_session',
-        user: caller.userId,
-        agentId: agent.id,
-      });
+      // Grants are read in every create's transaction (with its admissions): a revoked grant stops agents stored while it held.
+      const refused = await this.access.refusalOf(
+        tx,
+        { tenantId, path: 'agent.targets', targets: { [provider]: target }, action: 'create_session', user: caller.userId, agentId: agent.id },
+        admissions.grantedScopes,
+      );
       if (refused) {
         deferChainedEvent(tx, chain(create, refused.audit));
         decided.outcomes.push({ kind: 'target_refused', error: refused.error });

@@ -49,12 +49,17 @@ export class TargetAccess {
   /**
    * {@link refusal} without its record: the 403 and the `target.denied`
    * event for a caller that appends it itself (a batch of session creates
-   * chains its records in one statement).
+   * chains its records in one statement). `granted`: the tenant's scopes on
+   * a provider, when the caller read them already in this transaction (a
+   * batch of creates reads them with its admissions); read here otherwise.
    */
-  async refusalOf(tx: Transaction, use: TargetUse): Promise<{ error: AppError; audit: AuditEventInput } | undefined> {
+  async refusalOf(
+    tx: Transaction,
+    use: TargetUse,
+    granted: (provider: string) => Promise<Set<string>> | Set<string> = (provider) => new TargetGrantRepository(tx).scopesOf(use.tenantId, provider),
+  ): Promise<{ error: AppError; audit: AuditEventInput } | undefined> {
     const problems: FieldProblem[] = [];
     const refused: Array<TargetScope & { provider: string }> = [];
-    const grants = new TargetGrantRepository(tx);
     for (const [provider, target] of Object.entries(use.targets)) {
       if (target === undefined) continue;
       const module = runtimeModules.find((candidate) => candidate.id === provider);
@@ -75,7 +80,7 @@ export class TargetAccess {
       const implicit = this.implicitScopes(provider as ProviderId);
       const needed = module.targetScopes.of(parsed.data).filter((scope) => !implicit.has(`${scope.kind}:${scope.value}`));
       // The emulators' demo targets need no read at all.
-      const held = needed.length > 0 ? await grants.scopesOf(use.tenantId, provider) : new Set<string>();
+      const held = needed.length > 0 ? await granted(provider) : new Set<string>();
       for (const scope of needed) {
         if (held.has(`${scope.kind}:${scope.value}`)) continue;
         problems.push({ path: `${use.path}.${provider}`, message: `${provider} ${scope.kind} ${scope.value} is not granted to this tenant` });
