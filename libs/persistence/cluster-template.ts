@@ -35,9 +35,7 @@ export function readClusterTemplate(): Blob | undefined {
  * folder as the template (the build's last step). A broker still applies
  * whatever the template lacks, as on any database.
  */
-export async function writeClusterTemplate(
-  options: { file?: string; prepare?: (server: { host: string; port: number }) => Promise<void> } = {},
-): Promise<string> {
+export async function writeClusterTemplate(options: { prepare?: (server: { host: string; port: number }) => Promise<void> } = {}): Promise<string> {
   const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
   const pglite = await PGlite.create();
   try {
@@ -54,7 +52,7 @@ export async function writeClusterTemplate(
       await pglite.exec('CHECKPOINT');
     }
     const dump = await pglite.dumpDataDir('gzip');
-    const file = options.file ?? clusterTemplatePath();
+    const file = clusterTemplatePath();
     // Written whole or not at all: a broker never loads half a template.
     writeFileSync(`${file}.tmp`, Buffer.from(await dump.arrayBuffer()));
     renameSync(`${file}.tmp`, file);

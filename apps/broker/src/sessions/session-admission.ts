@@ -71,9 +71,9 @@ export interface SessionAdmissions {
  * The start of session creates of one tenant, in one round trip (with the
  * transaction's opening when it is pipelined): the agents locked, then the
  * tenant's audit chain head, then both read with the limits' counts of
- * every user and the tenant's target grants. Holding the head serialises the tenant's creates on every
- * replica (each create appends to the chain), so the counts stay exact until
- * the creates commit, one round trip later.
+ * every user and the tenant's target grants. Holding the head serialises
+ * the tenant's creates on every replica (each create appends to the chain),
+ * so the counts stay exact until the creates commit, one round trip later.
  */
 export async function lockForSessionCreates(tx: Transaction, tenantId: string, userIds: string[], agentReferences: string[]): Promise<SessionAdmissions> {
   const references = [...new Set(agentReferences)].sort();
