@@ -109,6 +109,9 @@ async function brokerTurn(url: string, headers: Record<string, string>, sessionI
   return { totalMs: performance.now() - started, firstEventMs };
 }
 
+/** How many tenants the sessions of a load are spread over (BENCH_TURN_TENANTS; 1 by default). */
+const turnTenants = Math.max(1, Number(process.env.BENCH_TURN_TENANTS ?? 1));
+
 /** Where the broker under test runs its emulators (BENCH_EMULATOR_PLACEMENT=in-process to compare). */
 const emulatorPlacement = process.env.BENCH_EMULATOR_PLACEMENT ?? 'thread';
 
@@ -151,19 +154,26 @@ export async function benchTurnOverhead(
       proxies.push(floor.child);
       const floorAddress: EmulatorAddress = { ...address, url: floor.url, ...floor.address };
       const operator = new HttpClient(broker.url, { authorization: `Bearer ${operatorKey}` });
-      const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('bench') })).json.id as string;
-      const keys = await Promise.all(['app', 'admin'].map(async (role) => (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role, name: role })).json.key as string));
-      const [appKey, adminKey] = keys;
       const target = fixture.benchTarget;
-      const agentName = uniqueName('bench');
-      await new HttpClient(broker.url, { authorization: `Bearer ${adminKey}` }).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
+      // Every session in one tenant (the default: one customer's users), or spread over BENCH_TURN_TENANTS tenants:
+      // a tenant's audited writes serialise on its audit chain head, so the two say what that lock costs under load.
+      const tenants = await Promise.all(
+        Array.from({ length: turnTenants }, async () => {
+          const tenantId = (await operator.post('/v1/tenants', { name: uniqueName('bench') })).json.id as string;
+          const [appKey, adminKey] = await Promise.all(['app', 'admin'].map(async (role) => (await operator.post(`/v1/tenants/${tenantId}/api-keys`, { role, name: role })).json.key as string));
+          const agentName = uniqueName('bench');
+          await new HttpClient(broker.url, { authorization: `Bearer ${adminKey}` }).post('/v1/agents', { name: agentName, defaultProvider: fixture.provider, targets: { [fixture.provider]: target } });
+          return { appKey, agentName };
+        }),
+      );
       for (const { concurrency, pauseMs, turns } of loads) {
         const perWorker = Math.max(1, Math.ceil(turns / concurrency));
         const pause = pauseMs > 0 ? jitteredPause(pauseMs) : undefined;
-        const headers = (worker: number) => ({ authorization: `Bearer ${appKey}`, 'x-end-user': `bench-user-${worker}` });
+        const tenantOf = (worker: number) => tenants[worker % tenants.length];
+        const headers = (worker: number) => ({ authorization: `Bearer ${tenantOf(worker).appKey}`, 'x-end-user': `bench-user-${worker}` });
         const sessions = await Promise.all(
           Array.from({ length: concurrency }, async (_, worker) => {
-            const created = await new HttpClient(broker.url, headers(worker)).post('/v1/sessions', { agent: agentName });
+            const created = await new HttpClient(broker.url, headers(worker)).post('/v1/sessions', { agent: tenantOf(worker).agentName });
             if (created.status !== 201) throw new Error(`create answered ${created.status}: ${created.text}`);
             return created.json.id as string;
           }),
