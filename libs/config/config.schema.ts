@@ -124,6 +124,8 @@ export const environmentSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
     /** How long a request waits for a free connection before it is answered 503 database_busy. */
     DATABASE_POOL_CHECKOUT_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).default(10_000),
+    /** How long an idle pool connection is kept (0: for the process's life). See `idleTimeoutMs` in config.ts. */
+    DATABASE_POOL_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
     SWITCHBOARD_DATA_DIR: z.string().trim().min(1).default('./.switchboard'),
     SWITCHBOARD_EMBEDDED_DB_PORT: port.default(0),
     SWITCHBOARD_ADMIN_KEY: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),

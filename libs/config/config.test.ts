@@ -28,6 +28,18 @@ test('every bad key is reported at once', () => {
   }
 });
 
+test('idle PostgreSQL pool connections are kept five minutes unless set (0: for the process\'s life)', () => {
+  const url = 'postgres://postgres@127.0.0.1:5432/test';
+  const idleOf = (env: Record<string, string>) => {
+    const database = loadConfig({ DATABASE_URL: url, ...env }).database;
+    return database.kind === 'postgres' ? database.idleTimeoutMs : undefined;
+  };
+  assert.equal(idleOf({}), 300_000);
+  assert.equal(idleOf({ DATABASE_POOL_IDLE_TIMEOUT_MS: '0' }), 0);
+  assert.equal(idleOf({ DATABASE_POOL_IDLE_TIMEOUT_MS: '60000' }), 60_000);
+  assert.throws(() => idleOf({ DATABASE_POOL_IDLE_TIMEOUT_MS: '-1' }), (error) => error instanceof ConfigError && error.problems[0].startsWith('DATABASE_POOL_IDLE_TIMEOUT_MS'));
+});
+
 test('body limit accepts units', () => {
   assert.equal(loadConfig({ BODY_LIMIT: '512kb' }).http.bodyLimitBytes, 512 * 1024);
   assert.equal(loadConfig({ BODY_LIMIT: '2048' }).http.bodyLimitBytes, 2048);

@@ -5,7 +5,22 @@ import { loadIdentities, type IdentitiesConfig } from './identities.js';
 /** Whether the broker runs on the embedded PGlite database or on a PostgreSQL server. */
 export type DatabaseConfig =
   | { kind: 'embedded'; dataDir: string; port: number }
-  | { kind: 'postgres'; url: string; poolSize: number; checkoutTimeoutMs: number };
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      checkoutTimeoutMs: number;
+      /**
+       * How long an idle pool connection stays open. pg's own default (10 s)
+       * closed the pool in every lull longer than that, and the next burst
+       * paid a new connection and the PREPAREs of its hot statements, one
+       * round trip each, per connection: the 64-session paced bench's p99
+       * overhead read 80–700 ms with it, 60–330 ms with the pool kept
+       * (issue 17). Long enough to ride out lulls, short enough that a
+       * replica sized for a peak gives its connections back.
+       */
+      idleTimeoutMs: number;
+    };
 
 export interface OidcConfig {
   issuer: string;
@@ -237,7 +252,13 @@ export function loadConfig<Schemas extends RuntimeSettingsSchemas = Record<never
       trustProxyHops: env.HTTP_TRUST_PROXY_HOPS,
     },
     database: env.DATABASE_URL
-      ? { kind: 'postgres', url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE, checkoutTimeoutMs: env.DATABASE_POOL_CHECKOUT_TIMEOUT_MS }
+      ? {
+          kind: 'postgres',
+          url: env.DATABASE_URL,
+          poolSize: env.DATABASE_POOL_SIZE,
+          checkoutTimeoutMs: env.DATABASE_POOL_CHECKOUT_TIMEOUT_MS,
+          idleTimeoutMs: env.DATABASE_POOL_IDLE_TIMEOUT_MS,
+        }
       : { kind: 'embedded', dataDir: env.SWITCHBOARD_DATA_DIR, port: env.SWITCHBOARD_EMBEDDED_DB_PORT },
     adminKey: env.SWITCHBOARD_ADMIN_KEY,
     oidc:

@@ -52,7 +52,13 @@ function poolOptions(config: AppConfig, embedded?: EmbeddedDatabase): pg.PoolCon
     if (!embedded) throw new Error('the embedded database is not running');
     return embeddedPoolOptions(embedded);
   }
-  return { connectionString: config.database.url, max: config.database.poolSize, connectionTimeoutMillis: config.database.checkoutTimeoutMs };
+  return {
+    connectionString: config.database.url,
+    max: config.database.poolSize,
+    connectionTimeoutMillis: config.database.checkoutTimeoutMs,
+    // pg-pool reads 0 as "never close an idle connection".
+    idleTimeoutMillis: config.database.idleTimeoutMs,
+  };
 }
 
 function embeddedPoolOptions(embedded: { host: string; port: number }): pg.PoolConfig {
