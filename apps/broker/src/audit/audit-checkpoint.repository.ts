@@ -86,7 +86,22 @@ export class AuditCheckpointRepository {
       [JSON.stringify(checkpoints)],
     );
     const stored = new Map(rows.map((row) => [`${row.tenant_id}/${row.seq}`, { checkpoint: toCheckpoint(row), inserted: row.inserted }]));
-    return checkpoints.map((checkpoint) => stored.get(`${checkpoint.tenant}/${checkpoint.seq}`)!);
+    // A checkpoint another transaction inserted meanwhile (an on-demand one and the sweep signing the same head):
+    // ON CONFLICT waited for it to commit, but the statement's snapshot is older and does not see it. A statement
+    // of its own, with a fresh snapshot, does.
+    const unseen = checkpoints.filter((checkpoint) => !stored.has(`${checkpoint.tenant}/${checkpoint.seq}`));
+    if (unseen.length > 0) {
+      const raced = await this.tx.rows<CheckpointRow>(
+        `SELECT ${columns} FROM audit_checkpoints WHERE (tenant_id, seq) IN (SELECT t, s FROM unnest($1::text[], $2::bigint[]) AS u(t, s))`,
+        [unseen.map((checkpoint) => checkpoint.tenant), unseen.map((checkpoint) => checkpoint.seq)],
+      );
+      for (const row of raced) stored.set(`${row.tenant_id}/${row.seq}`, { checkpoint: toCheckpoint(row), inserted: false });
+    }
+    return checkpoints.map((checkpoint) => {
+      const entry = stored.get(`${checkpoint.tenant}/${checkpoint.seq}`);
+      if (!entry) throw new Error(`audit checkpoint ${checkpoint.tenant}/${checkpoint.seq} was neither stored nor found`);
+      return entry;
+    });
   }
 
   /** The tenant's checkpoints with `afterSeq < seq <= throughSeq` (no upper bound when null), in seq order. */
